@@ -1,0 +1,32 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: test lint demo run clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+demo: $(STAMP)
+	$(BIN)/python -m bot sandbox
+
+run: $(STAMP)
+	@test -n "$$BOT_TOKEN" || (echo "Set BOT_TOKEN to your bot's token first." >&2; exit 2)
+	$(BIN)/python -m bot db upgrade
+	$(BIN)/python -m bot run
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench.<name>`, with their results written down in bench/README.md."""

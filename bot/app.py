@@ -1,0 +1,210 @@
+"""Composition root: build the bot and dispatcher from settings, run polling or a webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import DEFAULT_TIMEOUT
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.menus import set_default_menus
+from bot.middlewares import ActorMiddleware, DatabaseSessionMiddleware, DedupeUpdatesMiddleware
+from bot.retry import RetryRequestMiddleware
+from bot.sender import STOP_GRACE_S, OutboxSender
+from handlers import build_router
+from storage import Database, Repositories, SQLStorage
+
+logger = logging.getLogger(__name__)
+
+
+def create_bot(
+    settings: Settings, *, retry: bool = True, request_timeout: float = DEFAULT_TIMEOUT
+) -> Bot:
+    """`retry=False` for the outbox sender, which handles 429 and errors itself."""
+    if settings.telegram.token is None:
+        raise ValueError("telegram.token is not set")
+    session = (
+        AiohttpSession(
+            api=TelegramAPIServer.from_base(settings.telegram.api_base), timeout=request_timeout
+        )
+        if settings.telegram.api_base
+        else AiohttpSession(timeout=request_timeout)
+    )
+    if retry:
+        session.middleware(RetryRequestMiddleware())
+    return Bot(
+        settings.telegram.token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def create_fsm_storage(settings: Settings, database: Database) -> BaseStorage:
+    if settings.fsm.storage == "memory":
+        return MemoryStorage()
+    if settings.fsm.storage == "redis":
+        # The bot id in the key keeps two bots sharing one Redis from sharing dialogs.
+        return RedisStorage.from_url(
+            settings.redis.url, key_builder=DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
+        )
+    return SQLStorage(database)
+
+
+def create_events_isolation(settings: Settings) -> BaseEventIsolation:
+    if settings.fsm.storage == "redis":
+        # Several instances share Redis, so the lock must live there too.
+        return RedisEventIsolation.from_url(settings.redis.url)
+    return SimpleEventIsolation()
+
+
+def create_dispatcher(
+    settings: Settings,
+    database: Database,
+    *,
+    clock: Clock | None = None,
+    storage: BaseStorage | None = None,
+) -> Dispatcher:
+    clock = clock or SystemClock()
+    dispatcher = Dispatcher(
+        storage=storage or create_fsm_storage(settings, database),
+        # One update at a time per user and chat, so a double tap cannot run a dialog step twice.
+        events_isolation=create_events_isolation(settings),
+        settings=settings,
+        database=database,
+        clock=clock,
+    )
+    # Order matters: drop redelivered updates before opening a transaction for them.
+    dispatcher.update.outer_middleware(DedupeUpdatesMiddleware(database, clock))
+    dispatcher.update.outer_middleware(DatabaseSessionMiddleware(database))
+    dispatcher.update.outer_middleware(ActorMiddleware(settings, clock))
+    dispatcher.include_router(build_router())
+
+    async def on_startup(bot: Bot) -> None:
+        me = await bot.get_me()
+        logger.info("running as @%s (%s)", me.username, me.id)
+        await set_default_menus(bot, settings.i18n.default_locale)
+        await purge_processed_updates(database, clock)
+
+    dispatcher.startup.register(on_startup)
+    return dispatcher
+
+
+# Telegram redelivers an update for at most a day; ids older than this are never seen again.
+PROCESSED_UPDATES_KEPT = timedelta(days=7)
+
+
+async def purge_processed_updates(database: Database, clock: Clock) -> None:
+    async with database.transaction() as session:
+        purged = await Repositories(session).updates.purge_before(
+            clock.now() - PROCESSED_UPDATES_KEPT
+        )
+    logger.info("forgot %d processed update ids older than %s", purged, PROCESSED_UPDATES_KEPT)
+
+
+SENDER_REQUEST_TIMEOUT_S = STOP_GRACE_S * 2 / 3
+
+
+def create_sender(settings: Settings, database: Database, clock: Clock) -> OutboxSender:
+    return OutboxSender(
+        # A bot of its own: the shared one's retry middleware would sit out 429s in place,
+        # while the sender reschedules the message and keeps the other chats going.
+        # Its requests must end within the sender's stop grace, or a send still on the wire
+        # at shutdown would be abandoned unrecorded and sent again.
+        create_bot(settings, retry=False, request_timeout=SENDER_REQUEST_TIMEOUT_S),
+        database,
+        settings.outbox,
+        clock=clock,
+        admins=settings.admins.telegram_ids,
+        admin_language=settings.i18n.default_locale,
+    )
+
+
+@dataclass(slots=True)
+class App:
+    settings: Settings
+    database: Database
+    bot: Bot
+    dispatcher: Dispatcher
+    sender: OutboxSender | None = None
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock | None = None) -> App:
+        clock = clock or SystemClock()
+        database = Database.connect(settings.database.url)
+        bot = create_bot(settings)
+        dispatcher = create_dispatcher(settings, database, clock=clock)
+        sender = create_sender(settings, database, clock) if settings.outbox.enabled else None
+        # Set `outbox_wake` once the transaction that enqueued has committed, and the message
+        # goes now rather than at the sender's next poll (a wake before the commit is wasted).
+        dispatcher["outbox_wake"] = sender.wake if sender is not None else asyncio.Event()
+        return cls(settings, database, bot, dispatcher, sender)
+
+    async def run(self, *, handle_signals: bool = True) -> None:
+        """Run until stopped; an embedding program (the sandbox) handles signals itself."""
+        sender_task = asyncio.create_task(self.sender.run()) if self.sender else None
+        try:
+            if self.settings.telegram.mode == "webhook":
+                await self._run_webhook()
+            else:
+                await self.bot.delete_webhook()
+                await self.dispatcher.start_polling(
+                    self.bot,
+                    allowed_updates=self.dispatcher.resolve_used_update_types(),
+                    handle_signals=handle_signals,
+                )
+        finally:
+            if self.sender is not None and sender_task is not None:
+                await self.sender.stop()
+                try:
+                    await sender_task
+                except Exception:
+                    logger.exception("the outbox sender failed")
+                await self.sender.bot.session.close()
+            await self.dispatcher.storage.close()
+            await self.database.dispose()
+
+    async def stop(self) -> None:
+        """Ask a running polling loop to finish its current updates and return."""
+        await self.dispatcher.stop_polling()
+
+    async def _run_webhook(self) -> None:
+        hook = self.settings.telegram.webhook
+        assert hook.url is not None
+        assert hook.secret_token is not None
+        secret = hook.secret_token.get_secret_value()
+        app = web.Application()
+        SimpleRequestHandler(self.dispatcher, self.bot, secret_token=secret).register(
+            app, hook.path
+        )
+        setup_application(app, self.dispatcher, bot=self.bot)
+        await self.bot.set_webhook(
+            hook.url.rstrip("/") + hook.path,
+            secret_token=secret,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+        )
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, hook.host, hook.port).start()
+        logger.info("webhook listening on %s:%s%s", hook.host, hook.port, hook.path)
+        try:
+            await _wait_forever()
+        finally:
+            await runner.cleanup()
+
+
+async def _wait_forever() -> None:
+    await asyncio.Event().wait()

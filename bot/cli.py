@@ -1,0 +1,151 @@
+"""Command line: `python -m bot run | db upgrade | org load FILE | check-config | sandbox`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.clock import SystemClock
+from bot.config import ConfigError, Settings, load_settings
+from domain.orgfile import OrgFileError
+from services.org import load_org_file
+from storage import Database, Repositories
+from storage.migrate import upgrade
+
+logger = logging.getLogger("bot")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Epidemic-prevention reporting bot for Telegram groups."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the bot (long polling, or a webhook if configured)")
+    _config_option(run)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_upgrade = db_commands.add_parser("upgrade", help="apply Alembic migrations up to the latest")
+    _config_option(db_upgrade)
+
+    org = commands.add_parser("org", help="organisation tree")
+    org_commands = org.add_subparsers(dest="org_command", required=True, metavar="ACTION")
+    org_load = org_commands.add_parser(
+        "load", help="load (insert or update) units, members and groups from a TOML file"
+    )
+    org_load.add_argument("file", type=Path, help="organisation file, see README")
+    _config_option(org_load)
+
+    check = commands.add_parser("check-config", help="validate a configuration file and exit")
+    check.add_argument("path", nargs="?", type=Path, help="file to check (default: BOT_CONFIG)")
+
+    sandbox = commands.add_parser(
+        "sandbox", help="run the bot against the local Bot API emulator with a demo organisation"
+    )
+    sandbox.add_argument("--port", type=int, default=8080, help="emulator port (default 8080)")
+    sandbox.add_argument("--reset", action="store_true", help="start from an empty demo database")
+    return parser
+
+
+def _config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="configuration file (default: BOT_CONFIG)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        if args.command == "check-config":
+            return check_config(args.path)
+        if args.command == "sandbox":
+            from sandbox.demo import run_demo
+
+            # Without a terminal (e.g. started in the background) the demo just serves.
+            interactive = sys.stdin.isatty()
+            return asyncio.run(run_demo(port=args.port, reset=args.reset, interactive=interactive))
+        settings = load_settings(args.config)
+        if args.command == "run":
+            return run_bot(settings)
+        if args.command == "db":
+            upgrade(settings.database.url)
+            print("database is up to date")
+            return 0
+        try:
+            text = args.file.read_text(encoding="utf-8")
+        except OSError as error:
+            print(f"{args.file}: {error.strerror}", file=sys.stderr)
+            return 2
+        return asyncio.run(load_org(settings, args.file, text))
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+
+
+def check_config(path: Path | None) -> int:
+    settings = load_settings(path)
+    print("configuration is valid")
+    print(f"  telegram.mode = {settings.telegram.mode}")
+    print(f"  database.url = {_redact(settings.database.url)}")
+    print(f"  fsm.storage = {settings.fsm.storage}")
+    print(f"  i18n.default_locale = {settings.i18n.default_locale.value}")
+    print(f"  time.timezone = {settings.time.timezone}")
+    print(f"  admins = {len(settings.admins.telegram_ids)}")
+    try:
+        settings.require_runnable()
+    except ConfigError as error:
+        print(f"note: not ready to run yet:\n{error}")
+    return 0
+
+
+def _redact(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        credentials, _, host = rest.rpartition("@")
+        user = credentials.split(":")[0]
+        return f"{scheme}{sep}{user}:***@{host}"
+    return url
+
+
+def run_bot(settings: Settings) -> int:
+    from bot.app import App
+
+    settings.require_runnable()
+    if settings.database.auto_migrate:
+        upgrade(settings.database.url)
+    try:
+        asyncio.run(App.build(settings).run())
+    except KeyboardInterrupt:
+        logger.info("stopped")
+    return 0
+
+
+async def load_org(settings: Settings, file: Path, text: str) -> int:
+    if settings.database.auto_migrate:
+        await asyncio.to_thread(upgrade, settings.database.url)
+    database = Database.connect(settings.database.url)
+    try:
+        async with database.session() as session:
+            try:
+                result = await load_org_file(Repositories(session), text, now=SystemClock().now())
+            except OrgFileError as error:
+                print(f"{file}: nothing was loaded:", file=sys.stderr)
+                for problem in error.problems:
+                    where = f"{file}:{problem.line}" if problem.line else str(file)
+                    print(f"  {where}: {problem.message}", file=sys.stderr)
+                return 1
+            await session.commit()
+    finally:
+        await database.dispose()
+    print(
+        f"{file}: units {result.units_created} new, {result.units_updated} updated; "
+        f"people {result.people_created} new, {result.people_updated} updated; "
+        f"roles {result.roles_added} added; groups {result.groups_bound} bound"
+    )
+    return 0

@@ -1,0 +1,264 @@
+"""Configuration: one TOML file validated by pydantic, with environment overrides for secrets.
+
+A wrong key or value stops start-up with a message naming the key, so a deployment never runs
+on a half-understood configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from bot.engine_config import EscalationSettings, HolidaySettings, QuietHoursSettings
+from domain.org import Language
+
+ENV_OVERRIDES: dict[str, tuple[str, str]] = {
+    "BOT_TOKEN": ("telegram", "token"),
+    "TELEGRAM_API_BASE": ("telegram", "api_base"),
+    "DATABASE_URL": ("database", "url"),
+    "REDIS_URL": ("redis", "url"),
+}
+CONFIG_PATH_ENV = "BOT_CONFIG"
+_TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+_SECRET_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class ConfigError(ValueError):
+    """Start-up must stop; the message names every key at fault."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WebhookSettings(_Section):
+    url: str | None = Field(None, description="public HTTPS base URL Telegram posts to")
+    path: str = "/telegram/webhook"
+    host: str = "127.0.0.1"
+    port: int = Field(8443, ge=1, le=65535)
+    secret_token: SecretStr | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _path_is_absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with '/'")
+        return value
+
+    @field_validator("secret_token")
+    @classmethod
+    def _secret_is_valid(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_TOKEN_PATTERN.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, '_' and '-'")
+        return value
+
+
+class TelegramSettings(_Section):
+    token: SecretStr | None = None
+    api_base: str | None = Field(None, description="Bot API server, e.g. the sandbox emulator")
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook: WebhookSettings = WebhookSettings()
+
+    @field_validator("token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TOKEN_PATTERN.match(value.get_secret_value()):
+            raise ValueError("does not look like a bot token ('123456:ABC...')")
+        return value
+
+    @field_validator("api_base")
+    @classmethod
+    def _api_base_is_http(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http(s) URL such as http://127.0.0.1:8080")
+        return value.rstrip("/") if value else value
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite+aiosqlite:///data/bot.db"
+    # Apply migrations when the bot starts; production deployments may prefer to run
+    # `python -m bot db upgrade` themselves and set this to false.
+    auto_migrate: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        # Accept the URLs people paste (postgres://, sqlite:///) and pick the async drivers.
+        for plain, driver in (
+            ("postgres://", "postgresql+asyncpg://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if value.startswith(plain):
+                value = driver + value[len(plain) :]
+                break
+        if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        if value.startswith("sqlite") and (":memory:" in value or value.endswith(":///")):
+            # Every connection would see its own empty database.
+            raise ValueError("an in-memory SQLite database cannot be shared; give a file path")
+        return value
+
+
+class FsmSettings(_Section):
+    storage: Literal["sql", "memory", "redis"] = "sql"
+
+
+class RedisSettings(_Section):
+    url: str = "redis://127.0.0.1:6379/0"
+
+
+class I18nSettings(_Section):
+    default_locale: Language = Language.ZH_CN
+
+
+class TimeSettings(_Section):
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class AdminsSettings(_Section):
+    telegram_ids: list[int] = Field(default_factory=list)
+
+
+class InviteSettings(_Section):
+    ttl_hours: int = Field(72, ge=1, le=24 * 30)
+
+
+class OutboxSettings(_Section):
+    """The sender of messages the bot sends on its own initiative (reminders, alerts...)."""
+
+    enabled: bool = True
+    # Telegram's limits: about 30 messages/s overall, 1/s per private chat, 20/min per group.
+    global_per_s: float = Field(30.0, gt=0)
+    private_per_s: float = Field(1.0, gt=0)
+    group_per_min: float = Field(20.0, gt=0)
+    # Pace this fraction below the limits, so network jitter cannot push a burst over them.
+    headroom: float = Field(0.03, ge=0, lt=0.5)
+    max_in_flight: int = Field(32, ge=1, le=1000)
+    batch_size: int = Field(100, ge=1, le=10000)
+    retry_base_s: float = Field(2.0, gt=0)
+    retry_max_s: float = Field(600.0, gt=0)
+    max_attempts: int = Field(8, ge=1, le=100)
+    # Longest sleep when idle: rows enqueued by another process without a wake-up are seen
+    # within this time.
+    idle_poll_s: float = Field(5.0, gt=0, le=3600)
+
+    @field_validator("retry_max_s")
+    @classmethod
+    def _max_not_below_base(cls, value: float, info: ValidationInfo) -> float:
+        base = info.data.get("retry_base_s")
+        if base is not None and value < base:
+            raise ValueError("must not be smaller than retry_base_s")
+        return value
+
+
+class Settings(_Section):
+    telegram: TelegramSettings = TelegramSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    fsm: FsmSettings = FsmSettings()
+    redis: RedisSettings = RedisSettings()
+    i18n: I18nSettings = I18nSettings()
+    time: TimeSettings = TimeSettings()
+    admins: AdminsSettings = AdminsSettings()
+    invites: InviteSettings = InviteSettings()
+    outbox: OutboxSettings = OutboxSettings()
+    escalation: EscalationSettings = EscalationSettings()
+    quiet_hours: QuietHoursSettings = QuietHoursSettings()
+    holidays: HolidaySettings = HolidaySettings()
+
+    def require_runnable(self) -> None:
+        """Checks that only matter when the bot actually starts talking to Telegram."""
+        problems = []
+        if self.telegram.token is None:
+            problems.append("telegram.token: not set (set BOT_TOKEN or telegram.token)")
+        if self.telegram.mode == "webhook":
+            if not self.telegram.webhook.url:
+                problems.append("telegram.webhook.url: required when telegram.mode = 'webhook'")
+            if self.telegram.webhook.secret_token is None:
+                problems.append(
+                    "telegram.webhook.secret_token: required when telegram.mode = 'webhook'"
+                )
+        if problems:
+            raise ConfigError("\n".join(problems))
+
+
+def config_path(explicit: str | Path | None, environ: Mapping[str, str]) -> Path | None:
+    if explicit is not None:
+        return Path(explicit)
+    from_env = environ.get(CONFIG_PATH_ENV)
+    return Path(from_env) if from_env else None
+
+
+def load_settings(
+    path: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Read the file (if any), apply environment overrides, validate everything at once."""
+    env = os.environ if environ is None else environ
+    source = config_path(path, env)
+    raw: dict[str, Any] = {}
+    if source is not None:
+        try:
+            raw = tomllib.loads(source.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{source}: configuration file not found") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{source}: cannot read the configuration file: {error}") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{source}: not valid TOML: {error}") from None
+    from_env: dict[tuple[str, str], str] = {}
+    for variable, (section, key) in ENV_OVERRIDES.items():
+        value = env.get(variable)
+        if value:
+            table = raw.setdefault(section, {})
+            if isinstance(table, dict):
+                table[key] = value
+                from_env[(section, key)] = variable
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, source, from_env)) from None
+
+
+def _describe(
+    error: ValidationError, source: Path | None, from_env: dict[tuple[str, str], str]
+) -> str:
+    lines = []
+    for problem in error.errors():
+        location = ".".join(str(part) for part in problem["loc"])
+        loc = problem["loc"]
+        variable = from_env.get((str(loc[0]), str(loc[1]))) if len(loc) >= 2 else None
+        where = f" (from {variable})" if variable else ""
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "extra_forbidden":
+            message = "unknown key"
+        lines.append(f"{location}{where}: {message}")
+    origin = f"{source}: " if source else ""
+    return origin + "invalid configuration\n" + "\n".join(f"  {line}" for line in lines)

@@ -1,0 +1,259 @@
+"""Configuration of reminders and escalation: the [escalation], [quiet_hours] and [holidays]
+sections. A wrong chain stops start-up with a message naming the key; a kind left out keeps
+its default chain (domain.escalation.DEFAULT_CHAINS). The snippet below documents every key;
+its unit_report chain is the default one.
+
+```toml
+# Per obligation kind (unit_report, health_checkin, test_due, notice_ack, verification) a
+# list of steps, sorted by offset, at most one step per offset. Giving a kind replaces its
+# whole default chain; an empty list (unit_report = []) turns reminders for it off.
+#   offset  from the deadline: "-60m" (a reminder before it), "0", "+30m", "+2h", "+1d2h";
+#           units d, h, m; at most 7 days either way
+#   target  "assignee" (the person, or the unit's liaisons), "deputy" (the unit's deputies,
+#           or a resident's tracker), "unit_group" (a mention in the unit's work group),
+#           "supervisor" (the nearest supervisors up the tree, from the unit itself),
+#           "supervisor+1" (the ones above those), "office" (the root unit's supervisors);
+#           or a list of them, e.g. ["assignee", "deputy"]
+#   message the message key sent (see bot/locales)
+#   urgent  true: goes out in quiet hours and on holidays (default false; not allowed on a
+#           reminder before the deadline)
+#   repeat  optional { every = "1h", times = 3 }: repeat the step until the next one is due
+[escalation]
+
+[[escalation.unit_report]]
+offset = "-60m"
+target = "assignee"
+message = "obligation-unit-report-remind"
+
+[[escalation.unit_report]]
+offset = "-15m"
+target = "assignee"
+message = "obligation-unit-report-remind-soon"
+
+[[escalation.unit_report]]
+offset = "0"
+target = ["assignee", "deputy"]
+message = "obligation-unit-report-late"
+
+[[escalation.unit_report]]
+offset = "+30m"
+target = "supervisor"
+message = "obligation-unit-report-escalate"
+
+[[escalation.unit_report]]
+offset = "+2h"
+target = "office"
+message = "obligation-unit-report-escalate-office"
+urgent = false
+
+# Defaults of the other kinds (message keys obligation-checkin-*, -test-*, -notice-*,
+# -verify-*):
+# health_checkin: -2h assignee; -30m assignee; 0 assignee+deputy, repeat every 1h 3 times;
+#                 +4h supervisor
+# test_due:       -24h assignee; -2h assignee; 0 assignee+deputy; +2h supervisor;
+#                 +24h supervisor+1
+# notice_ack:     -30m assignee; 0 assignee+deputy; +1h unit_group; +3h supervisor;
+#                 +24h supervisor+1
+# verification:   -2h assignee; then urgent: 0 assignee+deputy; +1h supervisor;
+#                 +3h supervisor+1; +6h office
+
+[quiet_hours]
+# No non-urgent message goes out between start and end (local time, time.timezone); such
+# steps wait for the end. The range may cross midnight; start = end means no quiet hours.
+start = "22:00"
+end = "07:00"
+
+[holidays]
+# Dates on which non-urgent steps of the kinds in observed_by wait for the next working day
+# (except for obligations due on that very date).
+dates = []  # e.g. [2026-10-01, 2026-10-02] or ["2026-10-01"]
+observed_by = ["unit_report", "notice_ack"]
+```
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time, timedelta
+from itertools import pairwise
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from domain.calendar import DEFAULT_HOLIDAY_KINDS, WorkCalendar
+from domain.escalation import DEFAULT_CHAINS, MAX_OFFSET, Chain, Repeat, Step, Target
+from domain.obligations import ObligationKind
+
+_DURATION = re.compile(r"^([+-]?)(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+_MESSAGE_KEY = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """'-60m', '+2h', '1d12h', '0' -> timedelta; ValueError naming the accepted shape."""
+    match = _DURATION.match(text.strip())
+    if text.strip() in ("0", "+0", "-0"):
+        return timedelta(0)
+    if not match or not any(match.group(2, 3, 4)):
+        raise ValueError(f"{text!r} is not a duration such as '-60m', '0', '+2h' or '+1d12h'")
+    sign, days, hours, minutes = match.groups()
+    value = timedelta(days=int(days or 0), hours=int(hours or 0), minutes=int(minutes or 0))
+    return -value if sign == "-" else value
+
+
+def format_duration(value: timedelta) -> str:
+    if not value:
+        return "0"
+    sign, rest = ("-", -value) if value < timedelta(0) else ("+", value)
+    minutes = int(rest.total_seconds()) // 60
+    parts = [(minutes // 1440, "d"), (minutes % 1440 // 60, "h"), (minutes % 60, "m")]
+    return sign + "".join(f"{n}{unit}" for n, unit in parts if n)
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be a string such as '-60m', '0' or '+2h'")
+    return parse_duration(value)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RepeatSettings(_Section):
+    every: timedelta
+    times: int = Field(ge=1, le=48)
+
+    @field_validator("every", mode="before")
+    @classmethod
+    def _every(cls, value: Any) -> timedelta:
+        every = _duration(value)
+        if every < timedelta(minutes=5):
+            raise ValueError("must be at least 5 minutes: repeating faster only floods chats")
+        return every
+
+    @model_validator(mode="after")
+    def _bounded(self) -> RepeatSettings:
+        if self.every * self.times > MAX_OFFSET:
+            raise ValueError("every × times must stay within 7 days")
+        return self
+
+
+class StepSettings(_Section):
+    offset: timedelta
+    target: tuple[Target, ...]
+    message: str
+    urgent: bool = False
+    repeat: RepeatSettings | None = None
+
+    @field_validator("offset", mode="before")
+    @classmethod
+    def _offset(cls, value: Any) -> timedelta:
+        offset = _duration(value)
+        if abs(offset) > MAX_OFFSET:
+            raise ValueError(f"{format_duration(offset)} is more than 7 days from the deadline")
+        return offset
+
+    @field_validator("target", mode="before")
+    @classmethod
+    def _target(cls, value: Any) -> tuple[Target, ...]:
+        names = [value] if isinstance(value, str) else value
+        if not isinstance(names, list) or not names:
+            raise ValueError("must be a target or a non-empty list of targets")
+        known = {t.value: t for t in Target}
+        for name in names:
+            if name not in known:
+                choices = ", ".join(known)
+                raise ValueError(f"unknown target {name!r}; expected one of {choices}")
+        if len(set(names)) != len(names):
+            raise ValueError("names a target twice")
+        return tuple(known[name] for name in names)
+
+    @field_validator("message")
+    @classmethod
+    def _message(cls, value: str) -> str:
+        if not _MESSAGE_KEY.match(value):
+            raise ValueError(f"{value!r} is not a message key such as 'obligation-unit-report'")
+        return value
+
+    @model_validator(mode="after")
+    def _reminders_are_not_urgent(self) -> StepSettings:
+        # Nobody is woken at night to be reminded of something not yet due.
+        if self.urgent and self.offset < timedelta(0):
+            raise ValueError("urgent: a reminder before the deadline cannot be urgent")
+        return self
+
+    def to_step(self) -> Step:
+        repeat = Repeat(self.repeat.every, self.repeat.times) if self.repeat else None
+        return Step(self.offset, self.target, self.message, self.urgent, repeat)
+
+
+_Steps = tuple[StepSettings, ...] | None
+
+
+class EscalationSettings(_Section):
+    """One field per ObligationKind, so an unknown kind is an unknown key."""
+
+    unit_report: _Steps = None
+    health_checkin: _Steps = None
+    test_due: _Steps = None
+    notice_ack: _Steps = None
+    verification: _Steps = None
+
+    @field_validator("*")
+    @classmethod
+    def _sorted(cls, steps: _Steps) -> _Steps:
+        for a, b in pairwise(steps or ()):
+            if a.offset == b.offset:
+                raise ValueError(f"two steps at offset {format_duration(a.offset)}")
+            if a.offset > b.offset:
+                first, second = format_duration(a.offset), format_duration(b.offset)
+                raise ValueError(
+                    f"steps must be sorted by offset: {second} must come before {first}"
+                )
+        return steps
+
+    def chains(self) -> dict[ObligationKind, Chain]:
+        """The configured chain of every kind, the default where the kind is not given."""
+        chains: dict[ObligationKind, Chain] = {}
+        for kind in ObligationKind:
+            steps: _Steps = getattr(self, kind.value)
+            chains[kind] = (
+                DEFAULT_CHAINS[kind]
+                if steps is None
+                else Chain(kind, tuple(s.to_step() for s in steps))
+            )
+        return chains
+
+
+def _clock(value: Any) -> time:
+    if isinstance(value, time):  # a TOML local time, e.g. start = 22:00:00
+        return value.replace(second=0, microsecond=0)
+    match = _CLOCK.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"{value!r} is not a time of day such as '22:00'")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+class QuietHoursSettings(_Section):
+    start: time = time(22, 0)
+    end: time = time(7, 0)
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> time:
+        return _clock(value)
+
+
+class HolidaySettings(_Section):
+    dates: tuple[date, ...] = ()
+    observed_by: tuple[ObligationKind, ...] = tuple(sorted(DEFAULT_HOLIDAY_KINDS))
+
+
+def work_calendar(
+    zone: ZoneInfo, quiet: QuietHoursSettings, holidays: HolidaySettings
+) -> WorkCalendar:
+    return WorkCalendar.of(zone, (quiet.start, quiet.end), holidays.dates, holidays.observed_by)

@@ -1,0 +1,66 @@
+"""Message catalogs: one TOML file per language, Fluent-style keys, HTML-safe formatting.
+
+Values passed to `Translator.__call__` are HTML-escaped unless wrapped in `Html`, so user text
+(names, titles, free answers) can never inject markup into a message sent with parse_mode=HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import string
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from domain.org import Language
+
+
+class Html(str):
+    """A string that is already valid Telegram HTML and must not be escaped again."""
+
+    __slots__ = ()
+
+
+class CatalogError(ValueError):
+    pass
+
+
+@cache
+def catalog(language: Language) -> dict[str, str]:
+    text = resources.files("bot").joinpath("locales", f"{language.value}.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    for key, value in data.items():
+        if not isinstance(value, str):
+            raise CatalogError(f"{language.value}.toml: {key!r} must be a string")
+    return data
+
+
+def placeholders(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+
+
+def _escape(value: Any) -> str:
+    if isinstance(value, Html):
+        return str(value)
+    return html.escape(str(value), quote=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    language: Language
+
+    def __call__(self, key: str, /, **values: Any) -> str:
+        template = catalog(self.language).get(key)
+        if template is None:
+            # A missing key is a bug, but the user should still get something readable.
+            template = catalog(Language.ZH_CN).get(key, key)
+        return template.format_map({name: _escape(value) for name, value in values.items()})
+
+    def html(self, key: str, /, **values: Any) -> Html:
+        return Html(self(key, **values))
+
+
+def translator(language: Language) -> Translator:
+    return Translator(language)

@@ -1,0 +1,96 @@
+"""Per-update plumbing: drop redelivered updates, one DB transaction, who is asking and in
+which language."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.types import Chat, TelegramObject, Update, User
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.context import Context
+from bot.i18n import Translator
+from domain.org import Language
+from domain.permissions import Actor
+from storage import Database, Repositories
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class DedupeUpdatesMiddleware(BaseMiddleware):
+    """Telegram redelivers an update when it is unsure it arrived; act on each id only once."""
+
+    def __init__(self, database: Database, clock: Clock) -> None:
+        self.database = database
+        self.clock = clock
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not isinstance(event, Update):
+            return await handler(event, data)
+        bot: Bot = data["bot"]
+        async with self.database.session() as session:
+            first = await Repositories(session).updates.first_delivery(
+                bot.id, event.update_id, self.clock.now()
+            )
+            await session.commit()
+        if not first:
+            logger.info("update %s delivered again; ignored", event.update_id)
+            return None
+        return await handler(event, data)
+
+
+class DatabaseSessionMiddleware(BaseMiddleware):
+    """One transaction per update: everything a handler changes commits or rolls back together."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self.database.unit_of_work() as session:
+            data["repos"] = Repositories(session)
+            try:
+                result = await handler(event, data)
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+            return result
+
+
+class ActorMiddleware(BaseMiddleware):
+    """Loads the caller's roles and language; registers people who talk to the bot in private."""
+
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        self.settings = settings
+        self.admins = frozenset(settings.admins.telegram_ids)
+        self.default_language = settings.i18n.default_locale
+        self.clock = clock
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        chat: Chat | None = data.get("event_chat")
+        repos: Repositories = data["repos"]
+        language = self.default_language
+        actor = Actor(telegram_id=0)
+        person = None
+        if user is not None and not user.is_bot:
+            telegram_language = Language.from_telegram(user.language_code, self.default_language)
+            if chat is not None and chat.type == "private":
+                person = await repos.people.greet(
+                    user.id, user.full_name, telegram_language, now=self.clock.now()
+                )
+            else:
+                person = await repos.people.get(user.id)
+            language = person.language if person else telegram_language
+            assignments = await repos.roles.of_person(user.id)
+            actor = Actor(user.id, user.id in self.admins, tuple(assignments))
+        tr = Translator(language)
+        data["tr"] = tr  # also for the error router, which may run without a context
+        data["ctx"] = Context(actor, tr, repos, self.clock, self.settings, data["bot"])
+        return await handler(event, data)

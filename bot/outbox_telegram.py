@@ -1,0 +1,55 @@
+"""Between outbox rows and the Bot API: markup from stored JSON, errors into failure kinds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+)
+from aiogram.types import ForceReply, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from pydantic import ValidationError
+
+from domain.outbox import Failure, FailureKind
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
+
+
+def reply_markup(data: dict[str, Any] | None) -> Markup | None:
+    """The stored JSON as aiogram's type; a wrong shape raises pydantic's ValidationError."""
+    if data is None:
+        return None
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup.model_validate(data)
+    if "remove_keyboard" in data:
+        return ReplyKeyboardRemove.model_validate(data)
+    if "force_reply" in data:
+        return ForceReply.model_validate(data)
+    return InlineKeyboardMarkup.model_validate(data)
+
+
+def classify(error: Exception, chat_id: int = 0) -> Failure:
+    """Turn what aiogram raised into the domain's kinds of failure."""
+    text = str(getattr(error, "message", "") or error)[:500]
+    if chat_id > 0 and isinstance(error, TelegramBadRequest) and "chat not found" in text.lower():
+        # A private chat that does not exist (a deleted account): the person is unreachable,
+        # which a human must hear about, rather than a malformed message.
+        return Failure(FailureKind.FORBIDDEN, text)
+    match error:
+        case TelegramRetryAfter():
+            return Failure(FailureKind.RETRY_AFTER, text, retry_after=float(error.retry_after))
+        case TelegramMigrateToChat():
+            return Failure(FailureKind.MIGRATED, text, new_chat_id=error.migrate_to_chat_id)
+        case TelegramForbiddenError():
+            return Failure(FailureKind.FORBIDDEN, text)
+        case TelegramBadRequest() | TelegramNotFound() | ValidationError() | ValueError():
+            return Failure(FailureKind.BAD_REQUEST, text)
+        case TelegramNetworkError():
+            return Failure(FailureKind.NETWORK_ERROR, text)
+        case _:  # 5xx, and anything unexpected: retried, but only up to the cap
+            return Failure(FailureKind.SERVER_ERROR, text)

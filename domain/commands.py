@@ -1,0 +1,49 @@
+"""The command catalog: which commands exist, where they work and who sees them in /help."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from domain.permissions import Actor, Capability
+
+
+class ChatKind(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    capability: Capability
+    chats: frozenset[ChatKind]
+
+    @property
+    def description_key(self) -> str:
+        return f"cmd-{self.name}"
+
+
+_BOTH = frozenset({ChatKind.PRIVATE, ChatKind.GROUP})
+_PRIVATE = frozenset({ChatKind.PRIVATE})
+_GROUP = frozenset({ChatKind.GROUP})
+
+CATALOG: tuple[CommandSpec, ...] = (
+    CommandSpec("start", Capability.EVERYONE, _PRIVATE),
+    CommandSpec("help", Capability.EVERYONE, _BOTH),
+    CommandSpec("whoami", Capability.EVERYONE, _PRIVATE),
+    CommandSpec("lang", Capability.EVERYONE, _PRIVATE),
+    CommandSpec("cancel", Capability.EVERYONE, _PRIVATE),
+    CommandSpec("invite", Capability.SUPERVISOR, _PRIVATE),
+    CommandSpec("bind", Capability.SUPERVISOR, _GROUP),
+)
+
+
+def visible_commands(actor: Actor | None, chat: ChatKind) -> list[CommandSpec]:
+    """Commands the actor may use in this kind of chat; an unknown person sees everyone's."""
+    caps = actor.capabilities() if actor is not None else {Capability.EVERYONE}
+    return commands_for_capabilities(caps, chat)
+
+
+def commands_for_capabilities(caps: set[Capability], chat: ChatKind) -> list[CommandSpec]:
+    return [spec for spec in CATALOG if spec.capability in caps and chat in spec.chats]

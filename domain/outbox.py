@@ -1,0 +1,154 @@
+"""The outbox: messages the bot sends on its own initiative, and what to do when one fails.
+
+Everything here is pure. The sender (bot/sender.py) classifies a Telegram error into a
+`Failure`, asks `decide` what to do, and storage records the outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import IntEnum, StrEnum
+from typing import Any
+
+
+class Priority(IntEnum):
+    """Lower goes first: an escalation must not wait behind a thousand notices."""
+
+    ALERT = 0  # alerts and escalations
+    REMINDER = 1
+    NOTICE = 2  # notices and summaries
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # Telegram refused the message itself, or retries ran out
+    UNREACHABLE = "unreachable"  # the recipient blocked the bot or never started it
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """One message to send; `dedupe_key` makes writing it twice harmless."""
+
+    dedupe_key: str
+    chat_id: int
+    text: str  # Telegram HTML
+    not_before: datetime
+    priority: Priority = Priority.NOTICE
+    reply_markup: dict[str, Any] | None = None  # Bot API JSON, e.g. {"inline_keyboard": ...}
+    recipient_id: int | None = None  # the person a private message is for
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """A stored outbox row."""
+
+    id: int
+    message: OutboxMessage
+    state: OutboxState
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    sent_message_id: int | None
+    created_at: datetime
+    sent_at: datetime | None
+
+    @property
+    def chat_id(self) -> int:
+        return self.message.chat_id
+
+
+# --- Failures and the policy -----------------------------------------------------------------
+
+
+class FailureKind(StrEnum):
+    RETRY_AFTER = "retry_after"  # 429 flood control
+    SERVER_ERROR = "server_error"  # 5xx
+    NETWORK_ERROR = "network_error"  # timeout, connection refused or reset
+    FORBIDDEN = "forbidden"  # 403: blocked, never started, removed from the group
+    BAD_REQUEST = "bad_request"  # 400: the message itself is wrong
+    MIGRATED = "migrated"  # 400 with migrate_to_chat_id: the group became a supergroup
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    kind: FailureKind
+    description: str = ""
+    retry_after: float | None = None
+    new_chat_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Backoff for transient errors: base * 2**(attempt-1), at most max_delay, max_attempts."""
+
+    base_delay: timedelta = timedelta(seconds=2)
+    max_delay: timedelta = timedelta(minutes=10)
+    max_attempts: int = 8
+
+    def __post_init__(self) -> None:
+        if self.base_delay <= timedelta(0) or self.max_delay < self.base_delay:
+            raise ValueError("need 0 < base_delay <= max_delay")
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+
+    def backoff(self, attempts: int) -> timedelta:
+        # The exponent is capped so that a huge attempt count cannot overflow the float.
+        factor = 1 << min(max(attempts - 1, 0), 40)
+        return min(self.max_delay, self.base_delay * factor)
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    at: datetime
+    reason: str
+    counts: bool = True  # False when Telegram asked us to wait: not the message's fault
+
+
+@dataclass(frozen=True, slots=True)
+class GiveUp:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class MarkUnreachable:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class MoveChat:
+    new_chat_id: int
+
+
+Decision = Retry | GiveUp | MarkUnreachable | MoveChat
+
+
+def decide(failure: Failure, attempts: int, now: datetime, policy: RetryPolicy) -> Decision:
+    """What to do after the `attempts`-th attempt (counting this one) failed with `failure`."""
+    reason = f"{failure.kind.value}: {failure.description}".rstrip(": ")
+    match failure.kind:
+        case FailureKind.RETRY_AFTER:
+            # Flood control says nothing about the message; waiting as told is always right,
+            # and the sender paces itself so this stays rare.
+            wait = max(failure.retry_after or 1.0, 0.0)
+            return Retry(now + timedelta(seconds=wait), reason, counts=False)
+        case FailureKind.SERVER_ERROR | FailureKind.NETWORK_ERROR:
+            if attempts >= policy.max_attempts:
+                return GiveUp(f"{reason} (gave up after {attempts} attempts)")
+            return Retry(now + policy.backoff(attempts), reason)
+        case FailureKind.FORBIDDEN:
+            return MarkUnreachable(reason)
+        case FailureKind.MIGRATED:
+            if failure.new_chat_id is None:
+                return GiveUp(f"{reason} (no new chat id given)")
+            return MoveChat(failure.new_chat_id)
+        case FailureKind.BAD_REQUEST:
+            # Sending the same malformed message again can only fail the same way.
+            return GiveUp(reason)
+    raise AssertionError(failure.kind)  # pragma: no cover - the match is exhaustive
+
+
+def is_private_chat(chat_id: int) -> bool:
+    """Telegram gives users positive ids and groups and channels negative ones."""
+    return chat_id > 0

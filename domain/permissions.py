@@ -1,0 +1,92 @@
+"""Who may do what. Every command and callback handler asks here before acting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from domain.org import OrgTree, Role, RoleAssignment, Unit
+
+
+class Capability(StrEnum):
+    """Coarse abilities, used for /help and command menus; unit-scoped checks come on top."""
+
+    EVERYONE = "everyone"
+    WORKER = "worker"  # liaison, deputy or tracker of some unit
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    telegram_id: int
+    is_admin: bool = False
+    assignments: tuple[RoleAssignment, ...] = field(default_factory=tuple)
+
+    def units_with(self, role: Role) -> list[str]:
+        return sorted({a.unit_code for a in self.assignments if a.role is role})
+
+    def capabilities(self) -> set[Capability]:
+        caps = {Capability.EVERYONE}
+        roles = {a.role for a in self.assignments}
+        if roles & {Role.LIAISON, Role.DEPUTY, Role.TRACKER}:
+            caps.add(Capability.WORKER)
+        if Role.SUPERVISOR in roles or self.is_admin:
+            caps.add(Capability.SUPERVISOR)
+        if self.is_admin:
+            caps.add(Capability.ADMIN)
+        return caps
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    reason_key: str | None = None  # message key explaining a refusal
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOWED = Decision(True)
+
+
+def supervises(actor: Actor, unit_code: str, tree: OrgTree) -> bool:
+    """A supervisor of a unit answers for that unit's whole subtree."""
+    if unit_code not in tree:
+        return False
+    return any(tree.contains(top, unit_code) for top in actor.units_with(Role.SUPERVISOR))
+
+
+def can_manage_unit(actor: Actor, unit_code: str, tree: OrgTree) -> Decision:
+    if unit_code not in tree:
+        return Decision(False, "unit-unknown")
+    if actor.is_admin or supervises(actor, unit_code, tree):
+        return ALLOWED
+    return Decision(False, "perm-not-supervisor")
+
+
+def can_invite(actor: Actor, role: Role, unit_code: str, tree: OrgTree) -> Decision:
+    # Residents join through their group's link, so inviting one would only confuse the ledger.
+    if role is Role.RESIDENT:
+        return Decision(False, "invite-resident-via-group")
+    return can_manage_unit(actor, unit_code, tree)
+
+
+def can_bind_group(actor: Actor, unit_code: str, tree: OrgTree) -> Decision:
+    return can_manage_unit(actor, unit_code, tree)
+
+
+def manageable_units(actor: Actor, tree: OrgTree) -> list[Unit]:
+    """Units the actor may invite to or bind groups for, in tree order without repeats."""
+    tops: Iterable[str] = (
+        [unit.code for unit in tree.roots()]
+        if actor.is_admin
+        else actor.units_with(Role.SUPERVISOR)
+    )
+    seen: dict[str, Unit] = {}
+    for top in tops:
+        if top in tree:
+            for unit in tree.subtree(top):
+                seen.setdefault(unit.code, unit)
+    return list(seen.values())

@@ -1,0 +1,162 @@
+"""Who an escalation step goes to: targets resolved against the organisation and absences.
+
+Resolution works on plain data (`Directory`) loaded by the engine, so the rules (an away
+person's deputy covers; `supervisor` is the nearest level up with someone present;
+escalations never go back to the non-responders themselves) test without storage. When nobody
+at all can be told, the result says so instead of silently dropping the step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from domain.escalation import Step, Target
+from domain.obligations import Obligation
+from domain.org import ChatGroup, GroupPurpose, OrgTree, Role, RoleAssignment
+
+
+@dataclass(frozen=True, slots=True)
+class Directory:
+    """The plain data resolution needs, loaded by the engine before it resolves a step."""
+
+    tree: OrgTree
+    holders: Mapping[tuple[str, Role], tuple[int, ...]]  # (unit code, role) -> telegram ids
+    work_groups: Mapping[str, int] = field(default_factory=dict)  # unit code -> chat id
+    away_until: Mapping[int, date] = field(default_factory=dict)  # away through this date
+    covers: Mapping[int, tuple[int, ...]] = field(default_factory=dict)  # e.g. resident->tracker
+
+    @classmethod
+    def of(
+        cls,
+        tree: OrgTree,
+        assignments: Iterable[RoleAssignment],
+        groups: Iterable[ChatGroup] = (),
+        away_until: Mapping[int, date] | None = None,
+        covers: Mapping[int, tuple[int, ...]] | None = None,
+    ) -> Directory:
+        holders: dict[tuple[str, Role], list[int]] = {}
+        for a in sorted(assignments, key=lambda a: a.telegram_id):
+            holders.setdefault((a.unit_code, a.role), []).append(a.telegram_id)
+        work = {g.unit_code: g.chat_id for g in groups if g.purpose is GroupPurpose.WORK}
+        return cls(
+            tree,
+            {key: tuple(ids) for key, ids in holders.items()},
+            work,
+            dict(away_until or {}),
+            dict(covers or {}),
+        )
+
+    def holding(self, unit_code: str, role: Role) -> tuple[int, ...]:
+        return self.holders.get((unit_code, role), ())
+
+    def is_away(self, person: int, on: date) -> bool:
+        until = self.away_until.get(person)
+        return until is not None and on <= until
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    chat_id: int  # a person's telegram id (private chat) or a group's chat id
+    target: Target
+    group: bool = False
+    mentions: tuple[int, ...] = ()  # people to mention in a group message
+    covering_for: int | None = None  # the away person this recipient stands in for
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    recipients: tuple[Recipient, ...]
+    missing: tuple[Target, ...]  # targets that resolved to nobody
+
+    @property
+    def nobody(self) -> bool:
+        """Nobody at all can be told: the engine must escalate this to a human, not drop it."""
+        return not self.recipients
+
+
+def _cover(ob: Obligation, person: int, d: Directory) -> tuple[int, ...]:
+    if person in d.covers:
+        return d.covers[person]
+    # Within the obligation's unit, liaison and deputy stand in for each other.
+    if person in d.holding(ob.unit_code, Role.LIAISON):
+        return d.holding(ob.unit_code, Role.DEPUTY)
+    if person in d.holding(ob.unit_code, Role.DEPUTY):
+        return d.holding(ob.unit_code, Role.LIAISON)
+    return ()
+
+
+def _present(
+    ob: Obligation, people: Iterable[int], target: Target, d: Directory, on: date
+) -> list[Recipient]:
+    """Replace away people by their present covers (one level deep: a cover who is away as
+    well does not chain further, so a loop of covers cannot run forever)."""
+    found: list[Recipient] = []
+    for person in people:
+        if not d.is_away(person, on):
+            found.append(Recipient(person, target))
+            continue
+        found.extend(
+            Recipient(c, target, covering_for=person)
+            for c in _cover(ob, person, d)
+            if not d.is_away(c, on)
+        )
+    return found
+
+
+def _assignees(ob: Obligation, d: Directory) -> tuple[int, ...]:
+    if ob.assignee_person is not None:
+        return (ob.assignee_person,)
+    return d.holding(str(ob.assignee), Role.LIAISON)
+
+
+def _supervisor_levels(ob: Obligation, d: Directory, on: date) -> Iterator[list[Recipient]]:
+    """Present supervisors per unit from the obligation's unit upwards, skipping units where
+    none is present and never escalating to the non-responders themselves."""
+    skip = set(_assignees(ob, d))
+    units = [d.tree.get(ob.unit_code), *d.tree.ancestors(ob.unit_code)]
+    for unit in units:
+        people = [p for p in d.holding(unit.code, Role.SUPERVISOR) if p not in skip]
+        level = _present(ob, people, Target.SUPERVISOR, d, on)
+        if level:
+            yield level
+
+
+def _resolve_one(ob: Obligation, target: Target, d: Directory, on: date) -> list[Recipient]:
+    if target is Target.ASSIGNEE:
+        return _present(ob, _assignees(ob, d), target, d, on)
+    if target is Target.DEPUTY:
+        if ob.assignee_person is not None:
+            return _present(ob, d.covers.get(ob.assignee_person, ()), target, d, on)
+        return _present(ob, d.holding(str(ob.assignee), Role.DEPUTY), target, d, on)
+    if target is Target.UNIT_GROUP:
+        chat = d.work_groups.get(ob.unit_code)
+        if chat is None:
+            return []
+        mentions = tuple(r.chat_id for r in _present(ob, _assignees(ob, d), target, d, on))
+        return [Recipient(chat, target, group=True, mentions=mentions)]
+    if target is Target.OFFICE:
+        root = ([d.tree.get(ob.unit_code), *d.tree.ancestors(ob.unit_code)])[-1]
+        skip = set(_assignees(ob, d))
+        people = [p for p in d.holding(root.code, Role.SUPERVISOR) if p not in skip]
+        return _present(ob, people, target, d, on)
+    wanted = 0 if target is Target.SUPERVISOR else 1
+    for depth, level in enumerate(_supervisor_levels(ob, d, on)):
+        if depth == wanted:
+            return [replace(r, target=target) for r in level]
+    return []
+
+
+def resolve(obligation: Obligation, step: Step, directory: Directory, on: date) -> Resolution:
+    """The concrete recipients of a step on local date `on` (which decides who is away).
+    A recipient reached through several targets is told once, under the first target."""
+    recipients: dict[tuple[int, bool], Recipient] = {}
+    missing: list[Target] = []
+    for target in step.targets:
+        found = _resolve_one(obligation, target, directory, on)
+        if not found:
+            missing.append(target)
+        for r in found:
+            recipients.setdefault((r.chat_id, r.group), r)
+    return Resolution(tuple(recipients.values()), tuple(missing))

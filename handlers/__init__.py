@@ -1,0 +1,20 @@
+"""aiogram routers, one module per workflow: parse the update, call a service, render the reply."""
+
+from aiogram import Router
+
+from handlers import common, errors, groups, onboarding, start
+
+
+def build_router() -> Router:
+    root = Router(name="root")
+    root.include_routers(
+        errors.create_router(),
+        # Everyone's commands come before the dialogs, so /cancel or /help always work, even
+        # in the middle of a question that would otherwise take any text as its answer.
+        common.create_router(),
+        start.create_router(),
+        onboarding.create_router(),
+        groups.create_router(),
+        common.create_fallback_router(),
+    )
+    return root

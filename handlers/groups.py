@@ -1,0 +1,104 @@
+"""Group chats: /bind a group to a unit, check the bot's own rights, follow migrations."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import ChatMemberAdministrator, ChatMemberOwner, ChatMemberRestricted, Message
+from aiogram.utils.deep_linking import create_start_link
+
+from bot.context import Context
+from bot.i18n import Translator
+from domain.invites import JOIN_PAYLOAD_PREFIX
+from domain.org import ChatGroup, GroupPurpose
+from handlers.keyboards import link_keyboard
+from handlers.rendering import outcome_text
+from services import onboarding
+
+logger = logging.getLogger(__name__)
+GROUP_CHATS = F.chat.type.in_({"group", "supergroup"})
+
+
+async def bind(message: Message, command: CommandObject, ctx: Context) -> None:
+    tr = ctx.tr
+    args = (command.args or "").split()
+    if len(args) != 2 or args[1] not in {purpose.value for purpose in GroupPurpose}:
+        await message.answer(tr("bind-usage"))
+        return
+    outcome = await onboarding.bind_group(
+        ctx.repos,
+        ctx.actor,
+        chat_id=message.chat.id,
+        title=message.chat.title or "",
+        unit_code=args[0].lower(),
+        purpose=GroupPurpose(args[1]),
+        now=ctx.now(),
+    )
+    lines = [outcome_text(tr, outcome, await ctx.repos.org.load_tree())]
+    group = outcome.group
+    if group is not None:
+        lines.append(tr(f"purpose-{group.purpose.value}"))
+        missing = await missing_rights(ctx.bot, group)
+        lines += [tr("bind-missing-right", right=tr(f"right-{right}")) for right in missing]
+        if not missing:
+            lines.append(tr("bind-rights-ok"))
+    await message.answer("\n".join(lines))
+    if group is not None and group.purpose is GroupPurpose.RESIDENTS and group.join_token:
+        # The group is shared by everyone, so its post speaks the deployment's default language.
+        await post_join_button(ctx.bot, group, Translator(ctx.settings.i18n.default_locale))
+
+
+async def bind_outside_group(message: Message, ctx: Context) -> None:
+    await message.answer(ctx.tr("bind-in-group-only"))
+
+
+async def follow_migration(message: Message, ctx: Context) -> None:
+    """Telegram gives a group a new id when it becomes a supergroup; the binding follows.
+
+    The old group reports where it went and the new one where it came from; whichever of the
+    two service messages arrives first moves the binding, the other finds nothing to move.
+    """
+    if message.migrate_to_chat_id is not None:
+        await ctx.repos.groups.migrate(message.chat.id, message.migrate_to_chat_id)
+    elif message.migrate_from_chat_id is not None:
+        await ctx.repos.groups.migrate(message.migrate_from_chat_id, message.chat.id)
+
+
+async def missing_rights(bot: Bot, group: ChatGroup) -> list[str]:
+    """What the bot lacks in this group for the group's purpose (message-key suffixes)."""
+    member = await bot.get_chat_member(group.chat_id, bot.id)
+    missing = []
+    if isinstance(member, ChatMemberRestricted) and not member.can_send_messages:
+        missing.append("send-messages")
+    if group.purpose is GroupPurpose.RESIDENTS:
+        can_pin = isinstance(member, ChatMemberOwner) or (
+            isinstance(member, ChatMemberAdministrator) and bool(member.can_pin_messages)
+        )
+        if not can_pin:
+            missing.append("pin-messages")
+    return missing
+
+
+async def post_join_button(bot: Bot, group: ChatGroup, tr: Translator) -> None:
+    """The residents' entry point: a pinned button that opens a private chat with the bot."""
+    link = await create_start_link(bot, JOIN_PAYLOAD_PREFIX + (group.join_token or ""))
+    sent = await bot.send_message(
+        group.chat_id,
+        tr("join-post"),
+        reply_markup=link_keyboard(tr("join-button"), link),
+    )
+    try:
+        await bot.pin_chat_message(group.chat_id, sent.message_id, disable_notification=True)
+    except TelegramAPIError as error:
+        logger.info("could not pin the join button in %s: %s", group.chat_id, error)
+
+
+def create_router() -> Router:
+    router = Router(name="groups")
+    router.message.register(bind, Command("bind"), GROUP_CHATS)
+    router.message.register(bind_outside_group, Command("bind"))
+    router.message.register(follow_migration, F.migrate_to_chat_id | F.migrate_from_chat_id)
+    return router

@@ -1,0 +1,124 @@
+"""/invite: one-time links that grant a role, as a command or a two-step dialog."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.deep_linking import create_start_link
+
+from bot.context import Context
+from domain.invites import INVITE_PAYLOAD_PREFIX
+from domain.org import Role
+from domain.permissions import Capability, manageable_units
+from handlers.keyboards import InviteRoleChoice, InviteUnitChoice, role_keyboard, unit_keyboard
+from handlers.rendering import local_time, outcome_text, role_name
+from services import onboarding
+
+
+class InviteWizard(StatesGroup):
+    choosing_role = State()
+    choosing_unit = State()
+
+
+async def invite(message: Message, command: CommandObject, state: FSMContext, ctx: Context) -> None:
+    if Capability.SUPERVISOR not in ctx.actor.capabilities():
+        await onboarding.log_refusal(
+            ctx.repos, ctx.actor, "invite", "", "perm-not-supervisor", ctx.now()
+        )
+        await message.answer(ctx.tr("perm-not-supervisor"))
+        return
+    args = (command.args or "").split()
+    await state.clear()  # a new /invite replaces any unfinished one
+    if not args:
+        await state.set_state(InviteWizard.choosing_role)
+        await message.answer(ctx.tr("invite-choose-role"), reply_markup=role_keyboard(ctx.tr))
+        return
+    if len(args) != 2 or args[0] not in {role.value for role in Role}:
+        await message.answer(ctx.tr("invite-usage"))
+        return
+    await _issue_invite(message, Role(args[0]), args[1].lower(), ctx)
+
+
+async def invite_role_chosen(
+    query: CallbackQuery, callback_data: InviteRoleChoice, state: FSMContext, ctx: Context
+) -> None:
+    if Capability.SUPERVISOR not in ctx.actor.capabilities():  # a button is no proof of a right
+        await state.clear()
+        await onboarding.log_refusal(
+            ctx.repos, ctx.actor, "invite", "", "perm-not-supervisor", ctx.now()
+        )
+        await query.answer(ctx.tr("perm-not-supervisor"), show_alert=True)
+        return
+    await query.answer()
+    await state.update_data(role=callback_data.role.value)
+    await state.set_state(InviteWizard.choosing_unit)
+    units = manageable_units(ctx.actor, await ctx.repos.org.load_tree())
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            ctx.tr("invite-choose-unit", role=role_name(ctx.tr, callback_data.role)),
+            reply_markup=unit_keyboard(units),
+        )
+
+
+async def invite_unit_chosen(
+    query: CallbackQuery, callback_data: InviteUnitChoice, state: FSMContext, ctx: Context
+) -> None:
+    await query.answer()
+    role = await _wizard_role(state)
+    await state.clear()
+    if role is not None and isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await _issue_invite(query.message, role, callback_data.unit, ctx)
+
+
+async def invite_unit_typed(message: Message, state: FSMContext, ctx: Context) -> None:
+    role = await _wizard_role(state)
+    if role is None:
+        await state.clear()
+        return
+    unit_code = (message.text or "").strip().lower()
+    if await ctx.repos.org.get_unit(unit_code) is None:
+        await message.answer(ctx.tr("unit-unknown-retry"))  # the wizard stays on this question
+        return
+    await state.clear()
+    await _issue_invite(message, role, unit_code, ctx)
+
+
+async def _wizard_role(state: FSMContext) -> Role | None:
+    """The role chosen earlier in the wizard; None if the draft is gone or was tampered with."""
+    value = (await state.get_data()).get("role")
+    return Role(value) if value in {role.value for role in Role} else None
+
+
+async def _issue_invite(message: Message, role: Role, unit_code: str, ctx: Context) -> None:
+    ttl = timedelta(hours=ctx.settings.invites.ttl_hours)
+    outcome = await onboarding.create_invite(
+        ctx.repos, ctx.actor, role, unit_code, now=ctx.now(), ttl=ttl
+    )
+    text = outcome_text(ctx.tr, outcome, await ctx.repos.org.load_tree())
+    if outcome.invite is not None:
+        link = await create_start_link(ctx.bot, INVITE_PAYLOAD_PREFIX + outcome.invite.token)
+        expires = local_time(outcome.invite.expires_at, ctx.settings.time.zone)
+        text += "\n" + ctx.tr("invite-link", link=link, expires=expires)
+    await message.answer(text)
+
+
+def create_router() -> Router:
+    router = Router(name="onboarding")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(invite, Command("invite"))
+    router.callback_query.register(
+        invite_role_chosen, InviteWizard.choosing_role, InviteRoleChoice.filter()
+    )
+    router.callback_query.register(
+        invite_unit_chosen, InviteWizard.choosing_unit, InviteUnitChoice.filter()
+    )
+    router.message.register(
+        invite_unit_typed, InviteWizard.choosing_unit, F.text, ~F.text.startswith("/")
+    )
+    return router

@@ -1,0 +1,47 @@
+"""/start, with the deep links that onboard people: role invitations and residents' groups."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from aiogram import F, Router
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.types import Message
+
+from bot.context import Context
+from bot.menus import set_personal_menu
+from domain.invites import parse_start_payload
+from handlers.rendering import outcome_text
+from services import onboarding
+
+
+async def start_with_link(message: Message, command: CommandObject, ctx: Context) -> None:
+    payload = parse_start_payload(command.args)
+    user_id = ctx.actor.telegram_id
+    if payload.kind == "invite":
+        outcome = await onboarding.redeem_invite(ctx.repos, payload.token, user_id, now=ctx.now())
+    elif payload.kind == "join":
+        outcome = await onboarding.join_as_resident(
+            ctx.repos, payload.token, user_id, now=ctx.now()
+        )
+    else:
+        await message.answer(ctx.tr("start-link-invalid"))
+        return
+    await message.answer(outcome_text(ctx.tr, outcome, await ctx.repos.org.load_tree()))
+    if outcome.ok:
+        roles = tuple(await ctx.repos.roles.of_person(user_id))
+        await set_personal_menu(ctx.bot, replace(ctx.actor, assignments=roles), ctx.tr.language)
+
+
+async def start_plain(message: Message, ctx: Context) -> None:
+    name = message.from_user.full_name if message.from_user else ""
+    await message.answer(ctx.tr("start-welcome", name=name))
+    await set_personal_menu(ctx.bot, ctx.actor, ctx.tr.language)
+
+
+def create_router() -> Router:
+    router = Router(name="start")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(start_with_link, CommandStart(deep_link=True))
+    router.message.register(start_plain, CommandStart())
+    return router

@@ -1,0 +1,128 @@
+"""Invitations, resident registration through a group's link, and binding groups to units."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.invites import Invite, new_invite, redeem_refusal
+from domain.org import ChatGroup, GroupPurpose, Role, RoleAssignment, Unit
+from domain.permissions import Actor, Decision, can_bind_group, can_invite
+from storage import Repositories
+
+
+def new_token() -> str:
+    # 16 URL-safe characters (96 bits): unguessable and well inside the 64-character limit of
+    # a /start parameter.
+    return secrets.token_urlsafe(12)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened, as a message key plus the facts needed to render it."""
+
+    key: str
+    ok: bool
+    unit: Unit | None = None
+    role: Role | None = None
+    invite: Invite | None = None
+    group: ChatGroup | None = None
+
+
+async def log_refusal(
+    repos: Repositories, actor: Actor, action: str, target: str, reason: str, now: datetime
+) -> None:
+    """Every refused action is logged, so abuse and misconfigured roles can be traced."""
+    await repos.audit.record(
+        at=now,
+        actor_id=actor.telegram_id,
+        action=action,
+        target=target,
+        allowed=False,
+        detail=reason,
+    )
+
+
+async def refuse(
+    repos: Repositories, actor: Actor, action: str, target: str, decision: Decision, now: datetime
+) -> Outcome:
+    reason = decision.reason_key or "perm-denied"
+    await log_refusal(repos, actor, action, target, reason, now)
+    return Outcome(reason, ok=False)
+
+
+async def create_invite(
+    repos: Repositories,
+    actor: Actor,
+    role: Role,
+    unit_code: str,
+    *,
+    now: datetime,
+    ttl: timedelta,
+) -> Outcome:
+    tree = await repos.org.load_tree()
+    decision = can_invite(actor, role, unit_code, tree)
+    if not decision:
+        return await refuse(repos, actor, "invite", f"{role}@{unit_code}", decision, now)
+    invite = new_invite(new_token(), role, unit_code, actor.telegram_id, now, ttl)
+    await repos.invites.add(invite)
+    return Outcome("invite-created", ok=True, unit=tree.get(unit_code), role=role, invite=invite)
+
+
+async def redeem_invite(
+    repos: Repositories, token: str, telegram_id: int, *, now: datetime
+) -> Outcome:
+    invite = await repos.invites.get(token)
+    refusal = redeem_refusal(invite, now)
+    if refusal is not None or invite is None:
+        return Outcome(refusal or "invite-unknown", ok=False)
+    # mark_used is a single conditional UPDATE, so two people racing for one link cannot both win.
+    if not await repos.invites.mark_used(token, telegram_id, now):
+        return Outcome("invite-used", ok=False)
+    assignment = RoleAssignment(telegram_id, invite.unit_code, invite.role)
+    await repos.roles.grant(assignment, granted_by=invite.created_by, now=now)
+    unit = await repos.org.get_unit(invite.unit_code)
+    return Outcome("invite-accepted", ok=True, unit=unit, role=invite.role)
+
+
+async def join_as_resident(
+    repos: Repositories, join_token: str, telegram_id: int, *, now: datetime
+) -> Outcome:
+    group = await repos.groups.by_join_token(join_token)
+    if group is None or group.purpose is not GroupPurpose.RESIDENTS:
+        return Outcome("join-unknown", ok=False)
+    assignment = RoleAssignment(telegram_id, group.unit_code, Role.RESIDENT)
+    created = await repos.roles.grant(assignment, granted_by=None, now=now)
+    unit = await repos.org.get_unit(group.unit_code)
+    return Outcome("join-done" if created else "join-already", ok=True, unit=unit, group=group)
+
+
+async def bind_group(
+    repos: Repositories,
+    actor: Actor,
+    *,
+    chat_id: int,
+    title: str,
+    unit_code: str,
+    purpose: GroupPurpose,
+    now: datetime,
+) -> Outcome:
+    tree = await repos.org.load_tree()
+    existing = await repos.groups.get(chat_id)
+    # Moving a bound group takes rights over the unit it belongs to now as well; otherwise any
+    # supervisor sitting in another unit's group could take it over, with its residents' link.
+    decision = can_bind_group(actor, unit_code, tree)
+    if decision and existing is not None and existing.unit_code != unit_code:
+        decision = can_bind_group(actor, existing.unit_code, tree)
+    if not decision:
+        return await refuse(repos, actor, "bind", f"{chat_id}->{unit_code}", decision, now)
+    join_token = existing.join_token if existing and existing.join_token else None
+    if purpose is GroupPurpose.RESIDENTS and join_token is None:
+        join_token = new_token()
+    group = await repos.groups.bind(
+        ChatGroup(chat_id, title, unit_code, purpose, join_token),
+        bound_by=actor.telegram_id,
+        now=now,
+    )
+    return Outcome("bind-done", ok=True, unit=tree.get(unit_code), group=group)

@@ -1,0 +1,177 @@
+"""Engine and session handling for SQLite (one-machine installs) and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.pool import NullPool
+
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+_SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+# Long enough to ride out another connection's write, short enough that a stuck writer shows up.
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Accept plain 'sqlite:///' and 'postgresql://' URLs and pick the async driver for them."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgres":  # Heroku-style URLs; SQLAlchemy dropped the alias
+        parsed = parsed.set(drivername="postgresql")
+    backend = parsed.get_backend_name()
+    if backend not in _ASYNC_DRIVERS:
+        raise ValueError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+    if parsed.drivername == backend:
+        parsed = parsed.set(drivername=_ASYNC_DRIVERS[backend])
+    if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
+        # Every pooled connection would get its own empty database, and migrations another.
+        raise ValueError("in-memory SQLite is not supported; give a file path")
+    return parsed
+
+
+def check_schema_name(schema: str) -> str:
+    # The name is spliced into DDL and search_path, so only plain identifiers get through.
+    if not _SCHEMA_NAME.match(schema):
+        raise ValueError(f"invalid schema name {schema!r}")
+    return schema
+
+
+def create_engine(
+    url: str | URL, *, schema: str | None = None, echo: bool = False, pooled: bool = True
+) -> AsyncEngine:
+    """An async engine with the per-dialect connection settings the storage layer relies on."""
+    parsed = normalise_url(url)
+    kwargs: dict[str, Any] = {"echo": echo}
+    if not pooled:
+        kwargs["poolclass"] = NullPool
+    if parsed.get_backend_name() == "sqlite":
+        if schema is not None:
+            raise ValueError("schemas are a PostgreSQL feature; use a separate SQLite file")
+        _make_parent_directory(parsed)
+        engine = _create_async_engine(parsed, **kwargs)
+        event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        return engine
+    if schema is not None:
+        # Set at connection start-up so that every statement, including Alembic's own
+        # bookkeeping, resolves unqualified names inside the schema.
+        kwargs["connect_args"] = {"server_settings": {"search_path": check_schema_name(schema)}}
+    return _create_async_engine(parsed, pool_pre_ping=pooled, **kwargs)
+
+
+def _make_parent_directory(url: URL) -> None:
+    database = url.database
+    if not database or database.startswith("file:"):
+        return
+    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        # SQLite leaves foreign keys off per connection unless asked; WAL lets the bot read
+        # while another connection writes; the busy timeout waits for that writer instead of
+        # failing at once with "database is locked".
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+_ambient_session: ContextVar[tuple[Database, AsyncSession] | None] = ContextVar(
+    "storage_ambient_session", default=None
+)
+
+
+class Database:
+    """One engine and its session factory; create once per process and dispose at shutdown."""
+
+    def __init__(self, engine: AsyncEngine, *, schema: str | None = None) -> None:
+        self.engine = engine
+        self.schema = schema
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def connect(cls, url: str, *, schema: str | None = None, echo: bool = False) -> Database:
+        """`schema` (PostgreSQL only) keeps every table inside that schema, e.g. for tests."""
+        return cls(create_engine(url, schema=schema, echo=echo), schema=schema)
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=False)
+
+    @property
+    def dialect(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session whose transaction the caller commits; anything uncommitted is rolled back."""
+        async with self._sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """A session the caller commits, which other storage users in the same task join.
+
+        The bot opens one per update. The FSM storage then writes inside the same transaction,
+        so a dialog step and the changes it causes commit or roll back together, and SQLite
+        (one writer at a time) never waits on a second connection of the same update.
+        """
+        async with self._sessions() as session:
+            token = _ambient_session.set((self, session))
+            try:
+                yield session
+            finally:
+                _ambient_session.reset(token)
+
+    @asynccontextmanager
+    async def joined_transaction(self) -> AsyncIterator[AsyncSession]:
+        """The open unit of work's session on this database, else a short transaction."""
+        ambient = _ambient_session.get()
+        if ambient is not None and ambient[0] is self:
+            yield ambient[1]
+            return
+        async with self.transaction() as session:
+            yield session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session committed when the block ends normally and rolled back on an exception."""
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def create_schema(url: str, schema: str) -> None:
+    """Create a PostgreSQL schema if it is missing (the migrations then fill it)."""
+    await _schema_ddl(url, f'CREATE SCHEMA IF NOT EXISTS "{check_schema_name(schema)}"')
+
+
+async def drop_schema(url: str, schema: str) -> None:
+    """Drop a PostgreSQL schema with everything in it."""
+    await _schema_ddl(url, f'DROP SCHEMA IF EXISTS "{check_schema_name(schema)}" CASCADE')
+
+
+async def _schema_ddl(url: str, statement: str) -> None:
+    engine = create_engine(url, pooled=False)
+    if engine.dialect.name != "postgresql":
+        await engine.dispose()
+        raise ValueError("schemas are a PostgreSQL feature")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()

@@ -1,0 +1,45 @@
+"""Repositories: each wraps the caller's AsyncSession and returns domain dataclasses.
+
+They flush but never commit, so one handler's changes commit or roll back together.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.repos.audit import AuditRepository
+from storage.repos.groups import GroupRepository
+from storage.repos.invites import InviteRepository
+from storage.repos.org import OrgRepository
+from storage.repos.outbox import OutboxRepository
+from storage.repos.people import PeopleRepository
+from storage.repos.roles import RoleRepository
+from storage.repos.updates import UpdateRepository
+
+
+class Repositories:
+    """All repositories on one session: `Repositories(session).people.get(...)`."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.org = OrgRepository(session)
+        self.people = PeopleRepository(session)
+        self.roles = RoleRepository(session)
+        self.groups = GroupRepository(session)
+        self.invites = InviteRepository(session)
+        self.updates = UpdateRepository(session)
+        self.audit = AuditRepository(session)
+        self.outbox = OutboxRepository(session)
+
+
+__all__ = [
+    "AuditRepository",
+    "GroupRepository",
+    "InviteRepository",
+    "OrgRepository",
+    "OutboxRepository",
+    "PeopleRepository",
+    "Repositories",
+    "RoleRepository",
+    "UpdateRepository",
+]

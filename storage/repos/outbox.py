@@ -1,0 +1,239 @@
+"""The outbox: messages written in the caller's transaction, drained by the sender."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.outbox import OutboxEntry, OutboxMessage, OutboxState, Priority
+from storage.models import OutboxRow, PersonRow
+from storage.repos._sql import rowcount, upsert
+
+_PENDING = OutboxState.PENDING.value
+
+
+def to_entry(row: OutboxRow) -> OutboxEntry:
+    message = OutboxMessage(
+        dedupe_key=row.dedupe_key,
+        chat_id=row.chat_id,
+        text=row.text,
+        not_before=row.not_before,
+        priority=Priority(row.priority),
+        reply_markup=row.reply_markup,
+        recipient_id=row.recipient_id,
+    )
+    return OutboxEntry(
+        id=row.id,
+        message=message,
+        state=OutboxState(row.state),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        sent_message_id=row.sent_message_id,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+    )
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def enqueue(self, message: OutboxMessage, *, now: datetime) -> bool:
+        """Add the message unless its dedupe key is known; True if it was added.
+
+        Runs in the caller's transaction, so the message exists exactly when its cause does.
+        """
+        result = await self._session.execute(
+            upsert(self._session, OutboxRow)
+            .values(
+                dedupe_key=message.dedupe_key,
+                chat_id=message.chat_id,
+                recipient_id=message.recipient_id,
+                text=message.text,
+                reply_markup=message.reply_markup,
+                priority=int(message.priority),
+                not_before=message.not_before,
+                state=_PENDING,
+                attempts=0,
+                next_attempt_at=message.not_before,
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=[OutboxRow.dedupe_key])
+        )
+        return rowcount(result) == 1
+
+    async def get(self, entry_id: int) -> OutboxEntry | None:
+        row = await self._session.get(OutboxRow, entry_id, populate_existing=True)
+        return None if row is None else to_entry(row)
+
+    async def due(
+        self, now: datetime, limit: int, *, exclude: Iterable[int] = ()
+    ) -> list[OutboxEntry]:
+        """Pending rows due by `now`, best priority first, then the longest waiting.
+
+        On PostgreSQL the rows are locked (FOR UPDATE SKIP LOCKED) until the caller's
+        transaction ends, so a concurrent claimer gets other rows instead of waiting. `exclude`
+        leaves out rows the caller is already sending.
+        """
+        statement = (
+            select(OutboxRow)
+            .where(OutboxRow.state == _PENDING, OutboxRow.next_attempt_at <= now)
+            .order_by(OutboxRow.priority, OutboxRow.next_attempt_at, OutboxRow.id)
+            .limit(limit)
+        )
+        skip = list(exclude)
+        if skip:
+            statement = statement.where(OutboxRow.id.not_in(skip))
+        if self._session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update(skip_locked=True)
+        rows = await self._session.scalars(statement.execution_options(populate_existing=True))
+        return [to_entry(row) for row in rows]
+
+    async def next_due_at(self, *, exclude: Iterable[int] = ()) -> datetime | None:
+        """When the earliest pending row becomes due, so the sender can sleep until then."""
+        statement = select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.state == _PENDING)
+        skip = list(exclude)
+        if skip:
+            statement = statement.where(OutboxRow.id.not_in(skip))
+        return await self._session.scalar(statement)
+
+    async def mark_sent(self, entry_id: int, message_id: int, *, now: datetime) -> bool:
+        return await self._set(
+            entry_id,
+            state=OutboxState.SENT.value,
+            sent_message_id=message_id,
+            sent_at=now,
+            attempts=OutboxRow.attempts + 1,
+        )
+
+    async def mark_sent_many(self, sent: Sequence[tuple[int, int, datetime]]) -> int:
+        """`mark_sent` for many (id, message id, time) at once: one executemany, not N updates.
+
+        The sender confirms hundreds of messages a second; per-row ORM updates cost more CPU
+        than the sending itself.
+        """
+        if not sent:
+            return 0
+        table = cast(Table, OutboxRow.__table__)
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("entry_id"), table.c.state == _PENDING)
+            .values(
+                state=OutboxState.SENT.value,
+                sent_message_id=bindparam("message_id"),
+                sent_at=bindparam("at"),
+                attempts=table.c.attempts + 1,
+            )
+        )
+        params = [{"entry_id": i, "message_id": m, "at": at} for i, m, at in sent]
+        connection = await self._session.connection()
+        return rowcount(await connection.execute(statement, params))
+
+    async def reschedule(
+        self, entry_id: int, at: datetime, *, error: str | None = None, attempted: bool = True
+    ) -> bool:
+        """Try again at `at`; `attempted=False` when no attempt was made (a paused chat)."""
+        values: dict[str, object] = {"next_attempt_at": at}
+        if error is not None:
+            values["last_error"] = error
+        if attempted:
+            values["attempts"] = OutboxRow.attempts + 1
+        return await self._set(entry_id, **values)
+
+    async def defer_chat(self, chat_id: int, until: datetime) -> int:
+        """Move every pending row of the chat due before `until` to `until`, in one statement.
+
+        A chat that cannot take a message now (its rate, a 429) would otherwise have its whole
+        backlog read and rescheduled row by row on every claim, delaying every other chat and
+        churning writes. Rows keep their order: ties on the time are broken by id.
+        """
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.chat_id == chat_id,
+                OutboxRow.state == _PENDING,
+                OutboxRow.next_attempt_at < until,
+            )
+            .values(next_attempt_at=until)
+        )
+        return rowcount(result)
+
+    async def mark_failed(self, entry_id: int, reason: str) -> bool:
+        return await self._set(
+            entry_id,
+            state=OutboxState.FAILED.value,
+            last_error=reason,
+            attempts=OutboxRow.attempts + 1,
+        )
+
+    async def mark_unreachable(
+        self, entry_id: int, reason: str, *, now: datetime
+    ) -> tuple[bool, bool]:
+        """Give the row up; also mark its recipient unreachable.
+
+        Returns (row changed, person newly marked) so that a person with many pending
+        messages is reported to a human once, not once per message.
+        """
+        changed = await self._set(
+            entry_id,
+            state=OutboxState.UNREACHABLE.value,
+            last_error=reason,
+            attempts=OutboxRow.attempts + 1,
+        )
+        recipient = await self._session.scalar(
+            select(OutboxRow.recipient_id).where(OutboxRow.id == entry_id)
+        )
+        newly = False
+        if recipient is not None:
+            result = await self._session.execute(
+                update(PersonRow)
+                .where(PersonRow.telegram_id == recipient, PersonRow.unreachable_at.is_(None))
+                .values(unreachable_at=now, unreachable_reason=reason[:255], updated_at=now)
+            )
+            newly = rowcount(result) == 1
+            if not newly:
+                # Someone the bot has no record of is still a person a human must hear about.
+                known = await self._session.get(PersonRow, recipient)
+                newly = known is None
+        return changed, newly
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        """Point every pending message for a migrated group at its supergroup."""
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.chat_id == old_chat_id, OutboxRow.state == _PENDING)
+            .values(chat_id=new_chat_id)
+        )
+        return rowcount(result)
+
+    async def pending_count(self) -> int:
+        count = await self._session.scalar(
+            select(func.count()).select_from(OutboxRow).where(OutboxRow.state == _PENDING)
+        )
+        return count or 0
+
+    async def failures(self, limit: int = 50) -> list[OutboxEntry]:
+        """Failed and unreachable messages, most recent first, for an admin to look at."""
+        rows = await self._session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.state.in_([OutboxState.FAILED.value, OutboxState.UNREACHABLE.value]))
+            .order_by(OutboxRow.id.desc())
+            .limit(limit)
+        )
+        return [to_entry(row) for row in rows]
+
+    async def _set(self, entry_id: int, **values: object) -> bool:
+        # Only pending rows change: a late result for a row already settled must not undo it.
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == entry_id, OutboxRow.state == _PENDING)
+            .values(**values)
+            # Nothing loaded in the session needs refreshing, and evaluating it costs CPU.
+            .execution_options(synchronize_session=False)
+        )
+        return rowcount(result) == 1

@@ -1,0 +1,105 @@
+"""People known to the bot: from organisation files, invitations or residents' group links."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.org import Language, Person
+from storage.models import PersonRow
+from storage.repos._sql import rowcount, upsert
+
+
+def to_person(row: PersonRow) -> Person:
+    return Person(row.telegram_id, row.name, Language(row.language), row.phone)
+
+
+class PeopleRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, telegram_id: int) -> Person | None:
+        row = await self._session.get(PersonRow, telegram_id)
+        return None if row is None else to_person(row)
+
+    async def ensure(
+        self, telegram_id: int, name: str, language: Language, *, now: datetime
+    ) -> Person:
+        """Create the person with `language`, or refresh only the name of a known one.
+
+        A stored language is kept because the person may have chosen it with /lang, while the
+        name follows whatever Telegram currently shows.
+        """
+        row = await self._session.get(PersonRow, telegram_id)
+        if row is None:
+            # Two updates from a new person can arrive together; the loser of the insert
+            # simply reads the winner's row.
+            await self._session.execute(
+                upsert(self._session, PersonRow)
+                .values(
+                    telegram_id=telegram_id,
+                    name=name,
+                    language=language.value,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=[PersonRow.telegram_id])
+            )
+            row = await self._session.get(PersonRow, telegram_id)
+            if row is None:  # pragma: no cover - the insert above or a concurrent one made it
+                raise RuntimeError(f"person {telegram_id} vanished while being created")
+        if row.name != name:
+            row.name = name
+            row.updated_at = now
+            await self._session.flush()
+        return to_person(row)
+
+    async def set_language(
+        self, telegram_id: int, language: Language, *, now: datetime | None = None
+    ) -> bool:
+        """False when the person is unknown."""
+        result = await self._session.execute(
+            update(PersonRow)
+            .where(PersonRow.telegram_id == telegram_id)
+            .values(language=language.value, updated_at=now or datetime.now(UTC))
+        )
+        return rowcount(result) == 1
+
+    async def has_started(self, telegram_id: int) -> bool:
+        started = await self._session.scalar(
+            select(PersonRow.started_at).where(PersonRow.telegram_id == telegram_id)
+        )
+        return started is not None
+
+    async def greet(
+        self, telegram_id: int, name: str, language: Language, *, now: datetime
+    ) -> Person:
+        """A private message from the person: register or refresh them, note their first
+        start, and undo an earlier refusal (writing to the bot makes them reachable again).
+
+        The row is read once and written only when something changed: on SQLite any write,
+        even a no-op UPDATE, holds the single write lock for the rest of the update.
+        """
+        person = await self.ensure(telegram_id, name, language, now=now)
+        row = await self._session.get(PersonRow, telegram_id)  # loaded by ensure: no query
+        if row is not None and (row.started_at is None or row.unreachable_at is not None):
+            row.started_at = row.started_at or now
+            row.unreachable_at = row.unreachable_reason = None
+            row.updated_at = now
+            await self._session.flush()
+        return person
+
+    async def unreachable(self, telegram_id: int) -> tuple[datetime, str | None] | None:
+        """When and why Telegram last refused a private message to the person, if it did."""
+        row = (
+            await self._session.execute(
+                select(PersonRow.unreachable_at, PersonRow.unreachable_reason).where(
+                    PersonRow.telegram_id == telegram_id
+                )
+            )
+        ).first()
+        if row is None or row[0] is None:
+            return None
+        return row[0], row[1]

@@ -1,0 +1,40 @@
+"""Deduplication of Telegram updates, which are redelivered after crashes and timeouts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ProcessedUpdateRow
+from storage.repos._sql import rowcount, upsert
+
+
+class UpdateRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def first_delivery(self, bot_id: int, update_id: int, now: datetime) -> bool:
+        """True the first time the update is seen, False for a redelivery.
+
+        A duplicate leaves the caller's transaction usable. The record counts once committed:
+        committed with the update's effects, a crash before the commit lets the redelivery
+        be processed again; committed before handling, the update is handled at most once.
+        """
+        inserted = await self._session.scalar(
+            upsert(self._session, ProcessedUpdateRow)
+            .values(bot_id=bot_id, update_id=update_id, processed_at=now)
+            .on_conflict_do_nothing(
+                index_elements=[ProcessedUpdateRow.bot_id, ProcessedUpdateRow.update_id]
+            )
+            .returning(ProcessedUpdateRow.update_id)
+        )
+        return inserted is not None
+
+    async def purge_before(self, cutoff: datetime) -> int:
+        """Forget updates processed before `cutoff` (Telegram stops redelivering after a day)."""
+        result = await self._session.execute(
+            delete(ProcessedUpdateRow).where(ProcessedUpdateRow.processed_at < cutoff)
+        )
+        return rowcount(result)

@@ -1,0 +1,303 @@
+"""feed_update tests: the real dispatcher and database, a recording stand-in for Telegram."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.base import BaseSession
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    GetChatMember,
+    GetMe,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    ChatMemberAdministrator,
+    ChatMemberMember,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
+
+from bot.app import create_dispatcher
+from bot.clock import AdjustableClock
+from bot.config import Settings
+from bot.i18n import Translator
+from domain.org import Language
+from services.org import load_org_file
+from storage import Database, Repositories, SQLStorage
+
+BOT_ID = 42
+TOKEN = f"{BOT_ID}:TESTtokenTESTtokenTESTtokenTEST12345"
+ADMIN_ID = 9
+ORG = """
+[[unit]]
+code = "xian"
+name = "示范县"
+kind = "office"
+[[unit]]
+code = "chengguan"
+name = "城关镇"
+kind = "township"
+parent = "xian"
+[[unit]]
+code = "hexi"
+name = "河西街道"
+kind = "street"
+parent = "xian"
+[[unit]]
+code = "dongguan"
+name = "东关村"
+kind = "village"
+parent = "chengguan"
+[[member]]
+telegram_id = 1001
+name = "王主任"
+unit = "xian"
+role = "supervisor"
+[[member]]
+telegram_id = 1002
+name = "李镇长"
+unit = "chengguan"
+role = "supervisor"
+language = "en"
+[[member]]
+telegram_id = 2001
+name = "张联络"
+unit = "dongguan"
+role = "liaison"
+"""
+ZH = Translator(Language.ZH_CN)
+EN = Translator(Language.EN)
+
+
+class RecordingSession(BaseSession):
+    """Answers every Bot API call like Telegram would, and remembers it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[TelegramMethod[Any]] = []
+        self.bot_member: Any = ChatMemberAdministrator(
+            user=bot_user(),
+            can_be_edited=False,
+            is_anonymous=False,
+            can_manage_chat=True,
+            can_delete_messages=True,
+            can_manage_video_chats=False,
+            can_restrict_members=True,
+            can_promote_members=False,
+            can_change_info=True,
+            can_invite_users=True,
+            can_post_stories=False,
+            can_edit_stories=False,
+            can_delete_stories=False,
+            can_pin_messages=True,
+            can_send_welcome_messages=False,
+        )
+        self.fail_on: dict[type[Any], Exception] = {}
+        self._answered: set[str] = set()
+        self._ids = itertools.count(100)
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[Any],
+        timeout: int | None = None,  # noqa: ASYNC109 - aiogram's signature
+    ) -> Any:
+        self.requests.append(method)
+        if type(method) in self.fail_on:
+            raise self.fail_on[type(method)]
+        if isinstance(method, GetMe):
+            return bot_user()
+        if isinstance(method, AnswerCallbackQuery):
+            # Telegram accepts one answer per callback query.
+            if method.callback_query_id in self._answered:
+                raise TelegramBadRequest(method, "Bad Request: query is too old")
+            self._answered.add(method.callback_query_id)
+        if isinstance(method, GetChatMember):
+            return self.bot_member
+        if isinstance(method, SendMessage | EditMessageText):
+            chat_id = int(method.chat_id) if method.chat_id is not None else 0
+            return Message(
+                message_id=next(self._ids),
+                date=datetime.now(UTC),
+                text=method.text,
+                chat=Chat(id=chat_id, type="private" if chat_id > 0 else "supergroup"),
+                from_user=bot_user(),
+                reply_markup=method.reply_markup
+                if isinstance(method.reply_markup, InlineKeyboardMarkup)
+                else None,
+            )
+        return True
+
+    async def stream_content(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        pass
+
+    def sent(self, chat_id: int | None = None) -> list[SendMessage]:
+        return [
+            r
+            for r in self.requests
+            if isinstance(r, SendMessage) and (chat_id is None or r.chat_id == chat_id)
+        ]
+
+    def texts(self, chat_id: int | None = None) -> list[str]:
+        return [m.text for m in self.sent(chat_id)]
+
+    def of_type(self, kind: type[Any]) -> list[Any]:
+        return [r for r in self.requests if isinstance(r, kind)]
+
+    def clear(self) -> None:
+        self.requests.clear()
+
+
+def bot_user() -> User:
+    return User(id=BOT_ID, is_bot=True, first_name="防控助手", username="fangkong_test_bot")
+
+
+def plain_member() -> ChatMemberMember:
+    return ChatMemberMember(user=bot_user())
+
+
+@dataclass
+class Harness:
+    """Feeds updates from pretend users into the real dispatcher and database."""
+
+    bot: Bot
+    session: RecordingSession
+    database: Database
+    settings: Settings
+    clock: AdjustableClock
+    storage: BaseStorage
+    dispatcher: Dispatcher
+    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def restart(self) -> None:
+        """A new dispatcher over the same database and FSM storage, as after a process restart."""
+        self.storage = SQLStorage(self.database)
+        self.dispatcher = create_dispatcher(
+            self.settings, self.database, clock=self.clock, storage=self.storage
+        )
+
+    async def feed(self, update: Update) -> None:
+        await self.dispatcher.feed_update(self.bot, update)
+
+    def message_update(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        chat_id: int | None = None,
+        language: str = "zh-hans",
+        name: str = "用户",
+        chat_title: str = "测试群",
+    ) -> Update:
+        chat_id = user_id if chat_id is None else chat_id
+        chat = (
+            Chat(id=chat_id, type="private", first_name=name)
+            if chat_id > 0
+            else Chat(id=chat_id, type="supergroup", title=chat_title)
+        )
+        user = User(id=user_id, is_bot=False, first_name=name, language_code=language)
+        message = Message(
+            message_id=next(self._update_ids),
+            date=datetime.now(UTC),
+            chat=chat,
+            from_user=user,
+            text=text,
+        )
+        return Update(update_id=next(self._update_ids), message=message)
+
+    async def send(self, user_id: int, text: str, **kwargs: Any) -> list[str]:
+        """The user sends `text`; returns the texts of the bot's messages that followed."""
+        before = len(self.session.requests)
+        await self.feed(self.message_update(user_id, text, **kwargs))
+        return [
+            r.text
+            for r in self.session.requests[before:]
+            if isinstance(r, SendMessage | EditMessageText)
+        ]
+
+    async def press(
+        self, user_id: int, data: str, *, chat_id: int | None = None, language: str = "zh-hans"
+    ) -> list[str]:
+        before = len(self.session.requests)
+        chat_id = user_id if chat_id is None else chat_id
+        user = User(id=user_id, is_bot=False, first_name="用户", language_code=language)
+        message = Message(
+            message_id=7,
+            date=datetime.now(UTC),
+            from_user=bot_user(),
+            text="…",
+            chat=Chat(id=chat_id, type="private" if chat_id > 0 else "supergroup"),
+        )
+        query = CallbackQuery(
+            id=str(next(self._update_ids)),
+            from_user=user,
+            chat_instance="ci",
+            message=message,
+            data=data,
+        )
+        await self.feed(Update(update_id=next(self._update_ids), callback_query=query))
+        return [
+            getattr(r, "text", None) or ""
+            for r in self.session.requests[before:]
+            if isinstance(r, SendMessage | EditMessageText)
+        ]
+
+    def last_keyboard(self) -> InlineKeyboardMarkup:
+        for request in reversed(self.session.requests):
+            markup = getattr(request, "reply_markup", None)
+            if isinstance(markup, InlineKeyboardMarkup) and not isinstance(
+                request, EditMessageReplyMarkup
+            ):
+                return markup
+        raise AssertionError("the bot sent no inline keyboard")
+
+    def button(self, text: str) -> str:
+        """The callback data of the button labelled `text` on the last keyboard sent."""
+        for row in self.last_keyboard().inline_keyboard:
+            for button in row:
+                if button.text == text and button.callback_data:
+                    return button.callback_data
+        raise AssertionError(f"no button {text!r}")
+
+    async def repos(self, action: Callable[[Repositories], Any]) -> Any:
+        async with self.database.session() as session:
+            result = await action(Repositories(session))
+            await session.commit()
+            return result
+
+
+@pytest.fixture
+async def harness(sqlite_database: Database) -> AsyncIterator[Harness]:
+    settings = Settings.model_validate(
+        {"telegram": {"token": TOKEN}, "admins": {"telegram_ids": [ADMIN_ID]}}
+    )
+    clock = AdjustableClock()
+    async with sqlite_database.session() as session:
+        await load_org_file(Repositories(session), ORG, now=clock.now())
+        await session.commit()
+    session_ = RecordingSession()
+    bot = Bot(TOKEN, session=session_, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    storage = SQLStorage(sqlite_database)
+    dispatcher = create_dispatcher(settings, sqlite_database, clock=clock, storage=storage)
+    return Harness(bot, session_, sqlite_database, settings, clock, storage, dispatcher)

@@ -1,0 +1,223 @@
+import asyncio
+import re
+from datetime import timedelta
+
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.methods import PinChatMessage, SetMyCommands
+
+from domain.org import Role
+from handlers.onboarding import InviteWizard
+from tests.handlers.conftest import ADMIN_ID, EN, ZH, Harness, plain_member
+
+GROUP = -100555
+
+
+def link_token(text: str, prefix: str) -> str:
+    match = re.search(rf"start={prefix}_([A-Za-z0-9_-]+)", text)
+    assert match, text
+    return match.group(1)
+
+
+async def test_invite_link_grants_the_role_once(harness: Harness) -> None:
+    [reply] = await harness.send(1002, "/invite liaison dongguan", language="en")
+    assert reply.startswith(
+        EN("invite-created", role=EN("role-liaison"), unit="示范县 / 城关镇 / 东关村")
+    )
+    token = link_token(reply, "inv")
+
+    [welcome] = await harness.send(5001, f"/start inv_{token}")
+    assert welcome == ZH(
+        "invite-accepted", unit="示范县 / 城关镇 / 东关村", role=ZH("role-liaison")
+    )
+    roles = await harness.repos(lambda r: r.roles.of_person(5001))
+    assert [(a.unit_code, a.role) for a in roles] == [("dongguan", Role.LIAISON)]
+    # The new liaison's private menu is set for them.
+    assert harness.session.of_type(SetMyCommands)[-1].scope.chat_id == 5001
+
+    assert await harness.send(5002, f"/start inv_{token}") == [ZH("invite-used")]
+    assert await harness.repos(lambda r: r.roles.of_person(5002)) == []
+
+
+async def test_expired_and_forged_invites_are_refused(harness: Harness) -> None:
+    token = link_token((await harness.send(1001, "/invite deputy dongguan"))[0], "inv")
+    harness.clock.advance(timedelta(hours=73))
+    assert await harness.send(5001, f"/start inv_{token}") == [ZH("invite-expired")]
+    assert await harness.send(5001, "/start inv_doesnotexist") == [ZH("invite-unknown")]
+    assert await harness.send(5001, "/start <b>") == [ZH("start-link-invalid")]
+
+
+async def test_a_supervisor_cannot_invite_outside_their_subtree(harness: Harness) -> None:
+    assert await harness.send(1002, "/invite liaison hexi", language="en") == [
+        EN("perm-not-supervisor")
+    ]
+    assert await harness.send(2001, "/invite liaison dongguan") == [ZH("perm-not-supervisor")]
+    audit = await harness.repos(lambda r: r.audit.recent())
+    assert [(e.actor_id, e.action, e.allowed) for e in audit] == [
+        (2001, "invite", False),
+        (1002, "invite", False),
+    ]
+
+
+async def test_invite_wizard_draft_survives_a_restart(harness: Harness) -> None:
+    assert await harness.send(1002, "/invite") == [EN("invite-choose-role")]
+    await harness.press(1002, harness.button(EN("role-liaison")))
+    units = [b.text for row in harness.last_keyboard().inline_keyboard for b in row]
+    assert units == ["城关镇", "东关村"]
+
+    harness.restart()
+    replies = await harness.press(1002, harness.button("东关村"))
+    assert replies[-1].startswith(
+        EN("invite-created", role=EN("role-liaison"), unit="示范县 / 城关镇 / 东关村")
+    )
+
+
+async def test_a_forged_unit_button_is_checked_again(harness: Harness) -> None:
+    await harness.send(1002, "/invite")
+    await harness.press(1002, "v1invr:liaison")
+    replies = await harness.press(1002, "v1invu:hexi")  # not offered: outside the subtree
+    assert replies == [EN("perm-not-supervisor")]
+    assert await harness.press(1002, "v1invu:hexi") == []  # the wizard is over: a stale button
+    assert harness.session.requests[-1].text == EN("button-expired")
+
+
+async def test_typed_unknown_unit_asks_again(harness: Harness) -> None:
+    await harness.send(1001, "/invite")
+    await harness.press(1001, "v1invr:tracker")
+    assert await harness.send(1001, "nowhere") == [ZH("unit-unknown-retry")]
+    [reply] = await harness.send(1001, "HEXI")
+    assert reply.startswith(ZH("invite-created", role=ZH("role-tracker"), unit="示范县 / 河西街道"))
+
+
+async def test_bind_a_residents_group_posts_and_pins_the_join_button(harness: Harness) -> None:
+    replies = await harness.send(1002, "/bind dongguan residents", chat_id=GROUP, language="en")
+    assert replies[0].splitlines() == [
+        EN("bind-done", unit="示范县 / 城关镇 / 东关村"),
+        EN("purpose-residents"),
+        EN("bind-rights-ok"),
+    ]
+    join_post = harness.session.sent(GROUP)[-1]
+    assert join_post.text == ZH("join-post")  # groups speak the default language
+    url = join_post.reply_markup.inline_keyboard[0][0].url  # type: ignore[union-attr]
+    assert harness.session.of_type(PinChatMessage)[-1].chat_id == GROUP
+
+    token = link_token(url or "", "join")
+    assert await harness.send(3001, f"/start join_{token}") == [
+        ZH("join-done", unit="示范县 / 城关镇 / 东关村")
+    ]
+    assert await harness.send(3001, f"/start join_{token}") == [
+        ZH("join-already", unit="示范县 / 城关镇 / 东关村")
+    ]
+    roles = await harness.repos(lambda r: r.roles.of_person(3001))
+    assert [(a.unit_code, a.role) for a in roles] == [("dongguan", Role.RESIDENT)]
+
+
+async def test_bind_says_which_rights_are_missing(harness: Harness) -> None:
+    harness.session.bot_member = plain_member()
+    replies = await harness.send(1001, "/bind chengguan residents", chat_id=GROUP)
+    assert ZH("bind-missing-right", right=ZH("right-pin-messages")) in replies[0]
+    replies = await harness.send(1001, "/bind chengguan work", chat_id=GROUP)
+    assert ZH("bind-rights-ok") in replies[0]
+    group = await harness.repos(lambda r: r.groups.get(GROUP))
+    assert (group.unit_code, group.purpose.value) == ("chengguan", "work")
+
+
+async def test_bind_is_refused_to_strangers_and_checks_arguments(harness: Harness) -> None:
+    assert await harness.send(2001, "/bind dongguan work", chat_id=GROUP) == [
+        ZH("perm-not-supervisor")
+    ]
+    assert await harness.send(1001, "/bind dongguan party", chat_id=GROUP) == [ZH("bind-usage")]
+    assert await harness.send(1001, "/bind dongguan work") == [ZH("bind-in-group-only")]
+    assert await harness.repos(lambda r: r.groups.get(GROUP)) is None
+    # Admins from the configuration may bind any unit.
+    assert (await harness.send(9, "/bind hexi work", chat_id=GROUP))[0].startswith(
+        ZH("bind-done", unit="示范县 / 河西街道")
+    )
+
+
+async def test_a_role_button_without_the_right_ends_the_wizard(harness: Harness) -> None:
+    assert await harness.press(2001, "v1invr:liaison") == []
+    assert harness.session.requests[-1].text == ZH("button-expired")  # no wizard state: stale
+    # Even with a wizard state (say, left from before a role was taken away) the press is
+    # checked again and ends the wizard without issuing anything.
+    key = StorageKey(bot_id=harness.bot.id, chat_id=2001, user_id=2001)
+    await harness.storage.set_state(key, InviteWizard.choosing_role)
+    assert await harness.press(2001, "v1invr:liaison") == []
+    assert await harness.storage.get_state(key) is None
+    assert harness.session.requests[-1].text == ZH("perm-not-supervisor")
+    [entry] = await harness.repos(lambda r: r.audit.recent())
+    assert (entry.actor_id, entry.action, entry.allowed) == (2001, "invite", False)
+
+
+async def test_a_double_tap_issues_one_invitation(harness: Harness) -> None:
+    await harness.send(1001, "/invite")
+    await harness.press(1001, "v1invr:liaison")
+    harness.session.clear()
+    await asyncio.gather(
+        harness.press(1001, "v1invu:dongguan"), harness.press(1001, "v1invu:dongguan")
+    )
+    created = [t for t in harness.session.texts(1001) if "start=inv_" in t]
+    assert len(created) == 1
+
+
+async def test_rebinding_as_a_work_group_posts_no_join_button(harness: Harness) -> None:
+    await harness.send(1001, "/bind dongguan residents", chat_id=GROUP)
+    harness.session.clear()
+    await harness.send(1001, "/bind dongguan work", chat_id=GROUP)
+    assert harness.session.texts(GROUP) == [
+        "\n".join(
+            [
+                ZH("bind-done", unit="示范县 / 城关镇 / 东关村"),
+                ZH("purpose-work"),
+                ZH("bind-rights-ok"),
+            ]
+        )
+    ]
+    assert harness.session.of_type(PinChatMessage) == []
+
+
+async def test_the_binding_follows_a_group_migration(harness: Harness) -> None:
+    await harness.send(1001, "/bind dongguan work", chat_id=-555)
+    update = harness.message_update(1001, "", chat_id=-555)
+    assert update.message is not None
+    migrated = update.model_copy(
+        update={
+            "message": update.message.model_copy(update={"text": None, "migrate_to_chat_id": -1009})
+        }
+    )
+    await harness.feed(migrated)
+    assert await harness.repos(lambda r: r.groups.get(-555)) is None
+    group = await harness.repos(lambda r: r.groups.get(-1009))
+    assert group.unit_code == "dongguan"
+
+
+async def test_a_supervisor_cannot_take_over_another_units_group(harness: Harness) -> None:
+    await harness.send(ADMIN_ID, "/bind hexi residents", chat_id=GROUP)
+    harness.session.clear()
+    assert await harness.send(1002, "/bind dongguan work", chat_id=GROUP, language="en") == [
+        EN("perm-not-supervisor")
+    ]
+    group = await harness.repos(lambda r: r.groups.get(GROUP))
+    assert (group.unit_code, group.purpose.value) == ("hexi", "residents")
+    # Within their own subtree they may move it: 王主任 supervises both units.
+    assert (await harness.send(1001, "/bind dongguan work", chat_id=GROUP))[0].startswith(
+        ZH("bind-done", unit="示范县 / 城关镇 / 东关村")
+    )
+
+
+async def test_the_binding_follows_a_migration_reported_by_the_new_supergroup(
+    harness: Harness,
+) -> None:
+    await harness.send(1001, "/bind dongguan residents", chat_id=-556)
+    update = harness.message_update(1001, "", chat_id=-1008)
+    assert update.message is not None
+    arrived = update.model_copy(
+        update={
+            "message": update.message.model_copy(
+                update={"text": None, "migrate_from_chat_id": -556}
+            )
+        }
+    )
+    await harness.feed(arrived)
+    group = await harness.repos(lambda r: r.groups.get(-1008))
+    assert (group.unit_code, group.purpose.value) == ("dongguan", "residents")
+    assert group.join_token  # residents' buttons posted before keep working

@@ -1,0 +1,140 @@
+"""The sender keeps going through a database that is not up yet and a lost leader lock."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from aiogram import Bot
+from sqlalchemy import event
+
+from bot.sender import Outcome
+from domain.outbox import Failure, FailureKind, OutboxState
+from sandbox.emulator import Emulator
+from storage import Database, Repositories
+
+from .conftest import (
+    ADMIN,
+    Running,
+    drained,
+    enqueue,
+    eventually,
+    make_sender,
+    now,
+    outgoing,
+    started_user,
+)
+
+
+class UnsteadyLock:
+    """The real lock, but the database refuses the first attempts and one check finds it lost."""
+
+    def __init__(self, real: Any, refusals: int = 0, losses: int = 0) -> None:
+        self.real = real
+        self.refusals = refusals
+        self.losses = losses
+        self.checks = 0
+
+    async def try_acquire(self) -> bool:
+        if self.refusals:
+            self.refusals -= 1
+            raise OSError("the database system is starting up")
+        return bool(await self.real.try_acquire())
+
+    async def check(self) -> bool:
+        self.checks += 1
+        if self.losses:
+            self.losses -= 1
+            await self.real.release()
+            return False
+        return bool(await self.real.check())
+
+    async def release(self) -> None:
+        await self.real.release()
+
+
+def sent_texts(emu: Emulator) -> Counter[str]:
+    calls = emu.api_calls("sendMessage")
+    return Counter(re.sub(r"<[^>]+>", "", c["text"]) for c in calls if c["status"] == 200)
+
+
+async def test_a_database_not_up_at_start_does_not_end_the_sender(
+    emu: Emulator, bot: Bot, sqlite_database: Database
+) -> None:
+    chat = started_user(emu, 301)
+    sender = make_sender(bot, sqlite_database)
+    lock = UnsteadyLock(sender.lock, refusals=3)
+    sender.lock = lock  # type: ignore[assignment]
+    running = Running(sender)
+    await enqueue(sqlite_database, outgoing("late-start", chat))
+    await drained(sqlite_database)
+    await running.stop()
+    assert lock.refusals == 0
+    assert sent_texts(emu)["late-start"] == 1
+
+
+async def test_a_lost_lock_is_noticed_during_a_backlog_and_nothing_is_sent_twice(
+    emu: Emulator, bot: Bot, sqlite_database: Database
+) -> None:
+    chats = [started_user(emu, 400 + i) for i in range(60)]
+    # 20 messages a second overall: a three-second backlog that keeps the loop busy.
+    sender = make_sender(bot, sqlite_database, global_per_s=20, idle_poll_s=0.2)
+    lock = UnsteadyLock(sender.lock, losses=1)
+    sender.lock = lock  # type: ignore[assignment]
+    await enqueue(sqlite_database, *(outgoing(f"m{i}", chat) for i, chat in enumerate(chats)))
+    running = Running(sender)
+    await drained(sqlite_database, within=30)
+    await running.stop()
+    assert lock.losses == 0  # the check ran while busy, found the lock lost and got it back
+    counts = sent_texts(emu)
+    assert sorted(counts) == sorted(f"m{i}" for i in range(60))
+    assert set(counts.values()) == {1}
+
+
+async def test_a_migration_to_the_same_chat_fails_instead_of_looping(
+    emu: Emulator, bot: Bot, sqlite_database: Database
+) -> None:
+    chat = started_user(emu, 501)
+    started_user(emu, ADMIN)
+    await enqueue(sqlite_database, outgoing("bounce", chat))
+    sender = make_sender(bot, sqlite_database)
+    async with sqlite_database.transaction() as session:
+        repos = Repositories(session)
+        [entry] = await repos.outbox.due(now(), 10)
+        failure = Failure(FailureKind.MIGRATED, "moved", new_chat_id=chat)
+        await sender._record(repos, Outcome(entry, now(), failure=failure), failure)
+    async with sqlite_database.session() as session:
+        stored = await Repositories(session).outbox.get(entry.id)
+    assert stored is not None
+    assert stored.state is OutboxState.FAILED
+
+
+async def test_one_groups_backlog_does_not_hold_up_other_chats(
+    emu: Emulator, bot: Bot, sqlite_database: Database
+) -> None:
+    group = emu.create_group("backlog", member_ids=[])["id"]
+    emu.add_bot_to_group(group, bot.id, "administrator")
+    privates = [started_user(emu, 600 + i) for i in range(5)]
+    # 200 messages for a group that takes one a second, queued before the private ones.
+    await enqueue(sqlite_database, *(outgoing(f"g{i}", group) for i in range(200)))
+    await enqueue(sqlite_database, *(outgoing(f"p{i}", chat) for i, chat in enumerate(privates)))
+    updates: list[str] = []
+
+    def count_updates(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE OUTBOX"):
+            updates.append(statement)
+
+    event.listen(sqlite_database.engine.sync_engine, "before_cursor_execute", count_updates)
+    running = Running(make_sender(bot, sqlite_database, group_per_min=60))
+    try:
+
+        async def privates_sent() -> bool:
+            return all(emu.bot_messages(chat) for chat in privates)
+
+        await eventually(privates_sent, within=3)
+    finally:
+        await running.stop()
+    assert 1 <= len(emu.bot_messages(group)) <= 5  # the group keeps to its own pace
+    # The backlog is moved a chat at a time, not rewritten row by row on every claim.
+    assert len(updates) < 30

@@ -1,0 +1,112 @@
+"""Migrations build the schema from nothing, and the models agree with them exactly."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, inspect, text
+
+from storage import Database
+from storage.migrate import MIGRATIONS, current, downgrade, head, upgrade
+from storage.models import Base
+
+TABLES = {
+    "alembic_version",
+    "audit_log",
+    "chat_groups",
+    "fsm_states",
+    "invites",
+    "outbox",
+    "people",
+    "processed_updates",
+    "role_assignments",
+    "units",
+}
+
+
+def _differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "compare_server_default": True}
+    )
+    return list(compare_metadata(context, Base.metadata))
+
+
+def _tables(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+async def _check_migrated(database: Database) -> None:
+    async with database.engine.connect() as connection:
+        assert await connection.run_sync(_tables) == TABLES
+        assert await connection.run_sync(_differences) == []
+
+
+async def test_sqlite_upgrades_from_empty_and_matches_models(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/new/dir/bot.sqlite3"
+    assert await asyncio.to_thread(current, url) is None
+    await asyncio.to_thread(upgrade, url)
+    assert await asyncio.to_thread(current, url) == head() == "0002"
+    database = Database.connect(url)
+    try:
+        await _check_migrated(database)
+    finally:
+        await database.dispose()
+
+
+async def test_postgres_upgrades_from_empty_inside_the_schema(
+    postgres_url: str, postgres_schema: str
+) -> None:
+    await asyncio.to_thread(upgrade, postgres_url, schema=postgres_schema)
+    assert await asyncio.to_thread(current, postgres_url, schema=postgres_schema) == "0002"
+    database = Database.connect(postgres_url, schema=postgres_schema)
+    try:
+        await _check_migrated(database)
+        async with database.session() as session:
+            placed = await session.scalars(
+                text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
+                {"s": postgres_schema},
+            )
+            assert set(placed) == TABLES
+    finally:
+        await database.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+async def test_upgrade_twice_is_a_no_op_and_downgrade_empties(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    schema: str | None = None
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        schema = request.getfixturevalue("postgres_schema")
+    await asyncio.to_thread(upgrade, url, schema=schema)
+    await asyncio.to_thread(upgrade, url, schema=schema)
+    await asyncio.to_thread(downgrade, url, "base", schema=schema)
+    assert await asyncio.to_thread(current, url, schema=schema) is None
+    database = Database.connect(url, schema=schema)
+    try:
+        async with database.engine.connect() as connection:
+            assert await connection.run_sync(_tables) == {"alembic_version"}
+    finally:
+        await database.dispose()
+
+
+async def test_upgrade_refuses_to_block_a_running_event_loop(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="to_thread"):
+        upgrade(f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3")
+
+
+def test_runtime_needs_only_the_python_files() -> None:
+    # pyproject ships migrations/*.py and versions/*.py; the .mako template is for developers.
+    shipped = {path.relative_to(MIGRATIONS).as_posix() for path in MIGRATIONS.rglob("*.py")}
+    assert {"env.py", "versions/0001_foundation.py", "versions/0002_outbox.py"} <= shipped
+    assert not list(MIGRATIONS.rglob("__init__.py"))

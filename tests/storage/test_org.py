@@ -1,0 +1,145 @@
+"""The unit tree and applying organisation files."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import update
+
+from domain.org import (
+    ChatGroup,
+    GroupPurpose,
+    Language,
+    Person,
+    Role,
+    RoleAssignment,
+    Unit,
+    UnitKind,
+    UnknownUnitError,
+)
+from domain.orgfile import OrgPlan, parse_org_file
+from storage import ApplyResult, Repositories
+from storage.models import UnitRow
+from storage.repos.org import dependency_order
+
+from .conftest import NOW, sample_plan
+
+
+async def test_apply_plan_stores_the_file_and_a_second_run_changes_nothing(
+    repos: Repositories,
+) -> None:
+    first = await repos.org.apply_plan(sample_plan(), now=NOW)
+    await repos.session.commit()
+    assert first == ApplyResult(units_created=3, people_created=2, roles_added=3, groups_bound=2)
+    again = await repos.org.apply_plan(sample_plan(), now=NOW)
+    assert again == ApplyResult()
+    assert not again.changed
+
+    assert await repos.people.get(1002) == Person(1002, "Li Lian", Language.EN, "13800000000")
+    assert await repos.roles.of_person(1002) == [
+        RoleAssignment(1002, "chengguan", Role.DEPUTY),
+        RoleAssignment(1002, "dongguan", Role.LIAISON),
+    ]
+    assert await repos.groups.get(-1001234) == ChatGroup(
+        -1001234, "东关村居民群", "dongguan", GroupPurpose.RESIDENTS
+    )
+
+
+async def test_a_parent_defined_after_its_child_is_stored_first(org: Repositories) -> None:
+    tree = await org.org.load_tree()
+    assert [unit.code for unit in tree.ancestors("dongguan")] == ["chengguan", "county"]
+    assert tree.path("dongguan") == "示范县防控办 / 城关镇 / 东关村"
+    assert [unit.code for unit in tree.roots()] == ["county"]
+
+
+async def test_changes_are_applied_and_counted_and_roles_are_never_removed(
+    org: Repositories,
+) -> None:
+    text = """
+[[unit]]
+code = "dongguan"
+name = "东关社区"
+kind = "community"
+parent = "xinan"
+
+[[unit]]
+code = "xinan"
+name = "西南街道"
+kind = "street"
+parent = "county"
+
+[[member]]
+telegram_id = 1002
+name = "Li Lian (new)"
+unit = "xinan"
+role = "tracker"
+language = "zh_CN"
+
+[[group]]
+chat_id = -1001234
+title = "东关社区居民群"
+unit = "dongguan"
+purpose = "residents"
+"""
+    result = await org.org.apply_plan(parse_org_file(text, await org.org.load_tree()), now=NOW)
+    assert result == ApplyResult(
+        units_created=1, units_updated=1, people_updated=1, roles_added=1, groups_bound=1
+    )
+    tree = await org.org.load_tree()
+    assert tree.get("dongguan") == Unit("dongguan", "东关社区", UnitKind.COMMUNITY, "xinan")
+    # The phone was not in the new file, so the stored one stays.
+    assert await org.people.get(1002) == Person(
+        1002, "Li Lian (new)", Language.ZH_CN, "13800000000"
+    )
+    roles = {(a.unit_code, a.role) for a in await org.roles.of_person(1002)}
+    assert roles == {
+        ("chengguan", Role.DEPUTY),
+        ("dongguan", Role.LIAISON),
+        ("xinan", Role.TRACKER),
+    }
+
+
+async def test_apply_plan_is_part_of_the_callers_transaction(repos: Repositories) -> None:
+    await repos.org.apply_plan(sample_plan(), now=NOW)
+    await repos.session.rollback()
+    assert (await repos.org.load_tree()).units == {}
+    assert await repos.people.get(1001) is None
+
+
+async def test_apply_plan_refuses_an_unknown_unit_without_storing_it(
+    repos: Repositories,
+) -> None:
+    plan = OrgPlan(assignments=[RoleAssignment(7, "nowhere", Role.LIAISON)])
+    with pytest.raises(UnknownUnitError):
+        await repos.org.apply_plan(plan, now=NOW)
+
+
+async def test_get_unit(org: Repositories) -> None:
+    assert await org.org.get_unit("chengguan") == Unit(
+        "chengguan", "城关镇", UnitKind.TOWNSHIP, "county"
+    )
+    assert await org.org.get_unit("county") == Unit("county", "示范县防控办", UnitKind.OFFICE)
+    assert await org.org.get_unit("missing") is None
+
+
+async def test_inactive_units_and_everything_below_them_are_hidden(org: Repositories) -> None:
+    await org.session.execute(
+        update(UnitRow).where(UnitRow.code == "chengguan").values(active=False)
+    )
+    tree = await org.org.load_tree()
+    assert set(tree.units) == {"county"}
+    assert await org.org.get_unit("chengguan") is None
+    # Applying the file again reactivates the unit.
+    result = await org.org.apply_plan(sample_plan(), now=NOW)
+    assert result == ApplyResult(units_updated=1)
+    assert set((await org.org.load_tree()).units) == {"county", "chengguan", "dongguan"}
+
+
+def test_dependency_order_puts_parents_first_and_detects_cycles() -> None:
+    a = Unit("a", "A", UnitKind.GRID, "b")
+    b = Unit("b", "B", UnitKind.VILLAGE, "c")
+    c = Unit("c", "C", UnitKind.TOWNSHIP, "stored-elsewhere")
+    assert [u.code for u in dependency_order([a, b, c])] == ["c", "b", "a"]
+    with pytest.raises(ValueError, match="cycle"):
+        dependency_order([a, replace(b, parent_code="a")])

@@ -1,0 +1,146 @@
+"""Who a step goes to: away -> deputy, supervisors up the tree, the office, nobody."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from domain.escalation import Step, Target
+from domain.obligations import Obligation, ObligationKind
+from domain.org import ChatGroup, GroupPurpose, OrgTree, Role, RoleAssignment, Unit, UnitKind
+from domain.recipients import Directory, Recipient, resolve
+
+TZ = ZoneInfo("Asia/Shanghai")
+DAY = date(2026, 11, 23)
+DUE = datetime(2026, 11, 23, 17, 0, tzinfo=TZ)
+TREE = OrgTree.of(
+    [
+        Unit("xian", "示范县疫情防控办公室", UnitKind.OFFICE),
+        Unit("chengguan", "城关镇", UnitKind.TOWNSHIP, "xian"),
+        Unit("dongguan", "东关村", UnitKind.VILLAGE, "chengguan"),
+        Unit("nanjie", "南街社区", UnitKind.COMMUNITY, "chengguan"),
+    ]
+)
+ROLES = [
+    RoleAssignment(1009, "xian", Role.SUPERVISOR),
+    RoleAssignment(1001, "xian", Role.SUPERVISOR),
+    RoleAssignment(1002, "chengguan", Role.SUPERVISOR),
+    RoleAssignment(2001, "dongguan", Role.LIAISON),
+    RoleAssignment(2002, "dongguan", Role.DEPUTY),
+    RoleAssignment(2101, "nanjie", Role.TRACKER),
+    RoleAssignment(3004, "nanjie", Role.RESIDENT),
+]
+GROUPS = [
+    ChatGroup(-1002, "东关村工作群", "dongguan", GroupPurpose.WORK),
+    ChatGroup(-1003, "东关村居民群", "dongguan", GroupPurpose.RESIDENTS),
+]
+REPORT = Obligation(
+    ObligationKind.UNIT_REPORT, "dongguan", "2026-11-23", "dongguan", "dongguan", DUE
+)
+CHECKIN = Obligation(ObligationKind.HEALTH_CHECKIN, "3004", "2026-11-23", 3004, "nanjie", DUE)
+
+
+def directory(
+    away: dict[int, date] | None = None, roles: list[RoleAssignment] = ROLES
+) -> Directory:
+    return Directory.of(TREE, roles, GROUPS, away_until=away, covers={3004: (2101,)})
+
+
+def to(*targets: Target) -> Step:
+    return Step(timedelta(0), targets, "obligation-test")
+
+
+def ids(ob: Obligation, step: Step, d: Directory, on: date = DAY) -> list[int]:
+    return [r.chat_id for r in resolve(ob, step, d, on).recipients]
+
+
+def test_assignee_of_a_unit_is_its_liaison_and_deputy_is_its_deputy() -> None:
+    assert ids(REPORT, to(Target.ASSIGNEE), directory()) == [2001]
+    assert ids(REPORT, to(Target.DEPUTY), directory()) == [2002]
+    both = resolve(REPORT, to(Target.ASSIGNEE, Target.DEPUTY), directory(), DAY)
+    assert [(r.chat_id, r.target) for r in both.recipients] == [
+        (2001, Target.ASSIGNEE),
+        (2002, Target.DEPUTY),
+    ]
+    assert both.missing == ()
+
+
+def test_an_away_liaison_is_covered_by_the_deputy_through_the_last_day() -> None:
+    d = directory({2001: DAY})
+    got = resolve(REPORT, to(Target.ASSIGNEE, Target.DEPUTY), d, DAY)
+    # The deputy is told once, as the liaison's cover.
+    assert got.recipients == (Recipient(2002, Target.ASSIGNEE, covering_for=2001),)
+    assert ids(REPORT, to(Target.ASSIGNEE), d, DAY + timedelta(days=1)) == [2001]
+
+
+def test_an_away_deputy_is_covered_by_the_liaison() -> None:
+    got = resolve(REPORT, to(Target.DEPUTY), directory({2002: DAY}), DAY)
+    assert got.recipients == (Recipient(2001, Target.DEPUTY, covering_for=2002),)
+
+
+def test_nobody_present_is_said_explicitly() -> None:
+    got = resolve(REPORT, to(Target.ASSIGNEE), directory({2001: DAY, 2002: DAY}), DAY)
+    assert got.nobody
+    assert got.missing == (Target.ASSIGNEE,)
+
+
+def test_a_partly_resolved_step_names_what_is_missing() -> None:
+    no_deputy = [r for r in ROLES if r.role is not Role.DEPUTY]
+    got = resolve(REPORT, to(Target.ASSIGNEE, Target.DEPUTY), directory(roles=no_deputy), DAY)
+    assert not got.nobody
+    assert got.missing == (Target.DEPUTY,)
+
+
+def test_unit_group_mentions_the_present_assignees_in_the_work_group() -> None:
+    got = resolve(REPORT, to(Target.UNIT_GROUP), directory({2001: DAY}), DAY)
+    assert got.recipients == (Recipient(-1002, Target.UNIT_GROUP, group=True, mentions=(2002,)),)
+    unbound = Directory.of(TREE, ROLES)
+    assert resolve(REPORT, to(Target.UNIT_GROUP), unbound, DAY).nobody
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        (Target.SUPERVISOR, [1002]),  # the village has none: the township's
+        (Target.SUPERVISOR_UP, [1001, 1009]),  # the county above it
+        (Target.OFFICE, [1001, 1009]),  # the root unit's supervisors
+    ],
+)
+def test_supervisors_up_the_tree(target: Target, expected: list[int]) -> None:
+    assert ids(REPORT, to(target), directory()) == expected
+
+
+def test_a_unit_with_its_own_supervisor_escalates_there_first() -> None:
+    roles = [*ROLES, RoleAssignment(1500, "dongguan", Role.SUPERVISOR)]
+    assert ids(REPORT, to(Target.SUPERVISOR), directory(roles=roles)) == [1500]
+    assert ids(REPORT, to(Target.SUPERVISOR_UP), directory(roles=roles)) == [1002]
+
+
+def test_an_away_supervisor_passes_the_escalation_up() -> None:
+    d = directory({1002: DAY})
+    assert ids(REPORT, to(Target.SUPERVISOR), d) == [1001, 1009]
+    above = resolve(REPORT, to(Target.SUPERVISOR_UP), d, DAY)
+    assert above.nobody
+    assert above.missing == (Target.SUPERVISOR_UP,)
+    assert ids(REPORT, to(Target.OFFICE), directory({1009: DAY})) == [1001]
+
+
+def test_nobody_escalates_to_themselves() -> None:
+    own = Obligation(ObligationKind.VERIFICATION, "t1", "t1", 1002, "chengguan", DUE)
+    assert ids(own, to(Target.SUPERVISOR), directory()) == [1001, 1009]
+
+
+def test_a_residents_deputy_is_their_tracker() -> None:
+    assert ids(CHECKIN, to(Target.ASSIGNEE), directory()) == [3004]
+    assert ids(CHECKIN, to(Target.DEPUTY), directory()) == [2101]
+    away = resolve(CHECKIN, to(Target.ASSIGNEE), directory({3004: DAY}), DAY)
+    assert away.recipients == (Recipient(2101, Target.ASSIGNEE, covering_for=3004),)
+    # nanjie has no supervisor of its own: the township's.
+    assert ids(CHECKIN, to(Target.SUPERVISOR), directory()) == [1002]
+
+
+def test_directory_keeps_only_work_groups() -> None:
+    d = directory()
+    assert d.work_groups == {"dongguan": -1002}
+    assert d.holding("xian", Role.SUPERVISOR) == (1001, 1009)
+    assert d.is_away(2001, DAY) is False

@@ -1,0 +1,90 @@
+import pytest
+
+from domain.commands import ChatKind, visible_commands
+from domain.org import OrgTree, Role, RoleAssignment, Unit, UnitKind
+from domain.permissions import (
+    Actor,
+    Capability,
+    can_bind_group,
+    can_invite,
+    manageable_units,
+)
+
+TREE = OrgTree.of(
+    [
+        Unit("xian", "县", UnitKind.OFFICE),
+        Unit("chengguan", "城关镇", UnitKind.TOWNSHIP, "xian"),
+        Unit("hexi", "河西街道", UnitKind.STREET, "xian"),
+        Unit("dongguan", "东关村", UnitKind.VILLAGE, "chengguan"),
+    ]
+)
+
+
+def actor(*assignments: tuple[str, Role], admin: bool = False) -> Actor:
+    return Actor(7, admin, tuple(RoleAssignment(7, unit, role) for unit, role in assignments))
+
+
+def test_supervisor_may_invite_within_their_subtree_only() -> None:
+    township = actor(("chengguan", Role.SUPERVISOR))
+    assert can_invite(township, Role.LIAISON, "dongguan", TREE)
+    assert can_invite(township, Role.SUPERVISOR, "chengguan", TREE)
+    refused = can_invite(township, Role.LIAISON, "hexi", TREE)
+    assert not refused
+    assert refused.reason_key == "perm-not-supervisor"
+    assert not can_invite(township, Role.LIAISON, "xian", TREE)
+
+
+def test_other_roles_and_strangers_may_not_invite_or_bind() -> None:
+    for who in (actor(("dongguan", Role.LIAISON)), actor(("dongguan", Role.RESIDENT)), actor()):
+        assert not can_invite(who, Role.LIAISON, "dongguan", TREE)
+        assert not can_bind_group(who, "dongguan", TREE)
+
+
+def test_admin_may_do_everything_but_unknown_units_are_refused() -> None:
+    admin = actor(admin=True)
+    assert can_bind_group(admin, "hexi", TREE)
+    assert can_invite(admin, Role.SUPERVISOR, "xian", TREE)
+    assert can_bind_group(admin, "ghost", TREE).reason_key == "unit-unknown"
+
+
+def test_residents_are_never_invited() -> None:
+    assert can_invite(actor(admin=True), Role.RESIDENT, "dongguan", TREE).reason_key == (
+        "invite-resident-via-group"
+    )
+
+
+def test_manageable_units_follow_the_subtree() -> None:
+    assert [u.code for u in manageable_units(actor(("chengguan", Role.SUPERVISOR)), TREE)] == [
+        "chengguan",
+        "dongguan",
+    ]
+    assert len(manageable_units(actor(admin=True), TREE)) == 4
+    assert manageable_units(actor(("dongguan", Role.LIAISON)), TREE) == []
+
+
+@pytest.mark.parametrize(
+    ("who", "private", "group"),
+    [
+        (actor(), {"start", "help", "whoami", "lang", "cancel"}, {"help"}),
+        (
+            actor(("dongguan", Role.LIAISON)),
+            {"start", "help", "whoami", "lang", "cancel"},
+            {"help"},
+        ),
+        (
+            actor(("xian", Role.SUPERVISOR)),
+            {"start", "help", "whoami", "lang", "cancel", "invite"},
+            {"help", "bind"},
+        ),
+    ],
+)
+def test_visible_commands_depend_on_role_and_chat(
+    who: Actor, private: set[str], group: set[str]
+) -> None:
+    assert {c.name for c in visible_commands(who, ChatKind.PRIVATE)} == private
+    assert {c.name for c in visible_commands(who, ChatKind.GROUP)} == group
+
+
+def test_capabilities() -> None:
+    assert actor(("a", Role.TRACKER)).capabilities() == {Capability.EVERYONE, Capability.WORKER}
+    assert Capability.ADMIN in actor(admin=True).capabilities()
