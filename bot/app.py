@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -21,12 +21,17 @@ from aiohttp import web
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.engine_config import work_calendar
 from bot.menus import set_default_menus
 from bot.middlewares import ActorMiddleware, DatabaseSessionMiddleware, DedupeUpdatesMiddleware
 from bot.retry import RetryRequestMiddleware
 from bot.sender import STOP_GRACE_S, OutboxSender
 from handlers import build_router
-from storage import Database, Repositories, SQLStorage
+from handlers.obligation_texts import ObligationTexts
+from scheduler.engine import ObligationEngine
+from scheduler.jobs import CalendarJobs
+from services.obligations import EscalationPolicy
+from storage import Database, SQLStorage
 
 logger = logging.getLogger(__name__)
 
@@ -97,22 +102,9 @@ def create_dispatcher(
         me = await bot.get_me()
         logger.info("running as @%s (%s)", me.username, me.id)
         await set_default_menus(bot, settings.i18n.default_locale)
-        await purge_processed_updates(database, clock)
 
     dispatcher.startup.register(on_startup)
     return dispatcher
-
-
-# Telegram redelivers an update for at most a day; ids older than this are never seen again.
-PROCESSED_UPDATES_KEPT = timedelta(days=7)
-
-
-async def purge_processed_updates(database: Database, clock: Clock) -> None:
-    async with database.transaction() as session:
-        purged = await Repositories(session).updates.purge_before(
-            clock.now() - PROCESSED_UPDATES_KEPT
-        )
-    logger.info("forgot %d processed update ids older than %s", purged, PROCESSED_UPDATES_KEPT)
 
 
 SENDER_REQUEST_TIMEOUT_S = STOP_GRACE_S * 2 / 3
@@ -133,12 +125,36 @@ def create_sender(settings: Settings, database: Database, clock: Clock) -> Outbo
     )
 
 
+def escalation_policy(settings: Settings) -> EscalationPolicy:
+    """The configured chains and work calendar (validated when the settings were loaded)."""
+    calendar = work_calendar(
+        ZoneInfo(settings.time.timezone), settings.quiet_hours, settings.holidays
+    )
+    return EscalationPolicy(settings.escalation.chains(), calendar)
+
+
+def create_engine(
+    settings: Settings, database: Database, clock: Clock, policy: EscalationPolicy
+) -> ObligationEngine:
+    return ObligationEngine(
+        database,
+        policy.chains,
+        policy.calendar,
+        ObligationTexts(),
+        now=clock.now,
+        admins=settings.admins.telegram_ids,
+        default_language=settings.i18n.default_locale,
+    )
+
+
 @dataclass(slots=True)
 class App:
     settings: Settings
     database: Database
     bot: Bot
     dispatcher: Dispatcher
+    engine: ObligationEngine
+    jobs: CalendarJobs
     sender: OutboxSender | None = None
 
     @classmethod
@@ -147,15 +163,19 @@ class App:
         database = Database.connect(settings.database.url)
         bot = create_bot(settings)
         dispatcher = create_dispatcher(settings, database, clock=clock)
+        policy = escalation_policy(settings)
+        # Handlers that open obligations schedule them with the same policy the clock uses.
+        dispatcher["policy"] = policy
+        engine = create_engine(settings, database, clock, policy)
+        jobs = CalendarJobs(database, settings, now=clock.now)
         sender = create_sender(settings, database, clock) if settings.outbox.enabled else None
-        # Set `outbox_wake` once the transaction that enqueued has committed, and the message
-        # goes now rather than at the sender's next poll (a wake before the commit is wasted).
-        dispatcher["outbox_wake"] = sender.wake if sender is not None else asyncio.Event()
-        return cls(settings, database, bot, dispatcher, sender)
+        return cls(settings, database, bot, dispatcher, engine, jobs, sender)
 
     async def run(self, *, handle_signals: bool = True) -> None:
         """Run until stopped; an embedding program (the sandbox) handles signals itself."""
         sender_task = asyncio.create_task(self.sender.run()) if self.sender else None
+        engine_task = asyncio.create_task(self.engine.run())
+        self.jobs.start()
         try:
             if self.settings.telegram.mode == "webhook":
                 await self._run_webhook()
@@ -167,6 +187,13 @@ class App:
                     handle_signals=handle_signals,
                 )
         finally:
+            await self.jobs.shutdown()
+            # The clock before the sender: a pass it finishes writes to the outbox it drains.
+            await self.engine.stop()
+            try:
+                await engine_task
+            except Exception:
+                logger.exception("the obligation clock failed")
             if self.sender is not None and sender_task is not None:
                 await self.sender.stop()
                 try:

@@ -1,19 +1,23 @@
-"""Telling the admins about outbox messages that cannot be delivered, through the outbox.
+"""Telling a human about outbox messages that cannot be delivered, through the outbox.
 
-Until escalation to supervisors exists for these, every configured admin gets an ALERT in the
-admins' default language. Dedupe keys make one alert per cause: per person made unreachable,
-per failed message, per chat that refuses the bot per day.
+A person Telegram refuses to write to (403: blocked, never started) is an escalation: the
+nearest supervisors of the person's units are asked, in their own language, to contact them
+another way (the configured admins when nobody supervises them). Meanwhile the clock sends
+their obligations' steps to their cover. Failed messages and chats that refuse the bot are
+technical problems and go to the admins. Dedupe keys make one alert per cause: per person
+made unreachable, per failed message, per chat that refuses the bot per day.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.i18n import Translator
 from domain.org import Language
 from domain.outbox import OutboxEntry, OutboxMessage, Priority
+from services.org import answerable_for
 from storage import Repositories
 
 ALERT_PREFIX = "outbox-alert:"
@@ -26,9 +30,10 @@ def _excerpt(text: str) -> str:
     return flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 1] + "…"
 
 
-class AdminAlerts:
+class DeliveryAlerts:
     def __init__(self, admins: Sequence[int], language: Language) -> None:
         self.admins = tuple(admins)
+        self.language = language
         self.tr = Translator(language)
 
     async def unreachable(
@@ -40,11 +45,29 @@ class AdminAlerts:
                 return False  # already reported when the person first became unreachable
             person = await repos.people.get(recipient)
             name = person.name if person is not None else str(recipient)
-            text = self.tr("outbox-unreachable", name=name, id=recipient, reason=reason)
             # A known person is reported once per time they become unreachable; one the bot
             # has no record of cannot be marked, so at most once a day.
             when = now.isoformat() if person is not None else now.date().isoformat()
             cause = f"unreachable:{recipient}:{when}"
+            supervisors = await answerable_for(repos, recipient)
+            await repos.audit.record(
+                at=now,
+                actor_id=None,
+                action="person.unreachable",
+                target=str(recipient),
+                allowed=True,
+                detail=f"{reason}; told {[p.telegram_id for p in supervisors] or 'the admins'}",
+            )
+            if supervisors:
+                return await self._enqueue_to(
+                    repos,
+                    entry,
+                    cause,
+                    [(p.telegram_id, p.language) for p in supervisors],
+                    lambda tr: tr("outbox-unreachable", name=name, id=recipient, reason=reason),
+                    now,
+                )
+            text = self.tr("outbox-unreachable", name=name, id=recipient, reason=reason)
         else:
             text = self.tr("outbox-chat-unreachable", chat=entry.chat_id, reason=reason)
             cause = f"chat-unreachable:{entry.chat_id}:{now.date().isoformat()}"
@@ -64,18 +87,30 @@ class AdminAlerts:
     async def _enqueue(
         self, repos: Repositories, entry: OutboxEntry, cause: str, text: str, now: datetime
     ) -> bool:
+        admins = [(admin, self.language) for admin in self.admins]
+        return await self._enqueue_to(repos, entry, cause, admins, lambda _: text, now)
+
+    async def _enqueue_to(
+        self,
+        repos: Repositories,
+        entry: OutboxEntry,
+        cause: str,
+        recipients: Sequence[tuple[int, Language]],
+        render: Callable[[Translator], str],
+        now: datetime,
+    ) -> bool:
         # An alert that cannot be delivered is not alerted about again: that could loop.
         if entry.message.dedupe_key.startswith(ALERT_PREFIX):
             return False
         added = False
-        for admin in self.admins:
+        for chat, language in recipients:
             message = OutboxMessage(
-                dedupe_key=f"{ALERT_PREFIX}{cause}:{admin}",
-                chat_id=admin,
-                text=text,
+                dedupe_key=f"{ALERT_PREFIX}{cause}:{chat}",
+                chat_id=chat,
+                text=render(Translator(language)),
                 not_before=now,
                 priority=Priority.ALERT,
-                recipient_id=admin,
+                recipient_id=chat,
             )
             added |= await repos.outbox.enqueue(message, now=now)
         return added

@@ -11,6 +11,7 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramNotFound,
     TelegramRetryAfter,
+    TelegramUnauthorizedError,
 )
 from aiogram.types import ForceReply, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from pydantic import ValidationError
@@ -47,6 +48,8 @@ def classify(error: Exception, chat_id: int = 0) -> Failure:
             return Failure(FailureKind.MIGRATED, text, new_chat_id=error.migrate_to_chat_id)
         case TelegramForbiddenError():
             return Failure(FailureKind.FORBIDDEN, text)
+        case TelegramUnauthorizedError():
+            return Failure(FailureKind.UNAUTHORIZED, text)
         case TelegramBadRequest() | TelegramNotFound() | ValidationError() | ValueError():
             return Failure(FailureKind.BAD_REQUEST, text)
         case TelegramNetworkError():

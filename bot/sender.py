@@ -20,15 +20,16 @@ from datetime import datetime, timedelta
 
 from aiogram import Bot
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramRetryAfter, TelegramUnauthorizedError
 
 from bot.clock import Clock
 from bot.config import OutboxSettings
-from bot.outbox_alerts import AdminAlerts
+from bot.outbox_alerts import DeliveryAlerts
 from bot.outbox_telegram import classify, reply_markup
 from bot.pacing import Pacer
 from domain.org import Language
 from domain.outbox import (
+    UNAUTHORIZED_PAUSE,
     Failure,
     GiveUp,
     MarkUnreachable,
@@ -40,6 +41,7 @@ from domain.outbox import (
 )
 from storage import Database, Repositories
 from storage.leader import LeaderLock
+from storage.repos.outbox import OUTBOX
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +76,9 @@ class OutboxSender:
         self.database = database
         self.settings = settings
         self.clock = clock
-        # Set it after enqueueing to have the message sent without waiting for the next poll.
-        self.wake = wake or asyncio.Event()
+        # Set by any commit that enqueued a message (storage.changes), so it goes at once
+        # rather than at the next poll.
+        self.wake = wake or database.changed(OUTBOX)
         self.pacer = Pacer(
             global_per_s=settings.global_per_s,
             private_per_s=settings.private_per_s,
@@ -87,7 +90,7 @@ class OutboxSender:
             max_delay=timedelta(seconds=settings.retry_max_s),
             max_attempts=settings.max_attempts,
         )
-        self.alerts = AdminAlerts(admins, admin_language)
+        self.alerts = DeliveryAlerts(admins, admin_language)
         self.lock = LeaderLock(database, LOCK_NAME)
         self._stopping = asyncio.Event()
         self._tasks: dict[int, asyncio.Task[None]] = {}  # outbox id -> its send task
@@ -262,6 +265,10 @@ class OutboxSender:
             except Exception as error:  # anything unforeseen is retried, up to the cap
                 if isinstance(error, TelegramRetryAfter):
                     self.pacer.pause(message.chat_id, float(error.retry_after))
+                elif isinstance(error, TelegramUnauthorizedError):
+                    # Every other send would fail the same way; nobody is helped by trying.
+                    logger.critical("Telegram refuses the bot's token: %s", error)
+                    self.pacer.pause_all(UNAUTHORIZED_PAUSE.total_seconds())
                 failure = classify(error, message.chat_id)
                 self._outcomes.put_nowait(Outcome(entry, self.clock.now(), failure=failure))
             else:

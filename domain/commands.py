@@ -34,6 +34,7 @@ CATALOG: tuple[CommandSpec, ...] = (
     CommandSpec("whoami", Capability.EVERYONE, _PRIVATE),
     CommandSpec("lang", Capability.EVERYONE, _PRIVATE),
     CommandSpec("cancel", Capability.EVERYONE, _PRIVATE),
+    CommandSpec("away", Capability.STAFF, _PRIVATE),
     CommandSpec("invite", Capability.SUPERVISOR, _PRIVATE),
     CommandSpec("bind", Capability.SUPERVISOR, _GROUP),
 )

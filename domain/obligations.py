@@ -61,7 +61,9 @@ class Obligation:
     repeats_done: int = 0  # repeats of step_reached already taken (0: the step itself)
     next_action_at: datetime | None = None
     closed_at: datetime | None = None
+    closed_by: int | None = None  # who excused it (a report or check-in names its own author)
     excuse_reason: str | None = None
+    id: int | None = None  # set once stored
 
     def __post_init__(self) -> None:
         # Naive datetimes would silently compare in the server's zone; refuse them early.
@@ -102,9 +104,13 @@ class Transition:
 
 
 def _close(
-    obligation: Obligation, state: ObligationState, at: datetime, reason: str | None = None
+    obligation: Obligation,
+    state: ObligationState,
+    at: datetime,
+    reason: str | None = None,
+    by: int | None = None,
 ) -> Transition:
-    closed = replace(obligation, state=state, closed_at=at, excuse_reason=reason)
+    closed = replace(obligation, state=state, closed_at=at, excuse_reason=reason, closed_by=by)
     # No next action: a closed obligation never reminds or escalates again.
     return Transition(replace(closed, next_action_at=None), obligation.state)
 
@@ -124,13 +130,13 @@ def meet(obligation: Obligation, at: datetime) -> Transition:
     return _close(obligation, ObligationState.MET_LATE if late else ObligationState.MET, at)
 
 
-def excuse(obligation: Obligation, reason: str, at: datetime) -> Transition:
+def excuse(obligation: Obligation, reason: str, at: datetime, by: int | None = None) -> Transition:
     """A supervisor excuses it; the reason is kept because accountability is built on it."""
     if obligation.state.closed:
         return _refuse(obligation, "obligation-closed")
     if not reason.strip():
         return _refuse(obligation, "obligation-excuse-needs-reason")
-    return _close(obligation, ObligationState.EXCUSED, at, reason.strip())
+    return _close(obligation, ObligationState.EXCUSED, at, reason.strip(), by)
 
 
 def expire(obligation: Obligation, at: datetime) -> Transition:

@@ -69,6 +69,7 @@ class FailureKind(StrEnum):
     FORBIDDEN = "forbidden"  # 403: blocked, never started, removed from the group
     BAD_REQUEST = "bad_request"  # 400: the message itself is wrong
     MIGRATED = "migrated"  # 400 with migrate_to_chat_id: the group became a supergroup
+    UNAUTHORIZED = "unauthorized"  # 401: the bot's token was revoked or is wrong
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,10 @@ class MoveChat:
 Decision = Retry | GiveUp | MarkUnreachable | MoveChat
 
 
+# How long the sender waits after a 401 before trying again.
+UNAUTHORIZED_PAUSE = timedelta(minutes=1)
+
+
 def decide(failure: Failure, attempts: int, now: datetime, policy: RetryPolicy) -> Decision:
     """What to do after the `attempts`-th attempt (counting this one) failed with `failure`."""
     reason = f"{failure.kind.value}: {failure.description}".rstrip(": ")
@@ -146,6 +151,10 @@ def decide(failure: Failure, attempts: int, now: datetime, policy: RetryPolicy) 
         case FailureKind.BAD_REQUEST:
             # Sending the same malformed message again can only fail the same way.
             return GiveUp(reason)
+        case FailureKind.UNAUTHORIZED:
+            # Nothing is wrong with the message: every send fails until an operator fixes the
+            # token. Waiting without counting keeps the messages for when that happens.
+            return Retry(now + UNAUTHORIZED_PAUSE, reason, counts=False)
     raise AssertionError(failure.kind)  # pragma: no cover - the match is exhaustive
 
 

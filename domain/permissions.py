@@ -14,8 +14,13 @@ class Capability(StrEnum):
 
     EVERYONE = "everyone"
     WORKER = "worker"  # liaison, deputy or tracker of some unit
+    STAFF = "staff"  # any role but resident: supervisor, liaison, deputy or tracker
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+
+
+# Roles that carry duties someone must cover while the holder is away (/away).
+STAFF_ROLES = frozenset({Role.SUPERVISOR, Role.LIAISON, Role.DEPUTY, Role.TRACKER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,8 @@ class Actor:
         roles = {a.role for a in self.assignments}
         if roles & {Role.LIAISON, Role.DEPUTY, Role.TRACKER}:
             caps.add(Capability.WORKER)
+        if roles & STAFF_ROLES:
+            caps.add(Capability.STAFF)
         if Role.SUPERVISOR in roles or self.is_admin:
             caps.add(Capability.SUPERVISOR)
         if self.is_admin:

@@ -26,6 +26,9 @@ class Directory:
     work_groups: Mapping[str, int] = field(default_factory=dict)  # unit code -> chat id
     away_until: Mapping[int, date] = field(default_factory=dict)  # away through this date
     covers: Mapping[int, tuple[int, ...]] = field(default_factory=dict)  # e.g. resident->tracker
+    # Telegram refuses private messages to these (blocked, never started): like away, their
+    # cover is told instead, and with no cover the step reaches nobody and a human hears of it.
+    unreachable: frozenset[int] = frozenset()
 
     @classmethod
     def of(
@@ -35,6 +38,7 @@ class Directory:
         groups: Iterable[ChatGroup] = (),
         away_until: Mapping[int, date] | None = None,
         covers: Mapping[int, tuple[int, ...]] | None = None,
+        unreachable: Iterable[int] = (),
     ) -> Directory:
         holders: dict[tuple[str, Role], list[int]] = {}
         for a in sorted(assignments, key=lambda a: a.telegram_id):
@@ -46,6 +50,7 @@ class Directory:
             work,
             dict(away_until or {}),
             dict(covers or {}),
+            frozenset(unreachable),
         )
 
     def holding(self, unit_code: str, role: Role) -> tuple[int, ...]:
@@ -54,6 +59,10 @@ class Directory:
     def is_away(self, person: int, on: date) -> bool:
         until = self.away_until.get(person)
         return until is not None and on <= until
+
+    def stands_in(self, person: int, on: date) -> bool:
+        """Someone else must be told instead: the person is away or cannot be written to."""
+        return person in self.unreachable or self.is_away(person, on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,17 +99,17 @@ def _cover(ob: Obligation, person: int, d: Directory) -> tuple[int, ...]:
 def _present(
     ob: Obligation, people: Iterable[int], target: Target, d: Directory, on: date
 ) -> list[Recipient]:
-    """Replace away people by their present covers (one level deep: a cover who is away as
-    well does not chain further, so a loop of covers cannot run forever)."""
+    """Replace away (or unreachable) people by their present covers, one level deep: a cover
+    who is away as well does not chain further, so a loop of covers cannot run forever."""
     found: list[Recipient] = []
     for person in people:
-        if not d.is_away(person, on):
+        if not d.stands_in(person, on):
             found.append(Recipient(person, target))
             continue
         found.extend(
             Recipient(c, target, covering_for=person)
             for c in _cover(ob, person, d)
-            if not d.is_away(c, on)
+            if not d.stands_in(c, on)
         )
     return found
 

@@ -2,7 +2,7 @@
 
 from aiogram import Router
 
-from handlers import common, errors, groups, onboarding, start
+from handlers import absence, common, errors, excuse, groups, onboarding, start
 
 
 def build_router() -> Router:
@@ -15,6 +15,8 @@ def build_router() -> Router:
         start.create_router(),
         onboarding.create_router(),
         groups.create_router(),
+        absence.create_router(),
+        excuse.create_router(),
         common.create_fallback_router(),
     )
     return root

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -25,6 +27,22 @@ class InviteRoleChoice(CallbackData, prefix="v1invr"):
 
 class InviteUnitChoice(CallbackData, prefix="v1invu"):
     unit: str
+
+
+class ExcuseObligation(CallbackData, prefix="v1exc"):
+    """ "Excuse…" under an escalation. Only an id: the handler loads the obligation and checks
+    the presser's rights again, since callback data is whatever the client sends."""
+
+    obligation_id: int
+
+
+def excuse_markup(tr: Translator, obligation_id: int) -> dict[str, Any]:
+    """As Bot API JSON, because it goes into an outbox row rather than straight to aiogram."""
+    button = {
+        "text": tr("obligation-excuse-button"),
+        "callback_data": ExcuseObligation(obligation_id=obligation_id).pack(),
+    }
+    return {"inline_keyboard": [[button]]}
 
 
 def language_keyboard() -> InlineKeyboardMarkup:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from domain.org import GroupPurpose
+from domain.org import GroupPurpose, Person, Role
 from domain.orgfile import parse_org_file
 from services.onboarding import new_token
 from storage import ApplyResult, Repositories
@@ -25,3 +25,24 @@ async def load_org_file(repos: Repositories, text: str, *, now: datetime) -> App
         groups.append(group)
     plan.groups = groups
     return await repos.org.apply_plan(plan, now=now)
+
+
+async def answerable_for(repos: Repositories, telegram_id: int) -> list[Person]:
+    """The people to tell when somebody cannot be reached: for each unit the person belongs
+    to, the nearest supervisors up the tree (from the unit itself), never the person."""
+    tree = await repos.org.load_tree()
+    found: dict[int, Person] = {}
+    for assignment in await repos.roles.of_person(telegram_id):
+        if assignment.unit_code not in tree:
+            continue
+        units = [tree.get(assignment.unit_code), *tree.ancestors(assignment.unit_code)]
+        for unit in units:
+            level = [
+                p
+                for p in await repos.roles.holders(unit.code, Role.SUPERVISOR)
+                if p.telegram_id != telegram_id
+            ]
+            if level:
+                found.update((p.telegram_id, p) for p in level)
+                break
+    return sorted(found.values(), key=lambda p: p.telegram_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,7 +14,10 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
+
+from storage.changes import take_changes
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -98,7 +102,26 @@ class Database:
     def __init__(self, engine: AsyncEngine, *, schema: str | None = None) -> None:
         self.engine = engine
         self.schema = schema
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._changed: dict[str, asyncio.Event] = {}
+        # A class per database, so its commit hook sees only this database's sessions.
+        session_class = type("Session", (Session,), {})
+        event.listen(session_class, "after_commit", self._after_commit)
+        event.listen(session_class, "after_rollback", self._after_rollback)
+        self._sessions = async_sessionmaker(
+            engine, expire_on_commit=False, sync_session_class=session_class
+        )
+
+    def changed(self, topic: str) -> asyncio.Event:
+        """Set whenever a transaction that noted `topic` (storage.changes) has committed; the
+        waiting loop clears it before it looks at the table."""
+        return self._changed.setdefault(topic, asyncio.Event())
+
+    def _after_commit(self, session: Session) -> None:
+        for topic in take_changes(session.info):
+            self.changed(topic).set()
+
+    def _after_rollback(self, session: Session) -> None:
+        take_changes(session.info)
 
     @classmethod
     def connect(cls, url: str, *, schema: str | None = None, echo: bool = False) -> Database:

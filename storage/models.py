@@ -6,13 +6,14 @@ validated by the domain's StrEnums when read, so adding a value never needs a sc
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -191,3 +192,64 @@ class OutboxRow(Base):
     sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ObligationRow(Base):
+    """Something owed by a time; reminders and escalation are derived from it and its chain."""
+
+    __tablename__ = "obligations"
+    # Creating an obligation twice for the same thing must find the first one.
+    __table_args__ = (UniqueConstraint("kind", "subject", "period"),)
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(64))
+    # Exactly one of the two: a person answers themselves, a unit through its liaisons.
+    assignee_person: Mapped[int | None] = mapped_column(BigInteger)
+    assignee_unit: Mapped[str | None] = mapped_column(String(40))
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    step_reached: Mapped[int] = mapped_column(Integer)
+    repeats_done: Mapped[int] = mapped_column(Integer)
+    # NULL once closed or past its last step, so the clock's index holds only live rows' times.
+    next_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[int | None] = mapped_column(BigInteger)
+    excuse_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EscalationLogRow(Base):
+    """One row per recipient of every step taken (or skipped), for bulletins and accountability."""
+
+    __tablename__ = "escalation_log"
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True)
+    obligation_id: Mapped[int] = mapped_column(
+        ForeignKey("obligations.id", ondelete="CASCADE"), index=True
+    )
+    step: Mapped[int] = mapped_column(Integer)
+    repeat: Mapped[int] = mapped_column(Integer)
+    # sent: queued to the recipient; superseded: skipped by catch-up; nobody: no one to tell.
+    outcome: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str | None] = mapped_column(String(32))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    covering_for: Mapped[int | None] = mapped_column(BigInteger)
+    message_key: Mapped[str] = mapped_column(String(64))
+    outbox_key: Mapped[str | None] = mapped_column(String(255))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AbsenceRow(Base):
+    """`/away`: the person is away through `until` (a local date); their cover stands in."""
+
+    __tablename__ = "absences"
+
+    telegram_id: Mapped[int] = mapped_column(
+        ForeignKey("people.telegram_id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    until: Mapped[date] = mapped_column(Date)
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)

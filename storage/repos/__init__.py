@@ -10,6 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.repos.audit import AuditRepository
 from storage.repos.groups import GroupRepository
 from storage.repos.invites import InviteRepository
+from storage.repos.obligations import (
+    AbsenceRepository,
+    EscalationLogRepository,
+    EscalationRecord,
+    ObligationRepository,
+)
 from storage.repos.org import OrgRepository
 from storage.repos.outbox import OutboxRepository
 from storage.repos.people import PeopleRepository
@@ -30,12 +36,19 @@ class Repositories:
         self.updates = UpdateRepository(session)
         self.audit = AuditRepository(session)
         self.outbox = OutboxRepository(session)
+        self.obligations = ObligationRepository(session)
+        self.escalations = EscalationLogRepository(session)
+        self.absences = AbsenceRepository(session)
 
 
 __all__ = [
+    "AbsenceRepository",
     "AuditRepository",
+    "EscalationLogRepository",
+    "EscalationRecord",
     "GroupRepository",
     "InviteRepository",
+    "ObligationRepository",
     "OrgRepository",
     "OutboxRepository",
     "PeopleRepository",

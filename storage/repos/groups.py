@@ -61,6 +61,11 @@ class GroupRepository:
         row = (await self._session.execute(statement)).first()
         return None if row is None else _group(*row)
 
+    async def with_purpose(self, purpose: GroupPurpose) -> list[ChatGroup]:
+        statement = _select_groups().where(ChatGroupRow.purpose == purpose.value)
+        rows = await self._session.execute(statement.order_by(ChatGroupRow.chat_id))
+        return [_group(*row) for row in rows]
+
     async def of_unit(self, unit_code: str, purpose: GroupPurpose | None = None) -> list[ChatGroup]:
         statement = _select_groups().where(UnitRow.code == unit_code)
         if purpose is not None:

@@ -6,14 +6,16 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.outbox import OutboxEntry, OutboxMessage, OutboxState, Priority
+from storage.changes import note_change
 from storage.models import OutboxRow, PersonRow
 from storage.repos._sql import rowcount, upsert
 
 _PENDING = OutboxState.PENDING.value
+OUTBOX = "outbox"  # the change topic that wakes the sender
 
 
 def to_entry(row: OutboxRow) -> OutboxEntry:
@@ -65,7 +67,47 @@ class OutboxRepository:
             )
             .on_conflict_do_nothing(index_elements=[OutboxRow.dedupe_key])
         )
-        return rowcount(result) == 1
+        added = rowcount(result) == 1
+        if added:
+            note_change(self._session, OUTBOX)
+        return added
+
+    async def enqueue_many(self, messages: Sequence[OutboxMessage], *, now: datetime) -> int:
+        """`enqueue` for many at once; the number added.
+
+        One INSERT executed for the list of rows (SQLAlchemy's "insertmanyvalues" batches it)
+        rather than a statement built from the values: compiled once, it costs a fraction of
+        the CPU, which is what the clock's pass over a thousand due steps spends most on.
+        """
+        if not messages:
+            return 0
+        rows = [
+            {
+                "dedupe_key": m.dedupe_key,
+                "chat_id": m.chat_id,
+                "recipient_id": m.recipient_id,
+                "text": m.text,
+                "reply_markup": m.reply_markup,
+                "priority": int(m.priority),
+                "not_before": m.not_before,
+                "state": _PENDING,
+                "attempts": 0,
+                "next_attempt_at": m.not_before,
+                "created_at": now,
+            }
+            for m in messages
+        ]
+        # RETURNING counts what was added: a row skipped by ON CONFLICT returns nothing.
+        result = await self._session.execute(
+            upsert(self._session, OutboxRow)
+            .on_conflict_do_nothing(index_elements=[OutboxRow.dedupe_key])
+            .returning(OutboxRow.id),
+            rows,
+        )
+        added = len(result.all())
+        if added:
+            note_change(self._session, OUTBOX)
+        return added
 
     async def get(self, entry_id: int) -> OutboxEntry | None:
         row = await self._session.get(OutboxRow, entry_id, populate_existing=True)
@@ -226,6 +268,21 @@ class OutboxRepository:
             .limit(limit)
         )
         return [to_entry(row) for row in rows]
+
+    async def purge_settled_before(self, at: datetime) -> int:
+        """Delete sent, failed and unreachable rows last touched before `at`; pending rows stay.
+
+        A row's last activity is when it was sent, or for a row given up on the last attempt
+        it was scheduled for. Its dedupe key is free again afterwards, so the retention must
+        outlive whatever could enqueue the same message again.
+        """
+        last_activity = func.coalesce(OutboxRow.sent_at, OutboxRow.next_attempt_at)
+        result = await self._session.execute(
+            delete(OutboxRow)
+            .where(OutboxRow.state != _PENDING, last_activity < at)
+            .execution_options(synchronize_session=False)
+        )
+        return rowcount(result)
 
     async def _set(self, entry_id: int, **values: object) -> bool:
         # Only pending rows change: a late result for a row already settled must not undo it.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
@@ -103,3 +104,22 @@ class PeopleRepository:
         if row is None or row[0] is None:
             return None
         return row[0], row[1]
+
+    async def many(self, telegram_ids: Iterable[int]) -> dict[int, Person]:
+        """The known ones among these people, by id."""
+        ids = sorted(set(telegram_ids))
+        found: dict[int, Person] = {}
+        # Chunked: SQLite caps the number of bound parameters in one statement.
+        for start in range(0, len(ids), 500):
+            rows = await self._session.scalars(
+                select(PersonRow).where(PersonRow.telegram_id.in_(ids[start : start + 500]))
+            )
+            found.update((row.telegram_id, to_person(row)) for row in rows)
+        return found
+
+    async def unreachable_ids(self) -> set[int]:
+        """Everyone Telegram currently refuses private messages to."""
+        rows = await self._session.scalars(
+            select(PersonRow.telegram_id).where(PersonRow.unreachable_at.is_not(None))
+        )
+        return set(rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -54,6 +55,15 @@ class RoleRepository:
             .returning(RoleAssignmentRow.id)
         )
         return inserted is not None
+
+    async def all_holding(self, roles: Iterable[Role]) -> list[RoleAssignment]:
+        """Every assignment of these roles, e.g. for resolving escalation targets."""
+        rows = await self._session.execute(
+            select(RoleAssignmentRow.telegram_id, UnitRow.code, RoleAssignmentRow.role)
+            .join(UnitRow, UnitRow.id == RoleAssignmentRow.unit_id)
+            .where(RoleAssignmentRow.role.in_([r.value for r in roles]))
+        )
+        return [RoleAssignment(person, code, Role(role)) for person, code, role in rows]
 
     async def holders(self, unit_code: str, role: Role) -> list[Person]:
         """People holding `role` in exactly this unit (not its ancestors), by name."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from aiogram import Bot
+from aiogram.client.telegram import TelegramAPIServer
 
 from domain.org import Language
 from domain.orgfile import parse_org_file
@@ -16,6 +18,7 @@ from storage import Database, Repositories
 
 from .conftest import (
     ADMIN,
+    QuickCloseSession,
     Running,
     drained,
     enqueue,
@@ -155,6 +158,50 @@ async def test_400_is_recorded_as_failed_with_the_reason_and_never_retried(
     assert "<b>unclosed & <i>" in alert["text"]  # the excerpt is escaped, shown as written
 
 
+SUPERVISED = """
+[[unit]]
+code = "town"
+name = "城关镇"
+kind = "township"
+[[unit]]
+code = "east"
+name = "东关村"
+kind = "village"
+parent = "town"
+[[member]]
+telegram_id = 601
+name = "Li Zhen"
+unit = "town"
+role = "supervisor"
+language = "en"
+[[member]]
+telegram_id = 402
+name = "张联络"
+unit = "east"
+role = "liaison"
+"""
+
+
+async def test_403_escalates_to_the_persons_supervisor_in_their_language(
+    emu: Emulator, bot: Bot, sqlite_database: Database
+) -> None:
+    admin, supervisor = started_user(emu, ADMIN), started_user(emu, 601)
+    emu.create_user("Never started", user_id=402)
+    async with sqlite_database.transaction() as session:
+        await Repositories(session).org.apply_plan(parse_org_file(SUPERVISED), now=now())
+    await enqueue(sqlite_database, outgoing("reminder", 402))
+    running = Running(make_sender(bot, sqlite_database))
+    await drained(sqlite_database)
+    await running.stop()
+    [alert] = emu.bot_messages(supervisor)
+    assert "Cannot reach 张联络" in alert["text"]
+    assert "contact them another way" in alert["text"]
+    assert emu.bot_messages(admin) == []  # a supervisor answers for the person, not the admins
+    async with sqlite_database.session() as session:
+        [audit] = await Repositories(session).audit.recent()
+    assert (audit.action, audit.target) == ("person.unreachable", "402")
+
+
 ORG = """
 [[unit]]
 code = "county"
@@ -266,3 +313,29 @@ async def test_two_senders_on_one_postgres_send_each_message_once(
     await two.stop()
     delivered = sorted(m["text"] for chat in chats for m in emu.bot_messages(chat))
     assert delivered == sorted(f"pg{chat}" for chat in chats)
+
+
+async def test_a_revoked_token_pauses_sending_and_keeps_every_message(
+    emu: Emulator, sqlite_database: Database
+) -> None:
+    user = started_user(emu, 701)
+    revoked = Bot(
+        "123456789:revokedrevokedrevokedrevokedrevoked",
+        session=QuickCloseSession(api=TelegramAPIServer.from_base(emu.base_url)),
+    )
+    try:
+        await enqueue(sqlite_database, *(outgoing(f"kept-{n}", user) for n in range(3)))
+        running = Running(make_sender(revoked, sqlite_database))
+        await eventually(lambda: emu.count_status(401, "sendMessage") >= 1)
+        await asyncio.sleep(0.3)  # long enough for several retries if it were retrying
+        await running.stop()
+    finally:
+        await revoked.session.close()
+    # One refused request, then the whole sender waits for the operator; nothing used up.
+    assert emu.count_status(401, "sendMessage") == 1
+    stored = await entries(sqlite_database)
+    assert {e.state for e in stored.values()} == {OutboxState.PENDING}
+    assert {e.attempts for e in stored.values()} == {0}
+    refused = [e for e in stored.values() if e.last_error]
+    assert len(refused) == 1
+    assert refused[0].next_attempt_at > now() + timedelta(seconds=30)

@@ -17,10 +17,13 @@ from storage.models import Base
 
 TABLES = {
     "alembic_version",
+    "absences",
     "audit_log",
     "chat_groups",
+    "escalation_log",
     "fsm_states",
     "invites",
+    "obligations",
     "outbox",
     "people",
     "processed_updates",
@@ -50,7 +53,7 @@ async def test_sqlite_upgrades_from_empty_and_matches_models(tmp_path: Path) -> 
     url = f"sqlite+aiosqlite:///{tmp_path}/new/dir/bot.sqlite3"
     assert await asyncio.to_thread(current, url) is None
     await asyncio.to_thread(upgrade, url)
-    assert await asyncio.to_thread(current, url) == head() == "0002"
+    assert await asyncio.to_thread(current, url) == head() == "0003"
     database = Database.connect(url)
     try:
         await _check_migrated(database)
@@ -62,7 +65,7 @@ async def test_postgres_upgrades_from_empty_inside_the_schema(
     postgres_url: str, postgres_schema: str
 ) -> None:
     await asyncio.to_thread(upgrade, postgres_url, schema=postgres_schema)
-    assert await asyncio.to_thread(current, postgres_url, schema=postgres_schema) == "0002"
+    assert await asyncio.to_thread(current, postgres_url, schema=postgres_schema) == "0003"
     database = Database.connect(postgres_url, schema=postgres_schema)
     try:
         await _check_migrated(database)
@@ -108,5 +111,10 @@ async def test_upgrade_refuses_to_block_a_running_event_loop(tmp_path: Path) -> 
 def test_runtime_needs_only_the_python_files() -> None:
     # pyproject ships migrations/*.py and versions/*.py; the .mako template is for developers.
     shipped = {path.relative_to(MIGRATIONS).as_posix() for path in MIGRATIONS.rglob("*.py")}
-    assert {"env.py", "versions/0001_foundation.py", "versions/0002_outbox.py"} <= shipped
+    assert {
+        "env.py",
+        "versions/0001_foundation.py",
+        "versions/0002_outbox.py",
+        "versions/0003_engine.py",
+    } <= shipped
     assert not list(MIGRATIONS.rglob("__init__.py"))

@@ -39,6 +39,21 @@ async def test_enqueue_is_idempotent_by_dedupe_key(repos: Repositories) -> None:
     assert entry.created_at == NOW
 
 
+async def test_enqueue_many_adds_only_the_new_keys(database: Database) -> None:
+    async with database.transaction() as session:
+        repos = Repositories(session)
+        assert await repos.outbox.enqueue_many([], now=NOW) == 0
+        assert await repos.outbox.enqueue(message("known"), now=NOW)
+        fresh = [message(f"new-{n}", chat=n + 1) for n in range(1200)]
+        assert await repos.outbox.enqueue_many([message("known", chat=5), *fresh], now=NOW) == 1200
+        assert await repos.outbox.enqueue_many(fresh[:3], now=NOW) == 0
+    async with database.session() as session:
+        repos = Repositories(session)
+        assert await repos.outbox.pending_count() == 1201
+        [known] = [e for e in await repos.outbox.due(NOW, 2000) if e.message.dedupe_key == "known"]
+        assert known.chat_id == 42  # the first one written stands
+
+
 async def test_enqueue_joins_the_callers_transaction(database: Database) -> None:
     async with database.session() as session:
         await Repositories(session).outbox.enqueue(message("rolled-back"), now=NOW)

@@ -1,4 +1,8 @@
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramUnauthorizedError,
+)
 from aiogram.methods import SendMessage
 
 from bot.outbox_telegram import classify
@@ -19,3 +23,8 @@ def test_malformed_messages_and_refusals() -> None:
     assert classify(bad, chat_id=42).kind is FailureKind.BAD_REQUEST
     blocked = TelegramForbiddenError(METHOD, "Forbidden: bot was blocked by the user")
     assert classify(blocked, chat_id=42).kind is FailureKind.FORBIDDEN
+
+
+def test_a_revoked_token_is_its_own_kind() -> None:
+    revoked = TelegramUnauthorizedError(METHOD, "Unauthorized")
+    assert classify(revoked, chat_id=42).kind is FailureKind.UNAUTHORIZED

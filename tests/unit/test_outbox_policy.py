@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.outbox import (
+    UNAUTHORIZED_PAUSE,
     Failure,
     FailureKind,
     GiveUp,
@@ -57,6 +58,12 @@ def test_transient_errors_back_off_exponentially_up_to_a_cap_then_give_up(
     final = decide(failure, 5, NOW, POLICY)
     assert isinstance(final, GiveUp)
     assert "after 5 attempts" in final.reason
+
+
+def test_a_revoked_token_waits_for_the_operator_without_using_up_attempts() -> None:
+    for attempts in (1, 100):
+        decision = decide(Failure(FailureKind.UNAUTHORIZED, "Unauthorized"), attempts, NOW, POLICY)
+        assert decision == Retry(NOW + UNAUTHORIZED_PAUSE, "unauthorized: Unauthorized", False)
 
 
 def test_forbidden_marks_unreachable_at_once() -> None:

@@ -68,12 +68,12 @@ def test_manageable_units_follow_the_subtree() -> None:
         (actor(), {"start", "help", "whoami", "lang", "cancel"}, {"help"}),
         (
             actor(("dongguan", Role.LIAISON)),
-            {"start", "help", "whoami", "lang", "cancel"},
+            {"start", "help", "whoami", "lang", "cancel", "away"},
             {"help"},
         ),
         (
             actor(("xian", Role.SUPERVISOR)),
-            {"start", "help", "whoami", "lang", "cancel", "invite"},
+            {"start", "help", "whoami", "lang", "cancel", "away", "invite"},
             {"help", "bind"},
         ),
     ],
@@ -86,5 +86,12 @@ def test_visible_commands_depend_on_role_and_chat(
 
 
 def test_capabilities() -> None:
-    assert actor(("a", Role.TRACKER)).capabilities() == {Capability.EVERYONE, Capability.WORKER}
+    assert actor(("a", Role.TRACKER)).capabilities() == {
+        Capability.EVERYONE,
+        Capability.WORKER,
+        Capability.STAFF,
+    }
+    # Supervisors are staff (they can be away), residents are not.
+    assert Capability.STAFF in actor(("a", Role.SUPERVISOR)).capabilities()
+    assert Capability.STAFF not in actor(("a", Role.RESIDENT)).capabilities()
     assert Capability.ADMIN in actor(admin=True).capabilities()

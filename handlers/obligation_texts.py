@@ -1,0 +1,134 @@
+"""The texts of reminders and escalations: scheduler.engine.StepTexts with the bot's catalogs.
+
+Every step's `message` key gets the same values: {unit}, {who} (who owes it), {due} and {kind}.
+A message to a group never carries more than what is owed: for kinds about one person's
+health (check-ins, tests) a group only hears that something is overdue, never whose or what.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.i18n import Html, Translator, catalog
+from domain.escalation import Step, Target
+from domain.obligations import Obligation, ObligationKind
+from domain.org import Person
+from handlers.keyboards import excuse_markup
+from scheduler.engine import NobodyMessage, Rendered, StepMessage
+
+# Targets whose recipients answer for the unit: they may excuse what they are escalated.
+SUPERVISOR_TARGETS = frozenset({Target.SUPERVISOR, Target.SUPERVISOR_UP, Target.OFFICE})
+# Obligations whose mere existence says something about a person's health.
+PERSONAL_KINDS = frozenset({ObligationKind.HEALTH_CHECKIN, ObligationKind.TEST_DUE})
+GROUP_PRIVATE_KEY = "obligation-group-private"
+
+
+def due_text(moment: datetime) -> str:
+    return moment.strftime("%m-%d %H:%M")
+
+
+def kind_name(tr: Translator, kind: ObligationKind) -> str:
+    return tr(f"obligation-kind-{kind.value}")
+
+
+def target_name(tr: Translator, target: Target) -> str:
+    # "supervisor+1" is no valid bare TOML key.
+    return tr(f"obligation-target-{target.value.replace('+1', '-up')}")
+
+
+def _names(tr: Translator, people: Iterable[Person]) -> str:
+    return tr("list-separator").join(p.name for p in people)
+
+
+def _mentions(tr: Translator, message: StepMessage) -> Html:
+    known = {p.telegram_id: p.name for p in message.assignees}
+    links = []
+    for person in message.recipient.mentions:
+        name = known.get(person) or tr("obligation-mention-fallback", id=person)
+        links.append(f'<a href="tg://user?id={person}">{html.escape(name, quote=False)}</a>')
+    return Html(tr("list-separator").join(links))
+
+
+def _who(tr: Translator, message: StepMessage) -> str:
+    if message.recipient.group and message.recipient.mentions:
+        return _mentions(tr, message)
+    if message.assignees and not message.recipient.group:
+        return _names(tr, message.assignees)
+    return tr("obligation-who-none")
+
+
+def _render(tr: Translator, key: str, **values: Any) -> str:
+    # A configured key with no text, or whose text wants a value no step has: say what is
+    # owed rather than send the bare key or let one text stop the clock.
+    if key in catalog(tr.language):
+        try:
+            return tr(key, **values)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return tr("obligation-fallback", **values)
+
+
+def purpose_name(tr: Translator, step: Step) -> str:
+    """What a step is for, whatever its configured message key."""
+    if step.offset < timedelta(0):
+        purpose = "remind"
+    elif set(step.targets) & SUPERVISOR_TARGETS:
+        purpose = "escalate"
+    elif Target.UNIT_GROUP in step.targets:
+        purpose = "group"
+    else:
+        purpose = "overdue"
+    return tr(f"obligation-purpose-{purpose}")
+
+
+def _excusable(message: StepMessage) -> bool:
+    return (
+        message.obligation.id is not None
+        and not message.recipient.group
+        and message.recipient.target in SUPERVISOR_TARGETS
+        and message.step.offset >= timedelta(0)
+    )
+
+
+class ObligationTexts:
+    """Renders each step in the recipient's language; groups in the default language."""
+
+    def step(self, message: StepMessage) -> Rendered:
+        tr = Translator(message.language)
+        ob: Obligation = message.obligation
+        key = message.step.message
+        if message.recipient.group and ob.kind in PERSONAL_KINDS:
+            key = GROUP_PRIVATE_KEY
+        lines = []
+        if message.covering_for is not None:
+            lines.append(tr("obligation-covering", name=message.covering_for.name))
+        lines.append(
+            _render(
+                tr,
+                key,
+                unit=message.unit_name,
+                who=_who(tr, message),
+                due=due_text(message.zone_due),
+                kind=kind_name(tr, ob.kind),
+            )
+        )
+        markup = None
+        if _excusable(message) and ob.id is not None:
+            markup = excuse_markup(tr, ob.id)
+        return Rendered("\n".join(lines), markup)
+
+    def nobody(self, message: NobodyMessage) -> Rendered:
+        tr = Translator(message.language)
+        ob, step = message.obligation, message.step
+        text = tr(
+            "obligation-nobody",
+            unit=message.unit_name,
+            kind=kind_name(tr, ob.kind),
+            due=due_text(message.zone_due),
+            purpose=purpose_name(tr, step),
+            targets=tr("list-separator").join(target_name(tr, t) for t in step.targets),
+        )
+        return Rendered(text)

@@ -1,0 +1,113 @@
+"""Setting and clearing absences (`/away`), and who covers for whom while someone is away."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from domain.absence import CoverPlan, cover_plans
+from domain.org import Language, Person, Role, RoleAssignment
+from domain.permissions import STAFF_ROLES, Actor, manageable_units
+from domain.recipients import Directory
+from storage import Repositories
+
+
+@dataclass(frozen=True, slots=True)
+class Cover:
+    """A CoverPlan with the people's names, ready to render."""
+
+    unit_code: str
+    unit_name: str
+    role: Role
+    covers: tuple[Person, ...]
+    passes_up: bool
+
+    @property
+    def nobody(self) -> bool:
+        return not self.covers and not self.passes_up
+
+
+@dataclass(frozen=True, slots=True)
+class Absence:
+    person: Person
+    until: date
+    covers: tuple[Cover, ...]
+
+
+async def set_away(repos: Repositories, actor: Actor, until: date, *, now: datetime) -> None:
+    await repos.absences.set(actor.telegram_id, until, now=now)
+    await repos.audit.record(
+        at=now,
+        actor_id=actor.telegram_id,
+        action="away.set",
+        target=until.isoformat(),
+        allowed=True,
+    )
+
+
+async def clear_away(repos: Repositories, actor: Actor, *, now: datetime) -> bool:
+    """False when no absence was set."""
+    cleared = await repos.absences.clear(actor.telegram_id)
+    if cleared:
+        await repos.audit.record(
+            at=now, actor_id=actor.telegram_id, action="away.clear", allowed=True
+        )
+    return cleared
+
+
+async def away_until(repos: Repositories, telegram_id: int, on: date) -> date | None:
+    return await repos.absences.until(telegram_id, on)
+
+
+async def covers_for(
+    repos: Repositories, telegram_id: int, assignments: Iterable[RoleAssignment], on: date
+) -> list[Cover]:
+    """Who receives the person's reminders and escalations on `on`, role by role."""
+    directory, _ = await _directory(repos, on)
+    plans = cover_plans(telegram_id, assignments, directory, on)
+    return await _named(repos, directory, plans)
+
+
+async def away_in_subtree(repos: Repositories, actor: Actor, on: date) -> list[Absence]:
+    """Staff of the units the actor supervises (and below) who are away on `on`, but not the
+    actor; admins see the whole organisation. Nearest return first."""
+    directory, everyone = await _directory(repos, on)
+    units = {unit.code for unit in manageable_units(actor, directory.tree)}
+    roles_of: dict[int, list[RoleAssignment]] = {}
+    for a in everyone:
+        if a.unit_code in units and a.telegram_id != actor.telegram_id:
+            roles_of.setdefault(a.telegram_id, []).append(a)
+    away = {p: until for p, until in directory.away_until.items() if p in roles_of}
+    people = await repos.people.many(away)
+    found = []
+    for person_id, until in sorted(away.items(), key=lambda item: (item[1], item[0])):
+        plans = cover_plans(person_id, roles_of[person_id], directory, on)
+        person = people.get(person_id) or Person(person_id, str(person_id), Language.ZH_CN)
+        found.append(Absence(person, until, tuple(await _named(repos, directory, plans))))
+    return found
+
+
+async def _directory(repos: Repositories, on: date) -> tuple[Directory, list[RoleAssignment]]:
+    everyone = await repos.roles.all_holding(STAFF_ROLES)
+    directory = Directory.of(
+        await repos.org.load_tree(),
+        everyone,
+        away_until=await repos.absences.away_on(on),
+        unreachable=await repos.people.unreachable_ids(),
+    )
+    return directory, everyone
+
+
+async def _named(repos: Repositories, directory: Directory, plans: list[CoverPlan]) -> list[Cover]:
+    people = await repos.people.many(p for plan in plans for p in plan.covers)
+    return [
+        Cover(
+            plan.unit_code,
+            directory.tree.get(plan.unit_code).name,
+            plan.role,
+            tuple(people.get(p) or Person(p, str(p), Language.ZH_CN) for p in plan.covers),
+            plan.passes_up,
+        )
+        for plan in plans
+    ]

@@ -1,0 +1,75 @@
+"""Opening, meeting and excusing obligations: what every capability calls, in its own transaction.
+
+Reports, check-ins and acknowledgements only open obligations and meet them; reminders and
+escalation follow from the stored obligation and its chain (scheduler/engine.py). Meeting
+happens in the caller's transaction, so the report and the end of its escalation commit
+together, and the clock, which locks the rows it steps, can never send a step for an
+obligation that a committed report has met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from domain import obligations as rules
+from domain.calendar import WorkCalendar
+from domain.escalation import Chain, schedule
+from domain.obligations import Obligation, ObligationKey, ObligationKind, Transition
+from storage import Repositories
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationPolicy:
+    """The configured chains and calendar."""
+
+    chains: Mapping[ObligationKind, Chain]
+    calendar: WorkCalendar
+
+
+async def open_obligation(
+    repos: Repositories, policy: EscalationPolicy, obligation: Obligation, *, now: datetime
+) -> tuple[Obligation, bool]:
+    """Store it with its first action scheduled; an existing one (same key) is returned as is."""
+    scheduled = schedule(obligation, policy.chains[obligation.kind], policy.calendar)
+    return await repos.obligations.open(scheduled, now=now)
+
+
+async def meet(
+    repos: Repositories, key: ObligationKey, *, at: datetime, by: int | None = None
+) -> Transition | None:
+    """Close it as met (met_late after the deadline); None when no such obligation exists."""
+    obligation = await repos.obligations.get(key, lock=True)
+    if obligation is None:
+        return None
+    transition = rules.meet(obligation, at)
+    if transition.changed:
+        await repos.obligations.save(_closed_by(transition.obligation, by), now=at)
+    return transition
+
+
+async def excuse(
+    repos: Repositories, obligation_id: int, reason: str, *, by: int, at: datetime
+) -> Transition | None:
+    """A supervisor excuses it with a reason; the caller has checked the supervisor's rights.
+    None when no such obligation exists."""
+    obligation = await repos.obligations.get_by_id(obligation_id, lock=True)
+    if obligation is None:
+        return None
+    transition = rules.excuse(obligation, reason, at, by)
+    if transition.changed:
+        await repos.obligations.save(transition.obligation, now=at)
+        await repos.audit.record(
+            actor_id=by,
+            action="obligation.excuse",
+            target=str(obligation.key),
+            allowed=True,
+            detail=transition.obligation.excuse_reason,
+            at=at,
+        )
+    return transition
+
+
+def _closed_by(obligation: Obligation, by: int | None) -> Obligation:
+    return replace(obligation, closed_by=by) if by is not None else obligation

@@ -1,0 +1,343 @@
+"""Obligations, the log of escalation steps taken, and absences (`/away`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import cast
+
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.obligations import Obligation, ObligationKey, ObligationKind, ObligationState
+from storage.changes import note_change
+from storage.models import AbsenceRow, EscalationLogRow, ObligationRow
+from storage.repos._sql import rowcount, upsert
+
+OBLIGATIONS = "obligations"  # the change topic that wakes the clock
+
+
+def to_obligation(row: ObligationRow) -> Obligation:
+    assignee: int | str = (
+        row.assignee_person if row.assignee_person is not None else str(row.assignee_unit)
+    )
+    return Obligation(
+        kind=ObligationKind(row.kind),
+        subject=row.subject,
+        period=row.period,
+        assignee=assignee,
+        unit_code=row.unit_code,
+        due_at=row.due_at,
+        state=ObligationState(row.state),
+        step_reached=row.step_reached,
+        repeats_done=row.repeats_done,
+        next_action_at=row.next_action_at,
+        closed_at=row.closed_at,
+        closed_by=row.closed_by,
+        excuse_reason=row.excuse_reason,
+        id=row.id,
+    )
+
+
+def _values(ob: Obligation) -> dict[str, object]:
+    """The columns an obligation's progress changes."""
+    return {
+        "state": ob.state.value,
+        "step_reached": ob.step_reached,
+        "repeats_done": ob.repeats_done,
+        "next_action_at": ob.next_action_at,
+        "closed_at": ob.closed_at,
+        "closed_by": ob.closed_by,
+        "excuse_reason": ob.excuse_reason,
+    }
+
+
+class ObligationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def open(self, obligation: Obligation, *, now: datetime) -> tuple[Obligation, bool]:
+        """Store it unless its natural key is known; the stored one and whether it is new.
+
+        Opening is idempotent so that a calendar job run twice, or by two instances, opens
+        each obligation once; the first one's deadline and assignee stand.
+        """
+        result = await self._session.execute(
+            upsert(self._session, ObligationRow)
+            .values(
+                kind=obligation.kind.value,
+                subject=obligation.subject,
+                period=obligation.period,
+                assignee_person=obligation.assignee_person,
+                assignee_unit=obligation.assignee_unit,
+                unit_code=obligation.unit_code,
+                due_at=obligation.due_at,
+                created_at=now,
+                updated_at=now,
+                **_values(obligation),
+            )
+            .on_conflict_do_nothing(
+                index_elements=[ObligationRow.kind, ObligationRow.subject, ObligationRow.period]
+            )
+        )
+        created = rowcount(result) == 1
+        if created:
+            note_change(self._session, OBLIGATIONS)
+        stored = await self.get(obligation.key)
+        if stored is None:  # pragma: no cover - the insert above or a concurrent one made it
+            raise RuntimeError(f"obligation {obligation.key} vanished while being opened")
+        return stored, created
+
+    async def get(self, key: ObligationKey, *, lock: bool = False) -> Obligation | None:
+        """`lock` holds the row (PostgreSQL) until the transaction ends, so meeting it and the
+        clock stepping it cannot interleave."""
+        statement = select(ObligationRow).where(
+            ObligationRow.kind == key.kind.value,
+            ObligationRow.subject == key.subject,
+            ObligationRow.period == key.period,
+        )
+        if lock and self._is_postgres:
+            statement = statement.with_for_update()
+        row = await self._session.scalar(statement.execution_options(populate_existing=True))
+        return None if row is None else to_obligation(row)
+
+    async def get_by_id(self, obligation_id: int, *, lock: bool = False) -> Obligation | None:
+        statement = select(ObligationRow).where(ObligationRow.id == obligation_id)
+        if lock and self._is_postgres:
+            statement = statement.with_for_update()
+        row = await self._session.scalar(statement.execution_options(populate_existing=True))
+        return None if row is None else to_obligation(row)
+
+    async def claim_due(
+        self, now: datetime, limit: int, *, only: int | None = None
+    ) -> list[Obligation]:
+        """Open obligations whose next action is due, earliest first (`only`: just that one).
+
+        On PostgreSQL the rows stay locked (FOR UPDATE SKIP LOCKED) until the caller's
+        transaction ends: a second instance claims other rows instead of the same step.
+        """
+        statement = (
+            select(ObligationRow)
+            .where(ObligationRow.next_action_at <= now)
+            .order_by(ObligationRow.next_action_at, ObligationRow.id)
+            .limit(limit)
+        )
+        if only is not None:
+            statement = statement.where(ObligationRow.id == only)
+        if self._is_postgres:
+            statement = statement.with_for_update(skip_locked=True)
+        rows = await self._session.scalars(statement.execution_options(populate_existing=True))
+        return [to_obligation(row) for row in rows]
+
+    async def due_ids(self, now: datetime, limit: int) -> list[int]:
+        """Ids of due obligations, earliest first, without claiming them."""
+        rows = await self._session.scalars(
+            select(ObligationRow.id)
+            .where(ObligationRow.next_action_at <= now)
+            .order_by(ObligationRow.next_action_at, ObligationRow.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def postpone(self, obligation_id: int, until: datetime, *, now: datetime) -> None:
+        """Move an open obligation's next action to `until` (its step failed; try later)."""
+        await self._session.execute(
+            update(ObligationRow)
+            .where(
+                ObligationRow.id == obligation_id,
+                ObligationRow.state == ObligationState.OPEN.value,
+            )
+            .values(next_action_at=until, updated_at=now)
+        )
+
+    async def next_action_at(self) -> datetime | None:
+        """When the clock next has something to do."""
+        return await self._session.scalar(select(func.min(ObligationRow.next_action_at)))
+
+    async def save(self, obligation: Obligation, *, now: datetime) -> None:
+        """Write an obligation's progress (its key, assignee and deadline never change)."""
+        if obligation.id is None:
+            raise ValueError("only a stored obligation can be saved")
+        await self._session.execute(
+            update(ObligationRow)
+            .where(ObligationRow.id == obligation.id)
+            .values(updated_at=now, **_values(obligation))
+            .execution_options(synchronize_session=False)
+        )
+        # A closed obligation or a rescheduled one changes what the clock sleeps until.
+        note_change(self._session, OBLIGATIONS)
+
+    async def save_progress(self, obligations: Sequence[Obligation], *, now: datetime) -> None:
+        """The clock's write after stepping: one executemany for the whole batch.
+
+        Only open rows are written: the clock holds them locked (PostgreSQL) or the database
+        to itself (SQLite), so this guard only matters if that ever stops being true, and
+        then a met obligation is never reopened by a late write. Not noted as a change: the
+        clock itself made it, and waking itself would only cost an idle pass.
+        """
+        if not obligations:
+            return
+        table = cast(Table, ObligationRow.__table__)
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"), table.c.state == ObligationState.OPEN.value)
+            .values(
+                step_reached=bindparam("step"),
+                repeats_done=bindparam("repeats"),
+                next_action_at=bindparam("next_at"),
+                updated_at=now,
+            )
+        )
+        await self._session.execute(
+            statement,
+            [
+                {
+                    "row_id": ob.id,
+                    "step": ob.step_reached,
+                    "repeats": ob.repeats_done,
+                    "next_at": ob.next_action_at,
+                }
+                for ob in obligations
+            ],
+        )
+
+    async def open_for_units(
+        self, unit_codes: Iterable[str], *, kind: ObligationKind | None = None
+    ) -> list[Obligation]:
+        """Open obligations accounted to these units, earliest deadline first."""
+        statement = select(ObligationRow).where(
+            ObligationRow.unit_code.in_(list(unit_codes)),
+            ObligationRow.state == ObligationState.OPEN.value,
+        )
+        if kind is not None:
+            statement = statement.where(ObligationRow.kind == kind.value)
+        rows = await self._session.scalars(statement.order_by(ObligationRow.due_at))
+        return [to_obligation(row) for row in rows]
+
+    async def stale_open(self, before: datetime, limit: int) -> list[Obligation]:
+        """Open obligations due before `before`, earliest first: candidates for expiry.
+
+        On PostgreSQL the rows stay locked (FOR UPDATE SKIP LOCKED) until the caller's
+        transaction ends, so neither a second instance nor the clock takes them meanwhile.
+        """
+        statement = (
+            select(ObligationRow)
+            .where(ObligationRow.state == ObligationState.OPEN.value, ObligationRow.due_at < before)
+            .order_by(ObligationRow.due_at, ObligationRow.id)
+            .limit(limit)
+        )
+        if self._is_postgres:
+            statement = statement.with_for_update(skip_locked=True)
+        rows = await self._session.scalars(statement.execution_options(populate_existing=True))
+        return [to_obligation(row) for row in rows]
+
+    @property
+    def _is_postgres(self) -> bool:
+        return self._session.get_bind().dialect.name == "postgresql"
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationRecord:
+    """One line of the escalation log."""
+
+    obligation_id: int
+    step: int
+    repeat: int
+    outcome: str  # "sent", "superseded" or "nobody"
+    message_key: str
+    at: datetime
+    target: str | None = None
+    chat_id: int | None = None
+    covering_for: int | None = None
+    outbox_key: str | None = None
+
+
+class EscalationLogRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(self, records: Sequence[EscalationRecord]) -> None:
+        if not records:
+            return
+        # A Core insert of the list: the ORM's unit of work would fetch every new id for
+        # nothing and costs several times the CPU in the clock's busiest pass.
+        await self._session.execute(
+            insert(EscalationLogRow),
+            [
+                {
+                    "obligation_id": r.obligation_id,
+                    "step": r.step,
+                    "repeat": r.repeat,
+                    "outcome": r.outcome,
+                    "target": r.target,
+                    "chat_id": r.chat_id,
+                    "covering_for": r.covering_for,
+                    "message_key": r.message_key,
+                    "outbox_key": r.outbox_key,
+                    "at": r.at,
+                }
+                for r in records
+            ],
+        )
+
+    async def for_obligation(self, obligation_id: int) -> list[EscalationRecord]:
+        rows = await self._session.scalars(
+            select(EscalationLogRow)
+            .where(EscalationLogRow.obligation_id == obligation_id)
+            .order_by(EscalationLogRow.id)
+        )
+        return [
+            EscalationRecord(
+                obligation_id=row.obligation_id,
+                step=row.step,
+                repeat=row.repeat,
+                outcome=row.outcome,
+                message_key=row.message_key,
+                at=row.at,
+                target=row.target,
+                chat_id=row.chat_id,
+                covering_for=row.covering_for,
+                outbox_key=row.outbox_key,
+            )
+            for row in rows
+        ]
+
+
+class AbsenceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def set(self, telegram_id: int, until: date, *, now: datetime) -> None:
+        await self._session.execute(
+            upsert(self._session, AbsenceRow)
+            .values(telegram_id=telegram_id, until=until, set_at=now)
+            .on_conflict_do_update(
+                index_elements=[AbsenceRow.telegram_id], set_={"until": until, "set_at": now}
+            )
+        )
+
+    async def clear(self, telegram_id: int) -> bool:
+        result = await self._session.execute(
+            delete(AbsenceRow).where(AbsenceRow.telegram_id == telegram_id)
+        )
+        return rowcount(result) == 1
+
+    async def until(self, telegram_id: int, on: date) -> date | None:
+        """The last day of the person's absence if they are away on `on`."""
+        return await self._session.scalar(
+            select(AbsenceRow.until).where(
+                AbsenceRow.telegram_id == telegram_id, AbsenceRow.until >= on
+            )
+        )
+
+    async def away_on(self, on: date) -> dict[int, date]:
+        """Everyone away on `on`, with the last day of their absence."""
+        rows = await self._session.execute(
+            select(AbsenceRow.telegram_id, AbsenceRow.until).where(AbsenceRow.until >= on)
+        )
+        return {telegram_id: until for telegram_id, until in rows}
+
+    async def purge_before(self, on: date) -> int:
+        result = await self._session.execute(delete(AbsenceRow).where(AbsenceRow.until < on))
+        return rowcount(result)

@@ -1,0 +1,159 @@
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from domain.org import Language, Role, RoleAssignment
+from storage import Repositories
+from tests.handlers.conftest import EN, ZH, Harness
+
+ZONE = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZONE)
+DEPUTY, HEXI_LIAISON, RESIDENT = 2101, 2201, 3001
+
+
+async def grant(harness: Harness, person: int, name: str, unit: str, role: Role) -> None:
+    async def act(repos: Repositories) -> None:
+        await repos.people.ensure(person, name, Language.ZH_CN, now=NOW)
+        await repos.roles.grant(RoleAssignment(person, unit, role), granted_by=None, now=NOW)
+
+    await harness.repos(act)
+
+
+@pytest.fixture(autouse=True)
+def at_noon(harness: Harness) -> None:
+    harness.clock.set(NOW)
+
+
+async def test_a_liaison_sets_away_and_is_told_who_covers(harness: Harness) -> None:
+    await grant(harness, DEPUTY, "赵副手", "dongguan", Role.DEPUTY)
+    [reply] = await harness.send(2001, "/away 11-30", name="张联络")
+    assert reply.splitlines() == [
+        ZH("away-set", until="2026-11-30"),
+        ZH("away-cover-by", unit="东关村", role=ZH("role-liaison"), names="赵副手"),
+    ]
+    until = await harness.repos(lambda r: r.absences.until(2001, date(2026, 11, 20)))
+    assert until == date(2026, 11, 30)
+    audit = await harness.repos(lambda r: r.audit.recent())
+    assert [(e.actor_id, e.action, e.target, e.allowed) for e in audit] == [
+        (2001, "away.set", "2026-11-30", True)
+    ]
+
+    [status] = await harness.send(2001, "/away", name="张联络")
+    assert status.splitlines()[0] == ZH("away-status", until="2026-11-30")
+
+    assert await harness.send(2001, "/away off", name="张联络") == [ZH("away-cleared")]
+    assert await harness.send(2001, "/away off", name="张联络") == [ZH("away-not-set")]
+    assert await harness.repos(lambda r: r.absences.away_on(date(2026, 11, 20))) == {}
+    audit = await harness.repos(lambda r: r.audit.recent())
+    assert [e.action for e in audit] == ["away.clear", "away.set"]
+
+
+async def test_nobody_covering_is_a_clear_warning(harness: Harness) -> None:
+    [reply] = await harness.send(2001, "/away 2026-11-25")
+    assert reply.splitlines()[1] == ZH("away-cover-nobody", unit="东关村", role=ZH("role-liaison"))
+    # A deputy who is away as well covers nobody either.
+    await grant(harness, DEPUTY, "赵副手", "dongguan", Role.DEPUTY)
+    await harness.send(DEPUTY, "/away 11-22")
+    [again] = await harness.send(2001, "/away 2026-11-25")
+    assert ZH("away-cover-nobody", unit="东关村", role=ZH("role-liaison")) in again
+
+
+async def test_an_away_supervisor_passes_escalations_up(harness: Harness) -> None:
+    [reply] = await harness.send(1002, "/away 12-01", language="en")
+    assert reply.splitlines() == [
+        EN("away-set", until="2026-12-01"),
+        EN("away-cover-up", unit="城关镇", role=EN("role-supervisor")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argument", "key"),
+    [
+        ("tomorrow", "away-bad-date"),
+        ("2026-02-30", "away-bad-date"),
+        ("30-11-2026", "away-bad-date"),
+        ("2026-11-19", "away-past"),
+        ("2027-02-19", "away-too-far"),  # 91 days ahead
+        ("11-10", "away-too-far"),  # the next 11-10 is next year's
+    ],
+)
+async def test_bad_dates_are_refused_with_the_format(
+    harness: Harness, argument: str, key: str
+) -> None:
+    [reply] = await harness.send(2001, f"/away {argument}")
+    assert reply == ZH(key, days=90, latest="2027-02-18", today="2026-11-20")
+    assert "/away" in reply  # every refusal says again how to write it
+    assert await harness.repos(lambda r: r.absences.away_on(date(2026, 11, 20))) == {}
+
+
+async def test_the_last_allowed_day_and_today_are_accepted(harness: Harness) -> None:
+    [far] = await harness.send(2001, "/away 2027-02-18")
+    assert far.startswith(ZH("away-set", until="2027-02-18"))
+    [today] = await harness.send(2001, "/away 11-20")
+    assert today.startswith(ZH("away-set", until="2026-11-20"))
+
+
+async def test_today_is_the_configured_zones_date(harness: Harness) -> None:
+    # 01:00 on the 21st in Shanghai is still the 20th in UTC: the 20th is already past.
+    harness.clock.set(datetime(2026, 11, 21, 1, 0, tzinfo=ZONE))
+    [reply] = await harness.send(2001, "/away 2026-11-20")
+    assert reply == ZH("away-past", days=90, latest="2027-02-19", today="2026-11-21")
+
+
+async def test_only_role_holders_may_be_away(harness: Harness) -> None:
+    assert await harness.send(4001, "/away 11-30") == [ZH("away-no-role")]
+    await grant(harness, RESIDENT, "胡军", "dongguan", Role.RESIDENT)
+    assert await harness.send(RESIDENT, "/away 11-30") == [ZH("away-no-role")]
+    assert await harness.repos(lambda r: r.absences.away_on(date(2026, 11, 20))) == {}
+    audit = await harness.repos(lambda r: r.audit.recent())
+    assert [(e.actor_id, e.action, e.allowed) for e in audit] == [
+        (RESIDENT, "away", False),
+        (4001, "away", False),
+    ]
+    [help_text] = await harness.send(RESIDENT, "/help")
+    assert "/away" not in help_text
+    [liaison_help] = await harness.send(2001, "/help")
+    assert f"/away — {ZH('cmd-away')}" in liaison_help
+    [supervisor_help] = await harness.send(1002, "/help")
+    assert f"/away — {EN('cmd-away')}" in supervisor_help
+
+
+async def test_a_supervisor_sees_who_is_away_in_their_subtree_only(harness: Harness) -> None:
+    await grant(harness, DEPUTY, "赵副手", "dongguan", Role.DEPUTY)
+    await grant(harness, HEXI_LIAISON, "孙联络", "hexi", Role.LIAISON)
+    await harness.send(2001, "/away 11-28", name="张联络")
+    await harness.send(HEXI_LIAISON, "/away 11-25", name="孙联络")
+
+    [township] = await harness.send(1002, "/away")  # 城关镇: 东关村 is below it, 河西街道 is not
+    assert township.splitlines() == [
+        EN("away-status-none").splitlines()[0],
+        EN("away-status-none").splitlines()[1],
+        "",
+        EN("away-subtree-title"),
+        EN("away-subtree-item", name="张联络", until="2026-11-28"),
+        "  " + EN("away-cover-by", unit="东关村", role=EN("role-liaison"), names="赵副手"),
+    ]
+    assert "孙联络" not in township
+
+    [county] = await harness.send(1001, "/away")
+    assert ZH("away-subtree-item", name="孙联络", until="2026-11-25") in county
+    assert ZH("away-subtree-item", name="张联络", until="2026-11-28") in county
+    # Nearest return first.
+    assert county.index("孙联络") < county.index("张联络")
+    assert ZH("away-cover-nobody", unit="河西街道", role=ZH("role-liaison")) in county
+
+    # Once the absence is over it is no longer listed.
+    harness.clock.set(datetime(2026, 11, 29, 9, 0, tzinfo=ZONE))
+    [later] = await harness.send(1001, "/away")
+    assert ZH("away-subtree-none") in later
+
+
+async def test_a_liaison_sees_no_subtree(harness: Harness) -> None:
+    [reply] = await harness.send(2001, "/away")
+    assert reply == ZH("away-status-none")
+
+
+async def test_away_is_only_a_private_command(harness: Harness) -> None:
+    assert await harness.send(2001, "/away 11-30", chat_id=-100999) == []
+    assert await harness.repos(lambda r: r.absences.away_on(date(2026, 11, 20))) == {}
