@@ -12,6 +12,7 @@ from bot.context import Context
 from bot.i18n import Translator
 from bot.messaging import answer_long
 from domain.absence import MAX_AWAY_DAYS, holds_staff_role, parse_until
+from domain.outbox import OutboxMessage, Priority
 from domain.permissions import Capability
 from handlers.rendering import role_name
 from services import absence
@@ -47,6 +48,31 @@ async def away(message: Message, command: CommandObject, ctx: Context) -> None:
         )
         lines = [tr("away-set", until=parsed.until.isoformat()), *_cover_lines(tr, covers)]
         await answer_long(message, "\n".join(lines))
+        await _tell_covers(ctx, message, covers, parsed.until)
+
+
+async def _tell_covers(ctx: Context, message: Message, covers: list[Cover], until: date) -> None:
+    """Whoever stands in learns it now, from the bot, rather than from the first escalation."""
+    name = message.from_user.full_name if message.from_user else str(ctx.actor.telegram_id)
+    now = ctx.now()
+    for cover in covers:
+        for person in cover.covers:
+            text = Translator(person.language)(
+                "away-you-cover", name=name, unit=cover.unit_name, until=until.isoformat()
+            )
+            await ctx.repos.outbox.enqueue(
+                OutboxMessage(
+                    # Once per absence and cover; setting the same dates again sends nothing.
+                    dedupe_key=f"away:{ctx.actor.telegram_id}:{until}:{cover.unit_code}:"
+                    f"{person.telegram_id}",
+                    chat_id=person.telegram_id,
+                    text=text,
+                    not_before=now,
+                    priority=Priority.REMINDER,
+                    recipient_id=person.telegram_id,
+                ),
+                now=now,
+            )
 
 
 async def _status(ctx: Context, today: date) -> str:

@@ -97,15 +97,19 @@ class ObligationRepository:
             ObligationRow.subject == key.subject,
             ObligationRow.period == key.period,
         )
-        if lock and self._is_postgres:
-            statement = statement.with_for_update()
+        if lock:
+            await self._lock()
+            if self._is_postgres:
+                statement = statement.with_for_update()
         row = await self._session.scalar(statement.execution_options(populate_existing=True))
         return None if row is None else to_obligation(row)
 
     async def get_by_id(self, obligation_id: int, *, lock: bool = False) -> Obligation | None:
         statement = select(ObligationRow).where(ObligationRow.id == obligation_id)
-        if lock and self._is_postgres:
-            statement = statement.with_for_update()
+        if lock:
+            await self._lock()
+            if self._is_postgres:
+                statement = statement.with_for_update()
         row = await self._session.scalar(statement.execution_options(populate_existing=True))
         return None if row is None else to_obligation(row)
 
@@ -125,6 +129,7 @@ class ObligationRepository:
         )
         if only is not None:
             statement = statement.where(ObligationRow.id == only)
+        await self._lock()
         if self._is_postgres:
             statement = statement.with_for_update(skip_locked=True)
         rows = await self._session.scalars(statement.execution_options(populate_existing=True))
@@ -155,18 +160,27 @@ class ObligationRepository:
         """When the clock next has something to do."""
         return await self._session.scalar(select(func.min(ObligationRow.next_action_at)))
 
-    async def save(self, obligation: Obligation, *, now: datetime) -> None:
-        """Write an obligation's progress (its key, assignee and deadline never change)."""
+    async def save(self, obligation: Obligation, *, now: datetime) -> bool:
+        """Write an obligation's state after a transition; False if it was no longer open.
+
+        Every transition starts from an open obligation, so a closed row is never written
+        over: a report and an expiry racing each other cannot turn "met" into "expired".
+        Callers read with `get(..., lock=True)`, which makes that race impossible anyway.
+        """
         if obligation.id is None:
             raise ValueError("only a stored obligation can be saved")
-        await self._session.execute(
+        result = await self._session.execute(
             update(ObligationRow)
-            .where(ObligationRow.id == obligation.id)
+            .where(
+                ObligationRow.id == obligation.id,
+                ObligationRow.state == ObligationState.OPEN.value,
+            )
             .values(updated_at=now, **_values(obligation))
             .execution_options(synchronize_session=False)
         )
         # A closed obligation or a rescheduled one changes what the clock sleeps until.
         note_change(self._session, OBLIGATIONS)
+        return rowcount(result) == 1
 
     async def save_progress(self, obligations: Sequence[Obligation], *, now: datetime) -> None:
         """The clock's write after stepping: one executemany for the whole batch.
@@ -227,6 +241,7 @@ class ObligationRepository:
             .order_by(ObligationRow.due_at, ObligationRow.id)
             .limit(limit)
         )
+        await self._lock()
         if self._is_postgres:
             statement = statement.with_for_update(skip_locked=True)
         rows = await self._session.scalars(statement.execution_options(populate_existing=True))
@@ -235,6 +250,18 @@ class ObligationRepository:
     @property
     def _is_postgres(self) -> bool:
         return self._session.get_bind().dialect.name == "postgresql"
+
+    async def _lock(self) -> None:
+        """Hold rows read next until the transaction ends, as FOR UPDATE does on PostgreSQL.
+
+        SQLite has no row locks, and its driver begins a transaction only at the first write,
+        so a read followed by a write is not isolated: another connection could meet an
+        obligation between the clock's claim and its write, and the clock would send a step
+        for an obligation already met. A write that changes nothing takes the database's
+        write lock first, so the read and the write that follows see and change one state.
+        """
+        if not self._is_postgres:
+            await self._session.execute(delete(ObligationRow).where(ObligationRow.id == -1))
 
 
 @dataclass(frozen=True, slots=True)

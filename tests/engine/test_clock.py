@@ -337,3 +337,29 @@ async def test_one_obligation_that_cannot_be_stepped_does_not_hold_up_the_others
     clock.engine.texts = RecordingTexts()
     await clock.at(moment + RETRY_FAILED_AFTER)
     assert keys(await outbox(clock.database))[-1] == (LIAISON, REMIND)
+
+
+async def test_a_report_waits_for_the_step_being_taken_and_then_ends_the_chain(
+    clock: Engine,
+) -> None:
+    """Claiming holds the obligation (a row lock on PostgreSQL, the write lock on SQLite)
+    until the step is written, so a report cannot slip in between the claim and the write:
+    either the step went out before the report, or it is never sent."""
+    await clock.open(unit_report())
+    moment = DUE - timedelta(minutes=60)
+    async with clock.database.transaction() as session:
+        [claimed] = await Repositories(session).obligations.claim_due(moment, 10)
+
+        async def report() -> None:
+            async with clock.database.transaction() as other:
+                await meet(Repositories(other), claimed.key, at=moment)
+
+        reporting = asyncio.create_task(report())
+        await asyncio.sleep(0.3)
+        assert not reporting.done()  # held until the claim's transaction ends
+    await asyncio.wait_for(reporting, 5)
+    assert await clock.at(DUE + timedelta(days=1)) == 0
+    async with clock.database.session() as session:
+        stored = await Repositories(session).obligations.get(claimed.key)
+    assert stored is not None
+    assert stored.state is ObligationState.MET

@@ -39,6 +39,16 @@ async def test_a_liaison_sets_away_and_is_told_who_covers(harness: Harness) -> N
         (2001, "away.set", "2026-11-30", True)
     ]
 
+    # The deputy hears from the bot that they stand in; setting the same dates again does not
+    # tell them twice.
+    [told] = await harness.repos(lambda r: r.outbox.due(harness.clock.now(), 10))
+    assert told.chat_id == DEPUTY
+    assert told.message.text == ZH(
+        "away-you-cover", name="张联络", unit="东关村", until="2026-11-30"
+    )
+    await harness.send(2001, "/away 11-30", name="张联络")
+    assert len(await harness.repos(lambda r: r.outbox.due(harness.clock.now(), 10))) == 1
+
     [status] = await harness.send(2001, "/away", name="张联络")
     assert status.splitlines()[0] == ZH("away-status", until="2026-11-30")
 
@@ -46,7 +56,7 @@ async def test_a_liaison_sets_away_and_is_told_who_covers(harness: Harness) -> N
     assert await harness.send(2001, "/away off", name="张联络") == [ZH("away-not-set")]
     assert await harness.repos(lambda r: r.absences.away_on(date(2026, 11, 20))) == {}
     audit = await harness.repos(lambda r: r.audit.recent())
-    assert [e.action for e in audit] == ["away.clear", "away.set"]
+    assert [e.action for e in audit] == ["away.clear", "away.set", "away.set"]
 
 
 async def test_nobody_covering_is_a_clear_warning(harness: Harness) -> None:
