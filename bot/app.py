@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -122,14 +121,13 @@ def create_sender(settings: Settings, database: Database, clock: Clock) -> Outbo
         clock=clock,
         admins=settings.admins.telegram_ids,
         admin_language=settings.i18n.default_locale,
+        zone=settings.time.zone,
     )
 
 
 def escalation_policy(settings: Settings) -> EscalationPolicy:
     """The configured chains and work calendar (validated when the settings were loaded)."""
-    calendar = work_calendar(
-        ZoneInfo(settings.time.timezone), settings.quiet_hours, settings.holidays
-    )
+    calendar = work_calendar(settings.time.zone, settings.quiet_hours, settings.holidays)
     return EscalationPolicy(settings.escalation.chains(), calendar)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
 from domain.org import Language
@@ -24,6 +25,10 @@ ALERT_PREFIX = "outbox-alert:"
 EXCERPT_CHARS = 80
 
 
+def _is_alert(entry: OutboxEntry) -> bool:
+    return entry.message.dedupe_key.startswith(ALERT_PREFIX)
+
+
 def _excerpt(text: str) -> str:
     # The excerpt is shown as plain text: stripping tags could cut one in half.
     flat = " ".join(text.split())
@@ -31,12 +36,30 @@ def _excerpt(text: str) -> str:
 
 
 class DeliveryAlerts:
-    def __init__(self, admins: Sequence[int], language: Language) -> None:
+    def __init__(self, admins: Sequence[int], language: Language, zone: ZoneInfo) -> None:
         self.admins = tuple(admins)
         self.language = language
+        self.zone = zone  # whose local date decides who is away
         self.tr = Translator(language)
 
+    def _loops(self, entry: OutboxEntry) -> bool:
+        """An alert to an admin that cannot be delivered is not alerted about: that could loop."""
+        return _is_alert(entry) and entry.message.recipient_id in self.admins
+
     async def unreachable(
+        self, repos: Repositories, entry: OutboxEntry, reason: str, now: datetime, *, newly: bool
+    ) -> bool:
+        if self._loops(entry):
+            return False
+        added = False
+        if _is_alert(entry):
+            # The alert's own news must still reach a human: the admins get it as it was.
+            forward = self.tr("outbox-alert-undelivered", chat=entry.chat_id, reason=reason)
+            text = f"{forward}\n\n{entry.message.text}"
+            added |= await self._enqueue(repos, entry, f"forward:{entry.id}", text, now)
+        return await self._unreachable(repos, entry, reason, now, newly=newly) or added
+
+    async def _unreachable(
         self, repos: Repositories, entry: OutboxEntry, reason: str, now: datetime, *, newly: bool
     ) -> bool:
         recipient = entry.message.recipient_id
@@ -49,7 +72,8 @@ class DeliveryAlerts:
             # has no record of cannot be marked, so at most once a day.
             when = now.isoformat() if person is not None else now.date().isoformat()
             cause = f"unreachable:{recipient}:{when}"
-            supervisors = await answerable_for(repos, recipient)
+            on = now.astimezone(self.zone).date()
+            supervisors = await answerable_for(repos, recipient, on=on)
             await repos.audit.record(
                 at=now,
                 actor_id=None,
@@ -82,6 +106,8 @@ class DeliveryAlerts:
             reason=reason,
             excerpt=_excerpt(html.unescape(entry.message.text)),
         )
+        if self._loops(entry):
+            return False
         return await self._enqueue(repos, entry, f"failed:{entry.id}", text, now)
 
     async def _enqueue(
@@ -99,9 +125,6 @@ class DeliveryAlerts:
         render: Callable[[Translator], str],
         now: datetime,
     ) -> bool:
-        # An alert that cannot be delivered is not alerted about again: that could loop.
-        if entry.message.dedupe_key.startswith(ALERT_PREFIX):
-            return False
         added = False
         for chat, language in recipients:
             message = OutboxMessage(

@@ -17,13 +17,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramRetryAfter, TelegramUnauthorizedError
 
 from bot.clock import Clock
-from bot.config import OutboxSettings
+from bot.config import OutboxSettings, TimeSettings
 from bot.outbox_alerts import DeliveryAlerts
 from bot.outbox_telegram import classify, reply_markup
 from bot.pacing import Pacer
@@ -70,6 +71,7 @@ class OutboxSender:
         clock: Clock,
         admins: Sequence[int] = (),
         admin_language: Language = Language.ZH_CN,
+        zone: ZoneInfo | None = None,
         wake: asyncio.Event | None = None,
     ) -> None:
         self.bot = bot
@@ -90,7 +92,8 @@ class OutboxSender:
             max_delay=timedelta(seconds=settings.retry_max_s),
             max_attempts=settings.max_attempts,
         )
-        self.alerts = DeliveryAlerts(admins, admin_language)
+        # The zone decides on which local date someone is away; the configured one by default.
+        self.alerts = DeliveryAlerts(admins, admin_language, zone or TimeSettings().zone)
         self.lock = LeaderLock(database, LOCK_NAME)
         self._stopping = asyncio.Event()
         self._tasks: dict[int, asyncio.Task[None]] = {}  # outbox id -> its send task

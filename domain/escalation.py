@@ -13,7 +13,8 @@ down from 16:00 to 20:00 sends, for a 17:00 report, the late notice, the townshi
 office's escalation once each, and none of the four reminders or repeats it missed. Non-urgent
 events are deferred by the calendar (quiet hours, holidays), so delivery times need not follow
 the chain's order: an urgent step at 06:30 may fall due before a reminder deferred to 07:00,
-and then supersedes it. Closed obligations have no next event: escalation stops when met.
+and then supersedes it; an escalation step deferred that way is not skipped but goes out
+first, with the urgent one. Closed obligations have no next event: escalation stops when met.
 
 Who a step goes to is decided in domain/recipients.py.
 """
@@ -156,6 +157,18 @@ def advance(obligation: Obligation, chain: Chain, calendar: WorkCalendar, now: d
     due = [e for e in pending if _delivery(obligation, chain, e, calendar) <= now]
     if not due:
         return Advance(schedule(obligation, chain, calendar), None)
+    # An escalation step the calendar held back (a non-urgent one at night) goes out with a
+    # later urgent one that is due: whoever is woken, the levels below must hear of it too,
+    # and the position cannot come back for it later.
+    latest = max(due)
+    due = sorted(
+        set(due)
+        | {
+            e
+            for e in pending
+            if e < latest and e.repeat == 0 and chain.steps[e.step].offset >= timedelta(0)
+        }
+    )
     chosen = min(_still_meaningful(due, chain))
     moved = replace(obligation, step_reached=chosen.step, repeats_done=chosen.repeat)
     superseded = tuple(e for e in pending if e < chosen)

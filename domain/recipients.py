@@ -25,7 +25,9 @@ class Directory:
     holders: Mapping[tuple[str, Role], tuple[int, ...]]  # (unit code, role) -> telegram ids
     work_groups: Mapping[str, int] = field(default_factory=dict)  # unit code -> chat id
     away_until: Mapping[int, date] = field(default_factory=dict)  # away through this date
-    covers: Mapping[int, tuple[int, ...]] = field(default_factory=dict)  # e.g. resident->tracker
+    # A person's own covers, e.g. a resident's assigned trackers; without an entry a resident
+    # is covered by the trackers of the obligation's unit.
+    covers: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
     # Telegram refuses private messages to these (blocked, never started): like away, their
     # cover is told instead, and with no cover the step reaches nobody and a human hears of it.
     unreachable: frozenset[int] = frozenset()
@@ -85,7 +87,16 @@ class Resolution:
         return not self.recipients
 
 
+def _trackers(ob: Obligation, person: int, d: Directory) -> tuple[int, ...]:
+    """A resident's own trackers (人盯人) when assigned, else the trackers of their unit."""
+    if person in d.covers:
+        return d.covers[person]
+    return tuple(t for t in d.holding(ob.unit_code, Role.TRACKER) if t != person)
+
+
 def _cover(ob: Obligation, person: int, d: Directory) -> tuple[int, ...]:
+    if person == ob.assignee_person:
+        return _trackers(ob, person, d)
     if person in d.covers:
         return d.covers[person]
     # Within the obligation's unit, liaison and deputy stand in for each other.
@@ -137,7 +148,7 @@ def _resolve_one(ob: Obligation, target: Target, d: Directory, on: date) -> list
         return _present(ob, _assignees(ob, d), target, d, on)
     if target is Target.DEPUTY:
         if ob.assignee_person is not None:
-            return _present(ob, d.covers.get(ob.assignee_person, ()), target, d, on)
+            return _present(ob, _trackers(ob, ob.assignee_person, d), target, d, on)
         return _present(ob, d.holding(str(ob.assignee), Role.DEPUTY), target, d, on)
     if target is Target.UNIT_GROUP:
         chat = d.work_groups.get(ob.unit_code)

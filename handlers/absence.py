@@ -12,7 +12,6 @@ from bot.context import Context
 from bot.i18n import Translator
 from bot.messaging import answer_long
 from domain.absence import MAX_AWAY_DAYS, holds_staff_role, parse_until
-from domain.outbox import OutboxMessage, Priority
 from domain.permissions import Capability
 from handlers.rendering import role_name
 from services import absence
@@ -33,8 +32,22 @@ async def away(message: Message, command: CommandObject, ctx: Context) -> None:
     if not arg:
         await answer_long(message, await _status(ctx, today))
     elif arg.lower() in OFF_WORDS:
+        covers = await absence.covers_for(
+            ctx.repos, ctx.actor.telegram_id, ctx.actor.assignments, today
+        )
         cleared = await absence.clear_away(ctx.repos, ctx.actor, now=now)
         await message.answer(tr("away-cleared" if cleared else "away-not-set"))
+        if cleared:
+            await absence.tell_covers(
+                ctx.repos,
+                ctx.actor,
+                covers,
+                lambda person, cover, name: Translator(person.language)(
+                    "away-back-cover", name=name, unit=cover.unit_name
+                ),
+                occasion=f"back:{now.isoformat()}",
+                now=now,
+            )
     else:
         parsed = parse_until(arg, today)
         if parsed.until is None:
@@ -42,37 +55,26 @@ async def away(message: Message, command: CommandObject, ctx: Context) -> None:
             key = parsed.refusal_key or "away-bad-date"
             await message.answer(tr(key, days=MAX_AWAY_DAYS, latest=latest, today=today))
             return
-        await absence.set_away(ctx.repos, ctx.actor, parsed.until, now=now)
+        changed = await absence.set_away(ctx.repos, ctx.actor, parsed.until, now=now)
         covers = await absence.covers_for(
             ctx.repos, ctx.actor.telegram_id, ctx.actor.assignments, today
         )
         lines = [tr("away-set", until=parsed.until.isoformat()), *_cover_lines(tr, covers)]
         await answer_long(message, "\n".join(lines))
-        await _tell_covers(ctx, message, covers, parsed.until)
-
-
-async def _tell_covers(ctx: Context, message: Message, covers: list[Cover], until: date) -> None:
-    """Whoever stands in learns it now, from the bot, rather than from the first escalation."""
-    name = message.from_user.full_name if message.from_user else str(ctx.actor.telegram_id)
-    now = ctx.now()
-    for cover in covers:
-        for person in cover.covers:
-            text = Translator(person.language)(
-                "away-you-cover", name=name, unit=cover.unit_name, until=until.isoformat()
-            )
-            await ctx.repos.outbox.enqueue(
-                OutboxMessage(
-                    # Once per absence and cover; setting the same dates again sends nothing.
-                    dedupe_key=f"away:{ctx.actor.telegram_id}:{until}:{cover.unit_code}:"
-                    f"{person.telegram_id}",
-                    chat_id=person.telegram_id,
-                    text=text,
-                    not_before=now,
-                    priority=Priority.REMINDER,
-                    recipient_id=person.telegram_id,
-                ),
-                now=now,
-            )
+        if not changed:
+            return
+        # Whoever stands in learns it now, from the bot, rather than from a first escalation.
+        until = parsed.until.isoformat()
+        await absence.tell_covers(
+            ctx.repos,
+            ctx.actor,
+            covers,
+            lambda person, cover, name: Translator(person.language)(
+                "away-you-cover", name=name, unit=cover.unit_name, until=until
+            ),
+            occasion=f"set:{now.isoformat()}",
+            now=now,
+        )
 
 
 async def _status(ctx: Context, today: date) -> str:

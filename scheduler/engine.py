@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
@@ -41,6 +41,8 @@ MAX_EVENTS_PER_PASS = 64
 OUTBOX_PREFIX = "obligation:"
 # An obligation whose step failed is tried again this much later, not in a tight loop.
 RETRY_FAILED_AFTER = timedelta(minutes=10)
+# How soon to look again when something due could not be claimed (another transaction holds it).
+LOCKED_RETRY_S = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,14 +92,26 @@ class PassResult:
     messages: int = 0  # outbox rows written
 
 
-@dataclass(slots=True)
-class _Batch:
-    """What one batch decided, before the people it concerns are loaded."""
+@dataclass(frozen=True, slots=True)
+class _Performed:
+    """One due event and who hears of it."""
 
-    stepped: list[Obligation] = field(default_factory=list)
-    actions: list[tuple[Obligation, Action, tuple[Recipient, ...], tuple[Target, ...]]] = field(
-        default_factory=list
-    )
+    action: Action
+    recipients: tuple[Recipient, ...]
+    missing: tuple[Target, ...]  # targets that resolved to nobody
+
+
+@dataclass(frozen=True, slots=True)
+class _Stepped:
+    """What a pass decided for one obligation, before the people it concerns are loaded."""
+
+    before: Obligation
+    after: Obligation  # position and next_action_at moved past the performed events
+    actions: tuple[_Performed, ...] = ()
+
+    @classmethod
+    def postponed(cls, obligation: Obligation, until: datetime) -> _Stepped:
+        return cls(obligation, replace(obligation, next_action_at=until))
 
 
 def outbox_key(obligation: Obligation, event: Event, chat_id: int | str) -> str:
@@ -146,8 +160,12 @@ class ObligationEngine:
             # Cleared before looking, so a change committed during the pass wakes the next one.
             self.wake.clear()
             try:
-                await self.run_due()
+                result = await self.run_due()
                 delay = await self._until_next()
+                if result.obligations == 0:
+                    # Something is due that this pass could not claim: another instance, or a
+                    # report being filed, holds it. Look again shortly, not in a busy loop.
+                    delay = max(delay, LOCKED_RETRY_S)
                 failures = 0
             except Exception:
                 failures += 1
@@ -181,17 +199,15 @@ class ObligationEngine:
     # --- one pass --------------------------------------------------------------------------
 
     async def run_due(self, now: datetime | None = None) -> PassResult:
-        """Step every obligation due by `now` (default: the clock's now) until none is left."""
+        """Step every obligation due by `now` (default: the clock's now) until none is left.
+
+        A database error ends the pass (the loop backs off and tries again); an obligation
+        that cannot be stepped (a text that fails to render, data the code cannot handle) is
+        postponed by RETRY_FAILED_AFTER without holding up the others.
+        """
         total = PassResult()
         while True:
-            moment = now or self.now()
-            try:
-                result = await self._run_batch(moment)
-            except Exception:
-                # One obligation that cannot be stepped (a text that fails to render, a row
-                # the code cannot read) must not hold up all the others behind it.
-                logger.exception("a batch of obligations failed; stepping them one by one")
-                result = await self._run_one_by_one(moment)
+            result = await self._run_batch(now or self.now())
             total = PassResult(
                 total.obligations + result.obligations,
                 total.actions + result.actions,
@@ -200,48 +216,43 @@ class ObligationEngine:
             if result.obligations < self.batch_size:
                 return total
 
-    async def _run_one_by_one(self, now: datetime) -> PassResult:
-        async with self.database.session() as session:
-            ids = await Repositories(session).obligations.due_ids(now, self.batch_size)
-        total = PassResult()
-        for obligation_id in ids:
-            try:
-                result = await self._run_batch(now, only=obligation_id)
-            except Exception:
-                logger.exception(
-                    "obligation %d cannot be stepped; retrying it later", obligation_id
-                )
-                async with self.database.transaction() as session:
-                    await Repositories(session).obligations.postpone(
-                        obligation_id, now + RETRY_FAILED_AFTER, now=now
-                    )
-                result = PassResult(obligations=1)
-            total = PassResult(
-                total.obligations + result.obligations,
-                total.actions + result.actions,
-                total.messages + result.messages,
-            )
-        return total
-
-    async def _run_batch(self, now: datetime, *, only: int | None = None) -> PassResult:
+    async def _run_batch(self, now: datetime) -> PassResult:
         async with self.database.transaction() as session:
             repos = Repositories(session)
-            claimed = await repos.obligations.claim_due(now, self.batch_size, only=only)
+            # A cheap look first: on SQLite the claim takes the write lock, which an idle
+            # pass should not hold up a report for.
+            if not await repos.obligations.any_due(now):
+                return PassResult()
+            claimed = await repos.obligations.claim_due(now, self.batch_size)
             if not claimed:
                 return PassResult()
             on = self.calendar.local_date(now)
             directory = await self._directory(repos, on)
-            batch = self._decide(claimed, directory, now, on)
-            people = await repos.people.many(self._people_concerned(batch, directory))
-            messages, records = self._compose(batch, directory, people, now)
+            steps = [self._decide(obligation, directory, now, on) for obligation in claimed]
+            people = await repos.people.many(_people_concerned(steps, directory))
+            messages: list[OutboxMessage] = []
+            records: list[EscalationRecord] = []
+            stepped: list[Obligation] = []
+            for step in steps:
+                try:
+                    composed = self._compose(step, directory, people, now)
+                except Exception:
+                    logger.exception(
+                        "obligation %s cannot be stepped; tried later", step.before.key
+                    )
+                    step = _Stepped.postponed(step.before, now + RETRY_FAILED_AFTER)
+                    composed = ([], [])
+                messages += composed[0]
+                records += composed[1]
+                stepped.append(step.after)
             written = await repos.outbox.enqueue_many(messages, now=now)
             await repos.escalations.record(records)
-            await repos.obligations.save_progress(batch.stepped, now=now)
-        return PassResult(len(claimed), len(batch.actions), written)
+            await repos.obligations.save_progress(stepped, now=now)
+        return PassResult(len(claimed), sum(len(s.actions) for s in steps), written)
 
     async def _directory(self, repos: Repositories, on: date) -> Directory:
         tree = await repos.org.load_tree()
-        roles = (Role.SUPERVISOR, Role.LIAISON, Role.DEPUTY)
+        roles = (Role.SUPERVISOR, Role.LIAISON, Role.DEPUTY, Role.TRACKER)
         return Directory.of(
             tree,
             await repos.roles.all_holding(roles),
@@ -251,85 +262,72 @@ class ObligationEngine:
         )
 
     def _decide(
-        self, claimed: Sequence[Obligation], directory: Directory, now: datetime, on: date
-    ) -> _Batch:
-        batch = _Batch()
-        for obligation in claimed:
-            chain = self.chains.get(obligation.kind)
-            if chain is None or obligation.unit_code not in directory.tree:
-                # A kind without a chain, or a unit deleted since: nothing to do, ever.
-                logger.warning("obligation %s has no chain or unit; not stepped", obligation.key)
-                batch.stepped.append(replace(obligation, next_action_at=None))
-                continue
-            current = obligation
+        self, obligation: Obligation, directory: Directory, now: datetime, on: date
+    ) -> _Stepped:
+        """The due events of one obligation and who hears of each; a failure postpones it."""
+        chain = self.chains.get(obligation.kind)
+        if chain is None or obligation.unit_code not in directory.tree:
+            # A kind without a chain, or a unit deleted since: nothing to do, ever.
+            logger.warning("obligation %s has no chain or unit; not stepped", obligation.key)
+            return _Stepped(obligation, replace(obligation, next_action_at=None))
+        try:
+            current, actions = obligation, []
             for _ in range(MAX_EVENTS_PER_PASS):
-                step = advance(current, chain, self.calendar, now)
-                current = step.obligation
-                if step.action is None:
+                advanced = advance(current, chain, self.calendar, now)
+                current = advanced.obligation
+                if advanced.action is None:
                     break
-                resolution = resolve(current, step.action.step, directory, on)
-                batch.actions.append(
-                    (current, step.action, resolution.recipients, resolution.missing)
+                resolution = resolve(current, advanced.action.step, directory, on)
+                actions.append(
+                    _Performed(advanced.action, resolution.recipients, resolution.missing)
                 )
                 if current.next_action_at is None or current.next_action_at > now:
                     break  # asking again would find nothing due, at the cost of a full step
             else:
-                logger.error("obligation %s kept yielding events; stopped", obligation.key)
-            batch.stepped.append(current)
-        return batch
-
-    @staticmethod
-    def _people_concerned(batch: _Batch, directory: Directory) -> set[int]:
-        ids: set[int] = set()
-        for obligation, _, recipients, _ in batch.actions:
-            ids |= set(_assignee_ids(obligation, directory))
-            for r in recipients:
-                if not r.group:
-                    ids.add(r.chat_id)
-                if r.covering_for is not None:
-                    ids.add(r.covering_for)
-        return ids
+                raise RuntimeError(f"{obligation.key} kept yielding due events")
+        except Exception:
+            logger.exception("obligation %s cannot be stepped; tried later", obligation.key)
+            return _Stepped.postponed(obligation, now + RETRY_FAILED_AFTER)
+        return _Stepped(obligation, current, tuple(actions))
 
     def _compose(
         self,
-        batch: _Batch,
+        stepped: _Stepped,
         directory: Directory,
         people: Mapping[int, Person],
         now: datetime,
     ) -> tuple[list[OutboxMessage], list[EscalationRecord]]:
+        """The outbox messages and log lines of one obligation's performed events."""
         messages: list[OutboxMessage] = []
         records: list[EscalationRecord] = []
-        for obligation, action, recipients, missing in batch.actions:
+        if not stepped.actions:
+            return messages, records
+        obligation = stepped.after
+        assert obligation.id is not None
+        unit_name = directory.tree.get(obligation.unit_code).name
+        zone_due = obligation.due_at.astimezone(self.calendar.zone)
+        assignees = tuple(
+            people.get(p) or Person(p, str(p), self.default_language)
+            for p in _assignee_ids(obligation, directory)
+        )
+        chain = self.chains[obligation.kind]
+
+        def record(event: Event, outcome: str, message_key: str, **where: Any) -> None:
             assert obligation.id is not None
-            step, event = action.step, action.event
-            unit_name = directory.tree.get(obligation.unit_code).name
-            zone_due = obligation.due_at.astimezone(self.calendar.zone)
-            assignees = tuple(
-                people.get(p) or Person(p, str(p), self.default_language)
-                for p in _assignee_ids(obligation, directory)
-            )
-            chain = self.chains[obligation.kind]
-            records.extend(
+            records.append(
                 EscalationRecord(
-                    obligation.id, e.step, e.repeat, "superseded", chain.steps[e.step].message, now
+                    obligation.id, event.step, event.repeat, outcome, message_key, now, **where
                 )
-                for e in action.superseded
             )
-            for target in missing:
-                records.append(
-                    EscalationRecord(
-                        obligation.id,
-                        event.step,
-                        event.repeat,
-                        "nobody",
-                        step.message,
-                        now,
-                        target=target.value,
-                    )
-                )
-            for recipient in recipients:
+
+        for performed in stepped.actions:
+            step, event = performed.action.step, performed.action.event
+            for skipped in performed.action.superseded:
+                record(skipped, "superseded", chain.steps[skipped.step].message)
+            for target in performed.missing:
+                record(event, "nobody", step.message, target=target.value)
+            for recipient in performed.recipients:
                 person = None if recipient.group else people.get(recipient.chat_id)
-                language = person.language if person is not None else self.default_language
                 covering = people.get(recipient.covering_for) if recipient.covering_for else None
                 rendered = self.texts.step(
                     StepMessage(
@@ -337,7 +335,7 @@ class ObligationEngine:
                         step,
                         event,
                         recipient,
-                        language,
+                        person.language if person is not None else self.default_language,
                         unit_name,
                         assignees,
                         covering,
@@ -356,39 +354,49 @@ class ObligationEngine:
                         recipient_id=None if recipient.group else recipient.chat_id,
                     )
                 )
-                records.append(
-                    EscalationRecord(
-                        obligation.id,
-                        event.step,
-                        event.repeat,
-                        "sent",
-                        step.message,
-                        now,
-                        target=recipient.target.value,
-                        chat_id=recipient.chat_id,
-                        covering_for=recipient.covering_for,
-                        outbox_key=key,
-                    )
+                record(
+                    event,
+                    "sent",
+                    step.message,
+                    target=recipient.target.value,
+                    chat_id=recipient.chat_id,
+                    covering_for=recipient.covering_for,
+                    outbox_key=key,
                 )
-            if not recipients and step.offset >= timedelta(0):
+            if not performed.recipients and step.offset >= timedelta(0):
                 # An escalation nobody hears of is exactly what must not happen silently; a
                 # reminder that reaches nobody is only logged (the escalation will follow).
                 rendered = self.texts.nobody(
                     NobodyMessage(obligation, step, unit_name, self.default_language, zone_due)
                 )
-                for admin in self.admins:
-                    messages.append(
-                        OutboxMessage(
-                            dedupe_key=outbox_key(obligation, event, f"nobody:{admin}"),
-                            chat_id=admin,
-                            text=rendered.text,
-                            not_before=now,
-                            priority=Priority.ALERT,
-                            reply_markup=rendered.reply_markup,
-                            recipient_id=admin,
-                        )
+                messages.extend(
+                    OutboxMessage(
+                        dedupe_key=outbox_key(obligation, event, f"nobody:{admin}"),
+                        chat_id=admin,
+                        text=rendered.text,
+                        not_before=now,
+                        priority=Priority.ALERT,
+                        reply_markup=rendered.reply_markup,
+                        recipient_id=admin,
                     )
+                    for admin in self.admins
+                )
         return messages, records
+
+
+def _people_concerned(steps: Sequence[_Stepped], directory: Directory) -> set[int]:
+    ids: set[int] = set()
+    for stepped in steps:
+        if not stepped.actions:
+            continue
+        ids |= set(_assignee_ids(stepped.after, directory))
+        for performed in stepped.actions:
+            for r in performed.recipients:
+                if not r.group:
+                    ids.add(r.chat_id)
+                if r.covering_for is not None:
+                    ids.add(r.covering_for)
+    return ids
 
 
 def _assignee_ids(obligation: Obligation, directory: Directory) -> tuple[int, ...]:

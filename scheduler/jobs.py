@@ -115,21 +115,21 @@ async def expire_obligations(context: JobContext) -> Summary:
     """
     cutoff = context.now - timedelta(days=context.settings.jobs.expire_after_days)
     expired = 0
-    async with context.database.transaction() as session:
-        repos = Repositories(session)
-        while True:
+    while True:
+        # A transaction per batch: on SQLite each holds the only write lock, and a first run
+        # over a long backlog must not keep reports waiting for all of it.
+        async with context.database.transaction() as session:
+            repos = Repositories(session)
             batch = await repos.obligations.stale_open(cutoff, EXPIRE_BATCH)
             changed = 0
             for obligation in batch:
                 transition = expire(obligation, context.now)
                 if transition.changed:
-                    await repos.obligations.save(transition.obligation, now=context.now)
-                    changed += 1
-            expired += changed
-            # A refused expiry stays open and would be read again: stop rather than loop.
-            if len(batch) < EXPIRE_BATCH or changed == 0:
-                break
-    return {"expired": expired}
+                    changed += await repos.obligations.save(transition.obligation, now=context.now)
+        expired += changed
+        # A refused expiry stays open and would be read again: stop rather than loop.
+        if len(batch) < EXPIRE_BATCH or changed == 0:
+            return {"expired": expired}
 
 
 # --- crontab ------------------------------------------------------------------------------

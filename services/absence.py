@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain.absence import CoverPlan, cover_plans
 from domain.org import Language, Person, Role, RoleAssignment
+from domain.outbox import OutboxMessage, Priority
 from domain.permissions import STAFF_ROLES, Actor, manageable_units
 from domain.recipients import Directory
 from storage import Repositories
@@ -35,7 +36,9 @@ class Absence:
     covers: tuple[Cover, ...]
 
 
-async def set_away(repos: Repositories, actor: Actor, until: date, *, now: datetime) -> None:
+async def set_away(repos: Repositories, actor: Actor, until: date, *, now: datetime) -> bool:
+    """Away through `until`; False when exactly that was already set (nobody needs telling)."""
+    unchanged = await repos.absences.until(actor.telegram_id, until) == until
     await repos.absences.set(actor.telegram_id, until, now=now)
     await repos.audit.record(
         at=now,
@@ -44,6 +47,7 @@ async def set_away(repos: Repositories, actor: Actor, until: date, *, now: datet
         target=until.isoformat(),
         allowed=True,
     )
+    return not unchanged
 
 
 async def clear_away(repos: Repositories, actor: Actor, *, now: datetime) -> bool:
@@ -54,6 +58,39 @@ async def clear_away(repos: Repositories, actor: Actor, *, now: datetime) -> boo
             at=now, actor_id=actor.telegram_id, action="away.clear", allowed=True
         )
     return cleared
+
+
+async def tell_covers(
+    repos: Repositories,
+    actor: Actor,
+    covers: Iterable[Cover],
+    render: Callable[[Person, Cover, str], str],
+    *,
+    occasion: str,
+    now: datetime,
+) -> int:
+    """Queue a message to everyone standing in for the actor; `render(cover person, cover,
+    the actor's name)` writes it. `occasion` (e.g. "set:2026-11-30") makes it once per event.
+    The name is the one the organisation knows, not the Telegram display name the person
+    chose. Returns the number of messages queued."""
+    me = await repos.people.get(actor.telegram_id)
+    name = me.name if me is not None else str(actor.telegram_id)
+    queued = 0
+    for cover in covers:
+        for person in cover.covers:
+            queued += await repos.outbox.enqueue(
+                OutboxMessage(
+                    dedupe_key=f"away:{actor.telegram_id}:{occasion}:{cover.unit_code}:"
+                    f"{person.telegram_id}",
+                    chat_id=person.telegram_id,
+                    text=render(person, cover, name),
+                    not_before=now,
+                    priority=Priority.REMINDER,
+                    recipient_id=person.telegram_id,
+                ),
+                now=now,
+            )
+    return queued
 
 
 async def away_until(repos: Repositories, telegram_id: int, on: date) -> date | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 from domain.org import GroupPurpose, Person, Role
 from domain.orgfile import parse_org_file
@@ -27,10 +27,13 @@ async def load_org_file(repos: Repositories, text: str, *, now: datetime) -> App
     return await repos.org.apply_plan(plan, now=now)
 
 
-async def answerable_for(repos: Repositories, telegram_id: int) -> list[Person]:
+async def answerable_for(repos: Repositories, telegram_id: int, *, on: date) -> list[Person]:
     """The people to tell when somebody cannot be reached: for each unit the person belongs
-    to, the nearest supervisors up the tree (from the unit itself), never the person."""
+    to, the nearest supervisors up the tree (from the unit itself) who are neither away on
+    `on` nor unreachable themselves, never the person."""
     tree = await repos.org.load_tree()
+    absent = set(await repos.absences.away_on(on)) | await repos.people.unreachable_ids()
+    absent.add(telegram_id)
     found: dict[int, Person] = {}
     for assignment in await repos.roles.of_person(telegram_id):
         if assignment.unit_code not in tree:
@@ -40,7 +43,7 @@ async def answerable_for(repos: Repositories, telegram_id: int) -> list[Person]:
             level = [
                 p
                 for p in await repos.roles.holders(unit.code, Role.SUPERVISOR)
-                if p.telegram_id != telegram_id
+                if p.telegram_id not in absent
             ]
             if level:
                 found.update((p.telegram_id, p) for p in level)

@@ -14,7 +14,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import NullPool
 
 from storage.changes import take_changes
@@ -106,7 +106,7 @@ class Database:
         # A class per database, so its commit hook sees only this database's sessions.
         session_class = type("Session", (Session,), {})
         event.listen(session_class, "after_commit", self._after_commit)
-        event.listen(session_class, "after_rollback", self._after_rollback)
+        event.listen(session_class, "after_soft_rollback", self._after_rollback)
         self._sessions = async_sessionmaker(
             engine, expire_on_commit=False, sync_session_class=session_class
         )
@@ -120,8 +120,11 @@ class Database:
         for topic in take_changes(session.info):
             self.changed(topic).set()
 
-    def _after_rollback(self, session: Session) -> None:
-        take_changes(session.info)
+    def _after_rollback(self, session: Session, previous: SessionTransaction) -> None:
+        # Only the outermost rollback undoes everything; after a savepoint's, what the rest
+        # of the transaction noted still stands (a needless wake-up costs an idle pass).
+        if previous.parent is None:
+            take_changes(session.info)
 
     @classmethod
     def connect(cls, url: str, *, schema: str | None = None, echo: bool = False) -> Database:

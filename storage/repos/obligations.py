@@ -113,10 +113,8 @@ class ObligationRepository:
         row = await self._session.scalar(statement.execution_options(populate_existing=True))
         return None if row is None else to_obligation(row)
 
-    async def claim_due(
-        self, now: datetime, limit: int, *, only: int | None = None
-    ) -> list[Obligation]:
-        """Open obligations whose next action is due, earliest first (`only`: just that one).
+    async def claim_due(self, now: datetime, limit: int) -> list[Obligation]:
+        """Open obligations whose next action is due, earliest first.
 
         On PostgreSQL the rows stay locked (FOR UPDATE SKIP LOCKED) until the caller's
         transaction ends: a second instance claims other rows instead of the same step.
@@ -127,34 +125,18 @@ class ObligationRepository:
             .order_by(ObligationRow.next_action_at, ObligationRow.id)
             .limit(limit)
         )
-        if only is not None:
-            statement = statement.where(ObligationRow.id == only)
         await self._lock()
         if self._is_postgres:
             statement = statement.with_for_update(skip_locked=True)
         rows = await self._session.scalars(statement.execution_options(populate_existing=True))
         return [to_obligation(row) for row in rows]
 
-    async def due_ids(self, now: datetime, limit: int) -> list[int]:
-        """Ids of due obligations, earliest first, without claiming them."""
-        rows = await self._session.scalars(
-            select(ObligationRow.id)
-            .where(ObligationRow.next_action_at <= now)
-            .order_by(ObligationRow.next_action_at, ObligationRow.id)
-            .limit(limit)
+    async def any_due(self, now: datetime) -> bool:
+        """Whether anything is due, without claiming or locking anything."""
+        found = await self._session.scalar(
+            select(ObligationRow.id).where(ObligationRow.next_action_at <= now).limit(1)
         )
-        return list(rows)
-
-    async def postpone(self, obligation_id: int, until: datetime, *, now: datetime) -> None:
-        """Move an open obligation's next action to `until` (its step failed; try later)."""
-        await self._session.execute(
-            update(ObligationRow)
-            .where(
-                ObligationRow.id == obligation_id,
-                ObligationRow.state == ObligationState.OPEN.value,
-            )
-            .values(next_action_at=until, updated_at=now)
-        )
+        return found is not None
 
     async def next_action_at(self) -> datetime | None:
         """When the clock next has something to do."""

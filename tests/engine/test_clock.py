@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from domain.calendar import WorkCalendar
 from domain.obligations import Obligation, ObligationKind, ObligationState
-from scheduler.engine import RETRY_FAILED_AFTER, Rendered, StepMessage
+from scheduler.engine import RETRY_FAILED_AFTER, PassResult, Rendered, StepMessage
 from services.obligations import meet
 from storage import Database, Repositories
 from storage.models import EscalationLogRow, OutboxRow, PersonRow
+from storage.repos import ObligationRepository
 from tests.engine.conftest import (
     ADMIN,
     DEPUTY,
@@ -363,3 +365,52 @@ async def test_a_report_waits_for_the_step_being_taken_and_then_ends_the_chain(
         stored = await Repositories(session).obligations.get(claimed.key)
     assert stored is not None
     assert stored.state is ObligationState.MET
+
+
+async def test_a_database_error_is_retried_by_the_loop_not_blamed_on_the_obligation(
+    clock: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await clock.open(unit_report())
+    moment = DUE - timedelta(minutes=60)
+
+    async def unavailable(*args: object, **kwargs: object) -> list[Obligation]:
+        raise OperationalError("SELECT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(ObligationRepository, "claim_due", unavailable)
+    clock.now = moment
+    with pytest.raises(OperationalError):
+        await clock.engine.run_due()
+    monkeypatch.undo()
+    # Nothing was postponed: the next pass, once the database answers, sends the reminder.
+    assert await clock.at(moment) == 1
+    assert keys(await outbox(clock.database)) == [(LIAISON, REMIND)]
+
+
+@pytest.mark.postgres
+async def test_a_due_obligation_held_by_another_transaction_does_not_make_the_loop_spin(
+    postgres_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Engine(postgres_database)
+    await clock.load_org()
+    await clock.open(unit_report())
+    clock.now = DUE - timedelta(minutes=60)
+    passes = 0
+    run_due = clock.engine.run_due
+
+    async def counted(now: datetime | None = None) -> PassResult:
+        nonlocal passes
+        passes += 1
+        return await run_due(now)
+
+    monkeypatch.setattr(clock.engine, "run_due", counted)
+    async with postgres_database.transaction() as session:
+        # A report being filed holds the row (get(lock=True), as services.obligations.meet).
+        await Repositories(session).obligations.get(unit_report().key, lock=True)
+        loop = asyncio.create_task(clock.engine.run())
+        await asyncio.sleep(1.0)
+        held_passes = passes
+    await asyncio.sleep(0.8)
+    await clock.engine.stop()
+    await asyncio.wait_for(loop, 5)
+    assert held_passes <= 4  # one look every LOCKED_RETRY_S, not hundreds
+    assert keys(await outbox(postgres_database)) == [(LIAISON, REMIND)]  # taken once released

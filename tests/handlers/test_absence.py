@@ -53,6 +53,12 @@ async def test_a_liaison_sets_away_and_is_told_who_covers(harness: Harness) -> N
     assert status.splitlines()[0] == ZH("away-status", until="2026-11-30")
 
     assert await harness.send(2001, "/away off", name="张联络") == [ZH("away-cleared")]
+    # The deputy is told it is over, with the name the organisation knows.
+    back = await harness.repos(lambda r: r.outbox.due(harness.clock.now(), 10))
+    assert [(e.chat_id, e.message.text) for e in back][-1] == (
+        DEPUTY,
+        ZH("away-back-cover", name="张联络", unit="东关村"),
+    )
     assert await harness.send(2001, "/away off", name="张联络") == [ZH("away-not-set")]
     assert await harness.repos(lambda r: r.absences.away_on(date(2026, 11, 20))) == {}
     audit = await harness.repos(lambda r: r.audit.recent())

@@ -339,3 +339,41 @@ async def test_a_revoked_token_pauses_sending_and_keeps_every_message(
     refused = [e for e in stored.values() if e.last_error]
     assert len(refused) == 1
     assert refused[0].next_attempt_at > now() + timedelta(seconds=30)
+
+
+async def test_an_escalation_that_cannot_be_delivered_still_reaches_a_human(
+    emu: Emulator, bot: Bot, sqlite_database: Database
+) -> None:
+    admin = started_user(emu, ADMIN)
+    emu.create_user("Never started", user_id=402)
+    emu.create_user("Never started either", user_id=601)  # the supervisor never started it
+    async with sqlite_database.transaction() as session:
+        await Repositories(session).org.apply_plan(parse_org_file(SUPERVISED), now=now())
+    await enqueue(sqlite_database, outgoing("reminder", 402))
+    running = Running(make_sender(bot, sqlite_database))
+    await drained(sqlite_database)
+    await running.stop()
+    texts = [m["text"] for m in emu.bot_messages(admin)]
+    # The supervisor's alert about the liaison, forwarded as it was, and one about the
+    # supervisor, who has nobody above them: both reach the admins, once each.
+    assert len(texts) == 2
+    assert any("张联络" in text and "Cannot reach" in text for text in texts)
+    assert any("Li Zhen" in text for text in texts)
+
+
+async def test_an_away_supervisor_is_not_the_one_asked_to_reach_someone(
+    emu: Emulator, bot: Bot, sqlite_database: Database
+) -> None:
+    admin, supervisor = started_user(emu, ADMIN), started_user(emu, 601)
+    emu.create_user("Never started", user_id=402)
+    async with sqlite_database.transaction() as session:
+        repos = Repositories(session)
+        await repos.org.apply_plan(parse_org_file(SUPERVISED), now=now())
+        await repos.absences.set(601, now().date() + timedelta(days=2), now=now())
+    await enqueue(sqlite_database, outgoing("reminder", 402))
+    running = Running(make_sender(bot, sqlite_database))
+    await drained(sqlite_database)
+    await running.stop()
+    assert emu.bot_messages(supervisor) == []
+    [alert] = emu.bot_messages(admin)
+    assert "张联络" in alert["text"]

@@ -211,6 +211,27 @@ def test_urgent_steps_go_at_night_and_supersede_a_deferred_reminder() -> None:
     ]
 
 
+def test_an_urgent_step_takes_the_held_back_escalation_before_it_along() -> None:
+    # The township at +30m is not urgent, the office at +1h is: with a 21:45 deadline the
+    # township's step falls in the quiet hours, the office's does not wait for them.
+    chain = Chain(
+        ObligationKind.UNIT_REPORT,
+        (
+            Step(timedelta(0), (Target.ASSIGNEE,), "late"),
+            Step(timedelta(minutes=30), (Target.SUPERVISOR,), "township"),
+            Step(timedelta(hours=1), (Target.OFFICE,), "office", urgent=True),
+        ),
+    )
+    ob = opened(ObligationKind.UNIT_REPORT, at(23, 21, 45), chain)
+    taken = walk(ob, chain)
+    # The township hears of it with the office, at 22:45, in order; nothing is skipped.
+    assert [(now, e.step) for now, e in taken] == [
+        (at(23, 21, 45), 0),
+        (at(23, 22, 45), 1),
+        (at(23, 22, 45), 2),
+    ]
+
+
 def test_holidays_hold_administrative_escalations_until_the_next_working_day() -> None:
     cal = WorkCalendar.of(TZ, holidays=[date(2026, 10, 1), date(2026, 10, 2)])
     chain = DEFAULT_CHAINS[ObligationKind.NOTICE_ACK]

@@ -139,6 +139,19 @@ def test_a_residents_deputy_is_their_tracker() -> None:
     assert ids(CHECKIN, to(Target.SUPERVISOR), directory()) == [1002]
 
 
+def test_without_an_assigned_tracker_the_units_trackers_follow_a_resident_up() -> None:
+    unassigned = Directory.of(TREE, ROLES, GROUPS)
+    assert ids(CHECKIN, to(Target.DEPUTY), unassigned) == [2101]
+    # A resident Telegram refuses to write to is followed up by the tracker in their place.
+    blocked = Directory.of(TREE, ROLES, GROUPS, unreachable=[3004])
+    assert resolve(CHECKIN, to(Target.ASSIGNEE), blocked, DAY).recipients == (
+        Recipient(2101, Target.ASSIGNEE, covering_for=3004),
+    )
+    # A unit without trackers leaves the step to nobody, which the clock reports.
+    elsewhere = Obligation(ObligationKind.TEST_DUE, "3005", "d", 3005, "dongguan", DUE)
+    assert resolve(elsewhere, to(Target.DEPUTY), unassigned, DAY).nobody
+
+
 def test_directory_keeps_only_work_groups() -> None:
     d = directory()
     assert d.work_groups == {"dongguan": -1002}
