@@ -51,7 +51,7 @@ from sqlalchemy import Table, delete, event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from domain.calendar import WorkCalendar
-from domain.escalation import DEFAULT_CHAINS, schedule
+from domain.escalation import DEFAULT_CHAIN_BOOK, schedule
 from domain.obligations import Obligation, ObligationKind
 from scheduler.engine import (
     OUTBOX_PREFIX,
@@ -167,7 +167,9 @@ def due_pass_obligations(total: int, due: int, villages: int) -> Iterator[Obliga
 
 def row(ob: Obligation, policy: EscalationPolicy, created: datetime) -> dict[str, Any]:
     """The row open_obligation stores for `ob` (storage.repos.obligations.open)."""
-    s = schedule(ob, policy.chains[ob.kind], policy.calendar)
+    chain = policy.chains.of(ob)
+    assert chain is not None
+    s = schedule(ob, chain, policy.calendar)
     return {
         "kind": s.kind.value,
         "subject": s.subject,
@@ -183,6 +185,7 @@ def row(ob: Obligation, policy: EscalationPolicy, created: datetime) -> dict[str
         "closed_at": s.closed_at,
         "closed_by": s.closed_by,
         "excuse_reason": s.excuse_reason,
+        "chain": s.chain,
         "created_at": created,
         "updated_at": created,
     }
@@ -233,7 +236,7 @@ def make_engine(
     database: Database, calendar: WorkCalendar, now: Callable[[], datetime]
 ) -> ObligationEngine:
     return ObligationEngine(
-        database, DEFAULT_CHAINS, calendar, BenchTexts(), now=now, admins=(ADMIN,)
+        database, DEFAULT_CHAIN_BOOK, calendar, BenchTexts(), now=now, admins=(ADMIN,)
     )
 
 
@@ -283,7 +286,7 @@ async def measure_due_pass(
     idle_passes: int = 0,
 ) -> DuePass:
     calendar = WorkCalendar.of(ZONE)
-    policy = EscalationPolicy(DEFAULT_CHAINS, calendar)
+    policy = EscalationPolicy(DEFAULT_CHAIN_BOOK, calendar)
     name = f"due-{total}-{due}-{next(_FILES)}.db"
     database = await fresh_database(workdir, name, townships, villages)
     obligations = list(due_pass_obligations(total, due, villages))
@@ -344,7 +347,7 @@ async def measure_delay(
     workdir: Path, total: int, count: int, spread_s: float, *, townships: int, villages: int
 ) -> Delays:
     calendar = WorkCalendar.of(ZONE, quiet=None)
-    policy = EscalationPolicy(DEFAULT_CHAINS, calendar)
+    policy = EscalationPolicy(DEFAULT_CHAIN_BOOK, calendar)
     database = await fresh_database(workdir, "loop.db", townships, villages)
     real_now = datetime.now(UTC)
     # From the day after tomorrow: today's and tomorrow's dates stay free for the measured ones.

@@ -128,7 +128,7 @@ def create_sender(settings: Settings, database: Database, clock: Clock) -> Outbo
 def escalation_policy(settings: Settings) -> EscalationPolicy:
     """The configured chains and work calendar (validated when the settings were loaded)."""
     calendar = work_calendar(settings.time.zone, settings.quiet_hours, settings.holidays)
-    return EscalationPolicy(settings.escalation.chains(), calendar)
+    return EscalationPolicy(settings.escalation.chain_book(), calendar)
 
 
 def create_engine(

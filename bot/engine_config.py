@@ -18,6 +18,8 @@ its unit_report chain is the default one.
 #   urgent  true: goes out in quiet hours and on holidays (default false; not allowed on a
 #           reminder before the deadline)
 #   repeat  optional { every = "1h", times = 3 }: repeat the step until the next one is due
+# Named chains, [[escalation.named.<name>]] with the same keys, are chains that obligations
+# ask for by name instead of their kind's (e.g. a unit kind's reports in [reports]).
 [escalation]
 
 [[escalation.unit_report]]
@@ -82,7 +84,15 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.calendar import DEFAULT_HOLIDAY_KINDS, WorkCalendar
-from domain.escalation import DEFAULT_CHAINS, MAX_OFFSET, Chain, Repeat, Step, Target
+from domain.escalation import (
+    DEFAULT_CHAINS,
+    MAX_OFFSET,
+    Chain,
+    ChainBook,
+    Repeat,
+    Step,
+    Target,
+)
 from domain.obligations import ObligationKind
 
 _DURATION = re.compile(r"^([+-]?)(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
@@ -194,6 +204,19 @@ class StepSettings(_Section):
 _Steps = tuple[StepSettings, ...] | None
 
 
+_CHAIN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def _check_order(steps: _Steps) -> _Steps:
+    for a, b in pairwise(steps or ()):
+        if a.offset == b.offset:
+            raise ValueError(f"two steps at offset {format_duration(a.offset)}")
+        if a.offset > b.offset:
+            first, second = format_duration(a.offset), format_duration(b.offset)
+            raise ValueError(f"steps must be sorted by offset: {second} must come before {first}")
+    return steps
+
+
 class EscalationSettings(_Section):
     """One field per ObligationKind, so an unknown kind is an unknown key."""
 
@@ -202,19 +225,37 @@ class EscalationSettings(_Section):
     test_due: _Steps = None
     notice_ack: _Steps = None
     verification: _Steps = None
+    # Chains an obligation may ask for by name instead of its kind's, e.g. [[escalation.named.
+    # schools]] for units that report on a schedule of their own ([reports]).
+    named: dict[str, tuple[StepSettings, ...]] = Field(default_factory=dict)
 
-    @field_validator("*")
+    @field_validator("unit_report", "health_checkin", "test_due", "notice_ack", "verification")
     @classmethod
     def _sorted(cls, steps: _Steps) -> _Steps:
-        for a, b in pairwise(steps or ()):
-            if a.offset == b.offset:
-                raise ValueError(f"two steps at offset {format_duration(a.offset)}")
-            if a.offset > b.offset:
-                first, second = format_duration(a.offset), format_duration(b.offset)
-                raise ValueError(
-                    f"steps must be sorted by offset: {second} must come before {first}"
-                )
-        return steps
+        return _check_order(steps)
+
+    @field_validator("named")
+    @classmethod
+    def _named(
+        cls, named: dict[str, tuple[StepSettings, ...]]
+    ) -> dict[str, tuple[StepSettings, ...]]:
+        for name, steps in named.items():
+            if not _CHAIN_NAME.match(name):
+                raise ValueError(f"{name!r} is not a chain name such as 'schools' (a-z, 0-9, _)")
+            try:
+                _check_order(steps)
+            except ValueError as error:
+                raise ValueError(f"{name}: {error}") from None
+        return named
+
+    def chain_book(self) -> ChainBook:
+        """Every chain: each kind's (configured or default) and the named ones."""
+        # Chain.kind only labels errors; the obligation's own kind decides holidays.
+        named = {
+            name: Chain(ObligationKind.UNIT_REPORT, tuple(s.to_step() for s in steps))
+            for name, steps in self.named.items()
+        }
+        return ChainBook(self.chains(), named)
 
     def chains(self) -> dict[ObligationKind, Chain]:
         """The configured chain of every kind, the default where the kind is not given."""

@@ -68,6 +68,21 @@ class Chain:
             raise ValueError(f"{self.kind}: step offsets must be strictly increasing")
 
 
+@dataclass(frozen=True, slots=True)
+class ChainBook:
+    """Every configured chain: one per obligation kind, and named ones an obligation may ask
+    for instead (e.g. schools reporting on their own schedule)."""
+
+    by_kind: Mapping[ObligationKind, Chain]
+    named: Mapping[str, Chain] = field(default_factory=dict)
+
+    def of(self, obligation: Obligation) -> Chain | None:
+        """The obligation's chain; None for a name no longer configured."""
+        if obligation.chain is not None:
+            return self.named.get(obligation.chain)
+        return self.by_kind.get(obligation.kind)
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Event:
     step: int
@@ -252,3 +267,6 @@ DEFAULT_CHAINS: Mapping[ObligationKind, Chain] = {
         ),
     )
 }
+
+
+DEFAULT_CHAIN_BOOK = ChainBook(DEFAULT_CHAINS)

@@ -64,6 +64,8 @@ class Obligation:
     closed_by: int | None = None  # who excused it (a report or check-in names its own author)
     excuse_reason: str | None = None
     id: int | None = None  # set once stored
+    # A named escalation chain ([escalation.named.<name>]) instead of the kind's own.
+    chain: str | None = None
 
     def __post_init__(self) -> None:
         # Naive datetimes would silently compare in the server's zone; refuse them early.

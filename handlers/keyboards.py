@@ -8,7 +8,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n import Translator
+from bot.i18n import Html, Translator
 from domain.org import Language, Role, Unit
 
 INVITABLE_ROLES = (Role.SUPERVISOR, Role.LIAISON, Role.DEPUTY, Role.TRACKER)
@@ -34,6 +34,128 @@ class ExcuseObligation(CallbackData, prefix="v1exc"):
     the presser's rights again, since callback data is whatever the client sends."""
 
     obligation_id: int
+
+
+class ReportUnitChoice(CallbackData, prefix="v1repu"):
+    """/report or /zero with several units: which unit. Checked again on press."""
+
+    zero: bool
+    unit: str
+
+
+class ReportStep(CallbackData, prefix="v1reps"):
+    """A button of the report dialog. `position` is the question (or the summary) it was sent
+    with: a button from an earlier message no longer matches the draft and is refused."""
+
+    action: str  # back, skip, cancel, submit, edit, choose
+    position: int
+    key: str = ""  # edit: the field's key; choose: the choice's index
+
+
+class ZeroConfirm(CallbackData, prefix="v1repz"):
+    """Confirm (or cancel) a zero report for a unit and reporting day."""
+
+    ok: bool
+    unit: str
+    day: str  # ISO date
+
+
+class ReminderReport(CallbackData, prefix="v1repr"):
+    """ "File report" / "Zero report" under a unit-report reminder. Only an id: the handler
+    loads the obligation and checks the presser is the unit's liaison or deputy."""
+
+    zero: bool
+    obligation_id: int
+
+
+def report_reminder_markup(tr: Translator, obligation_id: int) -> dict[str, Any]:
+    """As Bot API JSON for the outbox, like `excuse_markup`."""
+    row = [
+        {
+            "text": tr("report-button-file"),
+            "callback_data": ReminderReport(zero=False, obligation_id=obligation_id).pack(),
+        },
+        {
+            "text": tr("report-button-zero"),
+            "callback_data": ReminderReport(zero=True, obligation_id=obligation_id).pack(),
+        },
+    ]
+    return {"inline_keyboard": [row]}
+
+
+def report_unit_keyboard(units: list[Unit], *, zero: bool) -> InlineKeyboardMarkup | None:
+    if not units or len(units) > MAX_UNIT_BUTTONS:
+        return None
+    builder = InlineKeyboardBuilder()
+    for unit in units:
+        builder.button(text=unit.name, callback_data=ReportUnitChoice(zero=zero, unit=unit.code))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def report_question_keyboard(
+    tr: Translator, position: int, *, back: bool, skip: bool, choices: tuple[str, ...] = ()
+) -> InlineKeyboardMarkup:
+    rows: list[list[InlineKeyboardButton]] = []
+    for index, choice in enumerate(choices):
+        data = ReportStep(action="choose", position=position, key=str(index))
+        rows.append([InlineKeyboardButton(text=choice, callback_data=data.pack())])
+    nav = []
+    if back:
+        data = ReportStep(action="back", position=position)
+        nav.append(InlineKeyboardButton(text=tr("report-button-back"), callback_data=data.pack()))
+    if skip:
+        data = ReportStep(action="skip", position=position)
+        nav.append(InlineKeyboardButton(text=tr("report-button-skip"), callback_data=data.pack()))
+    cancel = ReportStep(action="cancel", position=position)
+    nav.append(InlineKeyboardButton(text=tr("report-button-cancel"), callback_data=cancel.pack()))
+    rows.append(nav)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+# A button shows at most this much of a field's label.
+MAX_BUTTON_LABEL = 24
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= MAX_BUTTON_LABEL else label[: MAX_BUTTON_LABEL - 1] + "…"
+
+
+def report_summary_keyboard(
+    tr: Translator, position: int, fields: list[tuple[str, str]]
+) -> InlineKeyboardMarkup:
+    """`fields`: (key, label) of every field shown in the summary."""
+    builder = InlineKeyboardBuilder()
+    for key, label in fields:
+        builder.button(
+            text=tr("report-button-edit", field=Html(_short(label))),  # not HTML: no escaping
+            callback_data=ReportStep(action="edit", position=position, key=key),
+        )
+    builder.adjust(2)
+    builder.row(
+        InlineKeyboardButton(
+            text=tr("report-button-submit"),
+            callback_data=ReportStep(action="submit", position=position).pack(),
+        ),
+        InlineKeyboardButton(
+            text=tr("report-button-cancel"),
+            callback_data=ReportStep(action="cancel", position=position).pack(),
+        ),
+    )
+    return builder.as_markup()
+
+
+def zero_confirm_keyboard(tr: Translator, unit: str, day: str) -> InlineKeyboardMarkup:
+    confirm = ZeroConfirm(ok=True, unit=unit, day=day).pack()
+    cancel = ZeroConfirm(ok=False, unit=unit, day=day).pack()
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=tr("report-button-zero-confirm"), callback_data=confirm),
+                InlineKeyboardButton(text=tr("report-button-cancel"), callback_data=cancel),
+            ]
+        ]
+    )
 
 
 def excuse_markup(tr: Translator, obligation_id: int) -> dict[str, Any]:

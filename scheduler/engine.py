@@ -24,8 +24,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from domain.calendar import WorkCalendar
-from domain.escalation import Action, Chain, Event, Step, Target, advance
-from domain.obligations import Obligation, ObligationKind
+from domain.escalation import Action, ChainBook, Event, Step, Target, advance
+from domain.obligations import Obligation
 from domain.org import GroupPurpose, Language, Person, Role
 from domain.outbox import OutboxMessage, Priority
 from domain.recipients import Directory, Recipient, resolve
@@ -127,7 +127,7 @@ class ObligationEngine:
     def __init__(
         self,
         database: Database,
-        chains: Mapping[ObligationKind, Chain],
+        chains: ChainBook,
         calendar: WorkCalendar,
         texts: StepTexts,
         *,
@@ -138,7 +138,7 @@ class ObligationEngine:
         max_sleep_s: float = 30.0,
     ) -> None:
         self.database = database
-        self.chains = dict(chains)
+        self.chains = chains
         self.calendar = calendar
         self.texts = texts
         self.now = now
@@ -265,7 +265,7 @@ class ObligationEngine:
         self, obligation: Obligation, directory: Directory, now: datetime, on: date
     ) -> _Stepped:
         """The due events of one obligation and who hears of each; a failure postpones it."""
-        chain = self.chains.get(obligation.kind)
+        chain = self.chains.of(obligation)
         if chain is None or obligation.unit_code not in directory.tree:
             # A kind without a chain, or a unit deleted since: nothing to do, ever.
             logger.warning("obligation %s has no chain or unit; not stepped", obligation.key)
@@ -310,7 +310,8 @@ class ObligationEngine:
             people.get(p) or Person(p, str(p), self.default_language)
             for p in _assignee_ids(obligation, directory)
         )
-        chain = self.chains[obligation.kind]
+        chain = self.chains.of(obligation)
+        assert chain is not None  # _decide performed nothing for one without a chain
 
         def record(event: Event, outcome: str, message_key: str, **where: Any) -> None:
             assert obligation.id is not None

@@ -9,14 +9,13 @@ obligation that a committed report has met.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from domain import obligations as rules
 from domain.calendar import WorkCalendar
-from domain.escalation import Chain, schedule
-from domain.obligations import Obligation, ObligationKey, ObligationKind, Transition
+from domain.escalation import ChainBook, schedule
+from domain.obligations import Obligation, ObligationKey, Transition
 from storage import Repositories
 
 
@@ -24,7 +23,7 @@ from storage import Repositories
 class EscalationPolicy:
     """The configured chains and calendar."""
 
-    chains: Mapping[ObligationKind, Chain]
+    chains: ChainBook
     calendar: WorkCalendar
 
 
@@ -32,7 +31,10 @@ async def open_obligation(
     repos: Repositories, policy: EscalationPolicy, obligation: Obligation, *, now: datetime
 ) -> tuple[Obligation, bool]:
     """Store it with its first action scheduled; an existing one (same key) is returned as is."""
-    scheduled = schedule(obligation, policy.chains[obligation.kind], policy.calendar)
+    chain = policy.chains.of(obligation)
+    if chain is None:
+        raise ValueError(f"{obligation.key}: no escalation chain named {obligation.chain!r}")
+    scheduled = schedule(obligation, chain, policy.calendar)
     return await repos.obligations.open(scheduled, now=now)
 
 

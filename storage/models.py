@@ -220,6 +220,7 @@ class ObligationRow(Base):
     excuse_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    chain: Mapped[str | None] = mapped_column(String(40))  # a named chain instead of the kind's
 
 
 class EscalationLogRow(Base):
@@ -253,3 +254,20 @@ class AbsenceRow(Base):
     )
     until: Mapped[date] = mapped_column(Date)
     set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReportVersionRow(Base):
+    """One filed version of a unit's daily report; a correction adds a version, never rewrites."""
+
+    __tablename__ = "report_versions"
+    __table_args__ = (UniqueConstraint("unit_code", "day", "version"),)
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(40))
+    day: Mapped[date] = mapped_column(Date, index=True)  # the reporting day, local
+    version: Mapped[int] = mapped_column(Integer)  # 1 for the first filing
+    zero: Mapped[bool] = mapped_column(Boolean)  # a one-tap zero report (零报告)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    filed_by: Mapped[int] = mapped_column(BigInteger)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    late: Mapped[bool] = mapped_column(Boolean)  # filed after that day's deadline

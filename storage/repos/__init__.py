@@ -19,6 +19,7 @@ from storage.repos.obligations import (
 from storage.repos.org import OrgRepository
 from storage.repos.outbox import OutboxRepository
 from storage.repos.people import PeopleRepository
+from storage.repos.reports import ReportRepository
 from storage.repos.roles import RoleRepository
 from storage.repos.updates import UpdateRepository
 
@@ -39,6 +40,7 @@ class Repositories:
         self.obligations = ObligationRepository(session)
         self.escalations = EscalationLogRepository(session)
         self.absences = AbsenceRepository(session)
+        self.reports = ReportRepository(session)
 
 
 __all__ = [
@@ -52,6 +54,7 @@ __all__ = [
     "OrgRepository",
     "OutboxRepository",
     "PeopleRepository",
+    "ReportRepository",
     "Repositories",
     "RoleRepository",
     "UpdateRepository",

@@ -37,6 +37,7 @@ def to_obligation(row: ObligationRow) -> Obligation:
         closed_by=row.closed_by,
         excuse_reason=row.excuse_reason,
         id=row.id,
+        chain=row.chain,
     )
 
 
@@ -73,6 +74,7 @@ class ObligationRepository:
                 assignee_unit=obligation.assignee_unit,
                 unit_code=obligation.unit_code,
                 due_at=obligation.due_at,
+                chain=obligation.chain,
                 created_at=now,
                 updated_at=now,
                 **_values(obligation),
@@ -210,6 +212,68 @@ class ObligationRepository:
             statement = statement.where(ObligationRow.kind == kind.value)
         rows = await self._session.scalars(statement.order_by(ObligationRow.due_at))
         return [to_obligation(row) for row in rows]
+
+    async def open_many(self, obligations: Sequence[Obligation], *, now: datetime) -> int:
+        """`open` for many at once (a calendar job opening a day's reports); the number new.
+
+        One INSERT executed for the list of rows, skipping natural keys already stored, so
+        a job run twice opens nothing the second time.
+        """
+        if not obligations:
+            return 0
+        rows = [
+            {
+                "kind": ob.kind.value,
+                "subject": ob.subject,
+                "period": ob.period,
+                "assignee_person": ob.assignee_person,
+                "assignee_unit": ob.assignee_unit,
+                "unit_code": ob.unit_code,
+                "due_at": ob.due_at,
+                "chain": ob.chain,
+                "created_at": now,
+                "updated_at": now,
+                **_values(ob),
+            }
+            for ob in obligations
+        ]
+        # RETURNING counts what was added: a row skipped by ON CONFLICT returns nothing.
+        result = await self._session.execute(
+            upsert(self._session, ObligationRow)
+            .on_conflict_do_nothing(
+                index_elements=[ObligationRow.kind, ObligationRow.subject, ObligationRow.period]
+            )
+            .returning(ObligationRow.id),
+            rows,
+        )
+        created = len(result.all())
+        if created:
+            note_change(self._session, OBLIGATIONS)
+        return created
+
+    async def for_period(
+        self, kind: ObligationKind, period: str, unit_codes: Iterable[str] | None = None
+    ) -> list[Obligation]:
+        """Every obligation of this kind and period, whatever its state (accounted to these
+        units only, when given), by unit code."""
+        statement = select(ObligationRow).where(
+            ObligationRow.kind == kind.value, ObligationRow.period == period
+        )
+        order = (ObligationRow.unit_code, ObligationRow.id)
+        if unit_codes is None:
+            rows = await self._session.scalars(statement.order_by(*order))
+            return [to_obligation(row) for row in rows]
+        codes = sorted(set(unit_codes))
+        found: list[Obligation] = []
+        # Chunked: SQLite caps the number of bound parameters in one statement.
+        for start in range(0, len(codes), 500):
+            rows = await self._session.scalars(
+                statement.where(ObligationRow.unit_code.in_(codes[start : start + 500])).order_by(
+                    *order
+                )
+            )
+            found.extend(to_obligation(row) for row in rows)
+        return found
 
     async def stale_open(self, before: datetime, limit: int) -> list[Obligation]:
         """Open obligations due before `before`, earliest first: candidates for expiry.

@@ -10,7 +10,7 @@ import pytest
 
 from bot.clock import SystemClock
 from domain.calendar import WorkCalendar
-from domain.escalation import DEFAULT_CHAINS
+from domain.escalation import DEFAULT_CHAIN_BOOK
 from domain.obligations import Obligation, ObligationKind
 from sandbox.emulator import Emulator
 from services.obligations import EscalationPolicy, open_obligation
@@ -48,7 +48,7 @@ async def test_a_403_becomes_an_escalation_and_faults_do_not_lose_or_double_a_st
         now = SystemClock().now()
         due = now + timedelta(seconds=15)  # both reminders are already due; the deadline soon
         calendar = WorkCalendar.of(ZoneInfo("Asia/Shanghai"), quiet=None)
-        policy = EscalationPolicy(DEFAULT_CHAINS, calendar)
+        policy = EscalationPolicy(DEFAULT_CHAIN_BOOK, calendar)
         report = Obligation(
             ObligationKind.UNIT_REPORT, "dongguan", "e2e", "dongguan", "dongguan", due
         )

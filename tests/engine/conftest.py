@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from domain.calendar import WorkCalendar
-from domain.escalation import DEFAULT_CHAINS, Chain
+from domain.escalation import DEFAULT_CHAIN_BOOK, ChainBook
 from domain.obligations import Obligation, ObligationKind
 from scheduler.engine import NobodyMessage, ObligationEngine, Rendered, StepMessage
 from services.obligations import EscalationPolicy, open_obligation
@@ -97,7 +96,7 @@ class Engine:
 
     database: Database
     calendar: WorkCalendar = field(default_factory=lambda: WorkCalendar.of(ZONE))
-    chains: Mapping[ObligationKind, Chain] = field(default_factory=lambda: dict(DEFAULT_CHAINS))
+    chains: ChainBook = DEFAULT_CHAIN_BOOK
 
     def __post_init__(self) -> None:
         self.now = DUE - timedelta(hours=3)

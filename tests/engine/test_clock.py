@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from domain.calendar import WorkCalendar
+from domain.escalation import DEFAULT_CHAIN_BOOK, Chain, ChainBook, Step, Target
 from domain.obligations import Obligation, ObligationKind, ObligationState
 from scheduler.engine import RETRY_FAILED_AFTER, PassResult, Rendered, StepMessage
 from services.obligations import meet
@@ -414,3 +416,22 @@ async def test_a_due_obligation_held_by_another_transaction_does_not_make_the_lo
     await asyncio.wait_for(loop, 5)
     assert held_passes <= 4  # one look every LOCKED_RETRY_S, not hundreds
     assert keys(await outbox(postgres_database)) == [(LIAISON, REMIND)]  # taken once released
+
+
+async def test_an_obligation_follows_the_named_chain_it_asks_for(database: Database) -> None:
+    schools = Chain(
+        ObligationKind.UNIT_REPORT,
+        (Step(timedelta(minutes=10), (Target.OFFICE,), "obligation-unit-report-escalate-office"),),
+    )
+    book = ChainBook(DEFAULT_CHAIN_BOOK.by_kind, {"schools": schools})
+    clock = Engine(database, chains=book)
+    await clock.load_org()
+    await clock.open(replace(unit_report(), chain="schools"))
+    assert await clock.at(DUE - timedelta(minutes=60)) == 0  # none of the kind's reminders
+    assert await clock.at(DUE + timedelta(minutes=10)) == 1
+    assert keys(await outbox(database)) == [(OFFICE_HEAD, OFFICE)]
+
+
+async def test_a_chain_name_no_longer_configured_is_refused_when_opening(clock: Engine) -> None:
+    with pytest.raises(ValueError, match="no escalation chain named 'gone'"):
+        await clock.open(replace(unit_report(), chain="gone"))

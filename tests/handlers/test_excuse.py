@@ -7,7 +7,7 @@ from aiogram.methods import AnswerCallbackQuery
 from sqlalchemy import select
 
 from domain.calendar import WorkCalendar
-from domain.escalation import DEFAULT_CHAINS
+from domain.escalation import DEFAULT_CHAIN_BOOK
 from domain.obligations import Obligation, ObligationKind, ObligationState
 from handlers.excuse import ExcuseDialog
 from handlers.keyboards import ExcuseObligation
@@ -20,7 +20,7 @@ from tests.handlers.conftest import ADMIN_ID, BOT_ID, EN, ZH, Harness
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DUE = datetime(2026, 11, 23, 17, 0, tzinfo=ZONE)
-POLICY = obligations.EscalationPolicy(DEFAULT_CHAINS, WorkCalendar.of(ZONE))
+POLICY = obligations.EscalationPolicy(DEFAULT_CHAIN_BOOK, WorkCalendar.of(ZONE))
 FACTS_ZH = {"unit": "东关村", "kind": ZH("obligation-kind-unit_report"), "due": "11-23 17:00"}
 FACTS_EN = {"unit": "东关村", "kind": EN("obligation-kind-unit_report"), "due": "11-23 17:00"}
 

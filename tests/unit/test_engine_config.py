@@ -209,3 +209,48 @@ def test_sections_are_frozen() -> None:
     root = load("")
     with pytest.raises(ValidationError):
         root.quiet_hours.start = time(1, 0)  # type: ignore[misc]
+
+
+def test_named_chains_are_parsed_and_kept_apart_from_the_kinds() -> None:
+    root = load(
+        """
+[[escalation.named.schools]]
+offset = "-30m"
+target = "assignee"
+message = "obligation-unit-report-remind"
+
+[[escalation.named.schools]]
+offset = "+1h"
+target = "supervisor"
+message = "obligation-unit-report-escalate"
+"""
+    )
+    book = root.escalation.chain_book()
+    assert book.by_kind == dict(DEFAULT_CHAINS)
+    schools = book.named["schools"]
+    assert [(s.offset, s.targets) for s in schools.steps] == [
+        (timedelta(minutes=-30), (Target.ASSIGNEE,)),
+        (timedelta(hours=1), (Target.SUPERVISOR,)),
+    ]
+
+
+def test_named_chains_are_checked_like_the_others() -> None:
+    unsorted = """
+[[escalation.named.late_ones]]
+offset = "+1h"
+target = "supervisor"
+message = "obligation-unit-report-escalate"
+[[escalation.named.late_ones]]
+offset = "0"
+target = "assignee"
+message = "obligation-unit-report-late"
+"""
+    assert problems(unsorted) == [
+        "escalation.named: late_ones: steps must be sorted by offset: 0 must come before +1h"
+    ]
+    badly_named = (
+        '[[escalation.named."Schools!"]]\noffset = "0"\ntarget = "assignee"\nmessage = "x"\n'
+    )
+    assert problems(badly_named) == [
+        "escalation.named: 'Schools!' is not a chain name such as 'schools' (a-z, 0-9, _)"
+    ]

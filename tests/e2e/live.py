@@ -1,0 +1,148 @@
+"""The whole bot in this process against the emulator over HTTP, on a clock the test moves.
+
+The bot process tests (conftest.BotProcess) cannot move time; a day of reports, reminders,
+escalations and roll-ups needs to. Here the real `App` (dispatcher, clock, calendar jobs,
+outbox sender) runs as a task, talking to the emulator through real HTTP requests, with an
+`AdjustableClock` shared by the bot and the emulator. `at(moment)` moves the clock, runs
+what the calendar would have run by then and the clock's due steps, and waits until every
+resulting message has gone out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.app import App
+from bot.clock import AdjustableClock
+from bot.config import Settings
+from sandbox.emulator import Emulator
+from services.org import load_org_file
+from storage import Database, Repositories
+from storage.migrate import upgrade
+
+TOKEN = "7100001:LIVEtokenLIVEtokenLIVEtokenLIVE12345"
+BOT_ID = 7100001
+SETTLE_TIMEOUT_S = 30.0
+
+
+class LiveBot:
+    def __init__(self, emulator: Emulator, app: App, clock: AdjustableClock) -> None:
+        self.emu = emulator
+        self.app = app
+        self.clock = clock
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def database(self) -> Database:
+        return self.app.database
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self.app.run(handle_signals=False))
+        for _ in range(600):
+            if self.emu.api_calls("getUpdates", bot=BOT_ID):
+                return
+            if self._task.done():
+                await self._task  # raises what stopped it
+            await asyncio.sleep(0.05)
+        raise AssertionError("the bot did not start polling")
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        if not self._task.done():
+            with contextlib.suppress(RuntimeError):
+                await self.app.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(self._task, 30)
+
+    async def at(self, moment: datetime, *, jobs: Sequence[str] = ()) -> None:
+        """Move the clock to `moment`, run the named calendar jobs, then the clock's due
+        steps, and wait until the outbox is empty."""
+        self.clock.set(moment)
+        for name in jobs:
+            await self.app.jobs.run_now(name)
+        await self.app.engine.run_due()
+        await self.settled()
+
+    async def settled(self) -> None:
+        """Wait until nothing is pending in the outbox and no update is waiting."""
+        deadline = asyncio.get_running_loop().time() + SETTLE_TIMEOUT_S
+        while asyncio.get_running_loop().time() < deadline:
+            async with self.database.session() as session:
+                pending = await Repositories(session).outbox.pending_count()
+            if pending == 0 and not self.emu.pending_updates(bot=BOT_ID):
+                await asyncio.sleep(0.1)  # let an update being handled finish its replies
+                if not self.emu.pending_updates(bot=BOT_ID):
+                    return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the bot did not settle")
+
+    async def say(self, user: int, text: str, chat: int | None = None) -> list[str]:
+        """Send a message as `user` and return the texts of the bot's answers to it."""
+        chat_id = user if chat is None else chat
+        before = len(self.emu.bot_messages(chat_id, bot=BOT_ID))
+        self.emu.user_sends(user, chat_id, text, bot=BOT_ID)
+        await self.settled()
+        return [m["text"] for m in self.emu.bot_messages(chat_id, bot=BOT_ID)[before:]]
+
+    async def press(self, user: int, message: dict[str, Any], label: str) -> list[str]:
+        """Press the button whose text contains `label` under `message`."""
+        for row in message["reply_markup"]["inline_keyboard"]:
+            for button in row:
+                if label in button["text"]:
+                    chat_id = message["chat"]["id"]
+                    before = len(self.emu.bot_messages(chat_id, bot=BOT_ID))
+                    self.emu.press_button(
+                        user, chat_id, message["message_id"], button["callback_data"], bot=BOT_ID
+                    )
+                    await self.settled()
+                    return [m["text"] for m in self.emu.bot_messages(chat_id, bot=BOT_ID)[before:]]
+        raise AssertionError(f"no button {label!r} under: {message['text']!r}")
+
+    def last(self, chat: int) -> dict[str, Any]:
+        messages = self.emu.bot_messages(chat, bot=BOT_ID)
+        assert messages, f"the bot sent nothing to {chat}"
+        return messages[-1]
+
+    def texts(self, chat: int) -> list[str]:
+        return [m["text"] for m in self.emu.bot_messages(chat, bot=BOT_ID)]
+
+
+@contextlib.asynccontextmanager
+async def live_bot(
+    workdir: Path, org: str, start: datetime, config: dict[str, Any] | None = None
+) -> AsyncIterator[LiveBot]:
+    """A running bot on `org` (an organisation file's text) with the clock at `start`."""
+    clock = AdjustableClock()
+    clock.set(start)
+    emulator = Emulator(clock=clock.now)
+    await emulator.start("127.0.0.1", 0)
+    url = f"sqlite+aiosqlite:///{workdir / 'live.db'}"
+    settings = Settings.model_validate(
+        {
+            "telegram": {"token": TOKEN, "api_base": emulator.base_url},
+            "database": {"url": url},
+            **(config or {}),
+        }
+    )
+    await asyncio.to_thread(upgrade, url)
+    database = Database.connect(url)
+    try:
+        async with database.transaction() as session:
+            await load_org_file(Repositories(session), org, now=clock.now())
+    finally:
+        await database.dispose()
+    emulator.add_bot(TOKEN, username="fangkong_live_bot", first_name="防控助手")
+    app = App.build(settings, clock)
+    live = LiveBot(emulator, app, clock)
+    try:
+        await live.start()
+        yield live
+    finally:
+        await live.stop()
+        await emulator.stop()
