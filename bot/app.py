@@ -27,8 +27,9 @@ from bot.retry import RetryRequestMiddleware
 from bot.sender import STOP_GRACE_S, OutboxSender
 from handlers import build_router
 from handlers.obligation_texts import ObligationTexts
+from handlers.report_texts import ReportTexts
 from scheduler.engine import ObligationEngine
-from scheduler.jobs import CalendarJobs
+from scheduler.jobs import CalendarJobs, open_today
 from services.obligations import EscalationPolicy
 from storage import Database, SQLStorage
 
@@ -165,7 +166,14 @@ class App:
         # Handlers that open obligations schedule them with the same policy the clock uses.
         dispatcher["policy"] = policy
         engine = create_engine(settings, database, clock, policy)
-        jobs = CalendarJobs(database, settings, now=clock.now)
+        jobs = CalendarJobs(
+            database,
+            settings,
+            now=clock.now,
+            rollup_texts=ReportTexts(),
+            report_policy=settings.reports.policy(),
+            escalation_policy=policy,
+        )
         sender = create_sender(settings, database, clock) if settings.outbox.enabled else None
         return cls(settings, database, bot, dispatcher, engine, jobs, sender)
 
@@ -174,6 +182,7 @@ class App:
         sender_task = asyncio.create_task(self.sender.run()) if self.sender else None
         engine_task = asyncio.create_task(self.engine.run())
         self.jobs.start()
+        await self._open_today()
         try:
             if self.settings.telegram.mode == "webhook":
                 await self._run_webhook()
@@ -201,6 +210,21 @@ class App:
                 await self.sender.bot.session.close()
             await self.dispatcher.storage.close()
             await self.database.dispose()
+
+    async def _open_today(self) -> None:
+        # The daily job opens the day's reports just after midnight; a bot started later, or
+        # down at midnight, opens them now (opening again opens nothing).
+        try:
+            opened = await open_today(
+                self.database,
+                self.jobs.escalation_policy,
+                self.jobs.report_policy,
+                self.engine.now(),
+            )
+        except Exception:
+            logger.exception("opening today's reports failed; the daily job will try again")
+        else:
+            logger.info("opened %d unit reports for today", opened)
 
     async def stop(self) -> None:
         """Ask a running polling loop to finish its current updates and return."""

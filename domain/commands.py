@@ -35,6 +35,12 @@ CATALOG: tuple[CommandSpec, ...] = (
     CommandSpec("lang", Capability.EVERYONE, _PRIVATE),
     CommandSpec("cancel", Capability.EVERYONE, _PRIVATE),
     CommandSpec("away", Capability.STAFF, _PRIVATE),
+    CommandSpec("report", Capability.WORKER, _PRIVATE),
+    CommandSpec("zero", Capability.WORKER, _PRIVATE),
+    # Liaisons see their own units, supervisors (and admins) their subtree: listed twice,
+    # shown once.
+    CommandSpec("status", Capability.WORKER, _PRIVATE),
+    CommandSpec("status", Capability.SUPERVISOR, _PRIVATE),
     CommandSpec("invite", Capability.SUPERVISOR, _PRIVATE),
     CommandSpec("bind", Capability.SUPERVISOR, _GROUP),
 )
@@ -47,4 +53,8 @@ def visible_commands(actor: Actor | None, chat: ChatKind) -> list[CommandSpec]:
 
 
 def commands_for_capabilities(caps: set[Capability], chat: ChatKind) -> list[CommandSpec]:
-    return [spec for spec in CATALOG if spec.capability in caps and chat in spec.chats]
+    found: dict[str, CommandSpec] = {}
+    for spec in CATALOG:
+        if spec.capability in caps and chat in spec.chats:
+            found.setdefault(spec.name, spec)
+    return list(found.values())

@@ -100,15 +100,46 @@ def report_obligation(
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduleOverride:
+    """One unit's departures from its kind's schedule; None keeps the kind's value.
+
+    A unit with an override reports (on the defaults where its kind does not) unless
+    `reports` is False.
+    """
+
+    reports: bool = True
+    deadline: time | None = None
+    days: frozenset[int] | None = None
+    skip_holidays: bool | None = None
+    cutoff: Cutoff | None = None
+    chain: str | None = None
+    form: FormSpec | None = None
+
+    def apply(self, base: ReportSchedule | None) -> ReportSchedule | None:
+        if not self.reports:
+            return None
+        schedule = base or ReportSchedule()
+        return ReportSchedule(
+            self.deadline or schedule.deadline,
+            schedule.days if self.days is None else self.days,
+            schedule.skip_holidays if self.skip_holidays is None else self.skip_holidays,
+            self.cutoff or schedule.cutoff,
+            self.chain or schedule.chain,
+            self.form or schedule.form,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ReportPolicy:
     """Who reports on which schedule: per unit kind, overridden per unit (by code).
 
     A kind absent from `by_kind` does not report. A unit in `by_unit` follows that schedule
-    whatever its kind; mapped to None it does not report at all.
+    whatever its kind, or its kind's schedule changed by a `ScheduleOverride`; mapped to None
+    it does not report at all.
     """
 
     by_kind: Mapping[UnitKind, ReportSchedule]
-    by_unit: Mapping[str, ReportSchedule | None] = field(default_factory=dict)
+    by_unit: Mapping[str, ReportSchedule | ScheduleOverride | None] = field(default_factory=dict)
 
     @classmethod
     def default(cls) -> ReportPolicy:
@@ -117,19 +148,27 @@ class ReportPolicy:
 
     def schedule_for(self, unit: Unit) -> ReportSchedule | None:
         """The unit's schedule; None when it does not report."""
-        if unit.code in self.by_unit:
-            return self.by_unit[unit.code]
-        return self.by_kind.get(unit.kind)
-
-    def schedules(self) -> list[ReportSchedule]:
-        """Every schedule in use (kinds, then unit overrides)."""
-        found = list(self.by_kind.values())
-        found.extend(s for s in self.by_unit.values() if s is not None)
-        return found
+        if unit.code not in self.by_unit:
+            return self.by_kind.get(unit.kind)
+        entry = self.by_unit[unit.code]
+        if isinstance(entry, ScheduleOverride):
+            return entry.apply(self.by_kind.get(unit.kind))
+        return entry
 
     def deadlines(self) -> frozenset[time]:
-        """The distinct deadlines: one roll-up job runs at each."""
-        return frozenset(schedule.deadline for schedule in self.schedules())
+        """Every deadline a unit may have: one roll-up job runs at each (a job at a deadline
+        nobody ends up having finds nothing to send)."""
+        found = {schedule.deadline for schedule in self.by_kind.values()}
+        for entry in self.by_unit.values():
+            if isinstance(entry, ReportSchedule):
+                found.add(entry.deadline)
+            elif isinstance(entry, ScheduleOverride) and entry.reports:
+                if entry.deadline is not None:
+                    found.add(entry.deadline)
+                elif set(UnitKind) - set(self.by_kind):
+                    # A unit of a kind that does not report takes the default deadline.
+                    found.add(ReportSchedule().deadline)
+        return frozenset(found)
 
     def owed(self, unit: Unit, day: date, calendar: WorkCalendar) -> ReportSchedule | None:
         """The unit's schedule when it owes a report on `day`, else None."""

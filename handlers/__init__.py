@@ -2,7 +2,7 @@
 
 from aiogram import Router
 
-from handlers import absence, common, errors, excuse, groups, onboarding, start
+from handlers import absence, common, errors, excuse, groups, onboarding, reports, start
 
 
 def build_router() -> Router:
@@ -17,6 +17,7 @@ def build_router() -> Router:
         groups.create_router(),
         absence.create_router(),
         excuse.create_router(),
+        reports.create_router(),
         common.create_fallback_router(),
     )
     return root

@@ -58,6 +58,7 @@ class ZeroConfirm(CallbackData, prefix="v1repz"):
     ok: bool
     unit: str
     day: str  # ISO date
+    base: int  # versions on file when asked: a second tap must not file another one
 
 
 class ReminderReport(CallbackData, prefix="v1repr"):
@@ -145,9 +146,9 @@ def report_summary_keyboard(
     return builder.as_markup()
 
 
-def zero_confirm_keyboard(tr: Translator, unit: str, day: str) -> InlineKeyboardMarkup:
-    confirm = ZeroConfirm(ok=True, unit=unit, day=day).pack()
-    cancel = ZeroConfirm(ok=False, unit=unit, day=day).pack()
+def zero_confirm_keyboard(tr: Translator, unit: str, day: str, base: int) -> InlineKeyboardMarkup:
+    confirm = ZeroConfirm(ok=True, unit=unit, day=day, base=base).pack()
+    cancel = ZeroConfirm(ok=False, unit=unit, day=day, base=base).pack()
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [

@@ -16,7 +16,7 @@ from bot.i18n import Html, Translator, catalog
 from domain.escalation import Step, Target
 from domain.obligations import Obligation, ObligationKind
 from domain.org import Person
-from handlers.keyboards import excuse_markup
+from handlers.keyboards import excuse_markup, report_reminder_markup
 from scheduler.engine import NobodyMessage, Rendered, StepMessage
 
 # Targets whose recipients answer for the unit: they may excuse what they are escalated.
@@ -93,6 +93,19 @@ def _excusable(message: StepMessage) -> bool:
     )
 
 
+# Who owes a unit report: their reminders carry "File report" and "Zero report".
+FILER_TARGETS = frozenset({Target.ASSIGNEE, Target.DEPUTY})
+
+
+def _fileable(message: StepMessage) -> bool:
+    return (
+        message.obligation.id is not None
+        and message.obligation.kind is ObligationKind.UNIT_REPORT
+        and not message.recipient.group
+        and message.recipient.target in FILER_TARGETS
+    )
+
+
 class ObligationTexts:
     """Renders each step in the recipient's language; groups in the default language."""
 
@@ -118,6 +131,9 @@ class ObligationTexts:
         markup = None
         if _excusable(message) and ob.id is not None:
             markup = excuse_markup(tr, ob.id)
+        elif _fileable(message) and ob.id is not None:
+            # Only an id: the press is checked against the presser's roles (handlers.reports).
+            markup = report_reminder_markup(tr, ob.id)
         return Rendered("\n".join(lines), markup)
 
     def nobody(self, message: NobodyMessage) -> Rendered:

@@ -11,6 +11,12 @@ counts for the log. Register one with `@action("name")`; the configuration then 
 name in `[[jobs.schedule]]`. Every action runs in its own transaction and is idempotent: two
 instances firing the same job, or a job run twice, change nothing the second time.
 
+Unit daily reports add a built-in action, `open_unit_reports` (00:05 local: open the day's
+unit_report obligations), and one roll-up job per distinct deadline of the [reports] policy
+(`unit_report_rollup_HHMM`), computed from the policy rather than configured: at each
+deadline every supervisor whose subtree owes reports by it gets the day's roll-up, rendered by
+the injected `RollupTexts`, in the outbox. The roll-up jobs run only when texts are given.
+
 Crontab expressions are read as crontab(5) reads them. APScheduler 3's own `from_crontab`
 numbers the days of the week from Monday = 0, so `cron_trigger` translates the day-of-week
 field to names first, and it refuses restricting both the day of the month and the day of
@@ -23,15 +29,22 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.engine_config import work_calendar
+from domain.forms import FormSpec
 from domain.obligations import expire
+from domain.org import Language
+from domain.outbox import OutboxMessage, Priority
+from domain.reports import ReportPolicy, Rollup
+from services import reports
+from services.obligations import EscalationPolicy
 from storage import Database, Repositories
 
 if TYPE_CHECKING:
@@ -50,15 +63,44 @@ EXPIRE_BATCH = 500
 # How long `shutdown` lets running actions finish before cancelling them (their transaction
 # then rolls back, and the next run does the work).
 SHUTDOWN_GRACE_S = 10.0
+# Roll-up jobs are named after their deadline: unit_report_rollup_1700.
+ROLLUP_JOB_PREFIX = "unit_report_rollup_"
+ROLLUP_PREFIX = "rollup:"  # outbox dedupe keys
+
+
+class RollupTexts(Protocol):
+    """Writes a supervisor's roll-up; the handlers implement it with their catalogs."""
+
+    def rollup(self, rollup: Rollup, language: Language, form: FormSpec) -> list[str]:
+        """The message in parts (Telegram HTML, each at most 4096 characters)."""
+        ...
+
+
+def policies(settings: Settings) -> tuple[ReportPolicy, EscalationPolicy]:
+    """The report and escalation policies the configuration describes."""
+    calendar = work_calendar(settings.time.zone, settings.quiet_hours, settings.holidays)
+    return settings.reports.policy(), EscalationPolicy(settings.escalation.chain_book(), calendar)
 
 
 @dataclass(frozen=True, slots=True)
 class JobContext:
-    """What an action gets: the database, the time of the run and the whole configuration."""
+    """What an action gets: the database, the time of the run and the whole configuration,
+    and the policies built from it (from the settings when not given)."""
 
     database: Database
     now: datetime  # timezone-aware
     settings: Settings
+    report_policy: ReportPolicy | None = None
+    escalation_policy: EscalationPolicy | None = None
+    rollup_texts: RollupTexts | None = None
+
+    @property
+    def reports(self) -> ReportPolicy:
+        return self.report_policy or self.settings.reports.policy()
+
+    @property
+    def escalation(self) -> EscalationPolicy:
+        return self.escalation_policy or policies(self.settings)[1]
 
     @property
     def zone(self) -> ZoneInfo:
@@ -130,6 +172,74 @@ async def expire_obligations(context: JobContext) -> Summary:
         # A refused expiry stays open and would be read again: stop rather than loop.
         if len(batch) < EXPIRE_BATCH or changed == 0:
             return {"expired": expired}
+
+
+@action("open_unit_reports")
+async def open_unit_reports(context: JobContext) -> Summary:
+    """Open today's unit_report obligations (idempotent: a second run opens nothing)."""
+    opened = await open_today(context.database, context.escalation, context.reports, context.now)
+    return {"opened": opened}
+
+
+async def open_today(
+    database: Database, escalation: EscalationPolicy, policy: ReportPolicy, now: datetime
+) -> int:
+    """Open the unit_report obligations of `now`'s local date in a transaction of its own;
+    the number opened. For the daily job, and for start-up, so a bot started after 00:05
+    still opens the day (running it again opens nothing)."""
+    day = reports.reporting_day(escalation.calendar.zone, now)
+    async with database.transaction() as session:
+        return await reports.open_day(Repositories(session), escalation, policy, day, now=now)
+
+
+def rollup_day(deadline: time, now: datetime, zone: ZoneInfo) -> date:
+    """The reporting day whose `deadline` passed most recently at `now` (a run started late,
+    after midnight, still sends the previous day's roll-up)."""
+    local = now.astimezone(zone)
+    if local.time() < deadline:
+        return local.date() - timedelta(days=1)
+    return local.date()
+
+
+async def send_rollups(context: JobContext, deadline: time) -> Summary:
+    """At `deadline`: one roll-up per supervisor and top-most supervised unit holding units
+    that report by it, in the supervisor's language, to the outbox. Idempotent by dedupe key
+    (rollup:<day>:<unit>:<supervisor>:<part>), so a second run sends nothing again."""
+    texts = context.rollup_texts
+    if texts is None:
+        raise RuntimeError("roll-ups need texts to render them (CalendarJobs(rollup_texts=...))")
+    policy = context.reports
+    day = rollup_day(deadline, context.now, context.zone)
+    async with context.database.transaction() as session:
+        repos = Repositories(session)
+        entries = await reports.supervisors_for_rollup(repos, policy, deadline, day)
+        roots = sorted({code for _, code in entries})
+        rollups = await reports.day_rollups(repos, policy, roots, day, deadline=deadline)
+        messages = []
+        for person, code in entries:
+            summary = rollups.get(code)
+            if summary is None:  # pragma: no cover - the unit was just found in the tree
+                continue
+            parts = texts.rollup(summary, person.language, summary.form)
+            for number, text in enumerate(parts, start=1):
+                messages.append(
+                    OutboxMessage(
+                        dedupe_key=(
+                            f"{ROLLUP_PREFIX}{day.isoformat()}:{code}:{person.telegram_id}:{number}"
+                        ),
+                        chat_id=person.telegram_id,
+                        text=text,
+                        not_before=context.now,
+                        priority=Priority.NOTICE,
+                        recipient_id=person.telegram_id,
+                    )
+                )
+        added = await repos.outbox.enqueue_many(messages, now=context.now)
+    return {"supervisors": len(entries), "messages": added}
+
+
+def rollup_job_name(deadline: time) -> str:
+    return f"{ROLLUP_JOB_PREFIX}{deadline:%H%M}"
 
 
 # --- crontab ------------------------------------------------------------------------------
@@ -244,12 +354,27 @@ class CalendarJobs:
         *,
         now: Callable[[], datetime],
         actions: Mapping[str, Action] | None = None,
+        rollup_texts: RollupTexts | None = None,
+        report_policy: ReportPolicy | None = None,
+        escalation_policy: EscalationPolicy | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
         self.now = now
         self.actions = ACTIONS if actions is None else actions
         self.jobs: dict[str, JobSettings] = {job.name: job for job in settings.jobs.schedule}
+        configured_reports, configured_escalation = policies(settings)
+        self.report_policy = report_policy or configured_reports
+        self.escalation_policy = escalation_policy or configured_escalation
+        self.rollup_texts = rollup_texts
+        # One roll-up job per distinct deadline, when there are texts to write them with.
+        self.rollup_jobs: dict[str, time] = {}
+        if rollup_texts is not None:
+            for deadline in sorted(self.report_policy.deadlines()):
+                name = rollup_job_name(deadline)
+                if name in self.jobs:
+                    raise ValueError(f"calendar job {name!r} is reserved for the report roll-up")
+                self.rollup_jobs[name] = deadline
         self._scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[object]] = set()
 
@@ -289,6 +414,19 @@ class CalendarJobs:
                 misfire_grace_time=self.settings.jobs.misfire_grace_s,
                 replace_existing=True,
             )
+        zone = self.settings.time.zone
+        for name, deadline in self.rollup_jobs.items():
+            scheduler.add_job(
+                self._fire,
+                trigger=cron_trigger(f"{deadline.minute} {deadline.hour} * * *", zone),
+                args=(name,),
+                id=name,
+                name=name,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=self.settings.jobs.misfire_grace_s,
+                replace_existing=True,
+            )
         scheduler.start()
         self._scheduler = scheduler
         for name, at in self.next_run_times().items():
@@ -324,17 +462,31 @@ class CalendarJobs:
 
     async def run_now(self, name: str) -> Summary:
         """Run the job's action now and return its summary; exceptions propagate."""
+        if name in self.rollup_jobs:
+            summary = await send_rollups(self.context(), self.rollup_jobs[name])
+            logger.info("calendar job %s done: %s", name, summary)
+            return summary
         job = self.jobs.get(name)
         if job is None:
-            known = ", ".join(sorted(self.jobs)) or "none"
+            known = ", ".join(sorted([*self.jobs, *self.rollup_jobs])) or "none"
             raise LookupError(f"no calendar job {name!r} (configured: {known})")
         function = self.actions.get(job.action)
         if function is None:
             raise LookupError(f"calendar job {name!r}: unknown action {job.action!r}")
-        context = JobContext(database=self.database, now=self.now(), settings=self.settings)
-        summary = await function(context)
+        summary = await function(self.context())
         logger.info("calendar job %s done: %s", name, summary)
         return summary
+
+    def context(self) -> JobContext:
+        """The context an action runs with now."""
+        return JobContext(
+            database=self.database,
+            now=self.now(),
+            settings=self.settings,
+            report_policy=self.report_policy,
+            escalation_policy=self.escalation_policy,
+            rollup_texts=self.rollup_texts,
+        )
 
     async def _fire(self, name: str) -> None:
         """A scheduled run: whatever the action raises is logged, never passed to APScheduler."""

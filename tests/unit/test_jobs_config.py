@@ -27,6 +27,7 @@ def test_defaults_are_the_built_in_jobs() -> None:
     assert [(j.name, j.cron, j.action, j.timezone, j.enabled) for j in jobs.schedule] == [
         ("purge", "30 3 * * *", "purge", None, True),
         ("expire_obligations", "5 * * * *", "expire_obligations", None, True),
+        ("open_unit_reports", "5 0 * * *", "open_unit_reports", None, True),
     ]
     assert (jobs.updates_retention_days, jobs.expire_after_days, jobs.outbox_retention_days) == (
         7,
@@ -65,7 +66,7 @@ cron = "0 2 * * *"
 """,
     )
     jobs = {j.name: j for j in settings.jobs.schedule}
-    assert list(jobs) == ["purge", "expire_obligations", "weekly-purge"]
+    assert list(jobs) == ["purge", "expire_obligations", "open_unit_reports", "weekly-purge"]
     # Fields left out of a built-in's entry keep the built-in values.
     assert (jobs["purge"].cron, jobs["purge"].action) == ("0 2 * * *", "purge")
     assert not jobs["expire_obligations"].enabled
@@ -97,7 +98,7 @@ cron = "0 2 * * *"
         (
             '[[jobs.schedule]]\nname = "x"\ncron = "0 3 * * *"\naction = "bulletin"\n',
             "jobs.schedule.0.action: job 'x': unknown action 'bulletin' (known actions: "
-            "expire_obligations, purge)",
+            "expire_obligations, open_unit_reports, purge)",
         ),
         (
             '[[jobs.schedule]]\nname = "x"\ncron = "0 3 * * *"\naction = "purge"\n'

@@ -13,7 +13,7 @@ from domain.escalation import DEFAULT_CHAINS, Event, Step, Target
 from domain.obligations import Obligation, ObligationKind
 from domain.org import Language, Person
 from domain.recipients import Recipient
-from handlers.keyboards import ExcuseObligation
+from handlers.keyboards import ExcuseObligation, ReminderReport
 from handlers.obligation_texts import ObligationTexts, kind_name, target_name
 from scheduler.engine import NobodyMessage, StepMessage
 
@@ -152,13 +152,50 @@ def test_only_supervisors_get_the_excuse_button(index: int, target: Target, butt
     step = DEFAULT_CHAINS[ObligationKind.UNIT_REPORT].steps[index]
     rendered = ObligationTexts().step(message(step, Recipient(1001, target)))
     if not button:
-        assert rendered.reply_markup is None
+        assert rendered.reply_markup is not None
+        pressed = [
+            b["callback_data"] for row in rendered.reply_markup["inline_keyboard"] for b in row
+        ]
+        assert not any(data.startswith("v1exc") for data in pressed)
         return
     assert rendered.reply_markup is not None
     [[only]] = rendered.reply_markup["inline_keyboard"]
     assert only["text"] == Translator(Language.ZH_CN)("obligation-excuse-button")
     assert ExcuseObligation.unpack(only["callback_data"]).obligation_id == 77
     assert len(only["callback_data"].encode()) <= 64
+
+
+@pytest.mark.parametrize("language", list(Language))
+@pytest.mark.parametrize(
+    ("index", "target"),
+    [(0, Target.ASSIGNEE), (1, Target.ASSIGNEE), (2, Target.ASSIGNEE), (2, Target.DEPUTY)],
+)
+def test_report_reminders_to_the_liaison_and_deputy_carry_file_and_zero_buttons(
+    index: int, target: Target, language: Language
+) -> None:
+    step = DEFAULT_CHAINS[ObligationKind.UNIT_REPORT].steps[index]
+    rendered = ObligationTexts().step(message(step, Recipient(2001, target), language=language))
+    assert rendered.reply_markup is not None
+    [[file, zero]] = rendered.reply_markup["inline_keyboard"]
+    tr = Translator(language)
+    assert (file["text"], zero["text"]) == (tr("report-button-file"), tr("report-button-zero"))
+    assert ReminderReport.unpack(file["callback_data"]) == ReminderReport(
+        zero=False, obligation_id=77
+    )
+    assert ReminderReport.unpack(zero["callback_data"]) == ReminderReport(
+        zero=True, obligation_id=77
+    )
+
+
+def test_no_report_buttons_in_groups_or_for_other_kinds() -> None:
+    step = DEFAULT_CHAINS[ObligationKind.UNIT_REPORT].steps[2]
+    group = Recipient(-1001, Target.UNIT_GROUP, group=True, mentions=(2001,))
+    assert ObligationTexts().step(message(step, group)).reply_markup is None
+    checkin = DEFAULT_CHAINS[ObligationKind.HEALTH_CHECKIN].steps[0]
+    rendered = ObligationTexts().step(
+        message(checkin, Recipient(3001, Target.ASSIGNEE), kind=ObligationKind.HEALTH_CHECKIN)
+    )
+    assert rendered.reply_markup is None
 
 
 def test_supervisor_plus_one_gets_the_button_too() -> None:

@@ -68,12 +68,12 @@ def test_manageable_units_follow_the_subtree() -> None:
         (actor(), {"start", "help", "whoami", "lang", "cancel"}, {"help"}),
         (
             actor(("dongguan", Role.LIAISON)),
-            {"start", "help", "whoami", "lang", "cancel", "away"},
+            {"start", "help", "whoami", "lang", "cancel", "away", "report", "zero", "status"},
             {"help"},
         ),
         (
             actor(("xian", Role.SUPERVISOR)),
-            {"start", "help", "whoami", "lang", "cancel", "away", "invite"},
+            {"start", "help", "whoami", "lang", "cancel", "away", "status", "invite"},
             {"help", "bind"},
         ),
     ],
@@ -83,6 +83,15 @@ def test_visible_commands_depend_on_role_and_chat(
 ) -> None:
     assert {c.name for c in visible_commands(who, ChatKind.PRIVATE)} == private
     assert {c.name for c in visible_commands(who, ChatKind.GROUP)} == group
+
+
+def test_a_command_listed_for_two_capabilities_is_shown_once() -> None:
+    both = actor(("xian", Role.SUPERVISOR), ("dongguan", Role.LIAISON))
+    names = [c.name for c in visible_commands(both, ChatKind.PRIVATE)]
+    assert names.count("status") == 1
+    admin = [c.name for c in visible_commands(actor(admin=True), ChatKind.PRIVATE)]
+    assert "status" in admin
+    assert "report" not in admin
 
 
 def test_capabilities() -> None:

@@ -1,0 +1,607 @@
+"""Daily reports: /report (the guided form), /zero, /status, and the buttons on reminders.
+
+The form dialog keeps its place in FSM storage (the unit, the reporting day and the
+`forms.Draft`), so it survives restarts; nothing stored or sent back by a button is trusted:
+a draft that no longer fits the form restarts politely, a button from an earlier question is
+refused, and filing goes through `services.reports.file_report`, which checks the filer's role
+and every answer again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import date, timedelta
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot.context import Context
+from bot.i18n import Translator
+from bot.messaging import split_html
+from domain import forms
+from domain.forms import Draft, Refusal
+from domain.obligations import Obligation, ObligationKind, ObligationState
+from domain.org import OrgTree, Role, Unit
+from domain.outbox import OutboxMessage, Priority
+from domain.permissions import Capability
+from domain.reports import FiledReport, ReportPolicy, ReportSchedule, UnitStatus, status_of
+from handlers import report_texts as texts
+from handlers.keyboards import (
+    ReminderReport,
+    ReportStep,
+    ReportUnitChoice,
+    ZeroConfirm,
+    report_question_keyboard,
+    report_summary_keyboard,
+    report_unit_keyboard,
+    zero_confirm_keyboard,
+)
+from handlers.report_texts import HISTORY_DAYS, ReportTexts
+from services import reports
+from services.onboarding import log_refusal
+
+logger = logging.getLogger(__name__)
+
+ACTION = reports.ACTION  # "report.file": refusals to start a report are audited alongside
+STATUS_ACTION = "report.status"
+
+
+class ReportDialog(StatesGroup):
+    filling = State()  # a question of the form, or its summary
+
+
+class _Restart(Exception):
+    """The stored dialog cannot be used any more."""
+
+
+def _policy(ctx: Context) -> ReportPolicy:
+    return ctx.settings.reports.policy()
+
+
+async def _send(ctx: Context, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Into the caller's private chat, split if long; the keyboard on the last part."""
+    parts = split_html(text)
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        await ctx.bot.send_message(
+            ctx.actor.telegram_id, part, reply_markup=markup if last else None
+        )
+
+
+async def _drop_buttons(query: CallbackQuery) -> None:
+    """Take the keyboard off the message a button was pressed on (best effort)."""
+    if isinstance(query.message, Message) and query.message.reply_markup is not None:
+        with contextlib.suppress(TelegramBadRequest):  # too old, or already changed
+            await query.message.edit_reply_markup(reply_markup=None)
+
+
+def _facts(unit: Unit | None, day: date) -> dict[str, str]:
+    return {"unit": unit.name if unit is not None else "", "day": day.isoformat()}
+
+
+# --- Which unit ------------------------------------------------------------------------------
+
+
+async def _choose_unit(message: Message, ctx: Context, *, zero: bool) -> Unit | None:
+    """The caller's single reporting unit; else a keyboard (None) or a refusal (None)."""
+    units = await reports.units_for(ctx.repos, ctx.actor, _policy(ctx))
+    if not units:
+        await log_refusal(ctx.repos, ctx.actor, ACTION, "", "report-no-unit", ctx.now())
+        await message.answer(ctx.tr("report-no-unit"))
+        return None
+    if len(units) == 1:
+        return units[0]
+    keyboard = report_unit_keyboard(units, zero=zero)
+    if keyboard is None:
+        await message.answer(ctx.tr("report-too-many-units"))
+        return None
+    key = "report-choose-unit-zero" if zero else "report-choose-unit"
+    await message.answer(ctx.tr(key), reply_markup=keyboard)
+    return None
+
+
+async def report_command(message: Message, state: FSMContext, ctx: Context) -> None:
+    unit = await _choose_unit(message, ctx, zero=False)
+    if unit is not None:
+        await _begin(ctx, state, unit, _today(ctx))
+
+
+async def zero_command(message: Message, ctx: Context) -> None:
+    unit = await _choose_unit(message, ctx, zero=True)
+    if unit is not None:
+        await _ask_zero(ctx, unit, _today(ctx))
+
+
+async def unit_chosen(
+    query: CallbackQuery, callback_data: ReportUnitChoice, state: FSMContext, ctx: Context
+) -> None:
+    units = await reports.units_for(ctx.repos, ctx.actor, _policy(ctx))
+    unit = next((u for u in units if u.code == callback_data.unit), None)
+    if unit is None:
+        await log_refusal(
+            ctx.repos, ctx.actor, ACTION, callback_data.unit, "report-not-liaison", ctx.now()
+        )
+        await query.answer(ctx.tr("report-not-liaison"), show_alert=True)
+        return
+    await query.answer()
+    await _drop_buttons(query)
+    if callback_data.zero:
+        await _ask_zero(ctx, unit, _today(ctx))
+    else:
+        await _begin(ctx, state, unit, _today(ctx))
+
+
+def _today(ctx: Context) -> date:
+    return reports.reporting_day(ctx.settings.time.zone, ctx.now())
+
+
+async def _owed(
+    ctx: Context, unit: Unit, day: date
+) -> tuple[ReportSchedule, Obligation, list[FiledReport]] | None:
+    """The schedule, obligation and versions so far when the unit may file for `day` now;
+    otherwise the caller has been told why (and it is audited)."""
+    schedule = _policy(ctx).schedule_for(unit)
+    obligation = await ctx.repos.obligations.get(reports.report_key(unit.code, day))
+    key = None
+    previous: list[FiledReport] = []
+    if schedule is None or obligation is None:
+        key = "report-not-due"
+    else:
+        previous = await ctx.repos.reports.versions(unit.code, day)
+        if previous and ctx.now() > schedule.correctable_until(day, ctx.settings.time.zone):
+            key = "report-correction-closed"
+    if key is not None or schedule is None or obligation is None:
+        key = key or "report-not-due"
+        target = f"{unit.code}/{day.isoformat()}"
+        await log_refusal(ctx.repos, ctx.actor, ACTION, target, key, ctx.now())
+        await _send(ctx, ctx.tr(key, **_facts(unit, day)))
+        return None
+    return schedule, obligation, previous
+
+
+# --- The form dialog -------------------------------------------------------------------------
+
+
+async def _begin(ctx: Context, state: FSMContext, unit: Unit, day: date) -> None:
+    owed = await _owed(ctx, unit, day)
+    if owed is None:
+        return
+    schedule, _, previous = owed
+    draft = forms.start(schedule.form)
+    await state.set_state(ReportDialog.filling)
+    await state.set_data({"unit": unit.code, "day": day.isoformat(), "draft": draft.to_data()})
+    intro = None
+    if previous:
+        intro = ctx.tr(
+            "report-correction-start",
+            version=previous[-1].version,
+            next=previous[-1].version + 1,
+            **_facts(unit, day),
+        )
+    await _show(ctx, schedule, unit, day, draft, intro=intro)
+
+
+async def _show(
+    ctx: Context,
+    schedule: ReportSchedule,
+    unit: Unit,
+    day: date,
+    draft: Draft,
+    *,
+    refusal: Refusal | None = None,
+    intro: str | None = None,
+) -> None:
+    """The current question, or the summary with a button per field."""
+    tr, spec = ctx.tr, schedule.form
+    item = forms.current(spec, draft)
+    where: dict[str, Any] = {"unit": unit.name, "day": day, "cutoff": schedule.cutoff}
+    if item is None:
+        text = texts.summary(tr, spec, draft.answers, refusal=refusal, **where)
+        fields = [
+            (f.key, texts.field_label(tr, spec, f)) for f in forms.visible(spec, draft.answers)
+        ]
+        markup = report_summary_keyboard(tr, draft.position, fields)
+    else:
+        text = texts.question(tr, spec, item, draft.answers, refusal=refusal, **where)
+        markup = report_question_keyboard(
+            tr,
+            draft.position,
+            back=forms.back(spec, draft).position != draft.position,
+            skip=item.optional,
+            choices=item.choices,
+        )
+    if intro:
+        text = intro + "\n\n" + text
+    await _send(ctx, text, markup)
+
+
+async def _load(ctx: Context, state: FSMContext) -> tuple[Unit, date, ReportSchedule, Draft]:
+    """The dialog as stored, checked against today's organisation and form; _Restart if not."""
+    data = await state.get_data()
+    try:
+        code, day_text, stored = data.get("unit"), data.get("day"), data.get("draft")
+        if not isinstance(code, str) or not isinstance(day_text, str):
+            raise ValueError("stored report dialog: no unit or day")
+        if not isinstance(stored, dict):
+            raise ValueError("stored report dialog: no draft")
+        day = date.fromisoformat(day_text)
+        draft = Draft.from_data(stored)
+        unit = await ctx.repos.org.get_unit(code)
+        schedule = _policy(ctx).schedule_for(unit) if unit is not None else None
+        if unit is None or schedule is None:
+            raise ValueError("stored report dialog: the unit no longer reports")
+        forms.check_draft(schedule.form, draft)
+    except ValueError as error:
+        logger.info("report dialog of %s restarted: %s", ctx.actor.telegram_id, error)
+        raise _Restart from error
+    return unit, day, schedule, draft
+
+
+async def _restart(ctx: Context, state: FSMContext) -> None:
+    await state.clear()
+    await _send(ctx, ctx.tr("report-restart"))
+
+
+async def _save(state: FSMContext, draft: Draft) -> None:
+    await state.update_data(draft=draft.to_data())
+
+
+async def answer_given(message: Message, state: FSMContext, ctx: Context) -> None:
+    try:
+        unit, day, schedule, draft = await _load(ctx, state)
+    except _Restart:
+        await _restart(ctx, state)
+        return
+    spec = schedule.form
+    if forms.current(spec, draft) is None:
+        await _show(ctx, schedule, unit, day, draft, intro=ctx.tr("report-use-buttons"))
+        return
+    if message.text is None:
+        await _show(ctx, schedule, unit, day, draft, intro=ctx.tr("report-text-only"))
+        return
+    outcome = forms.answer(spec, draft, message.text)
+    if outcome.refusal is None:
+        await _save(state, outcome.draft)
+    await _show(ctx, schedule, unit, day, outcome.draft, refusal=outcome.refusal)
+
+
+async def step_pressed(
+    query: CallbackQuery, callback_data: ReportStep, state: FSMContext, ctx: Context
+) -> None:
+    if await state.get_state() != ReportDialog.filling.state:
+        await query.answer(ctx.tr("button-expired"), show_alert=True)
+        return
+    try:
+        unit, day, schedule, draft = await _load(ctx, state)
+    except _Restart:
+        await query.answer()
+        await _restart(ctx, state)
+        return
+    spec, action = schedule.form, callback_data.action
+    if callback_data.position != draft.position:  # a button of an earlier question
+        await query.answer(ctx.tr("button-expired"), show_alert=True)
+        return
+    at_summary = draft.position == len(spec.fields)
+    refusal: Refusal | None = None
+    if action == "cancel":
+        await query.answer()
+        await _drop_buttons(query)
+        await state.clear()
+        await _send(ctx, ctx.tr("report-cancelled"))
+        return
+    if action == "submit" and at_summary:
+        await query.answer()
+        await _drop_buttons(query)
+        await _submit(ctx, state, unit, day, schedule, draft)
+        return
+    if action == "back":
+        draft = forms.back(spec, draft)
+    elif action == "skip" and not at_summary:
+        outcome = forms.skip(spec, draft)
+        draft, refusal = outcome.draft, outcome.refusal
+    elif action == "choose" and not at_summary:
+        item = forms.current(spec, draft)
+        choices = item.choices if item is not None else ()
+        index = int(callback_data.key) if callback_data.key.isdigit() else -1
+        value = choices[index] if 0 <= index < len(choices) else ""
+        outcome = forms.choose(spec, draft, value)
+        draft, refusal = outcome.draft, outcome.refusal
+    elif action == "edit" and at_summary:
+        try:
+            draft = forms.edit(spec, draft, callback_data.key)
+        except ValueError:
+            await query.answer(ctx.tr("button-expired"), show_alert=True)
+            return
+    else:
+        await query.answer(ctx.tr("button-expired"), show_alert=True)
+        return
+    await query.answer()
+    await _drop_buttons(query)
+    await _save(state, draft)
+    await _show(ctx, schedule, unit, day, draft, refusal=refusal)
+
+
+async def _submit(
+    ctx: Context,
+    state: FSMContext,
+    unit: Unit,
+    day: date,
+    schedule: ReportSchedule,
+    draft: Draft,
+) -> None:
+    found = forms.problems(schedule.form, draft.answers)
+    if found:  # cannot happen through the dialog; a draft from an older form, say
+        key, refusal = found[0]
+        try:
+            draft = forms.edit(schedule.form, draft, key)
+        except ValueError:  # not a question that can be asked again
+            await _restart(ctx, state)
+            return
+        await _save(state, draft)
+        await _show(ctx, schedule, unit, day, draft, refusal=refusal)
+        return
+    outcome = await reports.file_report(
+        ctx.repos,
+        _policy(ctx),
+        ctx.settings.time.zone,
+        ctx.actor,
+        unit.code,
+        day,
+        dict(draft.answers),
+        now=ctx.now(),
+    )
+    if outcome.report is None:
+        key = outcome.refusal_key or "report-invalid"
+        if key == reports.INVALID:
+            await _show(ctx, schedule, unit, day, draft, intro=ctx.tr(key))
+            return
+        await state.clear()
+        await _send(ctx, ctx.tr(key, **_facts(unit, day)))
+        return
+    await state.clear()
+    await _announce(ctx, unit, schedule, outcome.report)
+
+
+async def _announce(
+    ctx: Context, unit: Unit, schedule: ReportSchedule, report: FiledReport
+) -> None:
+    """The filer's confirmation now; the work group's line through the outbox, in the same
+    transaction as the report, in the bot's default language."""
+    zone = ctx.settings.time.zone
+    due = schedule.due_at(report.day, zone)
+    await _send(ctx, texts.filed_confirmation(ctx.tr, report, unit=unit.name, due=due, zone=zone))
+    group = await reports.work_group_of(ctx.repos, unit.code)
+    if group is None:
+        return
+    person = await ctx.repos.people.get(report.filed_by)
+    line = texts.group_line(
+        Translator(ctx.settings.i18n.default_locale),
+        report,
+        unit=unit.name,
+        filer=person.name if person is not None else str(report.filed_by),
+        zone=zone,
+    )
+    key = f"report:{unit.code}:{report.day.isoformat()}:{report.version}:group"
+    await ctx.repos.outbox.enqueue(
+        OutboxMessage(key, group, line, not_before=ctx.now(), priority=Priority.NOTICE),
+        now=ctx.now(),
+    )
+
+
+# --- Zero reports ----------------------------------------------------------------------------
+
+
+async def _ask_zero(ctx: Context, unit: Unit, day: date) -> None:
+    owed = await _owed(ctx, unit, day)
+    if owed is None:
+        return
+    schedule, _, previous = owed
+    tr = ctx.tr
+    lines = []
+    if previous:
+        lines += [
+            tr(
+                "report-correction-start",
+                version=previous[-1].version,
+                next=previous[-1].version + 1,
+                **_facts(unit, day),
+            ),
+            "",
+        ]
+    lines.append(
+        tr(
+            "report-zero-confirm",
+            cutoff=texts.cutoff_text(tr, schedule.cutoff),
+            **_facts(unit, day),
+        )
+    )
+    keyboard = zero_confirm_keyboard(tr, unit.code, day.isoformat(), len(previous))
+    await _send(ctx, "\n".join(lines), keyboard)
+
+
+async def zero_pressed(query: CallbackQuery, callback_data: ZeroConfirm, ctx: Context) -> None:
+    if not callback_data.ok:
+        await query.answer()
+        await _drop_buttons(query)
+        await _send(ctx, ctx.tr("report-zero-cancelled"))
+        return
+    try:
+        day = date.fromisoformat(callback_data.day)
+    except ValueError:
+        await query.answer(ctx.tr("button-expired"), show_alert=True)
+        return
+    unit = await ctx.repos.org.get_unit(callback_data.unit)
+    schedule = _policy(ctx).schedule_for(unit) if unit is not None else None
+    if unit is None or schedule is None:
+        target = f"{callback_data.unit}/{callback_data.day}"
+        await log_refusal(ctx.repos, ctx.actor, ACTION, target, "report-not-due", ctx.now())
+        await query.answer(ctx.tr("report-not-due", unit="", day=day.isoformat()), show_alert=True)
+        return
+    # The confirmation was asked with this many versions on file: a second tap, or a report
+    # filed from elsewhere since, must not file another version unseen.
+    if len(await ctx.repos.reports.versions(unit.code, day)) != callback_data.base:
+        await query.answer(ctx.tr("button-expired"), show_alert=True)
+        return
+    outcome = await reports.file_report(
+        ctx.repos,
+        _policy(ctx),
+        ctx.settings.time.zone,
+        ctx.actor,
+        unit.code,
+        day,
+        None,
+        now=ctx.now(),
+    )
+    if outcome.report is None:
+        key = outcome.refusal_key or "report-invalid"
+        await query.answer(ctx.tr(key, **_facts(unit, day)), show_alert=True)
+        return
+    await query.answer()
+    await _drop_buttons(query)
+    await _announce(ctx, unit, schedule, outcome.report)
+
+
+# --- Buttons on reminders --------------------------------------------------------------------
+
+
+async def reminder_pressed(
+    query: CallbackQuery, callback_data: ReminderReport, state: FSMContext, ctx: Context
+) -> None:
+    now = ctx.now()
+    obligation = await ctx.repos.obligations.get_by_id(callback_data.obligation_id)
+    if obligation is None or obligation.kind is not ObligationKind.UNIT_REPORT:
+        target = str(callback_data.obligation_id)
+        await log_refusal(ctx.repos, ctx.actor, ACTION, target, "obligation-unknown", now)
+        await query.answer(ctx.tr("obligation-unknown"), show_alert=True)
+        return
+    units = await reports.units_for(ctx.repos, ctx.actor, _policy(ctx))
+    unit = next((u for u in units if u.code == obligation.unit_code), None)
+    target = f"{obligation.unit_code}/{obligation.period}"
+    if unit is None:
+        await log_refusal(ctx.repos, ctx.actor, ACTION, target, "report-not-liaison", now)
+        await query.answer(ctx.tr("report-not-liaison"), show_alert=True)
+        return
+    try:
+        day = date.fromisoformat(obligation.period)
+    except ValueError:
+        await query.answer(ctx.tr("obligation-unknown"), show_alert=True)
+        return
+    if obligation.state in (ObligationState.MET, ObligationState.MET_LATE):
+        await query.answer(ctx.tr("report-already-filed", **_facts(unit, day)), show_alert=True)
+        return
+    if obligation.state.closed:
+        await query.answer(ctx.tr("obligation-closed"), show_alert=True)
+        return
+    await query.answer()
+    if callback_data.zero:
+        await _ask_zero(ctx, unit, day)
+    else:
+        await _begin(ctx, state, unit, day)
+
+
+# --- /status ---------------------------------------------------------------------------------
+
+
+def parse_day(arg: str, today: date) -> date | None:
+    """Empty: today; YYYY-MM-DD; or MM-DD of this year (a status looks back). None otherwise."""
+    arg = arg.strip()
+    if not arg:
+        return today
+    parts = arg.split("-")
+    if not all(part.isdigit() for part in parts):
+        return None
+    try:
+        if len(parts) == 3 and len(parts[0]) == 4:
+            return date(int(parts[0]), int(parts[1]), int(parts[2]))
+        if len(parts) == 2 and all(len(part) <= 2 for part in parts):
+            return date(today.year, int(parts[0]), int(parts[1]))
+    except ValueError:
+        return None
+    return None
+
+
+def _top_units(ctx: Context, tree: OrgTree) -> list[str]:
+    """The supervised units not below another supervised one; every root for an admin."""
+    if ctx.actor.is_admin:
+        return [unit.code for unit in tree.roots()]
+    codes = [code for code in ctx.actor.units_with(Role.SUPERVISOR) if code in tree]
+    return [c for c in codes if not any(a.code in codes for a in tree.ancestors(c))]
+
+
+async def status_command(message: Message, command: CommandObject, ctx: Context) -> None:
+    tr, now = ctx.tr, ctx.now()
+    zone = ctx.settings.time.zone
+    today = reports.reporting_day(zone, now)
+    day = parse_day(command.args or "", today)
+    if day is None:
+        await message.answer(tr("status-bad-date"))
+        return
+    policy = _policy(ctx)
+    units = await reports.units_for(ctx.repos, ctx.actor, policy)
+    supervisor = Capability.SUPERVISOR in ctx.actor.capabilities()
+    if not units and not supervisor:
+        await log_refusal(ctx.repos, ctx.actor, STATUS_ACTION, "", "status-no-role", now)
+        await message.answer(tr("status-no-role"))
+        return
+    parts: list[str] = []
+    if supervisor:
+        tree = await ctx.repos.org.load_tree()
+        tops = _top_units(ctx, tree)
+        rollups = await reports.day_rollups(ctx.repos, policy, tops, day)
+        for code in tops:
+            rollup = rollups.get(code)
+            if rollup is None:
+                continue
+            if not rollup.tally.expected:
+                parts.append(tr("status-none-owed", unit=rollup.root.name, day=day.isoformat()))
+                continue
+            form = policy.rollup_form(tree.subtree(code))
+            parts += ReportTexts().rollup(rollup, tr.language, form)
+    for unit in units:
+        parts += split_html(await _unit_status(ctx, policy, unit, day))
+    for part in parts:
+        await message.answer(part)
+
+
+async def _unit_status(ctx: Context, policy: ReportPolicy, unit: Unit, day: date) -> str:
+    zone = ctx.settings.time.zone
+    obligation = await ctx.repos.obligations.get(reports.report_key(unit.code, day))
+    versions = await ctx.repos.reports.versions(unit.code, day)
+    excused = obligation is not None and obligation.state is ObligationState.EXCUSED
+    status = status_of(versions[0] if versions else None, excused)
+    history: list[FiledReport] = []
+    for back in range(HISTORY_DAYS):
+        history += reversed(await ctx.repos.reports.versions(unit.code, day - timedelta(back)))
+    people = await ctx.repos.people.many(r.filed_by for r in [*versions, *history])
+    return texts.unit_status_text(
+        ctx.tr,
+        unit=unit.name,
+        day=day,
+        owed=obligation is not None,
+        status=status if obligation is not None or versions else UnitStatus.MISSING,
+        due=obligation.due_at if obligation is not None else None,
+        versions=versions,
+        history=history,
+        names={telegram_id: person.name for telegram_id, person in people.items()},
+        zone=zone,
+    )
+
+
+def create_router() -> Router:
+    router = Router(name="reports")
+    private = F.chat.type == "private"
+    router.message.register(report_command, Command("report"), private)
+    router.message.register(zero_command, Command("zero"), private)
+    router.message.register(status_command, Command("status"), private)
+    router.callback_query.register(unit_chosen, ReportUnitChoice.filter())
+    router.callback_query.register(step_pressed, ReportStep.filter())
+    router.callback_query.register(zero_pressed, ZeroConfirm.filter())
+    router.callback_query.register(reminder_pressed, ReminderReport.filter())
+    router.message.register(answer_given, ReportDialog.filling, private, ~F.text.startswith("/"))
+    return router
