@@ -80,8 +80,15 @@ class ReportSchedule:
         return datetime.combine(day, self.deadline, tzinfo=zone)
 
     def correctable_until(self, day: date, zone: ZoneInfo) -> datetime:
-        """A filed report may be corrected until the next day's deadline."""
-        return self.due_at(day + timedelta(days=1), zone)
+        """A filed report may be corrected until the next day's data cut-off: from then on the
+        figures belong to the next report. With figures "as of filing" that is the next
+        day's deadline."""
+        next_day = day + timedelta(days=1)
+        if self.cutoff is Cutoff.YESTERDAY_24:
+            return datetime.combine(next_day, time(0), tzinfo=zone)
+        if self.cutoff is Cutoff.TODAY_08:
+            return datetime.combine(next_day, time(8), tzinfo=zone)
+        return self.due_at(next_day, zone)
 
 
 def report_obligation(

@@ -29,7 +29,7 @@ from domain.forms import Draft, Refusal
 from domain.obligations import Obligation, ObligationKind, ObligationState
 from domain.org import OrgTree, Role, Unit
 from domain.outbox import OutboxMessage, Priority
-from domain.permissions import Capability
+from domain.permissions import Capability, can_manage_unit
 from domain.reports import FiledReport, ReportPolicy, ReportSchedule, UnitStatus, status_of
 from handlers import report_texts as texts
 from handlers.keyboards import (
@@ -538,11 +538,19 @@ async def status_command(message: Message, command: CommandObject, ctx: Context)
     tr, now = ctx.tr, ctx.now()
     zone = ctx.settings.time.zone
     today = reports.reporting_day(zone, now)
-    day = parse_day(command.args or "", today)
-    if day is None:
+    words = (command.args or "").split()
+    tree = await ctx.repos.org.load_tree()
+    # A unit code among the arguments asks for that unit's detail: who filed, and when.
+    asked = [word for word in words if word in tree]
+    dates = [word for word in words if word not in tree]
+    day = parse_day(dates[0] if dates else "", today)
+    if day is None or len(dates) > 1 or len(asked) > 1:
         await message.answer(tr("status-bad-date"))
         return
     policy = _policy(ctx)
+    if asked:
+        await _one_unit_status(message, ctx, policy, tree, asked[0], day)
+        return
     units = await reports.units_for(ctx.repos, ctx.actor, policy)
     supervisor = Capability.SUPERVISOR in ctx.actor.capabilities()
     if not units and not supervisor:
@@ -551,7 +559,6 @@ async def status_command(message: Message, command: CommandObject, ctx: Context)
         return
     parts: list[str] = []
     if supervisor:
-        tree = await ctx.repos.org.load_tree()
         tops = _top_units(ctx, tree)
         rollups = await reports.day_rollups(ctx.repos, policy, tops, day)
         for code in tops:
@@ -566,6 +573,20 @@ async def status_command(message: Message, command: CommandObject, ctx: Context)
     for unit in units:
         parts += split_html(await _unit_status(ctx, policy, unit, day))
     for part in parts:
+        await message.answer(part)
+
+
+async def _one_unit_status(
+    message: Message, ctx: Context, policy: ReportPolicy, tree: OrgTree, code: str, day: date
+) -> None:
+    """A supervisor of the unit (or its liaison or deputy, or an admin) sees who filed it and
+    when, with every version."""
+    own = {unit.code for unit in await reports.units_for(ctx.repos, ctx.actor, policy)}
+    if code not in own and not can_manage_unit(ctx.actor, code, tree):
+        await log_refusal(ctx.repos, ctx.actor, STATUS_ACTION, code, "perm-denied", ctx.now())
+        await message.answer(ctx.tr("perm-denied"))
+        return
+    for part in split_html(await _unit_status(ctx, policy, tree.get(code), day)):
         await message.answer(part)
 
 

@@ -607,3 +607,24 @@ async def test_a_tampered_answer_is_caught_at_submit(harness: Harness) -> None:
     await harness.press(LIAISON, harness.button(ZH("report-button-submit")))
     [filed] = await versions(harness)
     assert dict(filed.answers) == ANSWERS
+
+
+async def test_a_supervisor_sees_who_filed_a_unit_of_their_subtree_and_when(
+    harness: Harness,
+) -> None:
+    await _the_day(harness)
+    [detail] = await harness.send(1002, "/status dongguan 11-23")  # 李镇长 reads English
+    assert detail.splitlines()[:2] == [
+        EN("status-unit-title", unit="东关村", day="2026-11-23"),
+        EN("status-unit-filed", state="Filed", what="daily report", name=SHOWN, time="10:00"),
+    ]
+    # 滨河社区 is under 河西街道, not the township head's 城关镇.
+    assert await harness.send(1002, "/status binhe") == [EN("perm-denied")]
+    audit = await harness.repos(lambda r: r.audit.recent())
+    assert (audit[0].actor_id, audit[0].action, audit[0].target, audit[0].allowed) == (
+        1002,
+        "report.status",
+        "binhe",
+        False,
+    )
+    assert await harness.send(1002, "/status dongguan soon") == [EN("status-bad-date")]

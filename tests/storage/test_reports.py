@@ -354,13 +354,14 @@ async def test_a_correction_keeps_every_version(database: Database) -> None:
     assert summary.tally.totals["tests_done"] == 12
 
 
-async def test_corrections_close_at_the_next_days_deadline(database: Database) -> None:
+async def test_corrections_close_at_the_next_days_data_cut_off(database: Database) -> None:
     await seed(database)
     await open_day(database)
     await file(database, LIAISON_EAST, "east", None, local(MONDAY, 16))
     tuesday = MONDAY + timedelta(days=1)
-    assert (await file(database, LIAISON_EAST, "east", FULL, local(tuesday, 17))).report
-    closed = await file(database, LIAISON_EAST, "east", FULL, local(tuesday, 17, 1))
+    # The default cut-off is "as of 24:00 yesterday": Tuesday's figures start at midnight.
+    assert (await file(database, LIAISON_EAST, "east", FULL, local(MONDAY, 23, 59))).report
+    closed = await file(database, LIAISON_EAST, "east", FULL, local(tuesday, 0, 1))
     assert (closed.report, closed.refusal_key) == (None, "report-correction-closed")
     assert await version_count(database) == 2
     # A first filing is accepted (late) even then.

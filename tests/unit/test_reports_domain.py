@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from domain.obligations import ObligationKind
 from domain.org import OrgTree, Unit, UnitKind
 from domain.reports import (
     DEFAULT_FORM,
+    Cutoff,
     FiledReport,
     ReportPolicy,
     ReportSchedule,
@@ -81,7 +83,12 @@ def test_a_schedule_reports_on_its_days_and_not_on_holidays() -> None:
 def test_deadline_and_correction_window() -> None:
     schedule = ReportSchedule(deadline=time(12))
     assert schedule.due_at(MONDAY, ZONE) == datetime(2026, 11, 23, 12, tzinfo=ZONE)
-    assert schedule.correctable_until(MONDAY, ZONE) == datetime(2026, 11, 24, 12, tzinfo=ZONE)
+    # Corrections close at the next day's data cut-off: its figures start there.
+    assert schedule.correctable_until(MONDAY, ZONE) == datetime(2026, 11, 24, 0, tzinfo=ZONE)
+    at_eight = replace(schedule, cutoff=Cutoff.TODAY_08)
+    assert at_eight.correctable_until(MONDAY, ZONE) == datetime(2026, 11, 24, 8, tzinfo=ZONE)
+    as_filed = replace(schedule, cutoff=Cutoff.NOW)
+    assert as_filed.correctable_until(MONDAY, ZONE) == datetime(2026, 11, 24, 12, tzinfo=ZONE)
     obligation = report_obligation(TREE.get("east"), MONDAY, ReportSchedule(chain="v"), ZONE)
     assert (obligation.kind, obligation.subject, obligation.period, obligation.assignee) == (
         ObligationKind.UNIT_REPORT,
