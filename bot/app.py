@@ -182,7 +182,7 @@ class App:
         sender_task = asyncio.create_task(self.sender.run()) if self.sender else None
         engine_task = asyncio.create_task(self.engine.run())
         self.jobs.start()
-        await self._open_today()
+        await self._catch_up()
         try:
             if self.settings.telegram.mode == "webhook":
                 await self._run_webhook()
@@ -211,20 +211,25 @@ class App:
             await self.dispatcher.storage.close()
             await self.database.dispose()
 
-    async def _open_today(self) -> None:
-        # The daily job opens the day's reports just after midnight; a bot started later, or
-        # down at midnight, opens them now (opening again opens nothing).
+    async def _catch_up(self) -> None:
+        """What the calendar jobs would have done today while the bot was down: the job
+        store is in memory, so a missed run is not replayed by APScheduler. Both are
+        idempotent, so a restart after they ran does nothing again."""
+        now = self.engine.now()
         try:
+            # The daily job opens the day's reports at midnight; a bot down then opens them
+            # now (those whose deadline is still ahead).
             opened = await open_today(
-                self.database,
-                self.jobs.escalation_policy,
-                self.jobs.report_policy,
-                self.engine.now(),
+                self.database, self.jobs.escalation_policy, self.jobs.report_policy, now
             )
-        except Exception:
-            logger.exception("opening today's reports failed; the daily job will try again")
-        else:
             logger.info("opened %d unit reports for today", opened)
+            # A roll-up whose deadline passed today while the bot was down goes out now.
+            local = now.astimezone(self.settings.time.zone).time()
+            for name, deadline in self.jobs.rollup_jobs.items():
+                if local >= deadline:
+                    await self.jobs.run_now(name)
+        except Exception:
+            logger.exception("catching up on today's calendar jobs failed")
 
     async def stop(self) -> None:
         """Ask a running polling loop to finish its current updates and return."""

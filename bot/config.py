@@ -37,6 +37,7 @@ from domain.reports import (
     ReportPolicy,
     ReportSchedule,
     ScheduleOverride,
+    check_zero_reportable,
 )
 
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
@@ -203,7 +204,7 @@ BUILTIN_JOBS: tuple[dict[str, str], ...] = (
     # Close obligations whose deadline is more than jobs.expire_after_days past.
     {"name": "expire_obligations", "cron": "5 * * * *", "action": "expire_obligations"},
     # Open the day's unit_report obligations ([reports]) just after midnight.
-    {"name": "open_unit_reports", "cron": "5 0 * * *", "action": "open_unit_reports"},
+    {"name": "open_unit_reports", "cron": "0 0 * * *", "action": "open_unit_reports"},
 )
 
 
@@ -425,7 +426,7 @@ class ReportScheduleSettings(_Section):
         cls, value: tuple[FormFieldSettings, ...] | None
     ) -> tuple[FormFieldSettings, ...] | None:
         if value is not None:
-            _build_form(value)
+            check_zero_reportable(_build_form(value))
         return value
 
     def override(self) -> ScheduleOverride:

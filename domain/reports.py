@@ -48,6 +48,17 @@ DEFAULT_REPORTING_KINDS = frozenset(
 EVERY_DAY = frozenset(range(1, 8))  # ISO weekdays: epidemic work has no weekends
 
 
+def check_zero_reportable(form: FormSpec) -> None:
+    """A zero report answers every count with 0 and leaves everything else empty, so every
+    field that is not a count must be optional; otherwise no unit could ever file one."""
+    required = [f.key for f in form.fields if f.kind is not FieldKind.COUNT and not f.optional]
+    if required:
+        raise ValueError(
+            "fields that are not counts must be optional, or a zero report could never be "
+            f"filed: {', '.join(required)}"
+        )
+
+
 class Cutoff(StrEnum):
     """What moment the counts describe, as printed on the form."""
 
@@ -68,8 +79,11 @@ class ReportSchedule:
     form: FormSpec = DEFAULT_FORM
 
     def __post_init__(self) -> None:
+        if self.deadline == time(0, 0):
+            raise ValueError("the deadline must be after midnight, when the day's reports open")
         if not self.days or not self.days <= EVERY_DAY:
             raise ValueError("days must be ISO weekdays 1 (Monday) to 7 (Sunday)")
+        check_zero_reportable(self.form)
 
     def reports_on(self, day: date, calendar: WorkCalendar) -> bool:
         if day.isoweekday() not in self.days:
@@ -309,6 +323,7 @@ def _tally(
     return Tally(
         expected=1,
         submitted=int(filed),
+        # Whether there was anything to report is content: the latest version says it.
         zero=int(report is not None and report.zero),
         late=int(status is UnitStatus.LATE),
         excused=int(status is UnitStatus.EXCUSED),

@@ -50,6 +50,9 @@ class ReportStep(CallbackData, prefix="v1reps"):
     action: str  # back, skip, cancel, submit, edit, choose
     position: int
     key: str = ""  # edit: the field's key; choose: the choice's index
+    # Which dialog it belongs to: a summary left over from another unit's or day's dialog
+    # has the same positions and must not act on the current one.
+    dialog: str = ""
 
 
 class ZeroConfirm(CallbackData, prefix="v1repz"):
@@ -95,20 +98,26 @@ def report_unit_keyboard(units: list[Unit], *, zero: bool) -> InlineKeyboardMark
 
 
 def report_question_keyboard(
-    tr: Translator, position: int, *, back: bool, skip: bool, choices: tuple[str, ...] = ()
+    tr: Translator,
+    position: int,
+    *,
+    dialog: str,
+    back: bool,
+    skip: bool,
+    choices: tuple[str, ...] = (),
 ) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
     for index, choice in enumerate(choices):
-        data = ReportStep(action="choose", position=position, key=str(index))
+        data = ReportStep(action="choose", position=position, key=str(index), dialog=dialog)
         rows.append([InlineKeyboardButton(text=choice, callback_data=data.pack())])
     nav = []
     if back:
-        data = ReportStep(action="back", position=position)
+        data = ReportStep(action="back", position=position, dialog=dialog)
         nav.append(InlineKeyboardButton(text=tr("report-button-back"), callback_data=data.pack()))
     if skip:
-        data = ReportStep(action="skip", position=position)
+        data = ReportStep(action="skip", position=position, dialog=dialog)
         nav.append(InlineKeyboardButton(text=tr("report-button-skip"), callback_data=data.pack()))
-    cancel = ReportStep(action="cancel", position=position)
+    cancel = ReportStep(action="cancel", position=position, dialog=dialog)
     nav.append(InlineKeyboardButton(text=tr("report-button-cancel"), callback_data=cancel.pack()))
     rows.append(nav)
     return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -123,24 +132,24 @@ def _short(label: str) -> str:
 
 
 def report_summary_keyboard(
-    tr: Translator, position: int, fields: list[tuple[str, str]]
+    tr: Translator, position: int, fields: list[tuple[str, str]], *, dialog: str
 ) -> InlineKeyboardMarkup:
     """`fields`: (key, label) of every field shown in the summary."""
     builder = InlineKeyboardBuilder()
     for key, label in fields:
         builder.button(
             text=tr("report-button-edit", field=Html(_short(label))),  # not HTML: no escaping
-            callback_data=ReportStep(action="edit", position=position, key=key),
+            callback_data=ReportStep(action="edit", position=position, key=key, dialog=dialog),
         )
     builder.adjust(2)
     builder.row(
         InlineKeyboardButton(
             text=tr("report-button-submit"),
-            callback_data=ReportStep(action="submit", position=position).pack(),
+            callback_data=ReportStep(action="submit", position=position, dialog=dialog).pack(),
         ),
         InlineKeyboardButton(
             text=tr("report-button-cancel"),
-            callback_data=ReportStep(action="cancel", position=position).pack(),
+            callback_data=ReportStep(action="cancel", position=position, dialog=dialog).pack(),
         ),
     )
     return builder.as_markup()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 from datetime import date, timedelta
 from typing import Any
 
@@ -174,8 +175,18 @@ async def _begin(ctx: Context, state: FSMContext, unit: Unit, day: date) -> None
         return
     schedule, _, previous = owed
     draft = forms.start(schedule.form)
+    dialog = secrets.token_hex(4)
     await state.set_state(ReportDialog.filling)
-    await state.set_data({"unit": unit.code, "day": day.isoformat(), "draft": draft.to_data()})
+    await state.set_data(
+        {
+            "unit": unit.code,
+            "day": day.isoformat(),
+            "draft": draft.to_data(),
+            # How many versions the filer knows of: one filed meanwhile is not overwritten.
+            "base": len(previous),
+            "dialog": dialog,
+        }
+    )
     intro = None
     if previous:
         intro = ctx.tr(
@@ -184,7 +195,7 @@ async def _begin(ctx: Context, state: FSMContext, unit: Unit, day: date) -> None
             next=previous[-1].version + 1,
             **_facts(unit, day),
         )
-    await _show(ctx, schedule, unit, day, draft, intro=intro)
+    await _show(ctx, schedule, unit, day, draft, dialog=dialog, intro=intro)
 
 
 async def _show(
@@ -194,6 +205,7 @@ async def _show(
     day: date,
     draft: Draft,
     *,
+    dialog: str,
     refusal: Refusal | None = None,
     intro: str | None = None,
 ) -> None:
@@ -206,12 +218,13 @@ async def _show(
         fields = [
             (f.key, texts.field_label(tr, spec, f)) for f in forms.visible(spec, draft.answers)
         ]
-        markup = report_summary_keyboard(tr, draft.position, fields)
+        markup = report_summary_keyboard(tr, draft.position, fields, dialog=dialog)
     else:
         text = texts.question(tr, spec, item, draft.answers, refusal=refusal, **where)
         markup = report_question_keyboard(
             tr,
             draft.position,
+            dialog=dialog,
             back=forms.back(spec, draft).position != draft.position,
             skip=item.optional,
             choices=item.choices,
@@ -219,6 +232,16 @@ async def _show(
     if intro:
         text = intro + "\n\n" + text
     await _send(ctx, text, markup)
+
+
+async def _base(state: FSMContext) -> int | None:
+    base = (await state.get_data()).get("base")
+    return base if isinstance(base, int) and not isinstance(base, bool) else None
+
+
+async def _dialog(state: FSMContext) -> str:
+    dialog = (await state.get_data()).get("dialog")
+    return dialog if isinstance(dialog, str) else ""
 
 
 async def _load(ctx: Context, state: FSMContext) -> tuple[Unit, date, ReportSchedule, Draft]:
@@ -260,15 +283,39 @@ async def answer_given(message: Message, state: FSMContext, ctx: Context) -> Non
         return
     spec = schedule.form
     if forms.current(spec, draft) is None:
-        await _show(ctx, schedule, unit, day, draft, intro=ctx.tr("report-use-buttons"))
+        await _show(
+            ctx,
+            schedule,
+            unit,
+            day,
+            draft,
+            dialog=await _dialog(state),
+            intro=ctx.tr("report-use-buttons"),
+        )
         return
     if message.text is None:
-        await _show(ctx, schedule, unit, day, draft, intro=ctx.tr("report-text-only"))
+        await _show(
+            ctx,
+            schedule,
+            unit,
+            day,
+            draft,
+            dialog=await _dialog(state),
+            intro=ctx.tr("report-text-only"),
+        )
         return
     outcome = forms.answer(spec, draft, message.text)
     if outcome.refusal is None:
         await _save(state, outcome.draft)
-    await _show(ctx, schedule, unit, day, outcome.draft, refusal=outcome.refusal)
+    await _show(
+        ctx,
+        schedule,
+        unit,
+        day,
+        outcome.draft,
+        dialog=await _dialog(state),
+        refusal=outcome.refusal,
+    )
 
 
 async def step_pressed(
@@ -284,7 +331,8 @@ async def step_pressed(
         await _restart(ctx, state)
         return
     spec, action = schedule.form, callback_data.action
-    if callback_data.position != draft.position:  # a button of an earlier question
+    # A button of an earlier question, or of another dialog (another unit, another day).
+    if callback_data.position != draft.position or callback_data.dialog != await _dialog(state):
         await query.answer(ctx.tr("button-expired"), show_alert=True)
         return
     at_summary = draft.position == len(spec.fields)
@@ -324,7 +372,7 @@ async def step_pressed(
     await query.answer()
     await _drop_buttons(query)
     await _save(state, draft)
-    await _show(ctx, schedule, unit, day, draft, refusal=refusal)
+    await _show(ctx, schedule, unit, day, draft, dialog=await _dialog(state), refusal=refusal)
 
 
 async def _submit(
@@ -344,7 +392,7 @@ async def _submit(
             await _restart(ctx, state)
             return
         await _save(state, draft)
-        await _show(ctx, schedule, unit, day, draft, refusal=refusal)
+        await _show(ctx, schedule, unit, day, draft, dialog=await _dialog(state), refusal=refusal)
         return
     outcome = await reports.file_report(
         ctx.repos,
@@ -355,11 +403,14 @@ async def _submit(
         day,
         dict(draft.answers),
         now=ctx.now(),
+        expected_versions=await _base(state),
     )
     if outcome.report is None:
         key = outcome.refusal_key or "report-invalid"
         if key == reports.INVALID:
-            await _show(ctx, schedule, unit, day, draft, intro=ctx.tr(key))
+            await _show(
+                ctx, schedule, unit, day, draft, dialog=await _dialog(state), intro=ctx.tr(key)
+            )
             return
         await state.clear()
         await _send(ctx, ctx.tr(key, **_facts(unit, day)))
@@ -436,12 +487,14 @@ async def zero_pressed(query: CallbackQuery, callback_data: ZeroConfirm, ctx: Co
     except ValueError:
         await query.answer(ctx.tr("button-expired"), show_alert=True)
         return
-    unit = await ctx.repos.org.get_unit(callback_data.unit)
+    # The caller's own units first: a forged button learns nothing of another unit.
+    mine = {u.code: u for u in await reports.units_for(ctx.repos, ctx.actor, _policy(ctx))}
+    unit = mine.get(callback_data.unit)
     schedule = _policy(ctx).schedule_for(unit) if unit is not None else None
     if unit is None or schedule is None:
         target = f"{callback_data.unit}/{callback_data.day}"
-        await log_refusal(ctx.repos, ctx.actor, ACTION, target, "report-not-due", ctx.now())
-        await query.answer(ctx.tr("report-not-due", unit="", day=day.isoformat()), show_alert=True)
+        await log_refusal(ctx.repos, ctx.actor, ACTION, target, "report-not-liaison", ctx.now())
+        await query.answer(ctx.tr("report-not-liaison"), show_alert=True)
         return
     # The confirmation was asked with this many versions on file: a second tap, or a report
     # filed from elsewhere since, must not file another version unseen.
@@ -457,6 +510,8 @@ async def zero_pressed(query: CallbackQuery, callback_data: ZeroConfirm, ctx: Co
         day,
         None,
         now=ctx.now(),
+        # Checked again under the obligation's lock: the deputy may be confirming right now.
+        expected_versions=callback_data.base,
     )
     if outcome.report is None:
         key = outcome.refusal_key or "report-invalid"
@@ -520,7 +575,9 @@ def parse_day(arg: str, today: date) -> date | None:
         if len(parts) == 3 and len(parts[0]) == 4:
             return date(int(parts[0]), int(parts[1]), int(parts[2]))
         if len(parts) == 2 and all(len(part) <= 2 for part in parts):
-            return date(today.year, int(parts[0]), int(parts[1]))
+            day = date(today.year, int(parts[0]), int(parts[1]))
+            # A status looks back: in early January, 12-31 is last year's.
+            return day if day <= today else date(today.year - 1, day.month, day.day)
     except ValueError:
         return None
     return None

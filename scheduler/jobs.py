@@ -11,7 +11,7 @@ counts for the log. Register one with `@action("name")`; the configuration then 
 name in `[[jobs.schedule]]`. Every action runs in its own transaction and is idempotent: two
 instances firing the same job, or a job run twice, change nothing the second time.
 
-Unit daily reports add a built-in action, `open_unit_reports` (00:05 local: open the day's
+Unit daily reports add a built-in action, `open_unit_reports` (midnight local: open the day's
 unit_report obligations), and one roll-up job per distinct deadline of the [reports] policy
 (`unit_report_rollup_HHMM`), computed from the policy rather than configured: at each
 deadline every supervisor whose subtree owes reports by it gets the day's roll-up, rendered by
@@ -185,7 +185,7 @@ async def open_today(
     database: Database, escalation: EscalationPolicy, policy: ReportPolicy, now: datetime
 ) -> int:
     """Open the unit_report obligations of `now`'s local date in a transaction of its own;
-    the number opened. For the daily job, and for start-up, so a bot started after 00:05
+    the number opened. For the daily job, and for start-up, so a bot started after midnight
     still opens the day (running it again opens nothing)."""
     day = reports.reporting_day(escalation.calendar.zone, now)
     async with database.transaction() as session:
@@ -204,7 +204,9 @@ def rollup_day(deadline: time, now: datetime, zone: ZoneInfo) -> date:
 async def send_rollups(context: JobContext, deadline: time) -> Summary:
     """At `deadline`: one roll-up per supervisor and top-most supervised unit holding units
     that report by it, in the supervisor's language, to the outbox. Idempotent by dedupe key
-    (rollup:<day>:<unit>:<supervisor>:<part>), so a second run sends nothing again."""
+    (rollup:<day>:<HHMM>:<unit>:<supervisor>:<part>), so a second run sends nothing again;
+    a roll-up whose first part was already written is skipped whole, so a run whose text
+    came out in a different number of parts cannot add a stray fragment."""
     texts = context.rollup_texts
     if texts is None:
         raise RuntimeError("roll-ups need texts to render them (CalendarJobs(rollup_texts=...))")
@@ -216,17 +218,20 @@ async def send_rollups(context: JobContext, deadline: time) -> Summary:
         roots = sorted({code for _, code in entries})
         rollups = await reports.day_rollups(repos, policy, roots, day, deadline=deadline)
         messages = []
+        stem = f"{ROLLUP_PREFIX}{day.isoformat()}:{deadline:%H%M}"
+        firsts = {f"{stem}:{code}:{person.telegram_id}:1" for person, code in entries}
+        already = await repos.outbox.existing_keys(firsts)
         for person, code in entries:
             summary = rollups.get(code)
             if summary is None:  # pragma: no cover - the unit was just found in the tree
+                continue
+            if f"{stem}:{code}:{person.telegram_id}:1" in already:
                 continue
             parts = texts.rollup(summary, person.language, summary.form)
             for number, text in enumerate(parts, start=1):
                 messages.append(
                     OutboxMessage(
-                        dedupe_key=(
-                            f"{ROLLUP_PREFIX}{day.isoformat()}:{code}:{person.telegram_id}:{number}"
-                        ),
+                        dedupe_key=f"{stem}:{code}:{person.telegram_id}:{number}",
                         chat_id=person.telegram_id,
                         text=text,
                         not_before=context.now,

@@ -29,6 +29,7 @@ ACTION = "report.file"
 
 NOT_DUE = "report-not-due"
 CORRECTION_CLOSED = "report-correction-closed"
+FILED_MEANWHILE = "report-filed-meanwhile"
 INVALID = "report-invalid"
 NOT_LIAISON = "report-not-liaison"
 
@@ -81,11 +82,15 @@ async def open_day(
     now: datetime,
 ) -> int:
     """Open one unit_report obligation per active unit whose schedule reports on `day`;
-    the number opened. Idempotent: what is already open (or closed) is left as it is."""
+    the number opened. Idempotent: what is already open (or closed) is left as it is.
+
+    A report whose deadline has already passed is not opened: nobody could have been
+    reminded of it, and opening it would only escalate at once (a bot started in the evening
+    for the first time, or after a day down).
+    """
     tree = await repos.org.load_tree()
-    return await repos.obligations.open_many(
-        obligations_due(tree, escalation, policy, day), now=now
-    )
+    owed = [o for o in obligations_due(tree, escalation, policy, day) if o.due_at > now]
+    return await repos.obligations.open_many(owed, now=now)
 
 
 async def units_for(repos: Repositories, actor: Actor, policy: ReportPolicy) -> list[Unit]:
@@ -130,8 +135,13 @@ async def file_report(
     answers: Mapping[str, Value] | None,
     *,
     now: datetime,
+    expected_versions: int | None = None,
 ) -> FileOutcome:
     """File (or correct) the unit's report for `day`; `answers` None files a zero report.
+
+    `expected_versions` is how many versions the filer saw when they began: if someone else
+    (the deputy, another device) filed meanwhile, the filing is refused ("report-filed-
+    meanwhile") rather than silently stored as a correction of a report they never saw.
 
     Refused, and audited, unless the actor is a liaison or deputy of the unit (or an admin),
     the unit owes a report that day (its obligation exists), a correction is still within
@@ -157,6 +167,8 @@ async def file_report(
     if obligation is None:
         return await refuse(NOT_DUE)
     previous = await repos.reports.versions(unit_code, day)
+    if expected_versions is not None and len(previous) != expected_versions:
+        return await refuse(FILED_MEANWHILE)
     if previous and now > schedule.correctable_until(day, zone):
         return await refuse(CORRECTION_CLOSED)
     zero = answers is None

@@ -109,6 +109,19 @@ class OutboxRepository:
             note_change(self._session, OUTBOX)
         return added
 
+    async def existing_keys(self, keys: Iterable[str]) -> set[str]:
+        """Which of these dedupe keys are already in the outbox (in any state)."""
+        wanted = sorted(set(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):  # SQLite caps bound parameters
+            rows = await self._session.scalars(
+                select(OutboxRow.dedupe_key).where(
+                    OutboxRow.dedupe_key.in_(wanted[start : start + 500])
+                )
+            )
+            found.update(rows)
+        return found
+
     async def get(self, entry_id: int) -> OutboxEntry | None:
         row = await self._session.get(OutboxRow, entry_id, populate_existing=True)
         return None if row is None else to_entry(row)

@@ -115,9 +115,16 @@ class LiveBot:
 
 @contextlib.asynccontextmanager
 async def live_bot(
-    workdir: Path, org: str, start: datetime, config: dict[str, Any] | None = None
+    workdir: Path,
+    org: str,
+    start: datetime,
+    config: dict[str, Any] | None = None,
+    *,
+    started: Sequence[int] = (),
 ) -> AsyncIterator[LiveBot]:
-    """A running bot on `org` (an organisation file's text) with the clock at `start`."""
+    """A running bot on `org` (an organisation file's text) with the clock at `start`;
+    `started` are users who have written /start to the bot before it starts (their /start
+    is handled once it runs), so what it sends at start-up can reach them."""
     clock = AdjustableClock()
     clock.set(start)
     emulator = Emulator(clock=clock.now)
@@ -138,6 +145,9 @@ async def live_bot(
     finally:
         await database.dispose()
     emulator.add_bot(TOKEN, username="fangkong_live_bot", first_name="防控助手")
+    for user in started:
+        emulator.create_user(f"user{user}", user_id=user)
+        emulator.user_sends(user, user, "/start", bot=BOT_ID)
     app = App.build(settings, clock)
     live = LiveBot(emulator, app, clock)
     try:

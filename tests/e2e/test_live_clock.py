@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.i18n import Translator
 from domain.obligations import Obligation, ObligationKind
+from domain.org import Language
 from services.obligations import open_obligation
 from storage import Repositories
-from tests.e2e.live import BOT_ID, live_bot
+from tests.e2e.live import BOT_ID, LiveBot, live_bot
 
 pytestmark = pytest.mark.e2e
 
@@ -58,3 +60,27 @@ async def test_moving_the_clock_sends_each_step_when_due(tmp_path: Path) -> None
         escalation = bot.last(501)
         assert "东关村" in escalation["text"]
         assert escalation["from"]["id"] == BOT_ID
+
+
+async def test_a_rollup_missed_while_the_bot_was_down_goes_out_when_it_starts(
+    tmp_path: Path,
+) -> None:
+    title = Translator(Language.EN)("rollup-title", unit="城关镇", day="2026-11-23")
+
+    def rollups(bot: LiveBot) -> list[str]:
+        # 李镇长 reads English; the title is bold in HTML, plain in the message text.
+        plain = title.replace("<b>", "").replace("</b>", "")
+        return [t for t in bot.texts(501) if t.startswith(plain)]
+
+    async with live_bot(tmp_path, ORG, DUE - timedelta(hours=8), started=[501]) as bot:
+        await bot.settled()  # today's report was opened at start-up
+        assert rollups(bot) == []
+    # Down over the 17:00 deadline; started again at 17:40: the roll-up goes out then.
+    async with live_bot(tmp_path, ORG, DUE + timedelta(minutes=40), started=[501]) as bot:
+        await bot.settled()
+        [rollup] = rollups(bot)
+        assert "东关村" in rollup  # the one unit that owed it, missing
+    # A third start the same evening does not send it again.
+    async with live_bot(tmp_path, ORG, DUE + timedelta(minutes=50), started=[501]) as bot:
+        await bot.settled()
+        assert rollups(bot) == []

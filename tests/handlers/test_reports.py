@@ -143,6 +143,13 @@ async def draft_of(harness: Harness, user: int) -> dict[str, object]:
     return draft
 
 
+async def dialog_of(harness: Harness, user: int) -> str:
+    key = StorageKey(bot_id=BOT_ID, chat_id=user, user_id=user)
+    dialog = (await harness.storage.get_data(key)).get("dialog")
+    assert isinstance(dialog, str)
+    return dialog
+
+
 async def fill(harness: Harness, user: int = LIAISON, language: str = "zh-hans") -> None:
     """Answer every question of the default form, skipping the abnormal situations."""
     for key in ("returned", "returned_risk", "central_quarantine", "home_quarantine"):
@@ -274,10 +281,14 @@ async def test_back_skip_and_cancel(harness: Harness) -> None:
     # A button of an earlier question does nothing now.
     assert await harness.press(LIAISON, stale_cancel) == []
     assert alert(harness).text == ZH("button-expired")
-    # Skip on a required question is refused even when forged.
+    # A forged button without this dialog's id is refused as expired...
     position = (await draft_of(harness, LIAISON))["position"]
     assert isinstance(position, int)
-    forged = ReportStep(action="skip", position=position).pack()
+    assert await harness.press(LIAISON, ReportStep(action="skip", position=position).pack()) == []
+    assert alert(harness).text == ZH("button-expired")
+    # ...and Skip on a required question is refused even with it.
+    dialog = await dialog_of(harness, LIAISON)
+    forged = ReportStep(action="skip", position=position, dialog=dialog).pack()
     [refused] = await harness.press(LIAISON, forged)
     assert refused.startswith(ZH("report-refused", reason=ZH("form-not-optional")))
     [cancelled] = await harness.press(LIAISON, harness.button(ZH("report-button-cancel")))
@@ -628,3 +639,39 @@ async def test_a_supervisor_sees_who_filed_a_unit_of_their_subtree_and_when(
         False,
     )
     assert await harness.send(1002, "/status dongguan soon") == [EN("status-bad-date")]
+
+
+async def test_a_report_filed_meanwhile_by_the_deputy_is_not_overwritten(harness: Harness) -> None:
+    await harness.send(LIAISON, "/report")
+    await fill(harness, LIAISON)  # the liaison reaches the summary...
+    submit = harness.button(ZH("report-button-submit"))
+    await harness.send(DEPUTY, "/zero")  # ...while the deputy files a zero report
+    await harness.press(DEPUTY, harness.button(ZH("report-button-zero-confirm")))
+    [refused] = await harness.press(LIAISON, submit)
+    assert refused == ZH("report-filed-meanwhile", unit="东关村", day="2026-11-23")
+    [only] = await versions(harness)
+    assert (only.version, only.zero, only.filed_by) == (1, True, DEPUTY)
+
+
+async def test_a_summary_left_from_another_units_dialog_does_not_submit_this_one(
+    harness: Harness,
+) -> None:
+    await harness.send(MULTI, "/report")
+    await harness.press(MULTI, harness.button("柳林村"))
+    await fill(harness, MULTI)
+    old_submit = harness.button(ZH("report-button-submit"))
+    await harness.send(MULTI, "/report")
+    await harness.press(MULTI, harness.button("滨河<社区>"))
+    await fill(harness, MULTI)
+    # The first dialog's Submit, pressed now, belongs to no running dialog.
+    assert await harness.press(MULTI, old_submit) == []
+    assert alert(harness).text == ZH("button-expired")
+    async with harness.database.session() as session:
+        filed = await Repositories(session).reports.for_day(DAY)
+    assert filed == []
+
+
+def test_a_month_and_day_looks_back_across_the_new_year() -> None:
+    assert parse_day("12-31", date(2027, 1, 2)) == date(2026, 12, 31)
+    assert parse_day("01-02", date(2027, 1, 2)) == date(2027, 1, 2)
+    assert parse_day("2027-12-31", date(2027, 1, 2)) == date(2027, 12, 31)

@@ -42,6 +42,7 @@ class Texts:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, Language]] = []
+        self.extra_parts = 0  # more parts than usual, as a longer roll-up would have
 
     def rollup(self, rollup: Rollup, language: Language, form: FormSpec) -> list[str]:
         self.calls.append((rollup.root.code, language))
@@ -54,6 +55,7 @@ class Texts:
         return [
             head,
             *(f"{c.unit.code}:{c.tally.submitted}/{c.tally.expected}" for c in rollup.children),
+            *(f"extra {n}" for n in range(self.extra_parts)),
         ]
 
 
@@ -127,20 +129,20 @@ async def test_rollups_go_once_to_each_supervisor_in_their_language(database: Da
     # One message per part per supervisor; the supervisor of both county and hills gets the
     # county's only (hills lies below it).
     assert [(key, chat) for key, chat, _, _ in rows] == [
-        ("rollup:2026-11-23:county:1:1", 1),
-        ("rollup:2026-11-23:county:1:2", 1),
-        ("rollup:2026-11-23:county:1:3", 1),
-        ("rollup:2026-11-23:county:4:1", 4),
-        ("rollup:2026-11-23:county:4:2", 4),
-        ("rollup:2026-11-23:county:4:3", 4),
-        ("rollup:2026-11-23:hills:3:1", 3),
-        ("rollup:2026-11-23:hills:3:2", 3),
-        ("rollup:2026-11-23:town:2:1", 2),
-        ("rollup:2026-11-23:town:2:2", 2),
+        ("rollup:2026-11-23:1700:county:1:1", 1),
+        ("rollup:2026-11-23:1700:county:1:2", 1),
+        ("rollup:2026-11-23:1700:county:1:3", 1),
+        ("rollup:2026-11-23:1700:county:4:1", 4),
+        ("rollup:2026-11-23:1700:county:4:2", 4),
+        ("rollup:2026-11-23:1700:county:4:3", 4),
+        ("rollup:2026-11-23:1700:hills:3:1", 3),
+        ("rollup:2026-11-23:1700:hills:3:2", 3),
+        ("rollup:2026-11-23:1700:town:2:1", 2),
+        ("rollup:2026-11-23:1700:town:2:2", 2),
     ]
     languages = {key: text.split("|")[0] for key, _, text, _ in rows if key.endswith(":1")}
     assert set(languages.values()) == {"zh_CN", "en"}
-    assert languages["rollup:2026-11-23:town:2:1"] == "en"
+    assert languages["rollup:2026-11-23:1700:town:2:1"] == "en"
     assert [text for key, _, text, _ in rows if ":county:1:" in key][1:] == [
         "hills:0/1",
         "town:1/1",
@@ -148,7 +150,7 @@ async def test_rollups_go_once_to_each_supervisor_in_their_language(database: Da
     assert {priority for *_, priority in rows} == {int(Priority.NOTICE)}
     # The roll-up at 17:00 covers the units due at 17:00 only: east and north (not the
     # school at noon, nor west at 16:30).
-    county = next(text for key, _, text, _ in rows if key == "rollup:2026-11-23:county:1:1")
+    county = next(text for key, _, text, _ in rows if key == "rollup:2026-11-23:1700:county:1:1")
     assert county == "zh_CN|county|2026-11-23|expected=2|submitted=1|missing=1|returned=3|fields=8"
     # Run again (a second instance, a retry): nothing new.
     assert await five.run_now("unit_report_rollup_1700") == {"supervisors": 4, "messages": 0}
@@ -178,3 +180,34 @@ def test_a_late_run_rolls_up_the_day_whose_deadline_passed() -> None:
     assert rollup_day(time(17), local(MONDAY, 17, 5), ZONE) == MONDAY
     assert rollup_day(time(23, 30), datetime(2026, 11, 23, 16, 10, tzinfo=UTC), ZONE) == MONDAY
     assert rollup_day(time(17), local(MONDAY, 9), ZONE) == date(2026, 11, 22)
+
+
+async def test_each_deadline_sends_its_own_rollup_to_a_supervisor_of_both(
+    database: Database,
+) -> None:
+    await seed(database)
+    await jobs(database, local(MONDAY, 0, 5)).run_now("open_unit_reports")
+    texts = Texts()
+    early = await jobs(database, local(MONDAY, 16, 30), texts).run_now("unit_report_rollup_1630")
+    late = await jobs(database, local(MONDAY, 17), texts).run_now("unit_report_rollup_1700")
+    # The county head hears of west at 16:30 and of east and north at 17:00: whole roll-ups,
+    # the later one not swallowed by the earlier one's keys.
+    assert early["messages"] > 0
+    assert late == {"supervisors": 4, "messages": 10}
+    county_firsts = [
+        text for key, _, text, _ in await outbox(database) if key.endswith(":county:1:1")
+    ]
+    assert [t.split("|")[3] for t in county_firsts] == ["expected=1", "expected=2"]
+
+
+async def test_a_rollup_already_begun_is_not_sent_again_in_pieces(database: Database) -> None:
+    await seed(database)
+    await jobs(database, local(MONDAY, 0, 5)).run_now("open_unit_reports")
+    first = await jobs(database, local(MONDAY, 17), Texts()).run_now("unit_report_rollup_1700")
+    assert first["messages"] == 10
+    # A retry whose texts come out in more parts (a unit filed since, a longer list) adds
+    # nothing: each roll-up already begun is left as it was sent.
+    longer = Texts()
+    longer.extra_parts = 2
+    again = await jobs(database, local(MONDAY, 17, 5), longer).run_now("unit_report_rollup_1700")
+    assert again == {"supervisors": 4, "messages": 0}

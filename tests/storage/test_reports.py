@@ -585,3 +585,15 @@ async def test_state_of_excused_stays_when_filed_anyway(database: Database) -> N
     outcome = await file(database, LIAISON_EAST, "east", None, local(MONDAY, 10))
     assert outcome.report is not None
     assert (await obligation_states(database))["east"] == ObligationState.EXCUSED.value
+
+
+async def test_a_report_whose_deadline_has_passed_is_not_opened(database: Database) -> None:
+    """A bot started for the first time in the evening does not open (and at once escalate)
+    reports nobody could have been reminded of; the next day's open as usual."""
+    await seed(database)
+    async with database.transaction() as session:
+        evening = await reports.open_day(
+            Repositories(session), escalation(), POLICY, MONDAY, now=local(MONDAY, 20)
+        )
+    assert evening == 0
+    assert await open_day(database, MONDAY + timedelta(days=1)) == 4

@@ -27,7 +27,7 @@ def test_defaults_are_the_built_in_jobs() -> None:
     assert [(j.name, j.cron, j.action, j.timezone, j.enabled) for j in jobs.schedule] == [
         ("purge", "30 3 * * *", "purge", None, True),
         ("expire_obligations", "5 * * * *", "expire_obligations", None, True),
-        ("open_unit_reports", "5 0 * * *", "open_unit_reports", None, True),
+        ("open_unit_reports", "0 0 * * *", "open_unit_reports", None, True),
     ]
     assert (jobs.updates_retention_days, jobs.expire_after_days, jobs.outbox_retention_days) == (
         7,

@@ -134,6 +134,7 @@ max_length = 300
 [[reports.school.form]]
 key = "canteen"
 kind = "choice"
+optional = true
 choices = ["open", "closed"]
 label_zh_CN = "食堂"
 label_en = "Canteen"
@@ -201,6 +202,13 @@ label_en = "Canteen"
             '[[reports.school.form]]\nkey = "returned"\n'
             '[[reports.school.form]]\nkey = "returned"\n',
             "the key is used twice",
+        ),
+        (
+            '[[reports.school.form]]\nkey = "returned"\n[[reports.school.form]]\n'
+            'key = "mood"\nkind = "choice"\nchoices = ["good"]\nlabel_en = "Mood"\n'
+            'label_zh_CN = "情绪"\n',
+            "reports.school.form: fields that are not counts must be optional, or a zero "
+            "report could never be filed: mood",
         ),
         (
             '[[reports.school.form]]\nkey = "returned"\nsize = 3\n',
