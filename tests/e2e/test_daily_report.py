@@ -158,7 +158,7 @@ async def file_full_report_with_mistakes(bot: LiveBot) -> None:
 async def test_a_reporting_day(tmp_path: Path) -> None:
     async with live_bot(tmp_path, ORG, at(0, 10)) as bot:
         await register(bot)
-        registered = {p: len(bot.texts(p)) for p in (COUNTY, TOWNSHIP, WEST, NORTH)}
+        registered = {p: len(bot.texts(p)) for p in (COUNTY, TOWNSHIP, WEST, SOUTH, NORTH)}
         # The bot started after midnight: it opened the day's four reports itself.
         async with bot.database.session() as session:
             owed = await Repositories(session).obligations.for_period(
@@ -259,3 +259,11 @@ async def test_a_reporting_day(tmp_path: Path) -> None:
         assert "北街社区" in day[COUNTY][1]
         # 西关村, filed on time: its confirmation question and the confirmation, nothing after.
         assert len(day[WEST]) == 2
+        # 南街社区: two reminders, the late notice, then its zero report's question and the
+        # confirmation that it was late; no escalation followed.
+        assert len(day[SOUTH]) == 5
+        assert ZH("report-filed-late", due="17:00") in day[SOUTH][4]
+        # 东关村's work group: the filing at 10:00 and the correction at 20:00.
+        group = bot.texts(EAST_GROUP)[group_before:]
+        assert len(group) == 2
+        assert ZH("report-group-version", version=2) in group[1]
