@@ -1,9 +1,11 @@
-"""Command line: `python -m bot run | db upgrade | org load FILE | check-config | sandbox`."""
+"""Command line: `python -m bot run | db upgrade | org load FILE | policy explain FILE.json |
+check-config | sandbox`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -11,7 +13,9 @@ from pathlib import Path
 
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
+from domain.declarations import DeclarationError, declaration_from_dict, risk_facts_from_dict
 from domain.orgfile import OrgFileError
+from domain.policy import explain
 from services.org import load_org_file
 from storage import Database, Repositories
 from storage.migrate import upgrade
@@ -40,6 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     org_load.add_argument("file", type=Path, help="organisation file, see README")
     _config_option(org_load)
+
+    policy = commands.add_parser("policy", help="classification of declarations")
+    policy_commands = policy.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
+    policy_explain = policy_commands.add_parser(
+        "explain", help="show which rule fires for a declaration (JSON file) and why"
+    )
+    policy_explain.add_argument(
+        "file",
+        type=Path,
+        help='JSON object {"declaration": {...}, "facts": {"level": ..., "city_has_cases": ...}}',
+    )
+    _config_option(policy_explain)
 
     check = commands.add_parser("check-config", help="validate a configuration file and exit")
     check.add_argument("path", nargs="?", type=Path, help="file to check (default: BOT_CONFIG)")
@@ -73,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config)
         if args.command == "run":
             return run_bot(settings)
+        if args.command == "policy":
+            return explain_policy(settings, args.file)
         if args.command == "db":
             upgrade(settings.database.url)
             print("database is up to date")
@@ -86,6 +104,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
+
+
+def explain_policy(settings: Settings, file: Path) -> int:
+    """Print which rule of the configured policy fires for the declaration in `file`."""
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except OSError as error:
+        print(f"{file}: {error.strerror}", file=sys.stderr)
+        return 2
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        print(f"{file}: not valid JSON: {error}", file=sys.stderr)
+        return 2
+    try:
+        if not isinstance(data, dict) or "declaration" not in data:
+            raise DeclarationError('the file must hold an object with a "declaration" key')
+        unknown = sorted(set(data) - {"declaration", "facts"})
+        if unknown:
+            raise DeclarationError(f"{unknown[0]}: unknown key (expected declaration, facts)")
+        declaration = declaration_from_dict(data["declaration"])
+        facts = risk_facts_from_dict(data.get("facts", {}))
+    except DeclarationError as error:
+        print(f"{file}: invalid declaration: {error}", file=sys.stderr)
+        return 2
+    for line in explain(declaration, facts, settings.policy.to_policy()).lines():
+        print(line)
+    return 0
 
 
 def check_config(path: Path | None) -> int:

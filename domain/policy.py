@@ -1,0 +1,413 @@
+"""Classifying a declaration: ordered rules, the first that matches decides the category and
+the measure (duration, test days, daily check-ins, immediate report 即有即报).
+
+A rule's condition is a set of checks that must all hold (an empty condition always holds);
+`any_of` holds when at least one of its sub-conditions does. The defaults follow the brief's
+typical rules; a locality replaces them in configuration ([policy], bot/config.py).
+
+Classification reads the answers that matter for the measure and the risk facts the risk-area
+lookup found; never the person's name, phone or ID number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from domain.declarations import (
+    CodeColour,
+    ContactKind,
+    Declaration,
+    DeclarationStatus,
+    OverseasOrigin,
+    RiskFacts,
+    RiskLevel,
+    Symptom,
+)
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # ISO 1..7
+DEFAULT_LOOKBACK_DAYS = 14
+DEFAULT_FEVER_THRESHOLD = 37.3
+
+
+class Category(StrEnum):
+    CENTRALISED_QUARANTINE = "centralised_quarantine"
+    HOME_QUARANTINE = "home_quarantine"
+    HOME_HEALTH_MONITORING = "home_health_monitoring"
+    FEVER_CLINIC_REFERRAL = "fever_clinic_referral"
+    REGISTRATION_ONLY = "registration_only"
+
+    @property
+    def needs_follow_up(self) -> bool:
+        """Anything above registration only alerts the liaison and the tracker."""
+        return self is not Category.REGISTRATION_ONLY
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """What the category means for this person: `days` from the arrival date, tests on the
+    given offsets from it (0 = the arrival day) and on the given ISO weekdays within the
+    period, daily check-ins, and whether an immediate report (即有即报) is due."""
+
+    days: int = 0
+    test_offsets: tuple[int, ...] = ()
+    test_weekdays: tuple[int, ...] = ()
+    checkins: bool = False
+    immediate_report: bool = False
+
+    def end(self, start: date) -> date:
+        """The first day after the period."""
+        return start + timedelta(days=self.days)
+
+    def test_dates(self, start: date) -> tuple[date, ...]:
+        """Test days for a period starting on `start` (the arrival date), in order."""
+        days = {start + timedelta(days=offset) for offset in self.test_offsets}
+        if self.test_weekdays:
+            for offset in range(self.days + 1):
+                day = start + timedelta(days=offset)
+                if day.isoweekday() in self.test_weekdays:
+                    days.add(day)
+        return tuple(sorted(days))
+
+    def describe(self) -> str:
+        parts = [f"{self.days} days" if self.days else "no period"]
+        tests = [f"day {offset}" for offset in self.test_offsets]
+        tests += [WEEKDAY_NAMES[day - 1] for day in self.test_weekdays]
+        parts.append("tests on " + ", ".join(tests) if tests else "no tests")
+        parts.append("daily check-ins" if self.checkins else "no check-ins")
+        if self.immediate_report:
+            parts.append("immediate report")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One test of a condition against a declaration: what was asked, whether it held, and
+    what the declaration said."""
+
+    matched: bool
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """Checks that must all hold; unset checks are not made. `any_of` holds when one of its
+    conditions does."""
+
+    overseas: bool | None = None
+    # An overseas arrival who did not show the arrival documents (None counts as missing).
+    missing_arrival_documents: bool | None = None
+    # The worst risk level among origin and stays within the look-back window is one of these.
+    risk: frozenset[RiskLevel] | None = None
+    city_has_cases: bool | None = None
+    # Health code or itinerary card is one of these colours.
+    codes: frozenset[CodeColour] | None = None
+    # True: any symptom at all; False: none.
+    any_symptom: bool | None = None
+    # At least one of these symptoms.
+    symptoms: frozenset[Symptom] | None = None
+    # True: temperature at or above the policy's fever threshold.
+    fever: bool | None = None
+    temperature_at_least: float | None = None
+    # At least one of these kinds of contact.
+    contacts: frozenset[ContactKind] | None = None
+    status: frozenset[DeclarationStatus] | None = None
+    any_of: tuple[Condition, ...] = ()
+
+    @property
+    def always(self) -> bool:
+        return self == Condition()
+
+    def checks(
+        self, declaration: Declaration, facts: RiskFacts, fever_threshold: float
+    ) -> tuple[Check, ...]:
+        d = declaration
+        out: list[Check] = []
+        if self.overseas is not None:
+            where = (
+                f"arrived from {d.origin.country}"
+                if isinstance(d.origin, OverseasOrigin)
+                else "domestic origin"
+            )
+            out.append(
+                Check(d.overseas == self.overseas, f"overseas is {_yes(self.overseas)}: {where}")
+            )
+        if self.missing_arrival_documents is not None:
+            shown = isinstance(d.origin, OverseasOrigin) and d.origin.arrival_documents is True
+            missing = isinstance(d.origin, OverseasOrigin) and not shown
+            said = (
+                "not overseas"
+                if not isinstance(d.origin, OverseasOrigin)
+                else "documents shown"
+                if shown
+                else "documents not shown"
+            )
+            out.append(
+                Check(
+                    missing == self.missing_arrival_documents,
+                    f"missing arrival documents is {_yes(self.missing_arrival_documents)}: {said}",
+                )
+            )
+        if self.risk is not None:
+            matched = f" ({', '.join(facts.matched)})" if facts.matched else ""
+            out.append(
+                Check(
+                    facts.level in self.risk,
+                    f"risk level in {_names(self.risk)}: worst level within the look-back "
+                    f"window is {facts.level.value}{matched}",
+                )
+            )
+        if self.city_has_cases is not None:
+            out.append(
+                Check(
+                    facts.city_has_cases == self.city_has_cases,
+                    f"city has cases is {_yes(self.city_has_cases)}: "
+                    f"{'cases' if facts.city_has_cases else 'no cases'} in the city",
+                )
+            )
+        if self.codes is not None:
+            given = ", ".join(
+                f"{label} {colour.value}"
+                for label, colour in (
+                    ("health code", d.health_code),
+                    ("itinerary card", d.itinerary_card),
+                )
+                if colour is not None
+            )
+            out.append(
+                Check(
+                    any(colour in self.codes for colour in d.codes),
+                    f"health code or itinerary card in {_names(self.codes)}: "
+                    f"{given or 'none given'}",
+                )
+            )
+        if self.any_symptom is not None:
+            out.append(
+                Check(
+                    bool(d.symptoms) == self.any_symptom,
+                    f"any symptom is {_yes(self.any_symptom)}: {_said(d.symptoms)}",
+                )
+            )
+        if self.symptoms is not None:
+            out.append(
+                Check(
+                    bool(d.symptoms & self.symptoms),
+                    f"a symptom of {_names(self.symptoms)}: {_said(d.symptoms)}",
+                )
+            )
+        if self.fever is not None:
+            hot = d.temperature is not None and d.temperature >= fever_threshold
+            out.append(
+                Check(
+                    hot == self.fever,
+                    f"temperature ≥ {fever_threshold} °C is {_yes(self.fever)}: "
+                    f"{_temperature(d.temperature)}",
+                )
+            )
+        if self.temperature_at_least is not None:
+            out.append(
+                Check(
+                    d.temperature is not None and d.temperature >= self.temperature_at_least,
+                    f"temperature ≥ {self.temperature_at_least} °C: {_temperature(d.temperature)}",
+                )
+            )
+        if self.contacts is not None:
+            out.append(
+                Check(
+                    bool(d.contacts & self.contacts),
+                    f"contact of kind {_names(self.contacts)}: {_said(d.contacts)}",
+                )
+            )
+        if self.status is not None:
+            out.append(
+                Check(d.status in self.status, f"status in {_names(self.status)}: {d.status}")
+            )
+        if self.any_of:
+            branches = [
+                condition.checks(declaration, facts, fever_threshold) for condition in self.any_of
+            ]
+            held = [all(check.matched for check in branch) for branch in branches]
+            details = "; ".join(
+                f"({' and '.join(check.text for check in branch) or 'always'})"
+                f" {'holds' if ok else 'does not hold'}"
+                for branch, ok in zip(branches, held, strict=True)
+            )
+            out.append(Check(any(held), f"any of: {details}"))
+        return tuple(out)
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _names(values: Iterable[StrEnum]) -> str:
+    return "/".join(sorted(value.value for value in values))
+
+
+def _said(values: frozenset[Symptom] | frozenset[ContactKind]) -> str:
+    return ", ".join(sorted(value.value for value in values)) if values else "none declared"
+
+
+def _temperature(value: float | None) -> str:
+    return f"declared {value} °C" if value is not None else "no temperature declared"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    when: Condition
+    category: Category
+    measure: Measure
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    category: Category
+    measure: Measure
+    rule_name: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTrace:
+    """How one rule fared: its position (1-based), whether it matched, and each check."""
+
+    order: int
+    rule: Rule
+    matched: bool
+    checks: tuple[Check, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    classification: Classification
+    # The rules tested, in order, up to and including the one that fired.
+    tested: tuple[RuleTrace, ...]
+    not_reached: tuple[str, ...]
+    policy_label: str
+
+    def lines(self) -> list[str]:
+        c = self.classification
+        out = [
+            f"policy {self.policy_label}",
+            f"rule fired: {c.rule_name}",
+            f"category: {c.category.value}",
+            f"measure: {c.measure.describe()}",
+            "why:",
+            *(f"  - {reason}" for reason in c.reasons),
+            "rules tested:",
+        ]
+        for trace in self.tested:
+            verdict = "MATCHED" if trace.matched else "no match"
+            out.append(f"  {trace.order}. {trace.rule.name}: {verdict}")
+            if not trace.checks:
+                out.append("       [+] no conditions: always matches")
+            for check in trace.checks:
+                out.append(f"       [{'+' if check.matched else '-'}] {check.text}")
+        if self.not_reached:
+            out.append("not reached: " + ", ".join(self.not_reached))
+        return out
+
+
+# What a policy does when no rule matches (a configured list without a catch-all rule).
+FALLBACK_RULE = "no_rule_matched"
+
+_CENTRALISED_14 = Measure(days=14, test_offsets=(1, 13), checkins=True)
+
+DEFAULT_RULES: tuple[Rule, ...] = (
+    # Red/yellow code, any symptom, or fever: report at once, refer to the fever clinic.
+    Rule(
+        "fever_or_code",
+        Condition(
+            any_of=(
+                Condition(codes=frozenset({CodeColour.RED, CodeColour.YELLOW})),
+                Condition(any_symptom=True),
+                Condition(fever=True),
+            )
+        ),
+        Category.FEVER_CLINIC_REFERRAL,
+        Measure(days=0, immediate_report=True),
+    ),
+    # Overseas without the arrival documents: centralised observation.
+    Rule(
+        "overseas_missing_documents",
+        Condition(overseas=True, missing_arrival_documents=True),
+        Category.CENTRALISED_QUARANTINE,
+        _CENTRALISED_14,
+    ),
+    # Overseas arrival: 14 days centralised quarantine with 2 tests.
+    Rule("overseas", Condition(overseas=True), Category.CENTRALISED_QUARANTINE, _CENTRALISED_14),
+    # Close or secondary contact (and contact with a confirmed or suspected case).
+    Rule(
+        "close_contact",
+        Condition(
+            contacts=frozenset(
+                {
+                    ContactKind.CONFIRMED_CASE,
+                    ContactKind.SUSPECTED_CASE,
+                    ContactKind.CLOSE_CONTACT,
+                    ContactKind.SECONDARY_CONTACT,
+                }
+            )
+        ),
+        Category.CENTRALISED_QUARANTINE,
+        _CENTRALISED_14,
+    ),
+    Rule(
+        "high_risk",
+        Condition(risk=frozenset({RiskLevel.HIGH})),
+        Category.CENTRALISED_QUARANTINE,
+        _CENTRALISED_14,
+    ),
+    Rule(
+        "mid_risk",
+        Condition(risk=frozenset({RiskLevel.MID})),
+        Category.HOME_QUARANTINE,
+        Measure(days=14, test_offsets=(1, 13), checkins=True),
+    ),
+    # Low-risk area of a city with cases: 14 days self health monitoring, tests Mon and Thu.
+    Rule(
+        "low_risk_city_with_cases",
+        Condition(risk=frozenset({RiskLevel.LOW}), city_has_cases=True),
+        Category.HOME_HEALTH_MONITORING,
+        Measure(days=14, test_weekdays=(1, 4), checkins=True),
+    ),
+    Rule("registration_only", Condition(), Category.REGISTRATION_ONLY, Measure()),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    rules: tuple[Rule, ...] = DEFAULT_RULES
+    version: str = "default"
+    locality: str | None = None
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS
+    fever_threshold: float = DEFAULT_FEVER_THRESHOLD
+
+    @property
+    def label(self) -> str:
+        return f"{self.version} ({self.locality})" if self.locality else self.version
+
+
+def explain(declaration: Declaration, facts: RiskFacts, policy: Policy) -> Explanation:
+    """Test the rules in order up to the first that matches, recording every check."""
+    tested: list[RuleTrace] = []
+    for order, rule in enumerate(policy.rules, start=1):
+        checks = rule.when.checks(declaration, facts, policy.fever_threshold)
+        matched = all(check.matched for check in checks)
+        tested.append(RuleTrace(order, rule, matched, checks))
+        if matched:
+            reasons = tuple(check.text for check in checks) or ("no conditions: always matches",)
+            classification = Classification(rule.category, rule.measure, rule.name, reasons)
+            rest = tuple(r.name for r in policy.rules[order:])
+            return Explanation(classification, tuple(tested), rest, policy.label)
+    classification = Classification(
+        Category.REGISTRATION_ONLY, Measure(), FALLBACK_RULE, ("no rule matched",)
+    )
+    return Explanation(classification, tuple(tested), (), policy.label)
+
+
+def classify(declaration: Declaration, facts: RiskFacts, policy: Policy) -> Classification:
+    return explain(declaration, facts, policy).classification
