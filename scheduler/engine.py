@@ -26,9 +26,10 @@ from typing import Any, Protocol
 from domain.calendar import WorkCalendar
 from domain.escalation import Action, ChainBook, Event, Step, Target, advance
 from domain.obligations import Obligation
-from domain.org import GroupPurpose, Language, Person, Role
+from domain.org import Language, Person, Role
 from domain.outbox import OutboxMessage, Priority
 from domain.recipients import Directory, Recipient, resolve
+from services.obligations import load_directory
 from storage import Database, Repositories
 from storage.repos import EscalationRecord
 from storage.repos.obligations import OBLIGATIONS
@@ -227,7 +228,7 @@ class ObligationEngine:
             if not claimed:
                 return PassResult()
             on = self.calendar.local_date(now)
-            directory = await self._directory(repos, on)
+            directory = await load_directory(repos, on)
             steps = [self._decide(obligation, directory, now, on) for obligation in claimed]
             people = await repos.people.many(_people_concerned(steps, directory))
             messages: list[OutboxMessage] = []
@@ -249,17 +250,6 @@ class ObligationEngine:
             await repos.escalations.record(records)
             await repos.obligations.save_progress(stepped, now=now)
         return PassResult(len(claimed), sum(len(s.actions) for s in steps), written)
-
-    async def _directory(self, repos: Repositories, on: date) -> Directory:
-        tree = await repos.org.load_tree()
-        roles = (Role.SUPERVISOR, Role.LIAISON, Role.DEPUTY, Role.TRACKER)
-        return Directory.of(
-            tree,
-            await repos.roles.all_holding(roles),
-            await repos.groups.with_purpose(GroupPurpose.WORK),
-            away_until=await repos.absences.away_on(on),
-            unreachable=await repos.people.unreachable_ids(),
-        )
 
     def _decide(
         self, obligation: Obligation, directory: Directory, now: datetime, on: date

@@ -9,8 +9,9 @@ from datetime import date, datetime
 from domain.absence import CoverPlan, cover_plans
 from domain.org import Language, Person, Role, RoleAssignment
 from domain.outbox import OutboxMessage, Priority
-from domain.permissions import STAFF_ROLES, Actor, manageable_units
+from domain.permissions import Actor, manageable_units
 from domain.recipients import Directory
+from services.obligations import load_directory
 from storage import Repositories
 
 
@@ -101,7 +102,7 @@ async def covers_for(
     repos: Repositories, telegram_id: int, assignments: Iterable[RoleAssignment], on: date
 ) -> list[Cover]:
     """Who receives the person's reminders and escalations on `on`, role by role."""
-    directory, _ = await _directory(repos, on)
+    directory = await load_directory(repos, on)
     plans = cover_plans(telegram_id, assignments, directory, on)
     return await _named(repos, directory, plans)
 
@@ -109,12 +110,13 @@ async def covers_for(
 async def away_in_subtree(repos: Repositories, actor: Actor, on: date) -> list[Absence]:
     """Staff of the units the actor supervises (and below) who are away on `on`, but not the
     actor; admins see the whole organisation. Nearest return first."""
-    directory, everyone = await _directory(repos, on)
+    directory = await load_directory(repos, on)
     units = {unit.code for unit in manageable_units(actor, directory.tree)}
     roles_of: dict[int, list[RoleAssignment]] = {}
-    for a in everyone:
-        if a.unit_code in units and a.telegram_id != actor.telegram_id:
-            roles_of.setdefault(a.telegram_id, []).append(a)
+    for (unit_code, role), holders in directory.holders.items():
+        for holder in holders:
+            if unit_code in units and holder != actor.telegram_id:
+                roles_of.setdefault(holder, []).append(RoleAssignment(holder, unit_code, role))
     away = {p: until for p, until in directory.away_until.items() if p in roles_of}
     people = await repos.people.many(away)
     found = []
@@ -123,17 +125,6 @@ async def away_in_subtree(repos: Repositories, actor: Actor, on: date) -> list[A
         person = people.get(person_id) or Person(person_id, str(person_id), Language.ZH_CN)
         found.append(Absence(person, until, tuple(await _named(repos, directory, plans))))
     return found
-
-
-async def _directory(repos: Repositories, on: date) -> tuple[Directory, list[RoleAssignment]]:
-    everyone = await repos.roles.all_holding(STAFF_ROLES)
-    directory = Directory.of(
-        await repos.org.load_tree(),
-        everyone,
-        away_until=await repos.absences.away_on(on),
-        unreachable=await repos.people.unreachable_ids(),
-    )
-    return directory, everyone
 
 
 async def _named(repos: Repositories, directory: Directory, plans: list[CoverPlan]) -> list[Cover]:

@@ -10,12 +10,15 @@ obligation that a committed report has met.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from domain import obligations as rules
 from domain.calendar import WorkCalendar
 from domain.escalation import ChainBook, schedule
 from domain.obligations import Obligation, ObligationKey, Transition
+from domain.org import GroupPurpose
+from domain.permissions import STAFF_ROLES
+from domain.recipients import Directory
 from storage import Repositories
 
 
@@ -75,3 +78,15 @@ async def excuse(
 
 def _closed_by(obligation: Obligation, by: int | None) -> Obligation:
     return replace(obligation, closed_by=by) if by is not None else obligation
+
+
+async def load_directory(repos: Repositories, on: date) -> Directory:
+    """Who holds which staff role where, the work groups, and who is away on `on` or cannot
+    be written to: what resolving recipients and covers needs, loaded in one place."""
+    return Directory.of(
+        await repos.org.load_tree(),
+        await repos.roles.all_holding(STAFF_ROLES),
+        await repos.groups.with_purpose(GroupPurpose.WORK),
+        away_until=await repos.absences.away_on(on),
+        unreachable=await repos.people.unreachable_ids(),
+    )
