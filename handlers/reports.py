@@ -195,22 +195,24 @@ async def _begin(ctx: Context, state: FSMContext, unit: Unit, day: date) -> None
             next=previous[-1].version + 1,
             **_facts(unit, day),
         )
-    await _show(ctx, schedule, unit, day, draft, dialog=dialog, intro=intro)
+    await _show(ctx, state, schedule, unit, day, draft, intro=intro)
 
 
 async def _show(
     ctx: Context,
+    state: FSMContext,
     schedule: ReportSchedule,
     unit: Unit,
     day: date,
     draft: Draft,
     *,
-    dialog: str,
     refusal: Refusal | None = None,
     intro: str | None = None,
 ) -> None:
-    """The current question, or the summary with a button per field."""
+    """The current question, or the summary with a button per field (carrying the dialog's
+    id, so they act on this dialog only)."""
     tr, spec = ctx.tr, schedule.form
+    dialog = await _dialog(state)
     item = forms.current(spec, draft)
     where: dict[str, Any] = {"unit": unit.name, "day": day, "cutoff": schedule.cutoff}
     if item is None:
@@ -285,22 +287,22 @@ async def answer_given(message: Message, state: FSMContext, ctx: Context) -> Non
     if forms.current(spec, draft) is None:
         await _show(
             ctx,
+            state,
             schedule,
             unit,
             day,
             draft,
-            dialog=await _dialog(state),
             intro=ctx.tr("report-use-buttons"),
         )
         return
     if message.text is None:
         await _show(
             ctx,
+            state,
             schedule,
             unit,
             day,
             draft,
-            dialog=await _dialog(state),
             intro=ctx.tr("report-text-only"),
         )
         return
@@ -309,11 +311,11 @@ async def answer_given(message: Message, state: FSMContext, ctx: Context) -> Non
         await _save(state, outcome.draft)
     await _show(
         ctx,
+        state,
         schedule,
         unit,
         day,
         outcome.draft,
-        dialog=await _dialog(state),
         refusal=outcome.refusal,
     )
 
@@ -372,7 +374,7 @@ async def step_pressed(
     await query.answer()
     await _drop_buttons(query)
     await _save(state, draft)
-    await _show(ctx, schedule, unit, day, draft, dialog=await _dialog(state), refusal=refusal)
+    await _show(ctx, state, schedule, unit, day, draft, refusal=refusal)
 
 
 async def _submit(
@@ -392,7 +394,7 @@ async def _submit(
             await _restart(ctx, state)
             return
         await _save(state, draft)
-        await _show(ctx, schedule, unit, day, draft, dialog=await _dialog(state), refusal=refusal)
+        await _show(ctx, state, schedule, unit, day, draft, refusal=refusal)
         return
     outcome = await reports.file_report(
         ctx.repos,
@@ -408,9 +410,7 @@ async def _submit(
     if outcome.report is None:
         key = outcome.refusal_key or "report-invalid"
         if key == reports.INVALID:
-            await _show(
-                ctx, schedule, unit, day, draft, dialog=await _dialog(state), intro=ctx.tr(key)
-            )
+            await _show(ctx, state, schedule, unit, day, draft, intro=ctx.tr(key))
             return
         await state.clear()
         await _send(ctx, ctx.tr(key, **_facts(unit, day)))
