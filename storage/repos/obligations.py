@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.obligations import Obligation, ObligationKey, ObligationKind, ObligationState
@@ -94,20 +94,21 @@ class ObligationRepository:
     async def get(self, key: ObligationKey, *, lock: bool = False) -> Obligation | None:
         """`lock` holds the row (PostgreSQL) until the transaction ends, so meeting it and the
         clock stepping it cannot interleave."""
-        statement = select(ObligationRow).where(
-            ObligationRow.kind == key.kind.value,
-            ObligationRow.subject == key.subject,
-            ObligationRow.period == key.period,
+        return await self._one(
+            select(ObligationRow).where(
+                ObligationRow.kind == key.kind.value,
+                ObligationRow.subject == key.subject,
+                ObligationRow.period == key.period,
+            ),
+            lock=lock,
         )
-        if lock:
-            await self._lock()
-            if self._is_postgres:
-                statement = statement.with_for_update()
-        row = await self._session.scalar(statement.execution_options(populate_existing=True))
-        return None if row is None else to_obligation(row)
 
     async def get_by_id(self, obligation_id: int, *, lock: bool = False) -> Obligation | None:
-        statement = select(ObligationRow).where(ObligationRow.id == obligation_id)
+        return await self._one(
+            select(ObligationRow).where(ObligationRow.id == obligation_id), lock=lock
+        )
+
+    async def _one(self, statement: Select[ObligationRow], *, lock: bool) -> Obligation | None:
         if lock:
             await self._lock()
             if self._is_postgres:
