@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from domain.org import GroupPurpose, Person, Role
 from domain.orgfile import parse_org_file
+from services.obligations import load_directory
 from services.onboarding import new_token
 from storage import ApplyResult, Repositories
 
@@ -31,21 +32,20 @@ async def answerable_for(repos: Repositories, telegram_id: int, *, on: date) -> 
     """The people to tell when somebody cannot be reached: for each unit the person belongs
     to, the nearest supervisors up the tree (from the unit itself) who are neither away on
     `on` nor unreachable themselves, never the person."""
-    tree = await repos.org.load_tree()
-    absent = set(await repos.absences.away_on(on)) | await repos.people.unreachable_ids()
-    absent.add(telegram_id)
-    found: dict[int, Person] = {}
+    directory = await load_directory(repos, on)
+    tree = directory.tree
+    found: set[int] = set()
     for assignment in await repos.roles.of_person(telegram_id):
         if assignment.unit_code not in tree:
             continue
-        units = [tree.get(assignment.unit_code), *tree.ancestors(assignment.unit_code)]
-        for unit in units:
+        for unit in [tree.get(assignment.unit_code), *tree.ancestors(assignment.unit_code)]:
             level = [
                 p
-                for p in await repos.roles.holders(unit.code, Role.SUPERVISOR)
-                if p.telegram_id not in absent
+                for p in directory.holding(unit.code, Role.SUPERVISOR)
+                if p != telegram_id and not directory.stands_in(p, on)
             ]
             if level:
-                found.update((p.telegram_id, p) for p in level)
+                found.update(level)
                 break
-    return sorted(found.values(), key=lambda p: p.telegram_id)
+    people = await repos.people.many(found)
+    return [people[p] for p in sorted(found) if p in people]
