@@ -712,6 +712,20 @@ class PolicySettings(_Section):
         )
 
 
+class DeclarationsSettings(_Section):
+    """Returnee declarations: how long a half-finished one is kept, and when the follow-up
+    (daily check-ins, tests on test days) is due each day, in local time."""
+
+    draft_ttl_hours: int = Field(default=24, ge=1, le=720)
+    checkin_due: time = time(20, 0)
+    test_due: time = time(10, 0)
+
+    @field_validator("checkin_due", "test_due", mode="before")
+    @classmethod
+    def _due(cls, value: Any) -> time:
+        return _clock(value)
+
+
 class Settings(_Section):
     telegram: TelegramSettings = TelegramSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -729,6 +743,7 @@ class Settings(_Section):
     jobs: JobsSettings = Field(default_factory=JobsSettings)
     reports: ReportsSettings = ReportsSettings()
     policy: PolicySettings = PolicySettings()
+    declarations: DeclarationsSettings = DeclarationsSettings()
 
     @model_validator(mode="after")
     def _report_chains_exist(self) -> Settings:

@@ -1,4 +1,6 @@
-"""Message catalogs: one TOML file per language, Fluent-style keys, HTML-safe formatting.
+"""Message catalogs: per language a folder of TOML files (one per feature, `locales/<language>/`)
+merged into one catalog; Fluent-style keys, HTML-safe formatting. A key defined in two files of
+one language is an error, so features cannot silently override each other.
 
 Values passed to `Translator.__call__` are HTML-escaped unless wrapped in `Html`, so user text
 (names, titles, free answers) can never inject markup into a message sent with parse_mode=HTML.
@@ -29,12 +31,20 @@ class CatalogError(ValueError):
 
 @cache
 def catalog(language: Language) -> dict[str, str]:
-    text = resources.files("bot").joinpath("locales", f"{language.value}.toml").read_text("utf-8")
-    data = tomllib.loads(text)
-    for key, value in data.items():
-        if not isinstance(value, str):
-            raise CatalogError(f"{language.value}.toml: {key!r} must be a string")
-    return data
+    folder = resources.files("bot").joinpath("locales", language.value)
+    files = sorted(
+        (item for item in folder.iterdir() if item.name.endswith(".toml")), key=lambda i: i.name
+    )
+    merged: dict[str, str] = {}
+    for item in files:
+        where = f"{language.value}/{item.name}"
+        for key, value in tomllib.loads(item.read_text("utf-8")).items():
+            if not isinstance(value, str):
+                raise CatalogError(f"{where}: {key!r} must be a string")
+            if key in merged:
+                raise CatalogError(f"{where}: {key!r} is already defined in another file")
+            merged[key] = value
+    return merged
 
 
 def placeholders(template: str) -> set[str]:

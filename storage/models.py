@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     Dialect,
     ForeignKey,
     Index,
@@ -271,3 +272,100 @@ class ReportVersionRow(Base):
     filed_by: Mapped[int] = mapped_column(BigInteger)
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     late: Mapped[bool] = mapped_column(Boolean)  # filed after that day's deadline
+
+
+class DeclarationRow(Base):
+    """A returnee's submitted declaration (返乡报备) and its current classification.
+
+    `answers` is `domain.declarations.declaration_to_dict`; `places` repeats the region codes
+    of the origin and the stays with their dates, so re-screening against a changed risk-area
+    list reads one small column instead of every answer. A re-classification rewrites the
+    classification columns and bumps `version`; an update by the resident is a new row that
+    supersedes this one.
+    """
+
+    __tablename__ = "declarations"
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
+    # The resident's Telegram id; NULL for a proxy declaration of someone without one.
+    resident_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    filed_by: Mapped[int] = mapped_column(BigInteger)
+    proxy: Mapped[bool] = mapped_column(Boolean)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The local day the measure's period starts (arrival, else planned return, else submission);
+    # the look-back window of a re-screen ends on it.
+    start_date: Mapped[date] = mapped_column(Date, index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    places: Mapped[list[Any]] = mapped_column(JSON)
+    category: Mapped[str] = mapped_column(String(40))
+    rule_name: Mapped[str] = mapped_column(String(64))
+    measure: Mapped[dict[str, Any]] = mapped_column(JSON)
+    immediate_report: Mapped[bool] = mapped_column(Boolean)
+    risk_level: Mapped[str] = mapped_column(String(8))
+    matched: Mapped[list[Any]] = mapped_column(JSON)
+    policy_version: Mapped[str] = mapped_column(String(64))
+    classified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer)  # 1, then +1 per re-classification
+    superseded_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RiskAreaRow(Base):
+    """One entry of the current high/mid-risk area list (中高风险地区)."""
+
+    __tablename__ = "risk_areas"
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    name: Mapped[str] = mapped_column(String(200))  # as the list gave it, for display
+    level: Mapped[str] = mapped_column(String(8))
+    effective_from: Mapped[date] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date)  # inclusive; NULL: until lifted
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    loaded_by: Mapped[int | None] = mapped_column(BigInteger)  # NULL: loaded from the CLI
+
+
+class CheckinRow(Base):
+    """A monitored resident's daily health check-in (temperature and symptoms)."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("declaration_id", "day"),)
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(
+        ForeignKey("declarations.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date] = mapped_column(Date)
+    temperature: Mapped[float] = mapped_column(Float)
+    symptoms: Mapped[list[Any]] = mapped_column(JSON)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[int] = mapped_column(BigInteger)
+
+
+class TestRecordRow(Base):
+    """A test on a test day: done, then its result when known."""
+
+    __test__ = False  # not a pytest class
+    __tablename__ = "test_records"
+    __table_args__ = (UniqueConstraint("declaration_id", "day"),)
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(
+        ForeignKey("declarations.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date] = mapped_column(Date)
+    result: Mapped[str] = mapped_column(String(16))  # negative / positive / pending
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[int] = mapped_column(BigInteger)
+
+
+class DraftLeaseRow(Base):
+    """A half-finished dialog's expiry: the draft itself is in FSM storage (any backend); this
+    row lets a job find expired drafts, clear them and tell the person."""
+
+    __tablename__ = "draft_leases"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    dialog: Mapped[str] = mapped_column(String(32))  # e.g. "declaration"
+    touched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

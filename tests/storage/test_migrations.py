@@ -20,6 +20,9 @@ TABLES = {
     "absences",
     "audit_log",
     "chat_groups",
+    "checkins",
+    "declarations",
+    "draft_leases",
     "escalation_log",
     "fsm_states",
     "invites",
@@ -28,7 +31,9 @@ TABLES = {
     "people",
     "processed_updates",
     "report_versions",
+    "risk_areas",
     "role_assignments",
+    "test_records",
     "units",
 }
 
@@ -54,7 +59,7 @@ async def test_sqlite_upgrades_from_empty_and_matches_models(tmp_path: Path) -> 
     url = f"sqlite+aiosqlite:///{tmp_path}/new/dir/bot.sqlite3"
     assert await asyncio.to_thread(current, url) is None
     await asyncio.to_thread(upgrade, url)
-    assert await asyncio.to_thread(current, url) == head() == "0004"
+    assert await asyncio.to_thread(current, url) == head() == "0005"
     database = Database.connect(url)
     try:
         await _check_migrated(database)
@@ -66,7 +71,7 @@ async def test_postgres_upgrades_from_empty_inside_the_schema(
     postgres_url: str, postgres_schema: str
 ) -> None:
     await asyncio.to_thread(upgrade, postgres_url, schema=postgres_schema)
-    assert await asyncio.to_thread(current, postgres_url, schema=postgres_schema) == "0004"
+    assert await asyncio.to_thread(current, postgres_url, schema=postgres_schema) == "0005"
     database = Database.connect(postgres_url, schema=postgres_schema)
     try:
         await _check_migrated(database)
