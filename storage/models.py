@@ -303,6 +303,7 @@ class DeclarationRow(Base):
     measure: Mapped[dict[str, Any]] = mapped_column(JSON)
     immediate_report: Mapped[bool] = mapped_column(Boolean)
     risk_level: Mapped[str] = mapped_column(String(8))
+    city_has_cases: Mapped[bool] = mapped_column(Boolean)
     matched: Mapped[list[Any]] = mapped_column(JSON)
     policy_version: Mapped[str] = mapped_column(String(64))
     classified_at: Mapped[datetime] = mapped_column(UTCDateTime)

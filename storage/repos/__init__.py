@@ -8,6 +8,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.repos.audit import AuditRepository
+from storage.repos.declarations import DeclarationRepository
+from storage.repos.drafts import DraftLeaseRepository
 from storage.repos.groups import GroupRepository
 from storage.repos.invites import InviteRepository
 from storage.repos.obligations import (
@@ -20,6 +22,7 @@ from storage.repos.org import OrgRepository
 from storage.repos.outbox import OutboxRepository
 from storage.repos.people import PeopleRepository
 from storage.repos.reports import ReportRepository
+from storage.repos.risk_areas import RiskAreaRepository
 from storage.repos.roles import RoleRepository
 from storage.repos.updates import UpdateRepository
 
@@ -41,11 +44,16 @@ class Repositories:
         self.escalations = EscalationLogRepository(session)
         self.absences = AbsenceRepository(session)
         self.reports = ReportRepository(session)
+        self.declarations = DeclarationRepository(session)
+        self.risk_areas = RiskAreaRepository(session)
+        self.drafts = DraftLeaseRepository(session)
 
 
 __all__ = [
     "AbsenceRepository",
     "AuditRepository",
+    "DeclarationRepository",
+    "DraftLeaseRepository",
     "EscalationLogRepository",
     "EscalationRecord",
     "GroupRepository",
@@ -55,6 +63,7 @@ __all__ = [
     "OutboxRepository",
     "PeopleRepository",
     "ReportRepository",
+    "RiskAreaRepository",
     "Repositories",
     "RoleRepository",
     "UpdateRepository",

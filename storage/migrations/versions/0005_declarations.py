@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("measure", sa.JSON(), nullable=False),
         sa.Column("immediate_report", sa.Boolean(), nullable=False),
         sa.Column("risk_level", sa.String(8), nullable=False),
+        sa.Column("city_has_cases", sa.Boolean(), nullable=False),
         sa.Column("matched", sa.JSON(), nullable=False),
         sa.Column("policy_version", sa.String(64), nullable=False),
         sa.Column("classified_at", _TIME, nullable=False),
