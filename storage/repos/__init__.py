@@ -63,8 +63,8 @@ __all__ = [
     "OutboxRepository",
     "PeopleRepository",
     "ReportRepository",
-    "RiskAreaRepository",
     "Repositories",
+    "RiskAreaRepository",
     "RoleRepository",
     "UpdateRepository",
 ]
