@@ -121,6 +121,9 @@ def _load(path: Path) -> _Index:
     def add(code: str, name: str, short: str, level: Level, parent: str | None) -> None:
         if code in by_code:
             return
+        if name.endswith("新区") and len(name) > 3:
+            # The data shortens 浦东新区 to 浦东新; people say 浦东.
+            short = name[: -len("新区")]
         by_code[code] = Region(code=code, name=name, level=level, parent=parent)
         names[code] = (name, short if short and short != name and len(short) >= 2 else None)
 
