@@ -20,7 +20,7 @@ from aiohttp import web
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.engine_config import work_calendar
+from bot.followup import escalation_policy, expired_draft_notice
 from bot.menus import set_default_menus
 from bot.middlewares import ActorMiddleware, DatabaseSessionMiddleware, DedupeUpdatesMiddleware
 from bot.retry import RetryRequestMiddleware
@@ -126,12 +126,6 @@ def create_sender(settings: Settings, database: Database, clock: Clock) -> Outbo
     )
 
 
-def escalation_policy(settings: Settings) -> EscalationPolicy:
-    """The configured chains and work calendar (validated when the settings were loaded)."""
-    calendar = work_calendar(settings.time.zone, settings.quiet_hours, settings.holidays)
-    return EscalationPolicy(settings.escalation.chain_book(), calendar)
-
-
 def create_engine(
     settings: Settings, database: Database, clock: Clock, policy: EscalationPolicy
 ) -> ObligationEngine:
@@ -171,6 +165,7 @@ class App:
             settings,
             now=clock.now,
             rollup_texts=ReportTexts(),
+            draft_notice=expired_draft_notice,
             report_policy=settings.reports.policy(),
             escalation_policy=policy,
         )

@@ -1,22 +1,30 @@
 """Command line: `python -m bot run | db upgrade | org load FILE | policy explain FILE.json |
-check-config | sandbox`."""
+risk load FILE | risk show | check-config | sandbox`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import html
 import json
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
+from bot.followup import followup_config
+from bot.i18n import Translator
 from domain.declarations import DeclarationError, declaration_from_dict, risk_facts_from_dict
+from domain.org import Language
 from domain.orgfile import OrgFileError
 from domain.policy import explain
+from domain.risk_areas import ParsedList, RiskArea, decode_csv, parse_csv
 from services.org import load_org_file
+from services.risk import LoadReport
+from services.risk import load as load_risk_list
 from storage import Database, Repositories
 from storage.migrate import upgrade
 
@@ -57,6 +65,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _config_option(policy_explain)
 
+    risk = commands.add_parser("risk", help="the high/mid-risk area list")
+    risk_commands = risk.add_subparsers(dest="risk_command", required=True, metavar="ACTION")
+    risk_load = risk_commands.add_parser(
+        "load", help="replace the list with a CSV file and re-screen the declarations"
+    )
+    risk_load.add_argument(
+        "file", type=Path, help="CSV: region,level,effective_from,effective_to (see README)"
+    )
+    _config_option(risk_load)
+    risk_show = risk_commands.add_parser("show", help="print the list in effect today")
+    _config_option(risk_show)
+
     check = commands.add_parser("check-config", help="validate a configuration file and exit")
     check.add_argument("path", nargs="?", type=Path, help="file to check (default: BOT_CONFIG)")
 
@@ -91,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_bot(settings)
         if args.command == "policy":
             return explain_policy(settings, args.file)
+        if args.command == "risk":
+            if args.risk_command == "show":
+                return asyncio.run(show_risk_list(settings))
+            return load_risk_file(settings, args.file)
         if args.command == "db":
             upgrade(settings.database.url)
             print("database is up to date")
@@ -192,4 +216,69 @@ async def load_org(settings: Settings, file: Path, text: str) -> int:
         f"people {result.people_created} new, {result.people_updated} updated; "
         f"roles {result.roles_added} added; groups {result.groups_bound} bound"
     )
+    return 0
+
+
+def _plain(text: str) -> str:
+    """A chat message (Telegram HTML) as terminal text."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def load_risk_file(settings: Settings, file: Path) -> int:
+    """Replace the risk-area list with the CSV `file`; exit status 2 and every problem for a
+    bad file, nothing loaded."""
+    from handlers.risk import problems_text, report_text
+
+    tr = Translator(Language.EN)
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        print(f"{file}: {error.strerror}", file=sys.stderr)
+        return 2
+    decoded = decode_csv(data)
+    parsed = parse_csv(decoded) if isinstance(decoded, str) else ParsedList(problems=(decoded,))
+    if not parsed.ok:
+        print(f"{file}: nothing was loaded", file=sys.stderr)
+        print(_plain(problems_text(tr, parsed.problems, limit=None)), file=sys.stderr)
+        return 2
+    report = asyncio.run(_store_risk_list(settings, parsed.areas))
+    print(_plain(report_text(tr, report)))
+    return 0
+
+
+async def _store_risk_list(settings: Settings, areas: Sequence[RiskArea]) -> LoadReport:
+    if settings.database.auto_migrate:
+        await asyncio.to_thread(upgrade, settings.database.url)
+    database = Database.connect(settings.database.url)
+    try:
+        async with database.session() as session:
+            report = await load_risk_list(
+                Repositories(session),
+                followup_config(settings),
+                areas,
+                by=None,
+                now=SystemClock().now(),
+            )
+            await session.commit()
+    finally:
+        await database.dispose()
+    return report
+
+
+async def show_risk_list(settings: Settings) -> int:
+    from handlers.risk import list_text
+
+    if settings.database.auto_migrate:
+        await asyncio.to_thread(upgrade, settings.database.url)
+    database = Database.connect(settings.database.url)
+    try:
+        async with database.session() as session:
+            repos = Repositories(session)
+            risk_list, stamp = await repos.risk_areas.current(), await repos.risk_areas.loaded()
+    finally:
+        await database.dispose()
+    zone = settings.time.zone
+    today = SystemClock().now().astimezone(zone).date()
+    loaded = stamp.at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if stamp else None
+    print(_plain(list_text(Translator(Language.EN), risk_list, today, loaded)))
     return 0

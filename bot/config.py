@@ -39,6 +39,7 @@ from domain.forms import FieldKind, FormField, FormSpec
 from domain.org import UNIT_CODE_PATTERN, Language, UnitKind
 from domain.policy import (
     DEFAULT_FEVER_THRESHOLD,
+    DEFAULT_IMMEDIATE_REPORT_WHEN,
     DEFAULT_LOOKBACK_DAYS,
     DEFAULT_RULES,
     Category,
@@ -223,6 +224,8 @@ BUILTIN_JOBS: tuple[dict[str, str], ...] = (
     {"name": "expire_obligations", "cron": "5 * * * *", "action": "expire_obligations"},
     # Open the day's unit_report obligations ([reports]) just after midnight.
     {"name": "open_unit_reports", "cron": "0 0 * * *", "action": "open_unit_reports"},
+    # Tell people whose half-finished declaration expired ([declarations] draft_ttl_hours).
+    {"name": "expire_drafts", "cron": "*/5 * * * *", "action": "expire_drafts"},
 )
 
 
@@ -672,13 +675,18 @@ class PolicyRuleSettings(_Section):
 class PolicySettings(_Section):
     """How declarations are classified. Without [[policy.rules]] the defaults of
     domain.policy.DEFAULT_RULES apply; given rules replace them all, tried in order, the
-    first that matches wins."""
+    first that matches wins. `immediate_report_when` (same syntax as a rule's `when`) is
+    tested on every declaration apart from the rules: when it holds, an immediate report
+    (即有即报) is due whatever rule decided the measure; `{}` turns it off (only the rules'
+    own `immediate_report` then count). Left out: the default (red/yellow code, any symptom,
+    or a fever)."""
 
     version: str = Field("default", min_length=1, max_length=64)
     locality: str | None = Field(None, min_length=1, max_length=128)
     lookback_days: int = Field(DEFAULT_LOOKBACK_DAYS, ge=1, le=60)
     fever_threshold: float = Field(DEFAULT_FEVER_THRESHOLD, ge=36.0, le=40.0)
     rules: tuple[PolicyRuleSettings, ...] | None = None
+    immediate_report_when: PolicyConditionSettings | None = None
 
     @field_validator("rules")
     @classmethod
@@ -709,6 +717,11 @@ class PolicySettings(_Section):
             locality=self.locality,
             lookback_days=self.lookback_days,
             fever_threshold=self.fever_threshold,
+            immediate_report_when=(
+                DEFAULT_IMMEDIATE_REPORT_WHEN
+                if self.immediate_report_when is None
+                else self.immediate_report_when.to_condition()
+            ),
         )
 
 

@@ -10,7 +10,8 @@ its unit_report chain is the default one.
 #   offset  from the deadline: "-60m" (a reminder before it), "0", "+30m", "+2h", "+1d2h";
 #           units d, h, m; at most 7 days either way
 #   target  "assignee" (the person, or the unit's liaisons), "deputy" (the unit's deputies,
-#           or a resident's tracker), "unit_group" (a mention in the unit's work group),
+#           or a resident's tracker), "liaison" (the unit's liaisons; for a unit's
+#           obligation the same as assignee), "unit_group" (a mention in the unit's work group),
 #           "supervisor" (the nearest supervisors up the tree, from the unit itself),
 #           "supervisor+1" (the ones above those), "office" (the root unit's supervisors);
 #           or a list of them, e.g. ["assignee", "deputy"]
@@ -51,8 +52,8 @@ urgent = false
 # Defaults of the other kinds (message keys obligation-checkin-*, -test-*, -notice-*,
 # -verify-*):
 # health_checkin: -2h assignee; -30m assignee; 0 assignee+deputy, repeat every 1h 3 times;
-#                 +4h supervisor
-# test_due:       -24h assignee; -2h assignee; 0 assignee+deputy; +2h supervisor;
+#                 +3h liaison; +5h supervisor
+# test_due:       -24h assignee; -2h assignee; 0 assignee+deputy; +2h liaison; +4h supervisor;
 #                 +24h supervisor+1
 # notice_ack:     -30m assignee; 0 assignee+deputy; +1h unit_group; +3h supervisor;
 #                 +24h supervisor+1

@@ -34,7 +34,11 @@ CATALOG: tuple[CommandSpec, ...] = (
     CommandSpec("whoami", Capability.EVERYONE, _PRIVATE),
     CommandSpec("lang", Capability.EVERYONE, _PRIVATE),
     CommandSpec("cancel", Capability.EVERYONE, _PRIVATE),
+    CommandSpec("declare", Capability.EVERYONE, _BOTH),
+    CommandSpec("checkin", Capability.EVERYONE, _PRIVATE),
+    CommandSpec("risk", Capability.EVERYONE, _PRIVATE),
     CommandSpec("away", Capability.STAFF, _PRIVATE),
+    CommandSpec("declare_for", Capability.WORKER, _PRIVATE),
     CommandSpec("report", Capability.WORKER, _PRIVATE),
     CommandSpec("zero", Capability.WORKER, _PRIVATE),
     # Liaisons see their own units, supervisors (and admins) their subtree: listed twice,
@@ -43,6 +47,8 @@ CATALOG: tuple[CommandSpec, ...] = (
     CommandSpec("status", Capability.SUPERVISOR, _PRIVATE),
     CommandSpec("invite", Capability.SUPERVISOR, _PRIVATE),
     CommandSpec("bind", Capability.SUPERVISOR, _GROUP),
+    # Only the root unit's supervisors and the admins may load; others are refused politely.
+    CommandSpec("risk_load", Capability.SUPERVISOR, _PRIVATE),
 )
 
 

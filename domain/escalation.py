@@ -36,6 +36,9 @@ MAX_OFFSET = timedelta(days=7)
 class Target(StrEnum):
     ASSIGNEE = "assignee"  # the person, or the unit's liaisons
     DEPUTY = "deputy"  # the unit's deputies, or a person's cover (a resident's tracker)
+    # The unit's liaisons: for a person's obligation (a resident's check-in) the level between
+    # the tracker and the supervisors; for a unit's obligation the same people as `assignee`.
+    LIAISON = "liaison"
     UNIT_GROUP = "unit_group"  # a message mentioning the assignees in the unit's work group
     SUPERVISOR = "supervisor"  # nearest supervisors up the tree, starting at the unit itself
     SUPERVISOR_UP = "supervisor+1"  # the supervisors one level above those
@@ -194,7 +197,7 @@ def advance(obligation: Obligation, chain: Chain, calendar: WorkCalendar, now: d
 # --- default chains ----------------------------------------------------------------------
 # From how the source documents describe the work; every one can be replaced in [escalation].
 
-_A, _D, _G = Target.ASSIGNEE, Target.DEPUTY, Target.UNIT_GROUP
+_A, _D, _G, _L = Target.ASSIGNEE, Target.DEPUTY, Target.UNIT_GROUP, Target.LIAISON
 _S, _S1, _O = Target.SUPERVISOR, Target.SUPERVISOR_UP, Target.OFFICE
 
 
@@ -222,24 +225,28 @@ DEFAULT_CHAINS: Mapping[ObligationKind, Chain] = {
             ),
         ),
         # A monitored resident: reminders, then the tracker (人盯人) follows up hourly, then the
-        # unit's supervisor. Never the unit group: that would expose who is under monitoring.
+        # unit's liaison, then its supervisor. Never the unit group: that would expose who is
+        # under monitoring.
         Chain(
             ObligationKind.HEALTH_CHECKIN,
             (
                 Step(_h(-2), (_A,), "obligation-checkin-remind"),
                 Step(_m(-30), (_A,), "obligation-checkin-remind-soon"),
                 Step(_m(0), (_A, _D), "obligation-checkin-missed", repeat=Repeat(_h(1), 3)),
-                Step(_h(4), (_S,), "obligation-checkin-escalate"),
+                Step(_h(3), (_L,), "obligation-checkin-escalate"),
+                Step(_h(5), (_S,), "obligation-checkin-escalate"),
             ),
         ),
-        # Test days: the evening before and two hours before, then the tracker, then up.
+        # Test days: the evening before and two hours before, then the tracker, the liaison,
+        # the unit's supervisor, and the level above.
         Chain(
             ObligationKind.TEST_DUE,
             (
                 Step(_h(-24), (_A,), "obligation-test-remind"),
                 Step(_h(-2), (_A,), "obligation-test-remind-soon"),
                 Step(_m(0), (_A, _D), "obligation-test-missed"),
-                Step(_h(2), (_S,), "obligation-test-escalate"),
+                Step(_h(2), (_L,), "obligation-test-escalate"),
+                Step(_h(4), (_S,), "obligation-test-escalate"),
                 Step(_h(24), (_S1,), "obligation-test-escalate-up"),
             ),
         ),

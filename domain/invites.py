@@ -9,6 +9,8 @@ from domain.org import Role
 
 INVITE_PAYLOAD_PREFIX = "inv_"
 JOIN_PAYLOAD_PREFIX = "join_"
+# A residents' group's "Declare" button: join the group's unit if needed, then declare.
+DECLARE_PAYLOAD_PREFIX = "decl-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +46,7 @@ def redeem_refusal(invite: Invite | None, now: datetime) -> str | None:
 class StartPayload:
     """What a /start deep-link parameter asks for."""
 
-    kind: str  # "invite" | "join" | "none" | "unknown"
+    kind: str  # "invite" | "join" | "declare" | "none" | "unknown"
     token: str = ""
 
 
@@ -53,7 +55,11 @@ def parse_start_payload(payload: str | None) -> StartPayload:
     # and the token is looked up in storage; nothing in it is trusted on its own.
     if not payload:
         return StartPayload("none")
-    for prefix, kind in ((INVITE_PAYLOAD_PREFIX, "invite"), (JOIN_PAYLOAD_PREFIX, "join")):
+    for prefix, kind in (
+        (INVITE_PAYLOAD_PREFIX, "invite"),
+        (JOIN_PAYLOAD_PREFIX, "join"),
+        (DECLARE_PAYLOAD_PREFIX, "declare"),
+    ):
         if payload.startswith(prefix) and len(payload) > len(prefix):
             return StartPayload(kind, payload[len(prefix) :])
     return StartPayload("unknown")

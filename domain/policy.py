@@ -1,6 +1,12 @@
 """Classifying a declaration: ordered rules, the first that matches decides the category and
 the measure (duration, test days, daily check-ins, immediate report 即有即报).
 
+Whether an immediate report is due is decided apart from the rules as well: the policy's
+`immediate_report_when` condition (by default a red/yellow code, any symptom, or a fever) is
+tested on every declaration, so a high-risk returnee with a fever keeps the quarantine of the
+high-risk rule *and* is reported at once, rather than the first matching rule hiding one of
+the two. A classification's `immediate_report` is the rule's measure flag or that condition.
+
 A rule's condition is a set of checks that must all hold (an empty condition always holds);
 `any_of` holds when at least one of its sub-conditions does. The defaults follow the brief's
 typical rules; a locality replaces them in configuration ([policy], bot/config.py).
@@ -43,6 +49,21 @@ class Category(StrEnum):
     def needs_follow_up(self) -> bool:
         """Anything above registration only alerts the liaison and the tracker."""
         return self is not Category.REGISTRATION_ONLY
+
+    @property
+    def severity(self) -> int:
+        """Higher is worse: what a re-screen compares to decide that a category got worse
+        (registration 0, monitoring 1, fever clinic 2, home quarantine 3, centralised 4)."""
+        return _SEVERITY[self]
+
+
+_SEVERITY = {
+    Category.REGISTRATION_ONLY: 0,
+    Category.HOME_HEALTH_MONITORING: 1,
+    Category.FEVER_CLINIC_REFERRAL: 2,
+    Category.HOME_QUARANTINE: 3,
+    Category.CENTRALISED_QUARANTINE: 4,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +289,8 @@ class Classification:
     measure: Measure
     rule_name: str
     reasons: tuple[str, ...]
+    # The rule's measure asks for it, or the policy's immediate_report_when holds.
+    immediate_report: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +310,9 @@ class Explanation:
     tested: tuple[RuleTrace, ...]
     not_reached: tuple[str, ...]
     policy_label: str
+    # How the policy's immediate_report_when fared (every declaration is tested against it).
+    immediate_checks: tuple[Check, ...] = ()
+    immediate_held: bool = False
 
     def lines(self) -> list[str]:
         c = self.classification
@@ -297,8 +323,17 @@ class Explanation:
             f"measure: {c.measure.describe()}",
             "why:",
             *(f"  - {reason}" for reason in c.reasons),
-            "rules tested:",
+            f"immediate report: {_yes(c.immediate_report)}",
         ]
+        if c.measure.immediate_report:
+            out.append("  - the rule's measure asks for it")
+        verdict = "holds" if self.immediate_held else "does not hold"
+        out.append(f"  - immediate_report_when {verdict}:")
+        if not self.immediate_checks:
+            out.append("       [-] no conditions: never holds")
+        for check in self.immediate_checks:
+            out.append(f"       [{'+' if check.matched else '-'}] {check.text}")
+        out.append("rules tested:")
         for trace in self.tested:
             verdict = "MATCHED" if trace.matched else "no match"
             out.append(f"  {trace.order}. {trace.rule.name}: {verdict}")
@@ -314,22 +349,19 @@ class Explanation:
 # What a policy does when no rule matches (a configured list without a catch-all rule).
 FALLBACK_RULE = "no_rule_matched"
 
+# Red/yellow health code or itinerary card, any symptom, or a fever: 即有即报 whatever rule
+# decides the measure.
+DEFAULT_IMMEDIATE_REPORT_WHEN = Condition(
+    any_of=(
+        Condition(codes=frozenset({CodeColour.RED, CodeColour.YELLOW})),
+        Condition(any_symptom=True),
+        Condition(fever=True),
+    )
+)
+
 _CENTRALISED_14 = Measure(days=14, test_offsets=(1, 13), checkins=True)
 
 DEFAULT_RULES: tuple[Rule, ...] = (
-    # Red/yellow code, any symptom, or fever: report at once, refer to the fever clinic.
-    Rule(
-        "fever_or_code",
-        Condition(
-            any_of=(
-                Condition(codes=frozenset({CodeColour.RED, CodeColour.YELLOW})),
-                Condition(any_symptom=True),
-                Condition(fever=True),
-            )
-        ),
-        Category.FEVER_CLINIC_REFERRAL,
-        Measure(days=0, immediate_report=True),
-    ),
     # Overseas without the arrival documents: centralised observation.
     Rule(
         "overseas_missing_documents",
@@ -367,6 +399,16 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         Category.HOME_QUARANTINE,
         Measure(days=14, test_offsets=(1, 13), checkins=True),
     ),
+    # Red/yellow code, any symptom, or fever and nothing above: refer to the fever clinic.
+    # After the overseas, contact and high/mid-risk rules, so a high-risk returnee with a
+    # fever keeps the quarantine (the immediate report comes from immediate_report_when all
+    # the same); before monitoring, so the rules stay in order of Category.severity.
+    Rule(
+        "fever_or_code",
+        DEFAULT_IMMEDIATE_REPORT_WHEN,
+        Category.FEVER_CLINIC_REFERRAL,
+        Measure(days=0, immediate_report=True),
+    ),
     # Low-risk area of a city with cases: 14 days self health monitoring, tests Mon and Thu.
     Rule(
         "low_risk_city_with_cases",
@@ -385,6 +427,9 @@ class Policy:
     locality: str | None = None
     lookback_days: int = DEFAULT_LOOKBACK_DAYS
     fever_threshold: float = DEFAULT_FEVER_THRESHOLD
+    # Tested on every declaration apart from the rules; an empty condition never holds here
+    # (only the rules' own immediate_report flags count then).
+    immediate_report_when: Condition = DEFAULT_IMMEDIATE_REPORT_WHEN
 
     @property
     def label(self) -> str:
@@ -392,7 +437,12 @@ class Policy:
 
 
 def explain(declaration: Declaration, facts: RiskFacts, policy: Policy) -> Explanation:
-    """Test the rules in order up to the first that matches, recording every check."""
+    """Test the rules in order up to the first that matches, recording every check, and the
+    policy's immediate_report_when on its own."""
+    immediate = policy.immediate_report_when
+    immediate_checks = immediate.checks(declaration, facts, policy.fever_threshold)
+    # An empty condition would "always hold"; here it means no condition is configured.
+    held = not immediate.always and all(check.matched for check in immediate_checks)
     tested: list[RuleTrace] = []
     for order, rule in enumerate(policy.rules, start=1):
         checks = rule.when.checks(declaration, facts, policy.fever_threshold)
@@ -400,13 +450,21 @@ def explain(declaration: Declaration, facts: RiskFacts, policy: Policy) -> Expla
         tested.append(RuleTrace(order, rule, matched, checks))
         if matched:
             reasons = tuple(check.text for check in checks) or ("no conditions: always matches",)
-            classification = Classification(rule.category, rule.measure, rule.name, reasons)
+            classification = Classification(
+                rule.category,
+                rule.measure,
+                rule.name,
+                reasons,
+                rule.measure.immediate_report or held,
+            )
             rest = tuple(r.name for r in policy.rules[order:])
-            return Explanation(classification, tuple(tested), rest, policy.label)
+            return Explanation(
+                classification, tuple(tested), rest, policy.label, immediate_checks, held
+            )
     classification = Classification(
-        Category.REGISTRATION_ONLY, Measure(), FALLBACK_RULE, ("no rule matched",)
+        Category.REGISTRATION_ONLY, Measure(), FALLBACK_RULE, ("no rule matched",), held
     )
-    return Explanation(classification, tuple(tested), (), policy.label)
+    return Explanation(classification, tuple(tested), (), policy.label, immediate_checks, held)
 
 
 def classify(declaration: Declaration, facts: RiskFacts, policy: Policy) -> Classification:

@@ -131,6 +131,14 @@ def _assignees(ob: Obligation, d: Directory) -> tuple[int, ...]:
     return d.holding(str(ob.assignee), Role.LIAISON)
 
 
+def _liaisons(ob: Obligation, d: Directory) -> tuple[int, ...]:
+    """The unit's liaisons; for a unit's obligation these are its assignees. A liaison who is
+    the assignee (a proxy filer) is not told twice about their own miss."""
+    if ob.assignee_person is None:
+        return _assignees(ob, d)
+    return tuple(p for p in d.holding(ob.unit_code, Role.LIAISON) if p != ob.assignee_person)
+
+
 def _supervisor_levels(ob: Obligation, d: Directory, on: date) -> Iterator[list[Recipient]]:
     """Present supervisors per unit from the obligation's unit upwards, skipping units where
     none is present and never escalating to the non-responders themselves."""
@@ -150,6 +158,8 @@ def _resolve_one(ob: Obligation, target: Target, d: Directory, on: date) -> list
         if ob.assignee_person is not None:
             return _present(ob, _trackers(ob, ob.assignee_person, d), target, d, on)
         return _present(ob, d.holding(str(ob.assignee), Role.DEPUTY), target, d, on)
+    if target is Target.LIAISON:
+        return _present(ob, _liaisons(ob, d), target, d, on)
     if target is Target.UNIT_GROUP:
         chat = d.work_groups.get(ob.unit_code)
         if chat is None:

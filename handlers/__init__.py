@@ -2,13 +2,27 @@
 
 from aiogram import Router
 
-from handlers import absence, common, errors, excuse, groups, onboarding, reports, start
+from handlers import (
+    absence,
+    checkin,
+    common,
+    declarations,
+    errors,
+    excuse,
+    groups,
+    onboarding,
+    reports,
+    risk,
+    start,
+)
 
 
 def build_router() -> Router:
     root = Router(name="root")
     root.include_routers(
         errors.create_router(),
+        # /cancel of a declaration also forgets its expiry lease (before common's /cancel).
+        declarations.create_cancel_router(),
         # Everyone's commands come before the dialogs, so /cancel or /help always work, even
         # in the middle of a question that would otherwise take any text as its answer.
         common.create_router(),
@@ -18,6 +32,9 @@ def build_router() -> Router:
         absence.create_router(),
         excuse.create_router(),
         reports.create_router(),
+        checkin.create_router(),
+        risk.create_router(),
+        declarations.create_router(),
         common.create_fallback_router(),
     )
     return root

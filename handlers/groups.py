@@ -12,7 +12,7 @@ from aiogram.utils.deep_linking import create_start_link
 
 from bot.context import Context
 from bot.i18n import Translator
-from domain.invites import JOIN_PAYLOAD_PREFIX
+from domain.invites import DECLARE_PAYLOAD_PREFIX
 from domain.org import ChatGroup, GroupPurpose
 from handlers.keyboards import link_keyboard
 from handlers.rendering import outcome_text
@@ -83,17 +83,19 @@ async def missing_rights(bot: Bot, group: ChatGroup) -> list[str]:
 
 
 async def post_join_button(bot: Bot, group: ChatGroup, tr: Translator) -> None:
-    """The residents' entry point: a pinned button that opens a private chat with the bot."""
-    link = await create_start_link(bot, JOIN_PAYLOAD_PREFIX + (group.join_token or ""))
+    """The residents' entry point: a pinned "我要报备 / Declare" button that opens a private
+    chat with the bot, joins the person to the group's unit as a resident if needed and starts
+    the declaration there (nothing personal is ever asked in the group)."""
+    link = await create_start_link(bot, DECLARE_PAYLOAD_PREFIX + (group.join_token or ""))
     sent = await bot.send_message(
         group.chat_id,
-        tr("join-post"),
-        reply_markup=link_keyboard(tr("join-button"), link),
+        tr("declare-post"),
+        reply_markup=link_keyboard(tr("declare-post-button"), link),
     )
     try:
         await bot.pin_chat_message(group.chat_id, sent.message_id, disable_notification=True)
     except TelegramAPIError as error:
-        logger.info("could not pin the join button in %s: %s", group.chat_id, error)
+        logger.info("could not pin the declare button in %s: %s", group.chat_id, error)
 
 
 def create_router() -> Router:

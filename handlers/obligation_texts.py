@@ -16,6 +16,7 @@ from bot.i18n import Html, Translator, catalog
 from domain.escalation import Step, Target
 from domain.obligations import Obligation, ObligationKind
 from domain.org import Person
+from handlers.checkin_keyboards import checkin_reminder_markup, test_reminder_markup
 from handlers.keyboards import excuse_markup, report_reminder_markup
 from scheduler.engine import NobodyMessage, Rendered, StepMessage
 
@@ -106,6 +107,21 @@ def _fileable(message: StepMessage) -> bool:
     )
 
 
+# Who may answer a check-in or test from its reminder: the person who owes it (the resident,
+# or a proxy declaration's filer), and the tracker and liaison it escalates to, who may record
+# for the resident after phoning them (services.checkins checks the presser again).
+ANSWER_TARGETS = frozenset({Target.ASSIGNEE, Target.DEPUTY, Target.LIAISON})
+
+
+def _answerable(message: StepMessage) -> bool:
+    return (
+        message.obligation.id is not None
+        and message.obligation.kind in PERSONAL_KINDS
+        and not message.recipient.group
+        and message.recipient.target in ANSWER_TARGETS
+    )
+
+
 class ObligationTexts:
     """Renders each step in the recipient's language; groups in the default language."""
 
@@ -134,6 +150,12 @@ class ObligationTexts:
         elif _fileable(message) and ob.id is not None:
             # Only an id: the press is checked against the presser's roles (handlers.reports).
             markup = report_reminder_markup(tr, ob.id)
+        elif _answerable(message) and ob.id is not None:
+            # Only an id, like the report's: handlers.checkin checks the presser again.
+            if ob.kind is ObligationKind.HEALTH_CHECKIN:
+                markup = checkin_reminder_markup(tr, ob.id)
+            else:
+                markup = test_reminder_markup(tr, ob.id)
         return Rendered("\n".join(lines), markup)
 
     def nobody(self, message: NobodyMessage) -> Rendered:

@@ -6,18 +6,25 @@ from dataclasses import replace
 
 from aiogram import F, Router
 from aiogram.filters import CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.context import Context
 from bot.menus import set_personal_menu
 from domain.invites import parse_start_payload
+from handlers import declarations
 from handlers.rendering import outcome_text
 from services import onboarding
 
 
-async def start_with_link(message: Message, command: CommandObject, ctx: Context) -> None:
+async def start_with_link(
+    message: Message, command: CommandObject, state: FSMContext, ctx: Context
+) -> None:
     payload = parse_start_payload(command.args)
     user_id = ctx.actor.telegram_id
+    if payload.kind == "declare":
+        await _declare_from_group(message, state, ctx, payload.token)
+        return
     if payload.kind == "invite":
         outcome = await onboarding.redeem_invite(ctx.repos, payload.token, user_id, now=ctx.now())
     elif payload.kind == "join":
@@ -31,6 +38,24 @@ async def start_with_link(message: Message, command: CommandObject, ctx: Context
     if outcome.ok:
         roles = tuple(await ctx.repos.roles.of_person(user_id))
         await set_personal_menu(ctx.bot, replace(ctx.actor, assignments=roles), ctx.tr.language)
+
+
+async def _declare_from_group(
+    message: Message, state: FSMContext, ctx: Context, token: str
+) -> None:
+    """The residents' group button: join the group's unit as a resident if not yet, then
+    start the declaration with that unit."""
+    outcome = await onboarding.join_as_resident(
+        ctx.repos, token, ctx.actor.telegram_id, now=ctx.now()
+    )
+    if not outcome.ok or outcome.unit is None:
+        await message.answer(ctx.tr("declare-join-failed"))
+        return
+    roles = tuple(await ctx.repos.roles.of_person(ctx.actor.telegram_id))
+    actor = replace(ctx.actor, assignments=roles)
+    if outcome.key == "join-done":
+        await set_personal_menu(ctx.bot, actor, ctx.tr.language)
+    await declarations.begin(replace(ctx, actor=actor), state, outcome.unit, proxy=False)
 
 
 async def start_plain(message: Message, ctx: Context) -> None:

@@ -43,6 +43,7 @@ from domain.obligations import expire
 from domain.org import Language
 from domain.outbox import OutboxMessage, Priority
 from domain.reports import ReportPolicy, Rollup
+from services import drafts as draft_leases
 from services import reports
 from services.obligations import EscalationPolicy
 from storage import Database, Repositories
@@ -93,6 +94,8 @@ class JobContext:
     report_policy: ReportPolicy | None = None
     escalation_policy: EscalationPolicy | None = None
     rollup_texts: RollupTexts | None = None
+    # Renders the notice that a half-finished declaration expired (expire_drafts).
+    draft_notice: Callable[[Language], str] | None = None
 
     @property
     def reports(self) -> ReportPolicy:
@@ -172,6 +175,31 @@ async def expire_obligations(context: JobContext) -> Summary:
         # A refused expiry stays open and would be read again: stop rather than loop.
         if len(batch) < EXPIRE_BATCH or changed == 0:
             return {"expired": expired}
+
+
+@action("expire_drafts")
+async def expire_drafts(context: JobContext) -> Summary:
+    """Tell people whose half-finished declaration has expired, and forget its lease.
+
+    The draft itself sits in FSM storage, which jobs cannot reach: the dialog recognises an
+    expired draft by its own time stamp on the person's next message and starts over.
+    """
+    notice = context.draft_notice
+    if notice is None:
+        raise RuntimeError("expiry notices need a renderer (CalendarJobs(draft_notice=...))")
+    expired = 0
+    while True:
+        async with context.database.transaction() as session:
+            batch = await draft_leases.expire(
+                Repositories(session),
+                now=context.now,
+                default_language=context.settings.i18n.default_locale,
+                notice=notice,
+                limit=EXPIRE_BATCH,
+            )
+        expired += batch
+        if batch < EXPIRE_BATCH:
+            return {"drafts": expired}
 
 
 @action("open_unit_reports")
@@ -362,6 +390,7 @@ class CalendarJobs:
         rollup_texts: RollupTexts | None = None,
         report_policy: ReportPolicy | None = None,
         escalation_policy: EscalationPolicy | None = None,
+        draft_notice: Callable[[Language], str] | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
@@ -372,6 +401,7 @@ class CalendarJobs:
         self.report_policy = report_policy or configured_reports
         self.escalation_policy = escalation_policy or configured_escalation
         self.rollup_texts = rollup_texts
+        self.draft_notice = draft_notice
         # One roll-up job per distinct deadline, when there are texts to write them with.
         self.rollup_jobs: dict[str, time] = {}
         if rollup_texts is not None:
@@ -491,6 +521,7 @@ class CalendarJobs:
             report_policy=self.report_policy,
             escalation_policy=self.escalation_policy,
             rollup_texts=self.rollup_texts,
+            draft_notice=self.draft_notice,
         )
 
     async def _fire(self, name: str) -> None:

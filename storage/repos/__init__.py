@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.repos.audit import AuditRepository
+from storage.repos.checkins import CheckinRepository
 from storage.repos.declarations import DeclarationRepository
 from storage.repos.drafts import DraftLeaseRepository
 from storage.repos.groups import GroupRepository
@@ -45,6 +46,7 @@ class Repositories:
         self.absences = AbsenceRepository(session)
         self.reports = ReportRepository(session)
         self.declarations = DeclarationRepository(session)
+        self.checkins = CheckinRepository(session)
         self.risk_areas = RiskAreaRepository(session)
         self.drafts = DraftLeaseRepository(session)
 
@@ -52,6 +54,7 @@ class Repositories:
 __all__ = [
     "AbsenceRepository",
     "AuditRepository",
+    "CheckinRepository",
     "DeclarationRepository",
     "DraftLeaseRepository",
     "EscalationLogRepository",

@@ -1,10 +1,392 @@
-"""Returnee declarations, their check-ins and test records."""
+"""Returnee declarations: the submitted answers, the places screened and the classification.
+
+Re-screening reads and writes many rows at once, so it works on a few columns
+(`ScreeningRow`) with one SELECT and executemany UPDATEs; it never loads ORM objects.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, Text, and_, bindparam, cast, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.declarations import (
+    Declaration,
+    RiskFacts,
+    RiskLevel,
+    declaration_from_dict,
+    declaration_to_dict,
+)
+from domain.followup import FollowupItem
+from domain.obligations import ObligationState
+from domain.policy import Category, Classification, Measure
+from domain.risk_areas import Place, RiskArea
+from storage.changes import note_change
+from storage.models import DeclarationRow, ObligationRow, RiskAreaRow
+from storage.repos._sql import rowcount
+from storage.repos.obligations import OBLIGATIONS
+
+# SQLite caps the number of bound parameters in one statement.
+_CHUNK = 500
+# Bulk UPDATEs go through the Core table: an ORM-enabled UPDATE given a list of parameter
+# sets becomes SQLAlchemy's "bulk update by primary key", which wants the key by its name.
+_TABLE = typing.cast(Table, DeclarationRow.__table__)
+# An empty JSON list as SQLite and PostgreSQL (json and jsonb) print it.
+_EMPTY = frozenset({"[]", "[ ]"})
+
+
+def measure_to_data(measure: Measure) -> dict[str, Any]:
+    return {
+        "days": measure.days,
+        "test_offsets": list(measure.test_offsets),
+        "test_weekdays": list(measure.test_weekdays),
+        "checkins": measure.checkins,
+        "immediate_report": measure.immediate_report,
+    }
+
+
+def measure_from_data(data: Mapping[str, Any]) -> Measure:
+    return Measure(
+        days=int(data.get("days", 0)),
+        test_offsets=tuple(int(day) for day in data.get("test_offsets", ())),
+        test_weekdays=tuple(int(day) for day in data.get("test_weekdays", ())),
+        checkins=bool(data.get("checkins", False)),
+        immediate_report=bool(data.get("immediate_report", False)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NewDeclaration:
+    unit_code: str
+    resident_id: int | None
+    filed_by: int
+    proxy: bool
+    submitted_at: datetime
+    start_date: date
+    declaration: Declaration
+    places: tuple[Place, ...]
+    classification: Classification
+    facts: RiskFacts
+    policy_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDeclaration:
+    id: int
+    unit_code: str
+    resident_id: int | None
+    filed_by: int
+    proxy: bool
+    submitted_at: datetime
+    start_date: date
+    declaration: Declaration
+    places: tuple[Place, ...]
+    classification: Classification
+    facts: RiskFacts
+    policy_version: str
+    classified_at: datetime
+    version: int
+    superseded_by: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningRow:
+    """What re-screening one declaration needs, and its current classification in short."""
+
+    id: int
+    start_date: date
+    places: tuple[Place, ...]
+    facts: RiskFacts
+    category: Category
+    immediate_report: bool
+
+
+# One place as Place.to_data writes it and json.dumps prints it (SQLite, PostgreSQL json).
+_PLACE = re.compile(
+    r'\{"code": "([^"\\]*)", "from": (?:"([0-9-]{10})"|null), "to": (?:"([0-9-]{10})"|null)\}'
+)
+
+
+class _PlacesDecoder:
+    """Decodes the `places` column's text. Re-screening decodes 100,000 of them, so the
+    shape Place.to_data writes is read with one regular expression and dates are parsed once
+    per distinct day; any other spelling (jsonb reorders keys) goes through json."""
+
+    def __init__(self) -> None:
+        self.days: dict[str, date] = {}
+        # Many declarations name the same place on the same days; build each Place once.
+        self.places: dict[tuple[str, str, str], Place] = {}
+        self.facts_of: dict[tuple[RiskLevel, bool, str], RiskFacts] = {}
+
+    def day(self, text: str) -> date:
+        found = self.days.get(text)
+        if found is None:
+            found = self.days[text] = date.fromisoformat(text)
+        return found
+
+    def __call__(self, text: str) -> tuple[Place, ...]:
+        found = _PLACE.findall(text)
+        if len(found) == text.count("{"):
+            return tuple(self.places.get(key) or self._place(key) for key in found)
+        return tuple(Place.from_data(place) for place in json.loads(text))
+
+    def facts(self, level: RiskLevel, cases: bool, matched: str) -> RiskFacts:
+        """The stored facts; `matched` as text. The same few lists of area names recur
+        (everyone from one district), so each is decoded once."""
+        key = (level, cases, matched)
+        found = self.facts_of.get(key)
+        if found is None:
+            names = () if matched in _EMPTY else tuple(str(m) for m in json.loads(matched))
+            found = self.facts_of[key] = RiskFacts(level, cases, names)
+        return found
+
+    def _place(self, key: tuple[str, str, str]) -> Place:
+        code, start, end = key
+        place = Place(code, self.day(start) if start else None, self.day(end) if end else None)
+        self.places[key] = place
+        return place
+
+
+def _facts(level: str, city_has_cases: bool, matched: Sequence[Any]) -> RiskFacts:
+    return RiskFacts(RiskLevel(level), bool(city_has_cases), tuple(str(m) for m in matched))
+
+
+def _stored(row: Any) -> StoredDeclaration:
+    """From a Core row of every column (an ORM row has the same attributes)."""
+    classification = Classification(
+        Category(row.category),
+        measure_from_data(row.measure),
+        row.rule_name,
+        (),  # the reasons are for explaining at the time; not stored
+        row.immediate_report,
+    )
+    return StoredDeclaration(
+        id=row.id,
+        unit_code=row.unit_code,
+        resident_id=row.resident_id,
+        filed_by=row.filed_by,
+        proxy=row.proxy,
+        submitted_at=row.submitted_at,
+        start_date=row.start_date,
+        declaration=declaration_from_dict(row.answers),
+        places=tuple(Place.from_data(place) for place in row.places),
+        classification=classification,
+        facts=_facts(row.risk_level, row.city_has_cases, row.matched),
+        policy_version=row.policy_version,
+        classified_at=row.classified_at,
+        version=row.version,
+        superseded_by=row.superseded_by,
+    )
+
+
+def _classification_values(
+    classification: Classification, facts: RiskFacts, policy_version: str, at: datetime
+) -> dict[str, Any]:
+    return {
+        "category": classification.category.value,
+        "rule_name": classification.rule_name,
+        "measure": measure_to_data(classification.measure),
+        "immediate_report": classification.immediate_report,
+        "risk_level": facts.level.value,
+        "city_has_cases": facts.city_has_cases,
+        "matched": list(facts.matched),
+        "policy_version": policy_version,
+        "classified_at": at,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Reclassification:
+    id: int
+    classification: Classification
+    facts: RiskFacts
 
 
 class DeclarationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def add(self, new: NewDeclaration) -> int:
+        """Store a submitted declaration (version 1); its id."""
+        result = await self._session.execute(
+            insert(DeclarationRow)
+            .values(
+                unit_code=new.unit_code,
+                resident_id=new.resident_id,
+                filed_by=new.filed_by,
+                proxy=new.proxy,
+                submitted_at=new.submitted_at,
+                start_date=new.start_date,
+                answers=declaration_to_dict(new.declaration),
+                places=[place.to_data() for place in new.places],
+                version=1,
+                superseded_by=None,
+                **_classification_values(
+                    new.classification, new.facts, new.policy_version, new.submitted_at
+                ),
+            )
+            .returning(DeclarationRow.id)
+        )
+        return int(result.scalar_one())
+
+    async def get(self, declaration_id: int) -> StoredDeclaration | None:
+        row = await self._session.get(DeclarationRow, declaration_id)
+        return None if row is None else _stored(row)
+
+    async def many(self, ids: Iterable[int]) -> dict[int, StoredDeclaration]:
+        """The stored ones among these ids, by id (Core rows: a re-screen reads thousands)."""
+        wanted = sorted(set(ids))
+        found: dict[int, StoredDeclaration] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            rows = await self._session.execute(
+                select(_TABLE).where(_TABLE.c.id.in_(wanted[start : start + _CHUNK]))
+            )
+            found.update((row.id, _stored(row)) for row in rows)
+        return found
+
+    async def for_screening(self, since: date) -> list[ScreeningRow]:
+        """Every current (not superseded) declaration whose period starts on or after
+        `since`, by id: the few columns re-screening reads, in one query.
+
+        `places` and `matched` are read as text and decoded here, the empty `matched` of
+        most declarations without decoding at all: a re-screen reads 100,000 of them.
+        """
+        rows = await self._session.execute(
+            select(
+                _TABLE.c.id,
+                cast(_TABLE.c.start_date, Text),
+                cast(_TABLE.c.places, Text),
+                _TABLE.c.risk_level,
+                _TABLE.c.city_has_cases,
+                cast(_TABLE.c.matched, Text),
+                _TABLE.c.category,
+                _TABLE.c.immediate_report,
+            )
+            .where(_TABLE.c.start_date >= since, _TABLE.c.superseded_by.is_(None))
+            .order_by(_TABLE.c.id)
+        )
+        categories = {category.value: category for category in Category}
+        levels = {level.value: level for level in RiskLevel}
+        decode = _PlacesDecoder()
+        found = []
+        for id, day, places, level, cases, matched, category, immediate in rows:
+            start = decode.day(day[:10])
+            decoded = decode(places)
+            facts = decode.facts(levels[level], bool(cases), matched)
+            found.append(
+                ScreeningRow(id, start, decoded, facts, categories[category], bool(immediate))
+            )
+        return found
+
+    async def update_facts(self, changes: Sequence[tuple[int, RiskFacts]]) -> int:
+        """Record new risk facts (classification left as it is); the number of rows given.
+        One UPDATE executed for the list (executemany)."""
+        if not changes:
+            return 0
+        await self._session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.id == bindparam("row_id"))
+            .values(
+                risk_level=bindparam("level"),
+                city_has_cases=bindparam("cases"),
+                matched=bindparam("found"),
+            ),
+            [
+                {
+                    "row_id": id,
+                    "level": facts.level.value,
+                    "cases": facts.city_has_cases,
+                    "found": list(facts.matched),
+                }
+                for id, facts in changes
+            ],
+        )
+        return len(changes)
+
+    async def reclassify(
+        self, changes: Sequence[Reclassification], *, policy_version: str, at: datetime
+    ) -> int:
+        """Write new classifications with their facts and bump each row's version; the
+        number of rows given. One UPDATE executed for the list (executemany)."""
+        if not changes:
+            return 0
+        params = []
+        for change in changes:
+            values = _classification_values(change.classification, change.facts, policy_version, at)
+            params.append({"row_id": change.id, **{f"v_{k}": v for k, v in values.items()}})
+        columns = _classification_values(changes[0].classification, changes[0].facts, "", at)
+        await self._session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.id == bindparam("row_id"))
+            .values(
+                version=_TABLE.c.version + 1,
+                **{column: bindparam(f"v_{column}") for column in columns},
+            ),
+            params,
+        )
+        return len(changes)
+
+    async def risk_areas(self) -> list[RiskArea]:
+        """The stored risk-area list, for screening a new declaration. (Reads the table the
+        risk-area repository owns; `repos.risk_areas.current()` returns the same list.)"""
+        rows = await self._session.execute(
+            select(
+                RiskAreaRow.region_code,
+                RiskAreaRow.level,
+                RiskAreaRow.effective_from,
+                RiskAreaRow.effective_to,
+                RiskAreaRow.name,
+            ).order_by(RiskAreaRow.id)
+        )
+        return [
+            RiskArea(code, RiskLevel(level), start, end, name or "")
+            for code, level, start, end, name in rows
+        ]
+
+    async def excuse_followup(
+        self, items: Sequence[tuple[int, FollowupItem, str]], *, at: datetime
+    ) -> int:
+        """Excuse the still-open follow-up obligations of these (declaration id, item, reason)
+        triples; the number excused. One UPDATE executed for the list: a re-screen
+        excuses thousands, which one by one through the obligation repository would take
+        seconds. Only open rows change, as `services.obligations.excuse` would do."""
+        if not items:
+            return 0
+        table = typing.cast(Table, ObligationRow.__table__)
+        result = await self._session.execute(
+            update(table)
+            .where(
+                and_(
+                    table.c.kind == bindparam("o_kind"),
+                    table.c.subject == bindparam("o_subject"),
+                    table.c.period == bindparam("o_period"),
+                    table.c.state == ObligationState.OPEN.value,
+                )
+            )
+            .values(
+                state=ObligationState.EXCUSED.value,
+                closed_at=at,
+                excuse_reason=bindparam("o_reason"),
+                next_action_at=None,
+                updated_at=at,
+            ),
+            [
+                {
+                    "o_kind": item.kind.value,
+                    "o_subject": key.subject,
+                    "o_period": key.period,
+                    "o_reason": reason,
+                }
+                for id, item, reason in items
+                for key in (item.key(id),)
+            ],
+        )
+        note_change(self._session, OBLIGATIONS)
+        return max(rowcount(result), 0)

@@ -31,10 +31,13 @@ SETTLE_TIMEOUT_S = 30.0
 
 
 class LiveBot:
-    def __init__(self, emulator: Emulator, app: App, clock: AdjustableClock) -> None:
+    def __init__(
+        self, emulator: Emulator, app: App, clock: AdjustableClock, settings: Settings
+    ) -> None:
         self.emu = emulator
         self.app = app
         self.clock = clock
+        self.settings = settings
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -59,6 +62,12 @@ class LiveBot:
                 await self.app.stop()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(self._task, 30)
+
+    async def restart(self) -> None:
+        """Stop the bot and start a new one on the same database, as after a redeploy."""
+        await self.stop()
+        self.app = App.build(self.settings, self.clock)
+        await self.start()
 
     async def at(self, moment: datetime, *, jobs: Sequence[str] = ()) -> None:
         """Move the clock to `moment`, run the named calendar jobs, then the clock's due
@@ -103,6 +112,16 @@ class LiveBot:
                     await self.settled()
                     return [m["text"] for m in self.emu.bot_messages(chat_id, bot=BOT_ID)[before:]]
         raise AssertionError(f"no button {label!r} under: {message['text']!r}")
+
+    async def press_data(self, user: int, message: dict[str, Any], data: str) -> list[str]:
+        """Press the button of `message` whose callback data is `data` (it must be there)."""
+        buttons = [b for row in message["reply_markup"]["inline_keyboard"] for b in row]
+        assert any(b.get("callback_data") == data for b in buttons), (data, buttons)
+        chat_id = message["chat"]["id"]
+        before = len(self.emu.bot_messages(chat_id, bot=BOT_ID))
+        self.emu.press_button(user, chat_id, message["message_id"], data, bot=BOT_ID)
+        await self.settled()
+        return [m["text"] for m in self.emu.bot_messages(chat_id, bot=BOT_ID)[before:]]
 
     def last(self, chat: int) -> dict[str, Any]:
         messages = self.emu.bot_messages(chat, bot=BOT_ID)
@@ -149,7 +168,7 @@ async def live_bot(
         emulator.create_user(f"user{user}", user_id=user)
         emulator.user_sends(user, user, "/start", bot=BOT_ID)
     app = App.build(settings, clock)
-    live = LiveBot(emulator, app, clock)
+    live = LiveBot(emulator, app, clock, settings)
     try:
         await live.start()
         yield live

@@ -44,9 +44,9 @@ async def test_the_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
                     continue  # the emulator is up but the demo groups are not seeded yet
                 messages = answer["result"]
                 pinned = next((m for m in messages if m["pinned"]), None)
-            # The residents group got its join button, pinned, on the first start.
+            # The residents group got its declare button, pinned, on the first start.
             assert pinned["reply_markup"]["inline_keyboard"][0][0]["url"].startswith(
-                "https://t.me/fangkong_demo_bot?start=join_"
+                "https://t.me/fangkong_demo_bot?start=decl-"
             )
             send = {"user_id": 1003, "chat_id": 1003, "text": "/help"}
             async with http.post(f"{base}/send", json=send) as response:

@@ -65,8 +65,9 @@ async def test_onboarding_by_invite_link_and_binding_a_group(
     assert pinned["message_id"] == join_post["message_id"]
     url = join_post["reply_markup"]["inline_keyboard"][0][0]["url"]
     payload = url.split("start=")[1]
-    joined = await chat.say(5002, f"/start {payload}")
-    assert joined["text"] == EN("join-done", unit=DONGGUAN)
+    # The button joins the person as a resident of the unit and starts their declaration.
+    started = await chat.say(5002, f"/start {payload}")
+    assert started["text"] == EN("declare-intro", unit="东关村")
 
 
 async def test_help_differs_by_role_and_language_and_wrong_roles_are_refused(

@@ -12,8 +12,8 @@ from tests.handlers.conftest import ADMIN_ID, EN, ZH, Harness, plain_member
 GROUP = -100555
 
 
-def link_token(text: str, prefix: str) -> str:
-    match = re.search(rf"start={prefix}_([A-Za-z0-9_-]+)", text)
+def link_token(text: str, prefix: str, separator: str = "_") -> str:
+    match = re.search(rf"start={prefix}{separator}([A-Za-z0-9_-]+)", text)
     assert match, text
     return match.group(1)
 
@@ -88,19 +88,21 @@ async def test_typed_unknown_unit_asks_again(harness: Harness) -> None:
     assert reply.startswith(ZH("invite-created", role=ZH("role-tracker"), unit="示范县 / 河西街道"))
 
 
-async def test_bind_a_residents_group_posts_and_pins_the_join_button(harness: Harness) -> None:
+async def test_bind_a_residents_group_posts_and_pins_the_declare_button(harness: Harness) -> None:
     replies = await harness.send(1002, "/bind dongguan residents", chat_id=GROUP, language="en")
     assert replies[0].splitlines() == [
         EN("bind-done", unit="示范县 / 城关镇 / 东关村"),
         EN("purpose-residents"),
         EN("bind-rights-ok"),
     ]
-    join_post = harness.session.sent(GROUP)[-1]
-    assert join_post.text == ZH("join-post")  # groups speak the default language
-    url = join_post.reply_markup.inline_keyboard[0][0].url  # type: ignore[union-attr]
+    post = harness.session.sent(GROUP)[-1]
+    assert post.text == ZH("declare-post")  # groups speak the default language
+    url = post.reply_markup.inline_keyboard[0][0].url  # type: ignore[union-attr]
     assert harness.session.of_type(PinChatMessage)[-1].chat_id == GROUP
 
-    token = link_token(url or "", "join")
+    # The button's link carries the group's join token; a plain join link with the same
+    # token (as posted before declarations existed) still registers the resident.
+    token = link_token(url or "", "decl", separator="-")
     assert await harness.send(3001, f"/start join_{token}") == [
         ZH("join-done", unit="示范县 / 城关镇 / 东关村")
     ]

@@ -44,7 +44,8 @@ def test_explain_prints_the_rule_that_fires_and_why(
     out = capsys.readouterr().out
     assert "rule fired: mid_risk\ncategory: home_quarantine\n" in out
     assert "worst level within the look-back window is mid (洪山区)" in out
-    assert "5. high_risk: no match" in out
+    assert "4. high_risk: no match" in out
+    assert "immediate report: no" in out
     assert "张三" not in out
     assert "13800000000" not in out
     assert not (env / "bot.db").exists()  # explaining touches no database

@@ -114,7 +114,7 @@ def step(offset: str = "0", target: str = '"assignee"', extra: str = "") -> str:
         (
             "[[escalation.unit_report]]\n" + step(target='"boss"'),
             "escalation.unit_report.0.target: unknown target 'boss'; expected one of assignee, "
-            "deputy, unit_group, supervisor, supervisor+1, office",
+            "deputy, liaison, unit_group, supervisor, supervisor+1, office",
         ),
         (
             "[[escalation.unit_report]]\n" + step(target="[]"),

@@ -28,6 +28,7 @@ def test_defaults_are_the_built_in_jobs() -> None:
         ("purge", "30 3 * * *", "purge", None, True),
         ("expire_obligations", "5 * * * *", "expire_obligations", None, True),
         ("open_unit_reports", "0 0 * * *", "open_unit_reports", None, True),
+        ("expire_drafts", "*/5 * * * *", "expire_drafts", None, True),
     ]
     assert (jobs.updates_retention_days, jobs.expire_after_days, jobs.outbox_retention_days) == (
         7,
@@ -66,7 +67,13 @@ cron = "0 2 * * *"
 """,
     )
     jobs = {j.name: j for j in settings.jobs.schedule}
-    assert list(jobs) == ["purge", "expire_obligations", "open_unit_reports", "weekly-purge"]
+    assert list(jobs) == [
+        "purge",
+        "expire_obligations",
+        "open_unit_reports",
+        "expire_drafts",
+        "weekly-purge",
+    ]
     # Fields left out of a built-in's entry keep the built-in values.
     assert (jobs["purge"].cron, jobs["purge"].action) == ("0 2 * * *", "purge")
     assert not jobs["expire_obligations"].enabled
@@ -98,7 +105,7 @@ cron = "0 2 * * *"
         (
             '[[jobs.schedule]]\nname = "x"\ncron = "0 3 * * *"\naction = "bulletin"\n',
             "jobs.schedule.0.action: job 'x': unknown action 'bulletin' (known actions: "
-            "expire_obligations, open_unit_reports, purge)",
+            "expire_drafts, expire_obligations, open_unit_reports, purge)",
         ),
         (
             '[[jobs.schedule]]\nname = "x"\ncron = "0 3 * * *"\naction = "purge"\n'

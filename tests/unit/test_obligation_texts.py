@@ -195,11 +195,15 @@ def test_no_report_buttons_in_groups_or_for_other_kinds() -> None:
     rendered = ObligationTexts().step(
         message(checkin, Recipient(3001, Target.ASSIGNEE), kind=ObligationKind.HEALTH_CHECKIN)
     )
-    assert rendered.reply_markup is None
+    # A check-in reminder carries its own "Check in now" button (handlers.checkin), not the
+    # report's.
+    assert rendered.reply_markup is not None
+    [[button]] = rendered.reply_markup["inline_keyboard"]
+    assert button["callback_data"].startswith("v1chk:")
 
 
 def test_supervisor_plus_one_gets_the_button_too() -> None:
-    step = DEFAULT_CHAINS[ObligationKind.TEST_DUE].steps[4]
+    step = DEFAULT_CHAINS[ObligationKind.TEST_DUE].steps[5]
     assert step.targets == (Target.SUPERVISOR_UP,)
     rendered = ObligationTexts().step(
         message(step, Recipient(1001, Target.SUPERVISOR_UP), kind=ObligationKind.TEST_DUE)

@@ -62,19 +62,22 @@ def test_manageable_units_follow_the_subtree() -> None:
     assert manageable_units(actor(("dongguan", Role.LIAISON)), TREE) == []
 
 
+EVERYONE_PRIVATE = ("start", "help", "whoami", "lang", "cancel", "declare", "checkin", "risk")
+
+
 @pytest.mark.parametrize(
     ("who", "private", "group"),
     [
-        (actor(), {"start", "help", "whoami", "lang", "cancel"}, {"help"}),
+        (actor(), {*EVERYONE_PRIVATE}, {"help", "declare"}),
         (
             actor(("dongguan", Role.LIAISON)),
-            {"start", "help", "whoami", "lang", "cancel", "away", "report", "zero", "status"},
-            {"help"},
+            {*EVERYONE_PRIVATE, "away", "report", "zero", "status", "declare_for"},
+            {"help", "declare"},
         ),
         (
             actor(("xian", Role.SUPERVISOR)),
-            {"start", "help", "whoami", "lang", "cancel", "away", "status", "invite"},
-            {"help", "bind"},
+            {*EVERYONE_PRIVATE, "away", "status", "invite", "risk_load"},
+            {"help", "declare", "bind"},
         ),
     ],
 )

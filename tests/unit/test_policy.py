@@ -71,10 +71,60 @@ def rule_of(declaration: Declaration, facts: RiskFacts = LOW) -> str:
     ],
 )
 def test_code_symptom_or_fever_is_reported_at_once_and_referred(changes: dict[str, object]) -> None:
-    result = classify(replace(CALM, **changes), RiskFacts(RiskLevel.HIGH), POLICY)  # type: ignore[arg-type]
+    result = classify(replace(CALM, **changes), LOW, POLICY)  # type: ignore[arg-type]
     assert result.rule_name == "fever_or_code"
     assert result.category is Category.FEVER_CLINIC_REFERRAL
     assert result.measure.immediate_report
+    assert result.immediate_report
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"health_code": CodeColour.RED},
+        {"symptoms": frozenset({Symptom.DRY_COUGH})},
+        {"temperature": 38.5},
+    ],
+)
+def test_a_high_risk_returnee_with_fever_keeps_the_quarantine_and_is_reported_at_once(
+    changes: dict[str, object],
+) -> None:
+    result = classify(replace(CALM, **changes), RiskFacts(RiskLevel.HIGH), POLICY)  # type: ignore[arg-type]
+    assert (result.rule_name, result.category) == ("high_risk", Category.CENTRALISED_QUARANTINE)
+    assert result.measure.days == 14
+    assert not result.measure.immediate_report  # the rule's own flag...
+    assert result.immediate_report  # ...but immediate_report_when holds
+
+
+def test_no_immediate_report_without_code_symptom_or_fever() -> None:
+    for facts in (LOW, RiskFacts(RiskLevel.MID), RiskFacts(RiskLevel.HIGH)):
+        assert not classify(CALM, facts, POLICY).immediate_report
+
+
+def test_immediate_report_when_is_the_policys_and_can_be_turned_off() -> None:
+    feverish = replace(CALM, temperature=38.5)
+    high = RiskFacts(RiskLevel.HIGH)
+    assert not classify(feverish, high, Policy(immediate_report_when=Condition())).immediate_report
+    on_high = Policy(immediate_report_when=Condition(risk=frozenset({RiskLevel.HIGH})))
+    assert classify(CALM, high, on_high).immediate_report
+    assert not classify(CALM, RiskFacts(RiskLevel.MID), on_high).immediate_report
+    # A rule whose measure asks for it reports whatever the condition says.
+    urgent = Rule("all", Condition(), Category.HOME_QUARANTINE, Measure(14, immediate_report=True))
+    policy = Policy(rules=(urgent,), immediate_report_when=Condition())
+    assert classify(CALM, LOW, policy).immediate_report
+
+
+def test_severity_orders_the_categories_and_the_default_rules() -> None:
+    ordered = [
+        Category.REGISTRATION_ONLY,
+        Category.HOME_HEALTH_MONITORING,
+        Category.FEVER_CLINIC_REFERRAL,
+        Category.HOME_QUARANTINE,
+        Category.CENTRALISED_QUARANTINE,
+    ]
+    assert sorted(Category, key=lambda c: c.severity) == ordered
+    severities = [rule.category.severity for rule in DEFAULT_RULES]
+    assert severities == sorted(severities, reverse=True)
 
 
 def test_just_below_the_fever_threshold_with_green_codes_is_not_referred() -> None:
@@ -166,12 +216,12 @@ def test_otherwise_registration_only() -> None:
 
 def test_first_match_wins_in_the_default_order() -> None:
     assert [rule.name for rule in DEFAULT_RULES] == [
-        "fever_or_code",
         "overseas_missing_documents",
         "overseas",
         "close_contact",
         "high_risk",
         "mid_risk",
+        "fever_or_code",
         "low_risk_city_with_cases",
         "registration_only",
     ]
@@ -183,7 +233,10 @@ def test_first_match_wins_in_the_default_order() -> None:
     assert rule_of(overseas_contact, RiskFacts(RiskLevel.MID)) == "overseas"
     close_mid = replace(CALM, contacts=frozenset({ContactKind.CLOSE_CONTACT}))
     assert rule_of(close_mid, RiskFacts(RiskLevel.MID)) == "close_contact"
-    assert rule_of(replace(close_mid, temperature=38.0)) == "fever_or_code"
+    assert rule_of(replace(close_mid, temperature=38.0)) == "close_contact"
+    assert rule_of(replace(CALM, temperature=38.0), RiskFacts(city_has_cases=True)) == (
+        "fever_or_code"
+    )
 
 
 def test_a_policy_tries_its_own_rules_in_order_and_falls_back_when_none_match() -> None:
@@ -228,15 +281,18 @@ def test_classification_never_reads_personal_identifiers() -> None:
 def test_explain_lists_the_rules_tested_and_why() -> None:
     explanation = explain(CALM, RiskFacts(RiskLevel.MID, matched=("武汉市洪山区",)), POLICY)
     assert [trace.rule.name for trace in explanation.tested] == [
-        "fever_or_code",
         "overseas_missing_documents",
         "overseas",
         "close_contact",
         "high_risk",
         "mid_risk",
     ]
-    assert [trace.matched for trace in explanation.tested] == [False] * 5 + [True]
-    assert explanation.not_reached == ("low_risk_city_with_cases", "registration_only")
+    assert [trace.matched for trace in explanation.tested] == [False] * 4 + [True]
+    assert explanation.not_reached == (
+        "fever_or_code",
+        "low_risk_city_with_cases",
+        "registration_only",
+    )
     lines = explanation.lines()
     assert lines[:4] == [
         "policy default",
@@ -245,12 +301,14 @@ def test_explain_lists_the_rules_tested_and_why() -> None:
         "measure: 14 days; tests on day 1, day 13; daily check-ins",
     ]
     text = "\n".join(lines)
-    assert "5. high_risk: no match" in text
+    assert "4. high_risk: no match" in text
     assert "[-] risk level in high: worst level within the look-back window is mid" in text
-    assert "6. mid_risk: MATCHED" in text
+    assert "5. mid_risk: MATCHED" in text
+    assert "immediate report: no" in text
+    assert "immediate_report_when does not hold" in text
     assert "[-] overseas is yes: domestic origin" in text
     assert "declared 36.5 °C" in text
-    assert "not reached: low_risk_city_with_cases, registration_only" in text
+    assert "not reached: fever_or_code, low_risk_city_with_cases, registration_only" in text
 
 
 def test_explain_of_a_catch_all_rule() -> None:

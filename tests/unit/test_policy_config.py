@@ -202,3 +202,30 @@ def rule(body: str, name: str = "r1") -> str:
 )
 def test_errors_stop_start_up_naming_the_key(tmp_path: Path, text: str, message: str) -> None:
     assert message in error_of(tmp_path, text)
+
+
+def test_immediate_report_when_is_configured_with_the_rule_syntax(tmp_path: Path) -> None:
+    text = '[policy]\nimmediate_report_when = { any = [{ risk = ["high"] }, { fever = true }] }\n'
+    policy = load(tmp_path, text).policy.to_policy()
+    assert policy.rules == DEFAULT_RULES
+    assert classify(DECLARATION, RiskFacts(RiskLevel.HIGH), policy).immediate_report
+    assert not classify(DECLARATION, RiskFacts(RiskLevel.MID), policy).immediate_report
+    yellow = Declaration(
+        DeclarationStatus.RETURNED,
+        DomesticOrigin(region_names=("x",)),
+        health_code=CodeColour.YELLOW,
+    )
+    # A yellow code no longer reports at once by the condition, only by the rule it fires.
+    assert classify(yellow, RiskFacts(RiskLevel.MID), policy).immediate_report is False
+    off = load(tmp_path, "[policy]\nimmediate_report_when = {}\n").policy.to_policy()
+    assert off.immediate_report_when.always
+    feverish = Declaration(
+        DeclarationStatus.RETURNED, DomesticOrigin(region_names=("x",)), temperature=39.0
+    )
+    assert not classify(feverish, RiskFacts(RiskLevel.HIGH), off).immediate_report
+
+
+def test_a_wrong_immediate_report_when_names_the_key(tmp_path: Path) -> None:
+    message = error_of(tmp_path, '[policy]\nimmediate_report_when = { codes = ["blue"] }\n')
+    assert "immediate_report_when" in message
+    assert "blue" in message

@@ -1,0 +1,427 @@
+"""The declaration dialog (返乡报备) as a step machine over a JSON-serialisable draft.
+
+The handler keeps `Draft.to_data()` in FSM storage and feeds each typed answer to `answer`
+and each button press to `press`; both return an `Outcome`: the new draft, or the same draft
+and a refusal key (`answer-...` from domain/answers.py or `declare-...`). Nothing stored or
+sent back by a button is trusted: `Draft.from_data` re-validates everything (DraftError when
+the draft no longer fits, and the dialog restarts), a press for another step or with a value
+not among the current options is refused as stale.
+
+Moving on: after an answer the dialog asks the first question after it that applies and is
+not answered yet, else shows the summary; so an edit from the summary comes back to it after
+any question the change made necessary, and answers that no longer apply are dropped. Back
+returns to the previously asked question (a stack).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Final
+
+from domain import answers as parse
+from domain import declaration_steps as steps
+from domain import regions
+from domain.declaration_steps import ATTEST, ORDER, REGION_MATCH, SUMMARY
+from domain.declarations import Declaration
+
+USE_BUTTONS: Final = "declare-use-buttons"
+STALE: Final = "declare-stale"
+MATCH_LIMIT: Final = 8
+KEEP_TYPED: Final = "typed"  # the "keep what I typed" choice at a stay's region match
+
+
+class DraftError(ValueError):
+    """A stored draft does not fit the dialog any more."""
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    step: str = ORDER[0]
+    answers: dict[str, Any] = field(default_factory=dict)
+    history: tuple[str, ...] = ()
+    page: int = 0  # page of a long button list
+    pending: tuple[str, ...] = ()  # ticked items of a checklist not yet confirmed
+    stays: tuple[dict[str, Any], ...] = ()  # stays added so far (confirmed at "done")
+    stay: dict[str, Any] = field(default_factory=dict)  # the stay being added
+    matches: tuple[str, ...] = ()  # region codes offered at a match step
+    match_for: str = ""  # which region step the match belongs to
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "answers": dict(self.answers),
+            "history": list(self.history),
+            "page": self.page,
+            "pending": list(self.pending),
+            "stays": [dict(s) for s in self.stays],
+            "stay": dict(self.stay),
+            "matches": list(self.matches),
+            "match_for": self.match_for,
+        }
+
+    @classmethod
+    def from_data(cls, data: Any) -> Draft:
+        """The draft as stored; DraftError when anything in it does not fit."""
+        try:
+            return _from_data(data)
+        except (steps.StoredAnswerError, TypeError, KeyError, AttributeError) as error:
+            raise DraftError(str(error)) from error
+
+
+def _from_data(data: Any) -> Draft:
+    if not isinstance(data, dict) or set(data) != set(Draft().to_data()):
+        raise DraftError("not a draft")
+    step, answers, history = data["step"], data["answers"], data["history"]
+    if step not in steps.ALL_STEPS or not isinstance(answers, dict):
+        raise DraftError("unknown step")
+    for key, value in answers.items():
+        if key == "attested":
+            if value is not True:
+                raise DraftError("attested")
+            continue
+        if key not in ORDER:
+            raise DraftError(f"unknown answer {key!r}")
+        steps.check_answer(key, value)
+    for key in answers:
+        if key in ORDER and not steps.applies(key, answers):
+            raise DraftError(f"{key} does not apply")
+    if not isinstance(history, list) or len(history) > 60:
+        raise DraftError("history")
+    if any(h not in steps.ALL_STEPS for h in history):
+        raise DraftError("history")
+    page, pending, stays = data["page"], data["pending"], data["stays"]
+    if type(page) is not int or page < 0:
+        raise DraftError("page")
+    multi = steps.CHOICES.get(step, ()) if step in steps.MULTI else ()
+    if not isinstance(pending, list) or any(p not in multi for p in pending):
+        raise DraftError("pending")
+    if not isinstance(stays, list) or len(stays) > steps.MAX_STAYS:
+        raise DraftError("stays")
+    for stay in stays:
+        steps.check_stay(stay)
+    stay = data["stay"]
+    if not isinstance(stay, dict):
+        raise DraftError("stay")
+    if stay:
+        steps.check_stay({"place": "x", **stay} if "place" not in stay else stay)
+    matches, match_for = data["matches"], data["match_for"]
+    if not isinstance(matches, list) or any(regions.get(m) is None for m in matches):
+        raise DraftError("matches")
+    if match_for not in ("", *steps.REGION_STEPS, "splace"):
+        raise DraftError("match_for")
+    if step in (REGION_MATCH, "smatch") and not matches:
+        raise DraftError("a match step without matches")
+    draft = Draft(
+        step,
+        dict(answers),
+        tuple(history),
+        page,
+        tuple(pending),
+        tuple(stays),
+        dict(stay),
+        tuple(matches),
+        match_for,
+    )
+    if step in ORDER and not steps.applies(step, answers):
+        raise DraftError(f"{step} does not apply")
+    return draft
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    draft: Draft
+    refusal: str | None = None
+    submit: bool = False  # the attestation was given: file the declaration
+
+
+def options(draft: Draft) -> tuple[str, ...]:
+    """The values a button of the current step may carry."""
+    step = draft.step
+    if step == REGION_MATCH:
+        return draft.matches
+    if step == "smatch":
+        return (*draft.matches, KEEP_TYPED)
+    if step == "stays":
+        can_add = len(draft.stays) < steps.MAX_STAYS
+        more = ("done", "clear") if draft.stays else ("none",)
+        return (("add",) if can_add else ()) + more
+    if step == SUMMARY:
+        return ("confirm",)
+    if step == ATTEST:
+        return ("agree",)
+    if step in steps.MULTI:
+        return (*steps.CHOICES[step], steps.NONE, "done")
+    return steps.choices(step, draft.answers)
+
+
+def can_skip(draft: Draft) -> bool:
+    return draft.step in steps.OPTIONAL
+
+
+def can_back(draft: Draft) -> bool:
+    return bool(draft.history)
+
+
+def editable(draft: Draft) -> tuple[str, ...]:
+    """The questions the summary offers to edit: every one asked (skipped ones too)."""
+    return tuple(s for s in ORDER if s in draft.answers and steps.applies(s, draft.answers))
+
+
+# --- moving between steps --------------------------------------------------------------------
+
+
+def _prune(answers: dict[str, Any]) -> dict[str, Any]:
+    """Drop answers whose questions no longer apply (until nothing changes)."""
+    pruned = dict(answers)
+    while True:
+        gone = [k for k in pruned if k in ORDER and not steps.applies(k, pruned)]
+        if not gone:
+            return pruned
+        for key in gone:
+            del pruned[key]
+
+
+def _next_after(answers: dict[str, Any], after: str) -> str:
+    start = ORDER.index(after) + 1 if after in ORDER else 0
+    for step in ORDER[start:]:
+        if step not in answers and steps.applies(step, answers):
+            return step
+    for step in ORDER:  # an earlier one made necessary by an edit
+        if step not in answers and steps.applies(step, answers):
+            return step
+    return SUMMARY
+
+
+def _enter(draft: Draft, step: str, *, push: bool = True) -> Draft:
+    """Go to `step`, remembering the current one for back (unless it goes nowhere)."""
+    history = (*draft.history, draft.step) if push and draft.step != step else draft.history
+    pending: tuple[str, ...] = ()
+    if step in steps.MULTI and isinstance(draft.answers.get(step), list):
+        pending = tuple(draft.answers[step])
+    stays = draft.stays
+    if step == "stays" and draft.step not in steps.STAY_STEPS:
+        stays = tuple(draft.answers.get("stays") or ())
+    return replace(draft, step=step, history=history[-60:], page=0, pending=pending, stays=stays)
+
+
+def _answered(draft: Draft, step: str, value: Any, after: str | None = None) -> Outcome:
+    answers = _prune({**draft.answers, step: value})
+    nxt = _next_after(answers, after or step)
+    return Outcome(_enter(replace(draft, answers=answers), nxt))
+
+
+def back(draft: Draft) -> Outcome:
+    if not draft.history:
+        return Outcome(draft, STALE)
+    previous = draft.history[-1]
+    # The matches of a region question stay in the draft, so back can show them again.
+    stale_match = (previous == REGION_MATCH and draft.match_for not in steps.REGION_STEPS) or (
+        previous == "smatch" and draft.match_for != "splace"
+    )
+    if (previous in ORDER and not steps.applies(previous, draft.answers)) or stale_match:
+        # A question an edit made moot, or a match list since replaced by another: drop it
+        # from the stack and go further back.
+        return back(replace(draft, history=draft.history[:-1]))
+    target = _enter(replace(draft, history=draft.history[:-1]), previous, push=False)
+    return Outcome(target)
+
+
+def skip(draft: Draft) -> Outcome:
+    if not can_skip(draft):
+        return Outcome(draft, STALE)
+    if draft.step in steps.STAY_STEPS:
+        return _stay_step(draft, None)
+    return _answered(draft, draft.step, None)
+
+
+def edit(draft: Draft, step: str) -> Outcome:
+    if draft.step != SUMMARY or step not in editable(draft):
+        return Outcome(draft, STALE)
+    return Outcome(_enter(draft, step))
+
+
+def press(draft: Draft, step: str, action: str, value: str, *, today: date) -> Outcome:
+    """A button: refused unless it belongs to the current step and carries a current value."""
+    if step != draft.step:
+        return Outcome(draft, STALE)
+    if action == "back":
+        return back(draft)
+    if action == "skip":
+        return skip(draft)
+    if action == "edit":
+        return edit(draft, value)
+    if action == "page":
+        if not value.isascii() or not value.isdigit() or len(value) > 3:
+            return Outcome(draft, STALE)
+        return Outcome(replace(draft, page=int(value)))
+    if action != "pick" or value not in options(draft):
+        return Outcome(draft, STALE)
+    return _pick(draft, value, today)
+
+
+def _pick(draft: Draft, value: str, today: date) -> Outcome:
+    step = draft.step
+    if step == SUMMARY:
+        return Outcome(_enter(draft, ATTEST))
+    if step == ATTEST:
+        return Outcome(replace(draft, answers={**draft.answers, "attested": True}), submit=True)
+    if step in steps.MULTI:
+        if value == steps.NONE:
+            return _answered(draft, step, [])
+        if value == "done":
+            if not draft.pending:
+                return Outcome(draft, "declare-tick-or-none")
+            return _answered(draft, step, [v for v in steps.CHOICES[step] if v in draft.pending])
+        pending = set(draft.pending) ^ {value}
+        ordered = tuple(v for v in steps.CHOICES[step] if v in pending)
+        return Outcome(replace(draft, pending=ordered))
+    if step == "stays":
+        if value == "add":
+            return Outcome(_enter(replace(draft, stay={}), "splace"))
+        if value == "clear":  # start the list again (a place added by mistake)
+            return Outcome(replace(draft, stays=()))
+        return _answered(draft, "stays", [dict(s) for s in draft.stays])
+    if step in steps.STAY_STEPS:
+        return _stay_step(draft, value)
+    if step in (*steps.REGION_STEPS, REGION_MATCH):
+        return _region_chosen(draft, value)
+    return _answered(draft, step, value)
+
+
+def _region_chosen(draft: Draft, code: str) -> Outcome:
+    """A region picked from buttons or matches: set it and the levels above, drop below."""
+    chain = [region.code for region in regions.path(code)]
+    answers = {k: v for k, v in draft.answers.items() if k not in ("prov", "city", "dist")}
+    if draft.answers.get("dist") not in chain:  # another district: ask the street again
+        answers.pop("street", None)
+    for level, region_code in zip(steps.REGION_STEPS, chain, strict=False):
+        answers[level] = region_code
+    answers = _prune(answers)
+    last = steps.REGION_STEPS[min(len(chain), 3) - 1]
+    nxt = _next_after(answers, last)
+    return Outcome(_enter(replace(draft, answers=answers), nxt))
+
+
+def _stay_step(draft: Draft, value: Any) -> Outcome:
+    """The stay sub-dialog: place (matched to a region when possible), start, end, transit."""
+    stay, step = dict(draft.stay), draft.step
+    if step == "smatch":
+        if value != KEEP_TYPED:
+            stay["codes"] = [r.code for r in regions.path(str(value))]
+        return Outcome(_enter(replace(draft, stay=stay), "sstart"))
+    if step == "sstart":
+        stay["start"] = value
+        return Outcome(_enter(replace(draft, stay=stay), "send"))
+    if step == "send":
+        stay["end"] = value
+        return Outcome(_enter(replace(draft, stay=stay), "stransit"))
+    if step == "stransit":
+        stay["transit"] = value == steps.YES
+        done = {k: v for k, v in stay.items() if v is not None}
+        stays = (*draft.stays, done)
+        # Back from the list goes to what came before it, not into the finished stay.
+        history = draft.history
+        if "stays" in history:
+            history = history[: len(history) - 1 - history[::-1].index("stays")]
+        return Outcome(
+            _enter(replace(draft, stays=stays, stay={}, history=history), "stays", push=False)
+        )
+    return Outcome(draft, STALE)
+
+
+# --- typed answers ---------------------------------------------------------------------------
+
+
+def answer(draft: Draft, text: str, *, today: date) -> Outcome:
+    """A typed answer to the current step: the next draft, or a refusal key."""
+    step = draft.step
+    if step in steps.MAX_LENGTH:
+        cleaned = (
+            steps.valid_name(text)
+            if step == "name"
+            else steps.clean_text(text, steps.MAX_LENGTH[step])
+        )
+        if cleaned is None:
+            return Outcome(draft, f"declare-invalid-{step}")
+        if step == "splace":
+            return _place_typed(draft, cleaned)
+        return _answered(draft, step, cleaned)
+    if step in steps.REGION_STEPS:
+        return _region_typed(draft, text)
+    parsed: parse.Parsed[Any]
+    if step == "phone":
+        parsed = parse.parse_phone(text)
+    elif step == "idno":
+        parsed = parse.parse_id_number(text, today=today)
+    elif step == "tnum":
+        parsed = parse.parse_train_or_flight(text)
+    elif step == "temp":
+        parsed = parse.parse_temperature(text)
+    elif step == "arrtime":
+        found = parse.parse_time(text)
+        parsed = found if found.value is None else parse.Parsed(found.value.isoformat("minutes"))
+    elif step == "companions":
+        count = steps.parse_count(text, steps.MAX_COMPANIONS)
+        parsed = (
+            parse.Parsed(refusal="declare-invalid-companions")
+            if count is None
+            else (parse.Parsed(value=count))
+        )
+    elif step in steps.DATE_STEPS:
+        return _date_typed(draft, text, today)
+    else:
+        return Outcome(draft, USE_BUTTONS)
+    if parsed.value is None:
+        return Outcome(draft, parsed.refusal)
+    return _answered(draft, step, parsed.value)
+
+
+def _date_typed(draft: Draft, text: str, today: date) -> Outcome:
+    step = draft.step
+    found = steps.parse_typed_date(step, text, today)
+    if found.value is None:
+        return Outcome(draft, found.refusal)
+    day = found.value
+    if step == "send" and draft.stay.get("start") and day.isoformat() < draft.stay["start"]:
+        return Outcome(draft, "declare-end-before-start")
+    if step in ("sstart", "send"):
+        return _stay_step(draft, day.isoformat())
+    return _answered(draft, step, day.isoformat())
+
+
+def _region_typed(draft: Draft, text: str) -> Outcome:
+    step = draft.step
+    found = [r.code for r in regions.match(text[:200], MATCH_LIMIT * 4)]
+    if step != "prov":
+        parent = draft.answers.get("prov" if step == "city" else "city")
+        found = [c for c in found if isinstance(parent, str) and regions.within(c, parent)]
+        found = [c for c in found if c != parent]
+    found = found[:MATCH_LIMIT]
+    if not found:
+        return Outcome(draft, "declare-region-unknown")
+    moved = _enter(replace(draft, matches=tuple(found), match_for=step), REGION_MATCH)
+    return Outcome(moved)
+
+
+def _place_typed(draft: Draft, place: str) -> Outcome:
+    stay = {"place": place, "codes": []}
+    found = tuple(r.code for r in regions.match(place, MATCH_LIMIT))
+    if not found:
+        return Outcome(_enter(replace(draft, stay=stay), "sstart"))
+    moved = replace(draft, stay=stay, matches=found, match_for="splace")
+    return Outcome(_enter(moved, "smatch"))
+
+
+def complete(draft: Draft) -> bool:
+    """Every question that applies is answered and the attestation given."""
+    return (
+        draft.answers.get("attested") is True and _next_after(draft.answers, ORDER[-1]) == SUMMARY
+    )
+
+
+def build(draft: Draft) -> Declaration:
+    """The declaration of a complete, attested draft; ValueError otherwise."""
+    from domain.declaration_build import build as build_declaration
+
+    return build_declaration(draft)

@@ -1,0 +1,289 @@
+"""The questions of the declaration dialog (返乡报备): ids, order, when each applies, the
+choices of the button questions and the validators of the typed ones. Pure: no I/O, and
+`today` is always an argument.
+
+Answers are kept as JSON values keyed by step id (codes, ISO dates, enum values, lists); a
+key present with the value None means "asked and skipped". `check_answer` re-validates a
+stored answer, so a draft read back from storage is never trusted.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import date, time
+from typing import Any, Final
+
+from domain import answers as parse
+from domain import regions
+from domain.declarations import (
+    CodeColour,
+    ContactKind,
+    DeclarationStatus,
+    Symptom,
+    TestResult,
+    TransportKind,
+)
+
+# The questions in the order they are asked; conditional ones are skipped when they do not
+# apply. The stay sub-dialog (STAY_STEPS) and the region match (REGION_MATCH) sit outside it.
+ORDER: Final = (
+    "name",
+    "phone",
+    "idno",
+    "address",
+    "status",
+    "planned",
+    "origin",
+    "prov",
+    "city",
+    "dist",
+    "street",
+    "country",
+    "port",
+    "entry",
+    "docs",
+    "stays",
+    "transport",
+    "tnum",
+    "arrdate",
+    "arrtime",
+    "hcode",
+    "icard",
+    "testdate",
+    "testres",
+    "vacc",
+    "symptoms",
+    "temp",
+    "contacts",
+    "companions",
+)
+REGION_MATCH: Final = "rmatch"
+STAY_STEPS: Final = ("splace", "smatch", "sstart", "send", "stransit")
+SUMMARY: Final = "summary"
+ATTEST: Final = "attest"
+ALL_STEPS: Final = frozenset((*ORDER, REGION_MATCH, *STAY_STEPS, SUMMARY, ATTEST))
+
+OPTIONAL: Final = frozenset(
+    {"idno", "street", "port", "arrtime", "testdate", "companions", "sstart", "send"}
+)
+MULTI: Final = frozenset({"symptoms", "contacts"})
+REGION_STEPS: Final = ("prov", "city", "dist")
+DATE_STEPS: Final = frozenset({"planned", "entry", "arrdate", "testdate", "sstart", "send"})
+
+# Length caps of the free texts (characters, after trimming).
+MAX_LENGTH: Final = {
+    "name": 50,
+    "address": 200,
+    "street": 100,
+    "country": 60,
+    "port": 60,
+    "splace": 100,
+}
+MAX_COMPANIONS: Final = 1000
+MAX_STAYS: Final = 20
+
+YES, NO = "yes", "no"
+DOMESTIC, OVERSEAS = "domestic", "overseas"
+NONE: Final = "none"  # the "none of these" choice of a checklist
+
+CHOICES: Final[Mapping[str, tuple[str, ...]]] = {
+    "status": tuple(s.value for s in DeclarationStatus),
+    "origin": (DOMESTIC, OVERSEAS),
+    "docs": (YES, NO),
+    "stransit": (NO, YES),
+    "transport": tuple(t.value for t in TransportKind),
+    "hcode": tuple(c.value for c in CodeColour),
+    "icard": tuple(c.value for c in CodeColour),
+    "testres": tuple(r.value for r in TestResult),
+    "vacc": ("0", "1", "2", "3", "4"),
+    "symptoms": tuple(s.value for s in Symptom),
+    "contacts": tuple(c.value for c in ContactKind),
+}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+_NAME_EXTRA = frozenset(" ·•.-'")
+
+
+class StoredAnswerError(ValueError):
+    """A stored answer does not fit its question."""
+
+
+def _region_code(value: Any) -> str | None:
+    return value if isinstance(value, str) and regions.get(value) is not None else None
+
+
+def applies(step: str, answers: Mapping[str, Any]) -> bool:
+    """Whether a question of ORDER is asked, given the answers so far."""
+    status, origin = answers.get("status"), answers.get("origin")
+    if step == "planned":
+        return status == DeclarationStatus.PLANNING_RETURN.value
+    if step in ("prov", "street"):
+        return origin == DOMESTIC
+    if step == "city":
+        prov = _region_code(answers.get("prov"))
+        return origin == DOMESTIC and prov is not None and bool(regions.children(prov))
+    if step == "dist":
+        city = _region_code(answers.get("city"))
+        return (
+            origin == DOMESTIC
+            and city is not None
+            and regions.get(city) is not None
+            and regions.get(city).level is regions.Level.CITY  # type: ignore[union-attr]
+            and bool(regions.children(city))
+        )
+    if step in ("country", "port", "entry", "docs"):
+        return origin == OVERSEAS
+    if step == "tnum":
+        return answers.get("transport") in (TransportKind.TRAIN.value, TransportKind.FLIGHT.value)
+    if step in ("arrdate", "arrtime"):
+        # Planning to return: the planned date stands in; planning to leave: no arrival.
+        return status == DeclarationStatus.RETURNED.value
+    if step == "testres":
+        return answers.get("testdate") is not None
+    return True
+
+
+def region_options(step: str, answers: Mapping[str, Any]) -> tuple[str, ...]:
+    """The region codes offered as buttons at prov / city / dist."""
+    if step == "prov":
+        return tuple(region.code for region in regions.provinces())
+    parent = _region_code(answers.get("prov" if step == "city" else "city"))
+    return tuple(region.code for region in regions.children(parent)) if parent else ()
+
+
+def choices(step: str, answers: Mapping[str, Any]) -> tuple[str, ...]:
+    if step in REGION_STEPS:
+        return region_options(step, answers)
+    return CHOICES.get(step, ())
+
+
+# --- typed answers ---------------------------------------------------------------------------
+
+
+def clean_text(text: str, most: int) -> str | None:
+    """Trimmed text without control characters, or None when empty, too long or unprintable."""
+    if len(text) > most * 4:  # refused before looking closer
+        return None
+    stripped = " ".join(text.split())
+    if not stripped or len(stripped) > most or _CONTROL.search(stripped):
+        return None
+    return stripped
+
+
+def valid_name(text: str) -> str | None:
+    cleaned = clean_text(text, MAX_LENGTH["name"])
+    if cleaned is None or not any(ch.isalpha() for ch in cleaned):
+        return None
+    for ch in cleaned:
+        if not (ch.isalpha() or ch in _NAME_EXTRA or unicodedata.category(ch) == "Mn"):
+            return None
+    return cleaned
+
+
+def parse_count(text: str, most: int) -> int | None:
+    stripped = text.strip().translate(parse._WIDE)
+    if not stripped.isascii() or not stripped.isdigit() or len(stripped) > 4:
+        return None
+    value = int(stripped)
+    return value if value <= most else None
+
+
+def parse_typed_date(step: str, text: str, today: date) -> parse.Parsed[date]:
+    if step == "planned":
+        found = parse.parse_date(text, today, allow_future=True)
+        if found.value is not None and found.value < today:
+            return parse.Parsed(refusal="declare-planned-past")
+        return found
+    return parse.parse_date(text, today)
+
+
+# --- stored answers --------------------------------------------------------------------------
+
+
+def _is_text(value: Any, most: int) -> bool:
+    return isinstance(value, str) and clean_text(value, most) == value
+
+
+def _is_date(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_time(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        time.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def check_stay(value: Any) -> None:
+    if not isinstance(value, dict) or set(value) - {"place", "codes", "start", "end", "transit"}:
+        raise StoredAnswerError("stay: not an object of known keys")
+    if not _is_text(value.get("place"), MAX_LENGTH["splace"]):
+        raise StoredAnswerError("stay.place")
+    codes = value.get("codes", [])
+    if not isinstance(codes, list) or any(_region_code(c) is None for c in codes):
+        raise StoredAnswerError("stay.codes")
+    for key in ("start", "end"):
+        if value.get(key) is not None and not _is_date(value[key]):
+            raise StoredAnswerError(f"stay.{key}")
+    if value.get("start") and value.get("end") and value["end"] < value["start"]:
+        raise StoredAnswerError("stay.end before start")
+    if "transit" in value and not isinstance(value["transit"], bool):
+        raise StoredAnswerError("stay.transit")
+
+
+def check_answer(step: str, value: Any) -> None:
+    """Raise StoredAnswerError unless `value` is a possible answer of `step` (None: skipped)."""
+    if value is None:
+        if step not in OPTIONAL:
+            raise StoredAnswerError(f"{step}: required")
+        return
+    ok: bool
+    if step in CHOICES and step not in MULTI:
+        ok = value in CHOICES[step]
+    elif step in MULTI:
+        ok = (
+            isinstance(value, list)
+            and all(item in CHOICES[step] for item in value)
+            and len(set(value)) == len(value)
+        )
+    elif step in REGION_STEPS:
+        ok = _region_code(value) is not None
+    elif step in MAX_LENGTH:
+        ok = _is_text(value, MAX_LENGTH[step])
+        if step == "name":
+            ok = ok and valid_name(value) == value
+    elif step in DATE_STEPS:
+        ok = _is_date(value)
+    elif step == "arrtime":
+        ok = _is_time(value)
+    elif step == "phone":
+        ok = isinstance(value, str) and parse.parse_phone(value).value == value
+    elif step == "idno":
+        ok = isinstance(value, str) and parse.parse_id_number(value).value == value
+    elif step == "tnum":
+        ok = isinstance(value, str) and parse.parse_train_or_flight(value).value == value
+    elif step == "temp":
+        ok = isinstance(value, float) and 35.0 <= value <= 42.0
+    elif step == "companions":
+        ok = type(value) is int and 0 <= value <= MAX_COMPANIONS
+    elif step == "stays":
+        ok = isinstance(value, list) and len(value) <= MAX_STAYS
+        if ok:
+            for stay in value:
+                check_stay(stay)
+    else:
+        ok = False
+    if not ok:
+        raise StoredAnswerError(f"{step}: {value!r} does not fit")

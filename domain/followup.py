@@ -1,0 +1,123 @@
+"""The follow-up a classification sets in motion: which days a resident checks in (temperature
+and symptoms) and which days they are tested, each due at a local time of day.
+
+Pure: the caller hands in the classification, the day the period starts, the due times and
+the zone. The service turns the items into obligations (one per kind and day, subject
+`declaration:<id>`), so opening the same plan twice finds what is already there.
+
+The period starts on the arrival day if the declaration gives one, else the planned return
+day, else the local day the declaration was submitted: the measures count from arrival, and a
+declaration filed before the journey counts from when the resident plans to be back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from domain.declarations import Declaration
+from domain.obligations import ObligationKey, ObligationKind
+from domain.policy import Classification, Measure
+
+
+def start_date(declaration: Declaration, submitted_at: datetime, zone: ZoneInfo) -> date:
+    """The local day the measure's period starts (see the module docstring)."""
+    if declaration.arrival is not None:
+        arrival = declaration.arrival
+        # A naive arrival is what the resident typed: already local.
+        return (arrival.astimezone(zone) if arrival.tzinfo is not None else arrival).date()
+    if declaration.planned_date is not None:
+        return declaration.planned_date
+    return submitted_at.astimezone(zone).date()
+
+
+def subject(declaration_id: int) -> str:
+    """The obligations' subject for a declaration."""
+    return f"declaration:{declaration_id}"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class FollowupItem:
+    """One thing owed: a check-in or a test on a day, due at a local time of it."""
+
+    day: date
+    kind: ObligationKind  # HEALTH_CHECKIN or TEST_DUE
+    due_at: datetime  # timezone-aware
+
+    def key(self, declaration_id: int) -> ObligationKey:
+        return ObligationKey(self.kind, subject(declaration_id), self.day.isoformat())
+
+
+@dataclass(frozen=True, slots=True)
+class FollowupPlan:
+    start: date
+    end: date  # the first day after the period (== start when the measure has no days)
+    checkin_days: tuple[date, ...]
+    test_dates: tuple[date, ...]
+    items: tuple[FollowupItem, ...]  # by day, check-in before test on the same day
+
+    def pending(self, now: datetime) -> tuple[FollowupItem, ...]:
+        """The items still ahead: one already past its deadline is not opened (nobody could
+        have been reminded of it; opening it would only escalate at once)."""
+        return tuple(item for item in self.items if item.due_at > now)
+
+
+def _at(day: date, clock: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, clock, tzinfo=zone)
+
+
+def plan(
+    measure: Measure | Classification,
+    start: date,
+    *,
+    checkin_due: time,
+    test_due: time,
+    zone: ZoneInfo,
+) -> FollowupPlan:
+    """The plan for a period starting on `start`: a check-in on each day of the period when
+    the measure asks for daily check-ins, a test on each of its test days."""
+    if isinstance(measure, Classification):
+        measure = measure.measure
+    checkin_days = (
+        tuple(start + timedelta(days=offset) for offset in range(measure.days))
+        if measure.checkins
+        else ()
+    )
+    test_dates = measure.test_dates(start)
+    items = [
+        FollowupItem(day, ObligationKind.HEALTH_CHECKIN, _at(day, checkin_due, zone))
+        for day in checkin_days
+    ]
+    items += [
+        FollowupItem(day, ObligationKind.TEST_DUE, _at(day, test_due, zone)) for day in test_dates
+    ]
+    items.sort(key=lambda item: (item.day, item.kind is ObligationKind.TEST_DUE))
+    return FollowupPlan(start, measure.end(start), checkin_days, test_dates, tuple(items))
+
+
+@dataclass(frozen=True, slots=True)
+class PlanChange:
+    """What re-classification changes: items to open (in the new plan, still ahead) and
+    items to excuse (in the old plan only, still ahead); what is past stays as it was."""
+
+    to_open: tuple[FollowupItem, ...]
+    to_excuse: tuple[FollowupItem, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.to_open and not self.to_excuse
+
+
+def _slots(items: Iterable[FollowupItem]) -> set[tuple[ObligationKind, date]]:
+    return {(item.kind, item.day) for item in items}
+
+
+def diff(old: FollowupPlan, new: FollowupPlan, now: datetime) -> PlanChange:
+    """Compare by (kind, day): the obligation's natural key for one declaration."""
+    old_slots, new_slots = _slots(old.items), _slots(new.items)
+    return PlanChange(
+        to_open=tuple(i for i in new.pending(now) if (i.kind, i.day) not in old_slots),
+        to_excuse=tuple(i for i in old.pending(now) if (i.kind, i.day) not in new_slots),
+    )

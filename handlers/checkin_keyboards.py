@@ -1,0 +1,98 @@
+"""Callback data and keyboards of check-ins and test days.
+
+Versioned prefixes, so buttons of an older layout fail cleanly. The data carries only the
+obligation id (and the choice): the handler loads the obligation and checks the presser again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import Translator
+from domain.checkins import NONE_CHOICE
+from domain.declarations import Symptom, TestResult
+
+DONE_CHOICE = "done"
+
+
+class CheckinStart(CallbackData, prefix="v1chk"):
+    """ "Check in now" under a reminder, or a choice among the caller's open check-ins."""
+
+    obligation_id: int
+
+
+class CheckinSymptom(CallbackData, prefix="v1chs"):
+    """A press on the symptoms checklist: a symptom's value, "none" or "done"."""
+
+    obligation_id: int
+    choice: str
+
+
+class TestRecord(CallbackData, prefix="v1tst"):
+    """ "Done" (a pending result) or a result under a test-day reminder."""
+
+    __test__ = False  # not a pytest class
+
+    obligation_id: int
+    result: TestResult
+
+
+def checkin_reminder_markup(tr: Translator, obligation_id: int) -> dict[str, Any]:
+    """As Bot API JSON for the outbox, like handlers.keyboards.excuse_markup."""
+    button = {
+        "text": tr("checkin-button-now"),
+        "callback_data": CheckinStart(obligation_id=obligation_id).pack(),
+    }
+    return {"inline_keyboard": [[button]]}
+
+
+def test_reminder_markup(tr: Translator, obligation_id: int) -> dict[str, Any]:
+    rows = [
+        [_test_button(tr, obligation_id, TestResult.PENDING)],
+        [
+            _test_button(tr, obligation_id, TestResult.NEGATIVE),
+            _test_button(tr, obligation_id, TestResult.POSITIVE),
+        ],
+    ]
+    return {"inline_keyboard": rows}
+
+
+test_reminder_markup.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+def _test_button(tr: Translator, obligation_id: int, result: TestResult) -> dict[str, str]:
+    data = TestRecord(obligation_id=obligation_id, result=result).pack()
+    return {"text": tr(f"checkin-test-button-{result.value}"), "callback_data": data}
+
+
+def choose_keyboard(choices: list[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """(obligation id, label) per open check-in."""
+    builder = InlineKeyboardBuilder()
+    for obligation_id, label in choices:
+        builder.button(text=label, callback_data=CheckinStart(obligation_id=obligation_id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def symptoms_keyboard(
+    tr: Translator, obligation_id: int, selected: frozenset[Symptom]
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for symptom in Symptom:
+        mark = "☑️ " if symptom in selected else ""
+        builder.button(
+            text=mark + tr(f"checkin-symptom-{symptom.value}"),
+            callback_data=CheckinSymptom(obligation_id=obligation_id, choice=symptom.value),
+        )
+    builder.adjust(2)
+    none = CheckinSymptom(obligation_id=obligation_id, choice=NONE_CHOICE).pack()
+    done = CheckinSymptom(obligation_id=obligation_id, choice=DONE_CHOICE).pack()
+    builder.row(
+        InlineKeyboardButton(text=tr("checkin-button-none"), callback_data=none),
+        InlineKeyboardButton(text=tr("checkin-button-done"), callback_data=done),
+    )
+    return builder.as_markup()

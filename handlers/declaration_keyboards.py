@@ -1,0 +1,189 @@
+"""The declaration dialog's callback data, keyboards and question texts.
+
+Every button carries the step it was sent with, its action and value, and the dialog's id:
+the handler refuses a press for another step or dialog (an old message), and the domain
+refuses a value not among the current step's options (a forged one).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any, Final
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import Translator
+from domain import declaration_dialog as dialog
+from domain import declaration_steps as steps
+from domain import regions
+from domain.declaration_dialog import Draft
+from domain.org import Unit
+
+PAGE_SIZE: Final = 12  # region buttons per page (three to a row)
+MAX_UNIT_BUTTONS: Final = 30
+COLOUR_STEPS: Final = frozenset({"hcode", "icard"})
+
+
+class DeclStep(CallbackData, prefix="v1dcl"):
+    step: str
+    action: str  # pick, back, skip, page, edit, cancel
+    value: str = ""
+    dialog: str = ""  # the dialog's id: buttons of an earlier dialog are refused
+
+
+class DeclUnit(CallbackData, prefix="v1dclu"):
+    """/declare or /declare_for with several units: which one. Checked again on press."""
+
+    unit: str
+    proxy: bool
+
+
+def _button(text: str, data: DeclStep) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def option_label(tr: Translator, step: str, value: str) -> str:
+    if step in steps.REGION_STEPS or step in (steps.REGION_MATCH, "smatch"):
+        if value == dialog.KEEP_TYPED:
+            return tr("declare-button-keep")
+        region = regions.get(value)
+        if region is None:
+            return value
+        return region.name if step in steps.REGION_STEPS else regions.full_name(value)
+    if step == "vacc":
+        return tr("declare-doses", n=value)
+    if step in COLOUR_STEPS:
+        return tr(f"declare-opt-colour-{value}")
+    if step == "stays":
+        return tr(
+            {
+                "add": "declare-button-add",
+                "done": "declare-button-stays-done",
+                "clear": "declare-button-stays-clear",
+            }.get(value, "declare-button-stays-none")
+        )
+    if step in steps.MULTI and value in (steps.NONE, "done"):
+        return tr(f"declare-button-{value}")
+    if step == steps.SUMMARY:
+        return tr("declare-button-confirm")
+    if step == steps.ATTEST:
+        return tr("declare-button-agree")
+    return tr(f"declare-opt-{step}-{value}")
+
+
+def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
+def question_keyboard(tr: Translator, draft: Draft, dialog_id: str) -> InlineKeyboardMarkup:
+    step = draft.step
+
+    def data(action: str, value: str = "") -> DeclStep:
+        return DeclStep(step=step, action=action, value=value, dialog=dialog_id)
+
+    rows: list[list[InlineKeyboardButton]] = []
+    values = list(dialog.options(draft))
+    if step in steps.REGION_STEPS:
+        pages = max(1, -(-len(values) // PAGE_SIZE))
+        page = min(draft.page, pages - 1)
+        shown = values[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        rows += _rows([_button(option_label(tr, step, v), data("pick", v)) for v in shown], 3)
+        nav = []
+        if page > 0:
+            nav.append(_button(tr("declare-button-prev"), data("page", str(page - 1))))
+        if page < pages - 1:
+            nav.append(_button(tr("declare-button-next"), data("page", str(page + 1))))
+        if nav:
+            rows.append(nav)
+    elif step == steps.SUMMARY:
+        edits = [
+            _button(tr("declare-button-edit", field=tr(f"declare-f-{field}")), data("edit", field))
+            for field in dialog.editable(draft)
+        ]
+        rows += _rows(edits, 2)
+        rows.append([_button(option_label(tr, step, "confirm"), data("pick", "confirm"))])
+    else:
+        buttons = []
+        for value in values:
+            label = option_label(tr, step, value)
+            if step in steps.MULTI and value in draft.pending:
+                label = "✅ " + label
+            buttons.append(_button(label, data("pick", value)))
+        width = 1 if step in (steps.REGION_MATCH, "smatch", steps.ATTEST, "stays") else 2
+        width = 5 if step == "vacc" else width
+        rows += _rows(buttons, width)
+    tail = []
+    if dialog.can_back(draft):
+        tail.append(_button(tr("declare-button-back"), data("back")))
+    if dialog.can_skip(draft):
+        tail.append(_button(tr("declare-button-skip"), data("skip")))
+    if tail:
+        rows.append(tail)
+    rows.append([_button(tr("declare-button-cancel"), data("cancel"))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def unit_keyboard(units: list[Unit], *, proxy: bool) -> InlineKeyboardMarkup | None:
+    if len(units) > MAX_UNIT_BUTTONS:
+        return None
+    buttons = [
+        InlineKeyboardButton(
+            text=unit.name, callback_data=DeclUnit(unit=unit.code, proxy=proxy).pack()
+        )
+        for unit in units
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 2))
+
+
+# --- texts ---------------------------------------------------------------------------------
+
+
+def answer_text(tr: Translator, step: str, value: Any) -> str:
+    """How an answer reads in the summary (Telegram HTML)."""
+    if step == "stays":
+        return "; ".join(stay_text(tr, stay) for stay in value or ()) or tr("declare-nothing")
+    return html.escape(_plain(tr, step, value), quote=False)
+
+
+def _plain(tr: Translator, step: str, value: Any) -> str:
+    if value is None:
+        return tr("declare-skipped")
+    if step in steps.MULTI:
+        return "、".join(option_label(tr, step, v) for v in value) or tr("declare-nothing")
+    if step in steps.REGION_STEPS:
+        region = regions.get(str(value))
+        return region.name if region else str(value)
+    if step in steps.CHOICES:
+        return option_label(tr, step, str(value))
+    if step == "temp":
+        return f"{value} ℃"
+    return str(value)
+
+
+def stay_text(tr: Translator, stay: dict[str, Any]) -> str:
+    kind = tr("declare-opt-stransit-yes" if stay.get("transit") else "declare-opt-stransit-no")
+    return tr(
+        "declare-stay-line",
+        place=stay.get("place", ""),
+        start=stay.get("start") or "?",
+        end=stay.get("end") or "?",
+        kind=kind,
+    )
+
+
+def question_text(tr: Translator, draft: Draft, refusal: str | None = None) -> str:
+    """The question of the current step (after the refusal, when the last answer had one)."""
+    lines = [tr(refusal)] if refusal else []
+    step = draft.step
+    if step == steps.SUMMARY:
+        lines.append(tr("declare-q-summary"))
+        for field in dialog.editable(draft):
+            value = answer_text(tr, field, draft.answers.get(field))
+            lines.append(f"{tr('declare-f-' + field)}: {value}")
+    else:
+        lines.append(tr(f"declare-q-{step}"))
+    if step == "stays" and draft.stays:
+        lines.append(tr("declare-q-stays-list"))
+        lines += [f"· {stay_text(tr, s)}" for s in draft.stays]
+    return "\n".join(lines)

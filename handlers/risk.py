@@ -1,0 +1,267 @@
+"""The high/mid-risk area list: /risk shows it, /risk_load replaces it from a CSV file.
+
+/risk works for everyone in a private chat: the list is published by the health authorities
+and residents are better off knowing it; groups are left alone to keep them quiet.
+Loading is two steps, so nobody has to type a caption on a phone: /risk_load (admins and
+supervisors of the top unit) explains the format and waits for the file; a file with
+problems gets every problem with its line and the bot keeps waiting; a good file is loaded,
+and the changes and the re-screen are reported. The service checks the loader's rights again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from collections.abc import Sequence
+from datetime import date
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import Document, Message
+from aiohttp import ClientError
+
+from bot.context import Context
+from bot.followup import followup_config
+from bot.i18n import Html, Translator
+from bot.messaging import answer_long
+from domain.declarations import RiskLevel
+from domain.risk_areas import (
+    MAX_FILE_BYTES,
+    CsvProblem,
+    RiskArea,
+    RiskList,
+    decode_csv,
+    parse_csv,
+)
+from services import risk
+from services.onboarding import log_refusal
+from storage.repos.risk_areas import LoadStamp
+
+logger = logging.getLogger(__name__)
+
+SHOWN_PROBLEMS = 60  # a file with more is probably the wrong file; the count says how many
+_CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
+class RiskUpload(StatesGroup):
+    waiting = State()  # for the CSV file after /risk_load
+
+
+# --- Rendering (also used by `python -m bot risk`) -------------------------------------------
+
+
+def area_line(tr: Translator, area: RiskArea) -> str:
+    key = "risk-area-open" if area.effective_to is None else "risk-area-dated"
+    return tr(key, name=area.name, code=area.region_code, **_dates(area))
+
+
+def _dates(area: RiskArea) -> dict[str, str]:
+    end = area.effective_to.isoformat() if area.effective_to else ""
+    return {"start": area.effective_from.isoformat(), "end": end}
+
+
+def list_text(tr: Translator, risk_list: RiskList, today: date, loaded: str | None = None) -> str:
+    """The areas in effect today grouped by level, then those starting later."""
+    current = risk.in_effect(risk_list, today)
+    later = risk.upcoming(risk_list, today)
+    counts = {level: sum(a.level is level for a in current) for level in RiskLevel}
+    lines = [
+        tr("risk-title", day=today, high=counts[RiskLevel.HIGH], mid=counts[RiskLevel.MID])
+        if current
+        else tr("risk-none", day=today)
+    ]
+    for level in (RiskLevel.HIGH, RiskLevel.MID):
+        if counts[level]:
+            lines += ["", tr(f"risk-heading-{level.value}")]
+            lines += [area_line(tr, a) for a in current if a.level is level]
+    if later:
+        lines += ["", tr("risk-heading-upcoming")]
+        lines += [
+            tr(
+                "risk-area-upcoming",
+                level=tr(f"risk-level-{a.level.value}"),
+                name=a.name,
+                code=a.region_code,
+                start=a.effective_from,
+            )
+            for a in later
+        ]
+    if loaded:
+        lines += ["", tr("risk-loaded-at", at=loaded)]
+    return "\n".join(lines)
+
+
+def problems_text(
+    tr: Translator, problems: Sequence[CsvProblem], limit: int | None = SHOWN_PROBLEMS
+) -> str:
+    shown = problems if limit is None else problems[:limit]
+    lines = [tr("risk-load-rejected", count=len(problems))]
+    for problem in shown:
+        message = tr(problem.key, **problem.params)
+        if problem.line:
+            lines.append(tr("risk-csv-line", line=problem.line, problem=_html(message)))
+        else:
+            lines.append(tr("risk-csv-file", problem=_html(message)))
+    if len(problems) > len(shown):
+        lines.append(tr("risk-load-more", count=len(problems) - len(shown)))
+    return "\n".join(lines)
+
+
+def report_text(tr: Translator, report: risk.LoadReport) -> str:
+    lines = [
+        tr(
+            "risk-load-done",
+            total=report.total,
+            added=len(report.added),
+            removed=len(report.removed),
+            changed=len(report.changed),
+            unchanged=report.unchanged,
+        )
+    ]
+    for key, areas in (
+        ("risk-load-added", report.added),
+        ("risk-load-removed", report.removed),
+        ("risk-load-changed", report.changed),
+    ):
+        lines += [tr(key, area=_html(_area_summary(tr, area))) for area in areas]
+    screened = report.rescreen
+    lines.append(
+        tr(
+            "risk-rescreen",
+            screened=screened.screened,
+            changed=screened.changed,
+            reclassified=screened.reclassified,
+        )
+    )
+    lines += [tr("risk-rescreen-detail", detail=detail) for detail in screened.details]
+    return "\n".join(lines)
+
+
+def _area_summary(tr: Translator, area: RiskArea) -> str:
+    key = "risk-period-open" if area.effective_to is None else "risk-period-dated"
+    return tr(
+        "risk-load-area",
+        name=area.name,
+        code=area.region_code,
+        level=tr(f"risk-level-{area.level.value}"),
+        period=_html(tr(key, **_dates(area))),
+    )
+
+
+def _html(text: str) -> Html:
+    # Already rendered (and escaped) by the translator: must not be escaped twice.
+    return Html(text)
+
+
+def stamp_text(ctx: Context, stamp: LoadStamp | None) -> str | None:
+    if stamp is None:
+        return None
+    return stamp.at.astimezone(ctx.settings.time.zone).strftime("%Y-%m-%d %H:%M")
+
+
+# --- Handlers --------------------------------------------------------------------------------
+
+
+async def show_list(message: Message, ctx: Context) -> None:
+    today = ctx.now().astimezone(ctx.settings.time.zone).date()
+    text = list_text(
+        ctx.tr,
+        await ctx.repos.risk_areas.current(),
+        today,
+        stamp_text(ctx, await ctx.repos.risk_areas.loaded()),
+    )
+    if risk.may_load(ctx.actor, await ctx.repos.org.load_tree()):
+        text += "\n" + ctx.tr("risk-load-hint")
+    await answer_long(message, text)
+
+
+async def _allowed(ctx: Context, target: str) -> bool:
+    decision = risk.may_load(ctx.actor, await ctx.repos.org.load_tree())
+    if not decision:
+        reason = decision.reason_key or "perm-denied"
+        await log_refusal(ctx.repos, ctx.actor, risk.ACTION, target, reason, ctx.now())
+    return bool(decision)
+
+
+async def start_load(message: Message, state: FSMContext, ctx: Context) -> None:
+    if not await _allowed(ctx, "/risk_load"):
+        await message.answer(ctx.tr("risk-load-not-allowed"))
+        return
+    await state.set_state(RiskUpload.waiting)
+    await message.answer(ctx.tr("risk-load-ask"))
+
+
+async def file_sent(message: Message, state: FSMContext, ctx: Context) -> None:
+    document = message.document
+    if document is None:  # pragma: no cover - the filter lets documents only
+        return
+    if not await _allowed(ctx, document.file_name or "file"):
+        await state.clear()
+        await message.answer(ctx.tr("risk-load-not-allowed"))
+        return
+    name = (document.file_name or "").lower()
+    if name and not name.endswith(_CSV_SUFFIXES):
+        await message.answer(ctx.tr("risk-load-not-csv"))
+        return
+    text = await _download(message, ctx, document)
+    if text is None:
+        return
+    parsed = await asyncio.to_thread(parse_csv, text)  # a fuzzy name match costs ~1 ms
+    if not parsed.ok:
+        await answer_long(message, problems_text(ctx.tr, parsed.problems))
+        return
+    try:
+        report = await risk.load(
+            ctx.repos,
+            followup_config(ctx.settings),
+            parsed.areas,
+            by=ctx.actor.telegram_id,
+            now=ctx.now(),
+        )
+    except risk.RiskLoadRefused as refused:
+        await state.clear()
+        await message.answer(ctx.tr(refused.key))
+        return
+    await state.clear()
+    await answer_long(message, report_text(ctx.tr, report))
+
+
+async def _download(message: Message, ctx: Context, document: Document) -> str | None:
+    """The file's text, or None when the user has been told what is wrong with it."""
+    if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
+        await message.answer(problems_text(ctx.tr, [_too_large()]))
+        return None
+    buffer = io.BytesIO()
+    try:
+        await ctx.bot.download(document, destination=buffer)
+    except (TelegramAPIError, ClientError, OSError, TimeoutError):
+        logger.warning("risk list download failed", exc_info=True)
+        await message.answer(ctx.tr("risk-load-download-failed"))
+        return None
+    decoded = decode_csv(buffer.getvalue())
+    if isinstance(decoded, CsvProblem):
+        await message.answer(problems_text(ctx.tr, [decoded]))
+        return None
+    return decoded
+
+
+def _too_large() -> CsvProblem:
+    return CsvProblem(0, "risk-csv-too-large", {"limit_kb": MAX_FILE_BYTES // 1024})
+
+
+async def not_a_file(message: Message, ctx: Context) -> None:
+    await message.answer(ctx.tr("risk-load-send-file"))
+
+
+def create_router() -> Router:
+    router = Router(name="risk")
+    private = F.chat.type == "private"
+    router.message.register(show_list, Command("risk"), private)
+    router.message.register(start_load, Command("risk_load"), private)
+    router.message.register(file_sent, RiskUpload.waiting, private, F.document)
+    router.message.register(not_a_file, RiskUpload.waiting, private, ~(F.text.startswith("/")))
+    return router

@@ -1,0 +1,284 @@
+"""Recording daily health check-ins and test days of monitored residents.
+
+Every press and every answer comes from the client, so each call checks again, against the
+database, that the obligation exists, is of the right kind and still open, and that the actor
+may record it: the assignee (the resident, or the filer of a proxy declaration) or a tracker
+or liaison of the obligation's unit (recording for the resident, which the audit says).
+The record, the obligation met and the alerts queued in the outbox commit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from domain.checkins import (
+    IDENTICAL_DAYS,
+    AlertReason,
+    CheckinAnswer,
+    Monitored,
+    alert_reasons,
+    declaration_id_of,
+    identical_run,
+    result_alert,
+)
+from domain.declarations import Symptom, TestResult
+from domain.obligations import Obligation, ObligationKind, ObligationState
+from domain.org import Person, Role
+from domain.outbox import OutboxMessage, Priority
+from domain.permissions import Actor
+from services import obligations
+from services.onboarding import log_refusal
+from storage import Repositories
+
+CHECKIN_ACTION = "checkin.record"
+TEST_ACTION = "test.record"
+# Who besides the assignee may record for a resident: the people who follow them up.
+RECORDERS = (Role.TRACKER, Role.LIAISON)
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    key: str  # message key: why not (or "checkin-ok")
+    ok: bool
+    obligation: Obligation | None = None
+    monitored: Monitored | None = None
+    on_behalf: bool = False  # a tracker or liaison records for the resident
+
+    @property
+    def day(self) -> date:
+        assert self.obligation is not None
+        return date.fromisoformat(self.obligation.period)
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """What an alert or flag says; `render` writes it in the recipient's language."""
+
+    reasons: tuple[AlertReason, ...]  # empty: the identical-temperature flag
+    name: str
+    unit_name: str
+    day: date
+    temperature: float | None = None
+    symptoms: tuple[Symptom, ...] = ()
+    identical_days: int = 0
+
+
+Render = Callable[[Person, Alert], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    key: str  # message key for the person recording
+    ok: bool
+    alerted: int = 0  # alert messages queued
+    flagged: int = 0  # identical-temperature flags queued
+    access: Access | None = None
+
+
+async def access(
+    repos: Repositories,
+    actor: Actor,
+    obligation_id: int,
+    kind: ObligationKind,
+    *,
+    now: datetime,
+    allow_met: bool = False,
+) -> Access:
+    """Whether the actor may record this obligation now; refusals are audited."""
+    action = CHECKIN_ACTION if kind is ObligationKind.HEALTH_CHECKIN else TEST_ACTION
+    ob = await repos.obligations.get_by_id(obligation_id)
+    declaration = declaration_id_of(ob.subject) if ob is not None else None
+    monitored = await repos.checkins.monitored(declaration) if declaration is not None else None
+    if ob is None or ob.kind is not kind or monitored is None:
+        await log_refusal(repos, actor, action, str(obligation_id), "checkin-unknown", now)
+        return Access("checkin-unknown", ok=False)
+    own = ob.assignee_person == actor.telegram_id
+    recorder = any(a.unit_code == ob.unit_code and a.role in RECORDERS for a in actor.assignments)
+    if not own and not recorder:
+        await log_refusal(repos, actor, action, str(ob.key), "checkin-not-yours", now)
+        return Access("checkin-not-yours", ok=False)
+    met = ob.state in (ObligationState.MET, ObligationState.MET_LATE)
+    if ob.state.closed and not (allow_met and met):
+        key = "checkin-already" if met else "checkin-closed"
+        return Access(key, ok=False, obligation=ob, monitored=monitored)
+    return Access("checkin-ok", True, ob, monitored, on_behalf=not own)
+
+
+async def open_checkins(repos: Repositories, actor: Actor, day: date) -> list[Obligation]:
+    """The actor's own open check-ins of the day, and those of residents they filed for."""
+    return await repos.checkins.open_followups(
+        actor.telegram_id, ObligationKind.HEALTH_CHECKIN, day.isoformat()
+    )
+
+
+async def resident_name(repos: Repositories, monitored: Monitored) -> str:
+    """The declared name, else the name the organisation knows, else the Telegram id."""
+    if monitored.name:
+        return monitored.name
+    if monitored.resident_id is not None:
+        person = await repos.people.get(monitored.resident_id)
+        return person.name if person is not None else str(monitored.resident_id)
+    return f"#{monitored.declaration_id}"
+
+
+async def record_checkin(
+    repos: Repositories,
+    actor: Actor,
+    obligation_id: int,
+    answer: CheckinAnswer,
+    *,
+    fever_threshold: float,
+    render: Render,
+    now: datetime,
+) -> Recorded:
+    allowed = await access(repos, actor, obligation_id, ObligationKind.HEALTH_CHECKIN, now=now)
+    if not allowed.ok or allowed.obligation is None or allowed.monitored is None:
+        return Recorded(allowed.key, ok=False, access=allowed)
+    ob, monitored, day = allowed.obligation, allowed.monitored, allowed.day
+    store = repos.checkins
+    if not await store.add_checkin(
+        monitored.declaration_id, day, answer, by=actor.telegram_id, now=now
+    ):
+        return Recorded("checkin-already", ok=False, access=allowed)
+    await obligations.meet(repos, ob.key, at=now, by=actor.telegram_id)
+    await _audit(repos, actor, CHECKIN_ACTION, allowed, now)
+    name = await resident_name(repos, monitored)
+    unit_name = await _unit_name(repos, ob.unit_code)
+    reasons = alert_reasons(answer, fever_threshold)
+    alerted = 0
+    if reasons:
+        alert = Alert(
+            reasons, name, unit_name, day, answer.temperature, tuple(sorted(answer.symptoms))
+        )
+        people = await _alert_recipients(repos, monitored, skip={actor.telegram_id})
+        alerted = await _enqueue(repos, people, alert, render, f"checkin-alert:{ob.id}", now)
+    flagged = 0
+    readings = await store.readings(monitored.declaration_id, day, IDENTICAL_DAYS)
+    if identical_run(readings, IDENTICAL_DAYS):
+        flag = Alert((), name, unit_name, day, answer.temperature, identical_days=IDENTICAL_DAYS)
+        trackers = await _trackers(repos, monitored, skip={actor.telegram_id})
+        flagged = await _enqueue(repos, trackers, flag, render, f"checkin-same:{ob.id}", now)
+    key = "checkin-recorded-alert" if reasons else "checkin-recorded"
+    return Recorded(key, True, alerted, flagged, allowed)
+
+
+async def record_test(
+    repos: Repositories,
+    actor: Actor,
+    obligation_id: int,
+    result: TestResult,
+    *,
+    render: Render,
+    now: datetime,
+) -> Recorded:
+    """ "Done" is a pending result; the result may follow later on the same (met) test day.
+    A final result stands: it is not overwritten from a button."""
+    allowed = await access(
+        repos, actor, obligation_id, ObligationKind.TEST_DUE, now=now, allow_met=True
+    )
+    if not allowed.ok or allowed.obligation is None or allowed.monitored is None:
+        return Recorded(allowed.key, ok=False, access=allowed)
+    ob, monitored, day = allowed.obligation, allowed.monitored, allowed.day
+    store = repos.checkins
+    previous = await store.test_result(monitored.declaration_id, day)
+    if previous is not None and previous is not TestResult.PENDING:
+        return Recorded("checkin-test-already", ok=False, access=allowed)
+    if previous is None and ob.state.closed:  # met without a record: nothing to add to
+        return Recorded("checkin-already", ok=False, access=allowed)
+    await store.set_test_result(
+        monitored.declaration_id, day, result, by=actor.telegram_id, now=now
+    )
+    await obligations.meet(repos, ob.key, at=now, by=actor.telegram_id)
+    await _audit(repos, actor, TEST_ACTION, allowed, now)
+    reason = result_alert(result)
+    alerted = 0
+    if reason is not None:
+        name = await resident_name(repos, monitored)
+        alert = Alert((reason,), name, await _unit_name(repos, ob.unit_code), day)
+        people = await _alert_recipients(repos, monitored, skip={actor.telegram_id})
+        alerted = await _enqueue(repos, people, alert, render, f"test-alert:{ob.id}", now)
+    return Recorded(f"checkin-test-recorded-{result.value}", True, alerted, 0, allowed)
+
+
+async def _audit(
+    repos: Repositories, actor: Actor, action: str, allowed: Access, now: datetime
+) -> None:
+    assert allowed.obligation is not None
+    # The value is health data: the audit keeps who recorded what for whom, not the reading.
+    detail = "on behalf of the resident" if allowed.on_behalf else "by the assignee"
+    await repos.audit.record(
+        at=now,
+        actor_id=actor.telegram_id,
+        action=action,
+        target=str(allowed.obligation.key),
+        allowed=True,
+        detail=detail,
+    )
+
+
+async def _unit_name(repos: Repositories, unit_code: str) -> str:
+    tree = await repos.org.load_tree()
+    return tree.get(unit_code).name if unit_code in tree else unit_code
+
+
+async def _alert_recipients(
+    repos: Repositories, monitored: Monitored, *, skip: set[int]
+) -> list[Person]:
+    """Liaisons and trackers of the unit, and the supervisors of the unit and every level
+    above it (即有即报 goes up the whole chain at once). The person who recorded it knows."""
+    tree = await repos.org.load_tree()
+    people: list[Person] = []
+    for role in (Role.LIAISON, Role.TRACKER):
+        people.extend(await repos.roles.holders(monitored.unit_code, role))
+    units = [tree.get(monitored.unit_code), *tree.ancestors(monitored.unit_code)]
+    for unit in units:
+        people.extend(await repos.roles.holders(unit.code, Role.SUPERVISOR))
+    return _unique(people, skip | _resident(monitored))
+
+
+async def _trackers(repos: Repositories, monitored: Monitored, *, skip: set[int]) -> list[Person]:
+    """The unit's trackers; without any, its liaisons, so the flag reaches somebody."""
+    people = await repos.roles.holders(monitored.unit_code, Role.TRACKER)
+    if not _unique(people, skip | _resident(monitored)):
+        people = await repos.roles.holders(monitored.unit_code, Role.LIAISON)
+    return _unique(people, skip | _resident(monitored))
+
+
+def _resident(monitored: Monitored) -> set[int]:
+    return {monitored.resident_id} if monitored.resident_id is not None else set()
+
+
+def _unique(people: Iterable[Person], skip: set[int]) -> list[Person]:
+    seen: dict[int, Person] = {}
+    for person in people:
+        if person.telegram_id not in skip:
+            seen.setdefault(person.telegram_id, person)
+    return list(seen.values())
+
+
+async def _enqueue(
+    repos: Repositories,
+    people: Iterable[Person],
+    alert: Alert,
+    render: Render,
+    occasion: str,
+    now: datetime,
+) -> int:
+    """Private messages only (a person's telegram id is their private chat), at alert
+    priority; the dedupe key makes a retried transaction harmless."""
+    queued = 0
+    for person in people:
+        queued += await repos.outbox.enqueue(
+            OutboxMessage(
+                dedupe_key=f"{occasion}:{person.telegram_id}",
+                chat_id=person.telegram_id,
+                text=render(person, alert),
+                not_before=now,
+                priority=Priority.ALERT,
+                recipient_id=person.telegram_id,
+            ),
+            now=now,
+        )
+    return queued

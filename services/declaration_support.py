@@ -1,0 +1,174 @@
+"""Helpers of services/declarations.py that need no declaration: masking a phone, scheduling
+many new follow-up obligations, who hears about a unit's declarations, and screening many
+declarations against a risk-area list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+from domain import followup
+from domain.declarations import RiskFacts, worst_risk
+from domain.escalation import schedule
+from domain.followup import FollowupItem
+from domain.obligations import Obligation, ObligationKind
+from domain.org import Language, OrgTree, Person, Role, RoleAssignment
+from domain.risk_areas import Place, RiskList
+from services.obligations import EscalationPolicy
+from storage import Repositories
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """138****8000: enough for a worker to recognise the number, not to dial it."""
+    if not phone:
+        return None
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) == 13 and digits.startswith("86"):  # +86 before a mainland mobile
+        digits = digits[2:]
+    if len(digits) < 7:
+        return "****"
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+class Scheduler:
+    """Schedules new follow-up obligations. A new obligation's first action depends only on
+    its chain (its kind's) and its deadline, so it is worked out once per (kind, deadline):
+    a re-screen opens thousands, on a few dozen distinct deadlines."""
+
+    def __init__(self, escalation: EscalationPolicy) -> None:
+        self.escalation = escalation
+        self.first_action: dict[tuple[ObligationKind, datetime], datetime | None] = {}
+
+    def obligations(
+        self,
+        items: Iterable[FollowupItem],
+        declaration_id: int,
+        assignee: int,
+        unit_code: str,
+    ) -> list[Obligation]:
+        found = []
+        for item in items:
+            obligation = Obligation(
+                item.kind,
+                followup.subject(declaration_id),
+                item.day.isoformat(),
+                assignee,
+                unit_code,
+                item.due_at,
+            )
+            slot = (item.kind, item.due_at)
+            if slot not in self.first_action:
+                chain = self.escalation.chains.of(obligation)
+                if chain is None:
+                    raise ValueError(f"{obligation.key}: no escalation chain for {item.kind}")
+                scheduled = schedule(obligation, chain, self.escalation.calendar)
+                self.first_action[slot] = scheduled.next_action_at
+            found.append(replace(obligation, next_action_at=self.first_action[slot]))
+        return found
+
+
+class Staff:
+    """Who hears about a unit's declarations, loaded once for many."""
+
+    def __init__(
+        self,
+        tree: OrgTree,
+        assignments: Sequence[RoleAssignment],
+        people: dict[int, Person],
+        admins: Sequence[Person],
+    ) -> None:
+        self.tree = tree
+        self.people = people
+        self.admins = admins
+        self.by_unit: dict[tuple[str, Role], list[int]] = {}
+        for a in assignments:
+            self.by_unit.setdefault((a.unit_code, a.role), []).append(a.telegram_id)
+
+    def for_unit(self, unit_code: str, *, immediate: bool, skip: int | None) -> list[Person]:
+        ids = [
+            *self.by_unit.get((unit_code, Role.LIAISON), ()),
+            *self.by_unit.get((unit_code, Role.TRACKER), ()),
+        ]
+        if immediate:
+            units = [unit_code]
+            if unit_code in self.tree:
+                units += [unit.code for unit in self.tree.ancestors(unit_code)]
+            for code in units:
+                ids += self.by_unit.get((code, Role.SUPERVISOR), ())
+        chosen = [self.people[i] for i in dict.fromkeys(ids) if i in self.people and i != skip]
+        return chosen or list(self.admins)
+
+
+async def load_staff(
+    repos: Repositories, admin_ids: Sequence[int], language: Language, tree: OrgTree
+) -> Staff:
+    """Staff of every unit; the admins (`admin_ids`, in `language` when unknown) stand in
+    for a unit that has none."""
+    assignments = await repos.roles.all_holding([Role.LIAISON, Role.TRACKER, Role.SUPERVISOR])
+    people = await repos.people.many([a.telegram_id for a in assignments] + list(admin_ids))
+    admins = [people.get(i) or Person(i, "", language) for i in admin_ids]
+    return Staff(tree, assignments, people, admins)
+
+
+class Screener:
+    """`RiskList.facts` for many declarations, with the same result, place by place.
+
+    The facts of several places are those of each place alone, combined: the worst level,
+    whether any place's city has cases, the matched areas in order without repeats. So each
+    place is clipped to the look-back window and screened once per (region, first, last day)
+    (100,000 declarations name far fewer distinct ones), and a region the list never touches
+    at any date is skipped outright.
+    """
+
+    _FOREVER = (date(9999, 12, 31), (date(9999, 12, 31) - date(1, 1, 2)).days)
+
+    def __init__(self, risk_list: RiskList, lookback_days: int) -> None:
+        self.risk_list = risk_list
+        self.lookback = timedelta(days=lookback_days)
+        self.quiet: dict[str, bool] = {}
+        self.known: dict[tuple[str, date, date], RiskFacts] = {}
+
+    def is_quiet(self, code: str) -> bool:
+        found = self.quiet.get(code)
+        if found is None:
+            as_of, days = self._FOREVER
+            found = self.risk_list.facts((Place(code),), as_of, days) == _UNLISTED
+            self.quiet[code] = found
+        return found
+
+    def facts(self, places: Sequence[Place], as_of: date) -> RiskFacts:
+        first = as_of - self.lookback
+        parts: list[RiskFacts] = []
+        for place in places:
+            if self.is_quiet(place.code):
+                continue
+            begins = max(place.start or first, first)
+            ends = min(place.end or as_of, as_of)
+            if begins > ends:
+                continue
+            key = (place.code, begins, ends)
+            found = self.known.get(key)
+            if found is None:
+                # Clipped already: a window of exactly begins..ends screens it unchanged.
+                found = self.risk_list.facts(
+                    (Place(place.code, begins, ends),), ends, (ends - begins).days
+                )
+                self.known[key] = found
+            if found != _UNLISTED:
+                parts.append(found)
+        if not parts:
+            return _UNLISTED
+        if len(parts) == 1:
+            return parts[0]
+        matched: dict[str, None] = {}
+        for part in parts:
+            matched.update(dict.fromkeys(part.matched))
+        return RiskFacts(
+            worst_risk(part.level for part in parts),
+            any(part.city_has_cases for part in parts),
+            tuple(matched),
+        )
+
+
+_UNLISTED = RiskFacts()

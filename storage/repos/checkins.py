@@ -1,0 +1,120 @@
+"""Daily health check-ins and test records of declarations (tables checkins, test_records).
+
+Kept apart from storage/repos/declarations.py, which belongs to the declaration lifecycle:
+this side only reads a declaration's unit, resident and name and writes the follow-up rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.checkins import SUBJECT_PREFIX, CheckinAnswer, DayReading, Monitored
+from domain.declarations import TestResult
+from domain.obligations import Obligation, ObligationKind, ObligationState
+from storage.models import CheckinRow, DeclarationRow, ObligationRow, TestRecordRow
+from storage.repos.obligations import to_obligation
+
+
+class CheckinRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def monitored(self, declaration_id: int) -> Monitored | None:
+        row = await self._session.get(DeclarationRow, declaration_id)
+        if row is None:
+            return None
+        name = row.answers.get("name") if isinstance(row.answers, dict) else None
+        return Monitored(
+            declaration_id=row.id,
+            unit_code=row.unit_code,
+            resident_id=row.resident_id,
+            filed_by=row.filed_by,
+            proxy=row.proxy,
+            name=name if isinstance(name, str) and name.strip() else "",
+        )
+
+    async def open_followups(
+        self, assignee: int, kind: ObligationKind, period: str
+    ) -> list[Obligation]:
+        """Open follow-up obligations of one kind and day owed by this person, oldest first."""
+        rows = await self._session.scalars(
+            select(ObligationRow)
+            .where(
+                ObligationRow.kind == kind.value,
+                ObligationRow.period == period,
+                ObligationRow.assignee_person == assignee,
+                ObligationRow.state == ObligationState.OPEN.value,
+                ObligationRow.subject.startswith(SUBJECT_PREFIX),
+            )
+            .order_by(ObligationRow.id)
+        )
+        return [to_obligation(row) for row in rows]
+
+    async def add_checkin(
+        self, declaration_id: int, day: date, answer: CheckinAnswer, *, by: int, now: datetime
+    ) -> bool:
+        """Store the day's check-in; False (nothing written) when one is already on file:
+        the first answer of a day stands, a later one cannot quietly replace a fever."""
+        existing = await self._session.scalar(
+            select(CheckinRow.id).where(
+                CheckinRow.declaration_id == declaration_id, CheckinRow.day == day
+            )
+        )
+        if existing is not None:
+            return False
+        await self._session.execute(
+            insert(CheckinRow).values(
+                declaration_id=declaration_id,
+                day=day,
+                temperature=answer.temperature,
+                symptoms=answer.to_symptom_list(),
+                recorded_at=now,
+                recorded_by=by,
+            )
+        )
+        return True
+
+    async def readings(self, declaration_id: int, through: date, days: int) -> list[DayReading]:
+        """Check-ins of the `days` days ending on `through`, by day."""
+        rows = await self._session.execute(
+            select(CheckinRow.day, CheckinRow.temperature)
+            .where(
+                CheckinRow.declaration_id == declaration_id,
+                CheckinRow.day <= through,
+                CheckinRow.day > through - timedelta(days=days),
+            )
+            .order_by(CheckinRow.day)
+        )
+        return [DayReading(day, temperature) for day, temperature in rows]
+
+    async def test_result(self, declaration_id: int, day: date) -> TestResult | None:
+        value = await self._session.scalar(
+            select(TestRecordRow.result).where(
+                TestRecordRow.declaration_id == declaration_id, TestRecordRow.day == day
+            )
+        )
+        return None if value is None else TestResult(value)
+
+    async def set_test_result(
+        self, declaration_id: int, day: date, result: TestResult, *, by: int, now: datetime
+    ) -> None:
+        """Insert the day's record or update its result ("done, pending" then the result)."""
+        if await self.test_result(declaration_id, day) is None:
+            await self._session.execute(
+                insert(TestRecordRow).values(
+                    declaration_id=declaration_id,
+                    day=day,
+                    result=result.value,
+                    recorded_at=now,
+                    recorded_by=by,
+                )
+            )
+            return
+        await self._session.execute(
+            update(TestRecordRow)
+            .where(TestRecordRow.declaration_id == declaration_id, TestRecordRow.day == day)
+            .values(result=result.value, recorded_at=now, recorded_by=by)
+        )

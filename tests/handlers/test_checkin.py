@@ -1,0 +1,284 @@
+"""/checkin, the check-in and test reminders' buttons, through the real dispatcher and database."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.methods import AnswerCallbackQuery
+from sqlalchemy import select
+
+from domain.calendar import WorkCalendar
+from domain.declarations import Symptom, TestResult
+from domain.escalation import DEFAULT_CHAIN_BOOK
+from domain.obligations import Obligation, ObligationKind, ObligationState
+from handlers.checkin import CheckinDialog
+from handlers.checkin_keyboards import CheckinStart, CheckinSymptom, TestRecord
+from handlers.obligation_texts import ObligationTexts
+from scheduler.engine import ObligationEngine
+from services import obligations
+from services.org import load_org_file
+from storage import Repositories
+from storage.models import CheckinRow, DeclarationRow, OutboxRow, TestRecordRow
+from tests.handlers.conftest import BOT_ID, ZH, Harness
+
+ZONE = ZoneInfo("Asia/Shanghai")
+DAY = date(2026, 11, 23)
+DUE = datetime(2026, 11, 23, 20, 0, tzinfo=ZONE)
+MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=ZONE)
+ESCALATION = obligations.EscalationPolicy(DEFAULT_CHAIN_BOOK, WorkCalendar.of(ZONE))
+LIAISON, TRACKER, RESIDENT, OTHER, STRANGER = 2001, 2101, 3001, 3002, 4001
+MORE_ORG = f"""
+[[unit]]
+code = "nanjie"
+name = "南街社区"
+kind = "community"
+parent = "chengguan"
+[[member]]
+telegram_id = {TRACKER}
+name = "刘网格"
+unit = "dongguan"
+role = "tracker"
+[[member]]
+telegram_id = {RESIDENT}
+name = "胡军"
+unit = "dongguan"
+role = "resident"
+[[member]]
+telegram_id = {OTHER}
+name = "钱居民"
+unit = "dongguan"
+role = "resident"
+[[member]]
+telegram_id = {STRANGER}
+name = "孙网格"
+unit = "nanjie"
+role = "tracker"
+"""
+
+
+@pytest.fixture(autouse=True)
+async def org(harness: Harness) -> None:
+    harness.clock.set(MORNING)
+
+    async def act(repos: Repositories) -> None:
+        await load_org_file(repos, MORE_ORG, now=MORNING)
+
+    await harness.repos(act)
+
+
+async def followup(
+    harness: Harness,
+    *,
+    resident: int | None = RESIDENT,
+    assignee: int = RESIDENT,
+    kind: ObligationKind = ObligationKind.HEALTH_CHECKIN,
+    name: str = "胡军",
+) -> int:
+    async def act(repos: Repositories) -> int:
+        row = DeclarationRow(
+            unit_code="dongguan",
+            resident_id=resident,
+            filed_by=assignee,
+            proxy=resident is None,
+            submitted_at=MORNING,
+            start_date=DAY,
+            answers={"name": name},
+            places=[],
+            category="home_health_monitoring",
+            rule_name="mid",
+            measure={},
+            immediate_report=False,
+            risk_level="mid",
+            city_has_cases=False,
+            matched=[],
+            policy_version="test",
+            classified_at=MORNING,
+            version=1,
+            superseded_by=None,
+        )
+        repos.session.add(row)
+        await repos.session.flush()
+        ob = Obligation(kind, f"declaration:{row.id}", DAY.isoformat(), assignee, "dongguan", DUE)
+        stored, _ = await obligations.open_obligation(repos, ESCALATION, ob, now=MORNING)
+        assert stored.id is not None
+        return stored.id
+
+    result: int = await harness.repos(act)
+    return result
+
+
+async def state(harness: Harness, obligation_id: int) -> ObligationState:
+    found = await harness.repos(lambda r: r.obligations.get_by_id(obligation_id))
+    assert isinstance(found, Obligation)
+    return found.state
+
+
+async def checkins(harness: Harness) -> list[tuple[float, list[str]]]:
+    async with harness.database.session() as session:
+        rows = await session.execute(select(CheckinRow.temperature, CheckinRow.symptoms))
+        return [(t, list(s)) for t, s in rows]
+
+
+async def alerts(harness: Harness) -> list[int]:
+    async with harness.database.session() as session:
+        return sorted(await session.scalars(select(OutboxRow.chat_id)))
+
+
+def refusal(harness: Harness) -> str | None:
+    answer: AnswerCallbackQuery = harness.session.of_type(AnswerCallbackQuery)[-1]
+    return answer.text
+
+
+def symptom(obligation_id: int, choice: str) -> str:
+    return CheckinSymptom(obligation_id=obligation_id, choice=choice).pack()
+
+
+async def test_checkin_asks_temperature_then_symptoms_and_records(harness: Harness) -> None:
+    ob = await followup(harness)
+    assert await harness.send(RESIDENT, "/checkin") == [
+        ZH("checkin-ask-temperature", name="胡军", day="2026-11-23")
+    ]
+    assert await harness.send(RESIDENT, "36.6") == [ZH("checkin-ask-symptoms", temperature="36.6")]
+    assert harness.button(ZH("checkin-button-none")) == symptom(ob, "none")
+    assert await harness.press(RESIDENT, symptom(ob, "none")) == [ZH("checkin-recorded")]
+    assert await checkins(harness) == [(36.6, [])]
+    assert await state(harness, ob) is ObligationState.MET
+    assert await alerts(harness) == []
+    key = StorageKey(bot_id=BOT_ID, chat_id=RESIDENT, user_id=RESIDENT)
+    assert await harness.storage.get_state(key) is None
+    # Nothing left to check in today.
+    assert await harness.send(RESIDENT, "/checkin") == [ZH("checkin-none")]
+
+
+async def test_a_bad_temperature_is_re_asked_with_the_reason(harness: Harness) -> None:
+    await followup(harness)
+    await harness.send(RESIDENT, "/checkin")
+    again = ZH("checkin-ask-temperature-again")
+    assert await harness.send(RESIDENT, "hot") == [ZH("checkin-temperature-invalid") + "\n" + again]
+    assert await harness.send(RESIDENT, "45") == [ZH("checkin-temperature-range") + "\n" + again]
+    for text in ("<b>🔥</b>" * 500, "36.5.5", "\u202e37", "1e2", "３６．５度？"):
+        assert await harness.send(RESIDENT, text) == [
+            ZH("checkin-temperature-invalid") + "\n" + again
+        ], text
+    key = StorageKey(bot_id=BOT_ID, chat_id=RESIDENT, user_id=RESIDENT)
+    assert await harness.storage.get_state(key) == CheckinDialog.temperature.state
+    assert await checkins(harness) == []
+
+
+async def test_symptoms_are_a_checklist_and_alert_on_done(harness: Harness) -> None:
+    ob = await followup(harness)
+    await harness.send(RESIDENT, "/checkin")
+    await harness.send(RESIDENT, "36.8")
+    harness.restart()  # the dialog survives a restart
+    await harness.press(RESIDENT, symptom(ob, Symptom.DRY_COUGH.value))
+    await harness.press(RESIDENT, symptom(ob, Symptom.FATIGUE.value))
+    await harness.press(RESIDENT, symptom(ob, Symptom.FATIGUE.value))  # unticked again
+    assert await harness.press(RESIDENT, symptom(ob, "done")) == [ZH("checkin-recorded-alert")]
+    assert await checkins(harness) == [(36.8, ["dry_cough"])]
+    # Liaison, tracker and the supervisors of the unit and up, privately.
+    assert await alerts(harness) == [1001, 1002, LIAISON, TRACKER]
+
+
+async def test_the_reminders_button_starts_the_same_flow(harness: Harness) -> None:
+    ob = await followup(harness)
+    at = DUE - timedelta(hours=2)
+    engine = ObligationEngine(
+        harness.database, ESCALATION.chains, ESCALATION.calendar, ObligationTexts(), now=lambda: at
+    )
+    await engine.run_due()
+    async with harness.database.session() as session:
+        rows = list(await session.scalars(select(OutboxRow).where(OutboxRow.chat_id == RESIDENT)))
+    [reminder] = rows
+    assert reminder.reply_markup is not None
+    [[button]] = reminder.reply_markup["inline_keyboard"]
+    assert button["text"] == ZH("checkin-button-now")
+    assert button["callback_data"] == CheckinStart(obligation_id=ob).pack()
+    harness.clock.set(at)
+    assert await harness.press(RESIDENT, button["callback_data"]) == [
+        ZH("checkin-ask-temperature", name="胡军", day="2026-11-23")
+    ]
+    await harness.send(RESIDENT, "38.1")
+    assert await harness.press(RESIDENT, symptom(ob, "none")) == [ZH("checkin-recorded-alert")]
+    assert await state(harness, ob) is ObligationState.MET
+
+
+async def test_someone_elses_check_in_is_refused(harness: Harness) -> None:
+    ob = await followup(harness)
+    start = CheckinStart(obligation_id=ob).pack()
+    assert await harness.press(OTHER, start) == []
+    assert refusal(harness) == ZH("checkin-not-yours")
+    assert await harness.press(STRANGER, start) == []  # a tracker of another unit
+    assert refusal(harness) == ZH("checkin-not-yours")
+    # A pressed symptom without the dialog, or with another obligation's id, does nothing.
+    assert await harness.press(OTHER, symptom(ob, "none")) == []
+    assert refusal(harness) == ZH("button-expired")
+    assert await checkins(harness) == []
+    assert await state(harness, ob) is ObligationState.OPEN
+
+
+async def test_forged_and_stale_ids_are_refused(harness: Harness) -> None:
+    checkin = await followup(harness)
+    test = await followup(harness, kind=ObligationKind.TEST_DUE)
+    assert await harness.press(RESIDENT, CheckinStart(obligation_id=999_999).pack()) == []
+    assert refusal(harness) == ZH("checkin-unknown")
+    # A test obligation's id in a check-in button, and the other way round.
+    assert await harness.press(RESIDENT, CheckinStart(obligation_id=test).pack()) == []
+    assert refusal(harness) == ZH("checkin-unknown")
+    wrong = TestRecord(obligation_id=checkin, result=TestResult.POSITIVE).pack()
+    assert await harness.press(RESIDENT, wrong) == []
+    assert refusal(harness) == ZH("checkin-unknown")
+    # Checked in already: the reminder's button is stale.
+    await harness.press(RESIDENT, CheckinStart(obligation_id=checkin).pack())
+    await harness.send(RESIDENT, "36.5")
+    await harness.press(RESIDENT, symptom(checkin, "none"))
+    assert await harness.press(RESIDENT, CheckinStart(obligation_id=checkin).pack()) == []
+    assert refusal(harness) == ZH("checkin-already")
+
+
+async def test_the_filer_chooses_among_proxy_check_ins(harness: Harness) -> None:
+    # Two proxy declarations filed by the liaison: /checkin offers both.
+    first = await followup(harness, resident=None, assignee=LIAISON, name="赵老汉")
+    second = await followup(harness, resident=None, assignee=LIAISON, name="钱<奶奶>")
+    assert await harness.send(LIAISON, "/checkin") == [ZH("checkin-choose")]
+    assert harness.button("赵老汉") == CheckinStart(obligation_id=first).pack()
+    assert harness.button("钱<奶奶>") == CheckinStart(obligation_id=second).pack()
+    [ask] = await harness.press(LIAISON, harness.button("钱<奶奶>"))
+    assert ask == ZH("checkin-ask-temperature", name="钱<奶奶>", day="2026-11-23")
+    assert "钱&lt;奶奶&gt;" in ask
+
+
+async def test_the_tracker_records_from_the_missed_check_in_notice(harness: Harness) -> None:
+    ob = await followup(harness)
+    at = DUE
+    engine = ObligationEngine(
+        harness.database, ESCALATION.chains, ESCALATION.calendar, ObligationTexts(), now=lambda: at
+    )
+    await engine.run_due()
+    async with harness.database.session() as session:
+        rows = list(await session.scalars(select(OutboxRow).where(OutboxRow.chat_id == TRACKER)))
+    [missed] = rows
+    assert missed.reply_markup is not None
+    [[button]] = missed.reply_markup["inline_keyboard"]
+    harness.clock.set(at + timedelta(minutes=10))
+    await harness.press(TRACKER, button["callback_data"])
+    await harness.send(TRACKER, "36.4")
+    assert await harness.press(TRACKER, symptom(ob, "none")) == [ZH("checkin-recorded")]
+    assert await state(harness, ob) is ObligationState.MET_LATE
+
+
+async def test_test_day_buttons_record_done_and_result(harness: Harness) -> None:
+    ob = await followup(harness, kind=ObligationKind.TEST_DUE)
+    done = TestRecord(obligation_id=ob, result=TestResult.PENDING).pack()
+    assert await harness.press(RESIDENT, done) == [ZH("checkin-test-recorded-pending")]
+    assert await state(harness, ob) is ObligationState.MET
+    positive = TestRecord(obligation_id=ob, result=TestResult.POSITIVE).pack()
+    assert await harness.press(RESIDENT, positive) == [ZH("checkin-test-recorded-positive")]
+    async with harness.database.session() as session:
+        assert list(await session.scalars(select(TestRecordRow.result))) == ["positive"]
+    assert await alerts(harness) == [1001, 1002, LIAISON, TRACKER]
+    negative = TestRecord(obligation_id=ob, result=TestResult.NEGATIVE).pack()
+    assert await harness.press(RESIDENT, negative) == []
+    assert refusal(harness) == ZH("checkin-test-already")

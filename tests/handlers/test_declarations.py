@@ -1,0 +1,338 @@
+"""/declare, /declare_for, the group's deep link and the declaration dialog, through the real
+dispatcher and database."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, PinChatMessage
+from sqlalchemy import func, select
+
+from bot.followup import expired_draft_notice
+from bot.i18n import Translator
+from domain.org import ChatGroup, GroupPurpose, Role, RoleAssignment
+from handlers.declaration_keyboards import DeclStep
+from handlers.groups import post_join_button
+from scheduler.jobs import JobContext, expire_drafts
+from services.org import load_org_file
+from storage import Repositories
+from storage.models import DeclarationRow, OutboxRow
+from tests.handlers.conftest import BOT_ID, ZH, Harness
+
+ZONE = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=ZONE)
+RESIDENT, NEWCOMER, LIAISON, SUPERVISOR = 3001, 3002, 2001, 1002
+GROUP = -1003001
+TOKEN = "tok123"
+MORE_ORG = f"""
+[[unit]]
+code = "nanjie"
+name = "南街社区"
+kind = "community"
+parent = "chengguan"
+[[member]]
+telegram_id = {RESIDENT}
+name = "刘居民"
+unit = "dongguan"
+role = "resident"
+"""
+
+
+@pytest.fixture(autouse=True)
+async def setup(harness: Harness) -> None:
+    harness.clock.set(NOW)
+
+    async def act(repos: Repositories) -> None:
+        await load_org_file(repos, MORE_ORG, now=NOW)
+        await repos.groups.bind(
+            ChatGroup(GROUP, "东关村居民群", "dongguan", GroupPurpose.RESIDENTS, TOKEN),
+            bound_by=None,
+            now=NOW,
+        )
+
+    await harness.repos(act)
+
+
+def current(harness: Harness) -> DeclStep:
+    """The callback data of the last dialog keyboard (its step and dialog id)."""
+    for row in harness.last_keyboard().inline_keyboard:
+        for button in row:
+            if button.callback_data and button.callback_data.startswith("v1dcl:"):
+                return DeclStep.unpack(button.callback_data)
+    raise AssertionError("no dialog keyboard")
+
+
+async def click(harness: Harness, user: int, value: str = "", action: str = "pick") -> list[str]:
+    data = current(harness)
+    pressed = DeclStep(step=data.step, action=action, value=value, dialog=data.dialog)
+    return await harness.press(user, pressed.pack())
+
+
+async def walk_to_summary(harness: Harness, user: int) -> None:
+    await harness.send(user, "刘小明")
+    await harness.send(user, "13800138000")
+    await click(harness, user, action="skip")
+    await harness.send(user, "东关村5组")
+    await click(harness, user, "returned")
+    await click(harness, user, "domestic")
+    await click(harness, user, "420000")
+    await click(harness, user, "420100")
+    await click(harness, user, "420102")
+    await click(harness, user, action="skip")
+    await click(harness, user, "none")
+    await click(harness, user, "train")
+    await harness.send(user, "G1234")
+    await harness.send(user, "昨天")
+    await click(harness, user, action="skip")
+    await click(harness, user, "green")
+    await click(harness, user, "green")
+    await click(harness, user, action="skip")
+    await click(harness, user, "3")
+    await click(harness, user, "none")
+    await harness.send(user, "36.5")
+    await click(harness, user, "none")
+    await click(harness, user, action="skip")
+    assert current(harness).step == "summary"
+
+
+async def declarations_count(harness: Harness) -> int:
+    async def count(repos: Repositories) -> int:
+        session = repos.people._session
+        return int(await session.scalar(select(func.count()).select_from(DeclarationRow)) or 0)
+
+    return int(await harness.repos(count))
+
+
+async def test_full_dialog_in_private(harness: Harness) -> None:
+    replies = await harness.send(RESIDENT, "/declare")
+    assert replies[0] == ZH("declare-intro", unit="东关村")
+    assert replies[1] == ZH("declare-q-name")
+    await walk_to_summary(harness, RESIDENT)
+    summary = harness.session.texts(RESIDENT)[-1]
+    assert "刘小明" in summary
+    assert "江岸区" in summary
+    assert "G1234" in summary
+    await click(harness, RESIDENT, "confirm")
+    assert harness.session.texts(RESIDENT)[-1] == ZH("declare-q-attest")
+    replies = await click(harness, RESIDENT, "agree")
+    assert await declarations_count(harness) == 1
+    assert replies[-1].startswith(ZH("followup-result-title", id=1))
+    assert await harness.repos(lambda r: r.drafts.get(RESIDENT)) is None
+    # The dialog is over: its old buttons are refused.
+    await harness.press(RESIDENT, DeclStep(step="attest", action="pick", value="agree").pack())
+    assert harness.session.of_type(AnswerCallbackQuery)[-1].show_alert
+
+
+async def test_invalid_inputs_are_asked_again_with_the_reason(harness: Harness) -> None:
+    await harness.send(RESIDENT, "/declare")
+    assert await harness.send(RESIDENT, "<b>" + "x" * 10_000) == [
+        ZH("declare-invalid-name") + "\n" + ZH("declare-q-name")
+    ]
+    await harness.send(RESIDENT, "刘小明")
+    assert await harness.send(RESIDENT, "12345") == [
+        ZH("answer-phone-invalid") + "\n" + ZH("declare-q-phone")
+    ]
+    await harness.send(RESIDENT, "13800138000")
+    assert (await harness.send(RESIDENT, "110101199003074478"))[0].startswith(
+        ZH("answer-id-checksum")
+    )
+    await click(harness, RESIDENT, action="skip")
+    await harness.send(RESIDENT, "东关村5组")
+    assert (await harness.send(RESIDENT, "已返回"))[0].startswith(ZH("declare-use-buttons"))
+    assert current(harness).step == "status"
+
+
+async def test_back_edit_and_cancel(harness: Harness) -> None:
+    await harness.send(RESIDENT, "/declare")
+    await harness.send(RESIDENT, "刘小明")
+    assert current(harness).step == "phone"
+    await click(harness, RESIDENT, action="back")
+    assert current(harness).step == "name"
+    await harness.send(RESIDENT, "刘大明")
+    await harness.send(RESIDENT, "13800138000")
+    await click(harness, RESIDENT, action="skip")
+    await harness.send(RESIDENT, "/cancel")
+    assert harness.session.texts(RESIDENT)[-1] == ZH("declare-cancelled")
+    assert await harness.repos(lambda r: r.drafts.get(RESIDENT)) is None
+    # Text after cancelling is no answer to anything.
+    assert await harness.send(RESIDENT, "东关村5组") == []
+
+
+async def test_edit_from_summary(harness: Harness) -> None:
+    await harness.send(RESIDENT, "/declare")
+    await walk_to_summary(harness, RESIDENT)
+    await click(harness, RESIDENT, "transport", "edit")
+    assert current(harness).step == "transport"
+    await click(harness, RESIDENT, "own_car")
+    assert current(harness).step == "summary"
+    assert "G1234" not in harness.session.texts(RESIDENT)[-1]
+
+
+async def test_restart_keeps_the_draft(harness: Harness) -> None:
+    await harness.send(RESIDENT, "/declare")
+    await harness.send(RESIDENT, "刘小明")
+    harness.restart()
+    assert await harness.send(RESIDENT, "13800138000") == [ZH("declare-q-idno")]
+
+
+async def test_stale_and_forged_buttons_are_refused(harness: Harness) -> None:
+    await harness.send(RESIDENT, "/declare")
+    await harness.send(RESIDENT, "刘小明")
+    data = current(harness)
+    for forged in (
+        DeclStep(step="name", action="pick", value="x", dialog=data.dialog),
+        DeclStep(step="phone", action="pick", value="x", dialog="other"),
+        DeclStep(step="phone", action="pick", value="returned", dialog=data.dialog),
+    ):
+        assert await harness.press(RESIDENT, forged.pack()) == []
+        assert harness.session.of_type(AnswerCallbackQuery)[-1].text == ZH("declare-stale")
+    assert await harness.send(RESIDENT, "13800138000") == [ZH("declare-q-idno")]
+
+
+async def test_declare_in_a_group_asks_nothing_personal(harness: Harness) -> None:
+    replies = await harness.send(RESIDENT, "/declare", chat_id=GROUP)
+    assert replies == [ZH("declare-in-private")]
+    url = harness.last_keyboard().inline_keyboard[0][0].url or ""
+    assert url.endswith(f"?start=decl-{TOKEN}")
+    assert harness.session.texts(RESIDENT) == []
+
+
+async def test_group_button_joins_and_starts(harness: Harness) -> None:
+    await post_join_button(
+        harness.bot,
+        ChatGroup(GROUP, "群", "dongguan", GroupPurpose.RESIDENTS, TOKEN),
+        Translator(harness.settings.i18n.default_locale),
+    )
+    post = harness.session.sent(GROUP)[-1]
+    assert post.text == ZH("declare-post")
+    assert harness.session.of_type(PinChatMessage)[-1].chat_id == GROUP
+    url = harness.last_keyboard().inline_keyboard[0][0].url or ""
+    payload = url.split("?start=")[1]
+    replies = await harness.send(NEWCOMER, f"/start {payload}")
+    assert replies == [ZH("declare-intro", unit="东关村"), ZH("declare-q-name")]
+    roles = await harness.repos(lambda r: r.roles.of_person(NEWCOMER))
+    assert RoleAssignment(NEWCOMER, "dongguan", Role.RESIDENT) in roles
+    assert await harness.send(NEWCOMER, "/start decl-nonsense") == [ZH("declare-join-failed")]
+
+
+async def test_declare_without_a_unit_says_how_to_join(harness: Harness) -> None:
+    assert await harness.send(NEWCOMER, "/declare") == [ZH("declare-no-unit")]
+
+
+async def test_proxy_by_a_liaison(harness: Harness) -> None:
+    replies = await harness.send(LIAISON, "/declare_for")
+    assert replies[0] == ZH("declare-intro-proxy", unit="东关村")
+    await walk_to_summary(harness, LIAISON)
+    await click(harness, LIAISON, "confirm")
+    await click(harness, LIAISON, "agree")
+
+    async def rows(repos: Repositories) -> list[DeclarationRow]:
+        session = repos.people._session
+        return list(await session.scalars(select(DeclarationRow)))
+
+    [row] = await harness.repos(rows)
+    assert row.resident_id is None
+    assert row.filed_by == LIAISON
+
+
+async def test_proxy_refused_for_a_plain_resident(harness: Harness) -> None:
+    assert await harness.send(RESIDENT, "/declare_for") == [ZH("declare-for-not-allowed")]
+
+
+async def test_expired_draft_notice_and_start_over(harness: Harness) -> None:
+    await harness.send(RESIDENT, "/declare")
+    await harness.send(RESIDENT, "刘小明")
+    ttl = harness.settings.declarations.draft_ttl_hours
+    harness.clock.set(NOW + timedelta(hours=ttl, minutes=1))
+    context = JobContext(
+        harness.database,
+        harness.clock.now(),
+        harness.settings,
+        draft_notice=expired_draft_notice,
+    )
+    assert await expire_drafts(context) == {"drafts": 1}
+    assert await expire_drafts(context) == {"drafts": 0}
+
+    async def notices(repos: Repositories) -> list[OutboxRow]:
+        session = repos.people._session
+        return list(await session.scalars(select(OutboxRow)))
+
+    [notice] = await harness.repos(notices)
+    assert notice.chat_id == RESIDENT
+    assert notice.text == ZH("declare-expired-notice")
+    replies = await harness.send(RESIDENT, "13800138000")
+    assert replies == [
+        ZH("declare-expired"),
+        ZH("declare-intro", unit="东关村"),
+        ZH("declare-q-name"),
+    ]
+
+
+async def test_several_units_ask_which_and_the_choice_is_checked(harness: Harness) -> None:
+    async def second(repos: Repositories) -> None:
+        await repos.roles.grant(
+            RoleAssignment(RESIDENT, "nanjie", Role.RESIDENT), granted_by=None, now=NOW
+        )
+
+    await harness.repos(second)
+    assert await harness.send(RESIDENT, "/declare") == [ZH("declare-choose-unit")]
+    assert await harness.press(RESIDENT, "v1dclu:hexi:0") == []  # not one of theirs
+    assert harness.session.of_type(AnswerCallbackQuery)[-1].show_alert
+    replies = await harness.press(RESIDENT, harness.button("南街社区"))
+    assert replies == [ZH("declare-intro", unit="南街社区"), ZH("declare-q-name")]
+
+
+async def test_region_pages_and_checklist_ticks_redraw_in_place(harness: Harness) -> None:
+    await harness.send(RESIDENT, "/declare")
+    await harness.send(RESIDENT, "刘小明")
+    await harness.send(RESIDENT, "13800138000")
+    await click(harness, RESIDENT, action="skip")
+    await harness.send(RESIDENT, "东关村5组")
+    await click(harness, RESIDENT, "returned")
+    await click(harness, RESIDENT, "domestic")
+    assert harness.button("北京市")
+    sent_before = len(harness.session.sent(RESIDENT))
+    await click(harness, RESIDENT, "1", "page")
+    assert len(harness.session.sent(RESIDENT)) == sent_before  # edited, not sent
+    assert harness.button("湖北省")
+    await click(harness, RESIDENT, "420000")
+    assert current(harness).step == "city"
+    assert (await harness.send(RESIDENT, "南京"))[0].startswith(ZH("declare-region-unknown"))
+    await harness.send(RESIDENT, "武汉")
+    assert current(harness).step == "rmatch"
+
+
+async def test_a_draft_that_no_longer_fits_restarts_politely(harness: Harness) -> None:
+    await harness.send(RESIDENT, "/declare")
+    await harness.send(RESIDENT, "刘小明")
+    key = StorageKey(bot_id=BOT_ID, chat_id=RESIDENT, user_id=RESIDENT)
+    data = await harness.storage.get_data(key)
+    await harness.storage.set_data(key, {**data, "draft": {**data["draft"], "step": "warp"}})
+    assert await harness.send(RESIDENT, "13800138000") == [ZH("declare-restart")]
+    assert await harness.repos(lambda r: r.drafts.get(RESIDENT)) is None
+
+
+async def test_checklist_ticks_edit_the_message(harness: Harness) -> None:
+    await harness.send(RESIDENT, "/declare")
+    key = StorageKey(bot_id=BOT_ID, chat_id=RESIDENT, user_id=RESIDENT)
+    data = await harness.storage.get_data(key)
+    at_symptoms = {**data["draft"], "step": "symptoms"}
+    await harness.storage.set_data(key, {**data, "draft": at_symptoms})
+    await harness.send(RESIDENT, "?")  # redraws the question with its buttons
+    await click(harness, RESIDENT, "fever")
+    edits = harness.session.of_type(EditMessageText)
+    assert edits
+    assert edits[-1].text == ZH("declare-q-symptoms")
+    assert harness.button("✅ " + ZH("declare-opt-symptoms-fever"))
+    await click(harness, RESIDENT, "done")
+    assert current(harness).step == "temp"
+
+
+async def test_declare_in_an_unbound_group_links_to_the_bot(harness: Harness) -> None:
+    assert await harness.send(RESIDENT, "/declare_for", chat_id=-1009999) == [
+        ZH("declare-in-private")
+    ]
+    assert harness.last_keyboard().inline_keyboard[0][0].url == "https://t.me/fangkong_test_bot"

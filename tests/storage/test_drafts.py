@@ -1,0 +1,58 @@
+"""Draft expiry leases and the job that tells people their draft expired."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.followup import expired_draft_notice as NOTICE
+from domain.org import Language
+from services import drafts
+from storage import Database, Repositories
+from storage.models import OutboxRow
+from tests.handlers.conftest import EN
+
+NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
+
+
+async def test_touch_extends_and_drop_deletes(database: Database) -> None:
+    async with database.transaction() as session:
+        repos = Repositories(session)
+        await drafts.touch(repos, 5, ttl_hours=24, now=NOW)
+        await drafts.touch(repos, 5, ttl_hours=24, now=NOW + timedelta(hours=2))
+        lease = await repos.drafts.get(5)
+        assert lease is not None
+        assert lease.dialog == drafts.DECLARATION
+        assert lease.expires_at == NOW + timedelta(hours=26)
+        assert await repos.drafts.expired(NOW + timedelta(hours=25)) == []
+        assert [x.telegram_id for x in await repos.drafts.expired(NOW + timedelta(hours=26))] == [5]
+        await drafts.drop(repos, 5)
+        assert await repos.drafts.get(5) is None
+        assert not await repos.drafts.drop(5)
+
+
+async def test_expire_notifies_in_the_persons_language_once(database: Database) -> None:
+    async with database.transaction() as session:
+        repos = Repositories(session)
+        await repos.people.ensure(7, "Ann", Language.EN, now=NOW)
+        await drafts.touch(repos, 7, ttl_hours=1, now=NOW)
+        await drafts.touch(repos, 8, ttl_hours=5, now=NOW)
+    later = NOW + timedelta(hours=2)
+    async with database.transaction() as session:
+        assert (
+            await drafts.expire(
+                Repositories(session), now=later, default_language=Language.ZH_CN, notice=NOTICE
+            )
+            == 1
+        )
+    async with database.transaction() as session:
+        assert (
+            await drafts.expire(
+                Repositories(session), now=later, default_language=Language.ZH_CN, notice=NOTICE
+            )
+            == 0
+        )
+        rows = list(await session.scalars(select(OutboxRow)))
+        assert [(r.chat_id, r.text) for r in rows] == [(7, EN("declare-expired-notice"))]
+        assert await Repositories(session).drafts.get(8) is not None
