@@ -194,10 +194,11 @@ async def _load(ctx: Context, state: FSMContext) -> Stored:
     return stored
 
 
-async def _restart(ctx: Context, state: FSMContext) -> None:
+async def _end(ctx: Context, state: FSMContext, key: str) -> None:
+    """Forget the dialog and its expiry lease (no expiry notice follows), and say why."""
     await state.clear()
     await drafts.drop(ctx.repos, ctx.actor.telegram_id)
-    await _send(ctx, ctx.tr("declare-restart"))
+    await _send(ctx, ctx.tr(key))
 
 
 async def _expired(ctx: Context, state: FSMContext, stored: Stored) -> bool:
@@ -238,7 +239,7 @@ async def answer_given(message: Message, state: FSMContext, ctx: Context) -> Non
     try:
         stored = await _load(ctx, state)
     except _Restart:
-        await _restart(ctx, state)
+        await _end(ctx, state, "declare-restart")
         return
     if await _expired(ctx, state, stored):
         return
@@ -265,7 +266,7 @@ async def step_pressed(
         stored = await _load(ctx, state)
     except _Restart:
         await query.answer()
-        await _restart(ctx, state)
+        await _end(ctx, state, "declare-restart")
         return
     if callback_data.dialog != stored.dialog_id or callback_data.step != stored.draft.step:
         await query.answer(ctx.tr("declare-stale"), show_alert=True)
@@ -276,7 +277,7 @@ async def step_pressed(
     if callback_data.action == "cancel":
         await query.answer()
         await _drop_buttons(query)
-        await _cancel(ctx, state)
+        await _end(ctx, state, "declare-cancelled")
         return
     outcome = dialog.press(
         stored.draft,
@@ -318,22 +319,16 @@ async def _redraw(ctx: Context, query: CallbackQuery, stored: Stored) -> bool:
     return True
 
 
-async def _cancel(ctx: Context, state: FSMContext) -> None:
-    await state.clear()
-    await drafts.drop(ctx.repos, ctx.actor.telegram_id)
-    await _send(ctx, ctx.tr("declare-cancelled"))
-
-
 async def cancel_command(message: Message, state: FSMContext, ctx: Context) -> None:
     """/cancel during a declaration: also forget the lease, so no expiry notice follows."""
-    await _cancel(ctx, state)
+    await _end(ctx, state, "declare-cancelled")
 
 
 async def _submit(ctx: Context, state: FSMContext, stored: Stored) -> None:
     try:
         declaration = dialog.build(stored.draft)
     except ValueError:  # cannot happen through the dialog
-        await _restart(ctx, state)
+        await _end(ctx, state, "declare-restart")
         return
     try:
         submitted = await declarations.submit(

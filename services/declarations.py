@@ -231,7 +231,7 @@ async def submit(
     policy = config.policy
     start = followup.start_date(declaration, now, config.zone)
     places = places_of(declaration, start)
-    risk_list = RiskList(await repos.declarations.risk_areas())
+    risk_list = await repos.risk_areas.current()
     facts = risk_list.facts(places, start, policy.lookback_days)
     classification = classify(declaration, facts, policy)
     declaration_id = await repos.declarations.add(

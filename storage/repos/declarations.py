@@ -27,9 +27,9 @@ from domain.declarations import (
 from domain.followup import FollowupItem
 from domain.obligations import ObligationState
 from domain.policy import Category, Classification, Measure
-from domain.risk_areas import Place, RiskArea
+from domain.risk_areas import Place
 from storage.changes import note_change
-from storage.models import DeclarationRow, ObligationRow, RiskAreaRow
+from storage.models import DeclarationRow, ObligationRow
 from storage.repos._sql import rowcount
 from storage.repos.obligations import OBLIGATIONS
 
@@ -332,23 +332,6 @@ class DeclarationRepository:
             params,
         )
         return len(changes)
-
-    async def risk_areas(self) -> list[RiskArea]:
-        """The stored risk-area list, for screening a new declaration. (Reads the table the
-        risk-area repository owns; `repos.risk_areas.current()` returns the same list.)"""
-        rows = await self._session.execute(
-            select(
-                RiskAreaRow.region_code,
-                RiskAreaRow.level,
-                RiskAreaRow.effective_from,
-                RiskAreaRow.effective_to,
-                RiskAreaRow.name,
-            ).order_by(RiskAreaRow.id)
-        )
-        return [
-            RiskArea(code, RiskLevel(level), start, end, name or "")
-            for code, level, start, end, name in rows
-        ]
 
     async def excuse_followup(
         self, items: Sequence[tuple[int, FollowupItem, str]], *, at: datetime

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from aiogram.types import TelegramObject
 
 from bot.app import App
 from bot.clock import AdjustableClock
@@ -39,12 +41,33 @@ class LiveBot:
         self.clock = clock
         self.settings = settings
         self._task: asyncio.Task[None] | None = None
+        self._handling = 0  # updates fetched whose handler has not finished (and committed)
+
+    async def _count_handling(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        self._handling += 1
+        try:
+            return await handler(event, data)
+        finally:
+            self._handling -= 1
 
     @property
     def database(self) -> Database:
         return self.app.database
 
     async def start(self) -> None:
+        # Outermost, so "handled" means the handler's transaction has committed too: what it
+        # queued in the outbox is then visible to `settled`.
+        manager = self.app.dispatcher.update.outer_middleware
+        others = list(manager)
+        for middleware in others:
+            manager.unregister(middleware)
+        for middleware in (self._count_handling, *others):
+            manager.register(middleware)
         self._task = asyncio.create_task(self.app.run(handle_signals=False))
         for _ in range(600):
             if self.emu.api_calls("getUpdates", bot=BOT_ID):
@@ -84,10 +107,13 @@ class LiveBot:
         while asyncio.get_running_loop().time() < deadline:
             async with self.database.session() as session:
                 pending = await Repositories(session).outbox.pending_count()
-            if pending == 0 and not self.emu.pending_updates(bot=BOT_ID):
-                await asyncio.sleep(0.1)  # let an update being handled finish its replies
-                if not self.emu.pending_updates(bot=BOT_ID):
-                    return
+            if pending == 0 and self._handling == 0 and not self.emu.pending_updates(bot=BOT_ID):
+                await asyncio.sleep(0.1)  # an update fetched just now may not be counted yet
+                if self._handling == 0 and not self.emu.pending_updates(bot=BOT_ID):
+                    async with self.database.session() as session:
+                        pending = await Repositories(session).outbox.pending_count()
+                    if pending == 0:
+                        return
             await asyncio.sleep(0.05)
         raise AssertionError("the bot did not settle")
 
