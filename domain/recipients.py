@@ -178,6 +178,21 @@ def _resolve_one(ob: Obligation, target: Target, d: Directory, on: date) -> list
     return []
 
 
+def case_holders(tree: OrgTree, unit_code: str, *, chain: bool) -> list[tuple[str, Role]]:
+    """Whose roles hear of a resident's case in a unit (a declaration above registration only,
+    a fever at check-in): its liaisons and trackers and, with `chain` (即有即报), the
+    supervisors of the unit and of every unit above it, nearest first."""
+    holders = [(unit_code, Role.LIAISON), (unit_code, Role.TRACKER)]
+    if chain:
+        units = (
+            [unit_code, *(u.code for u in tree.ancestors(unit_code))]
+            if unit_code in tree
+            else [unit_code]
+        )
+        holders += [(code, Role.SUPERVISOR) for code in units]
+    return holders
+
+
 def resolve(obligation: Obligation, step: Step, directory: Directory, on: date) -> Resolution:
     """The concrete recipients of a step on local date `on` (which decides who is away).
     A recipient reached through several targets is told once, under the first target."""

@@ -25,9 +25,10 @@ from domain.checkins import (
 )
 from domain.declarations import Symptom, TestResult
 from domain.obligations import Obligation, ObligationKind, ObligationState
-from domain.org import Person, Role
+from domain.org import OrgTree, Person, Role
 from domain.outbox import OutboxMessage, Priority
 from domain.permissions import Actor
+from domain.recipients import case_holders
 from services import obligations
 from services.onboarding import log_refusal
 from storage import Repositories
@@ -145,14 +146,15 @@ async def record_checkin(
     await obligations.meet(repos, ob.key, at=now, by=actor.telegram_id)
     await _audit(repos, actor, CHECKIN_ACTION, allowed, now)
     name = await resident_name(repos, monitored)
-    unit_name = await _unit_name(repos, ob.unit_code)
+    tree = await repos.org.load_tree()
+    unit_name = _unit_name(tree, ob.unit_code)
     reasons = alert_reasons(answer, fever_threshold)
     alerted = 0
     if reasons:
         alert = Alert(
             reasons, name, unit_name, day, answer.temperature, tuple(sorted(answer.symptoms))
         )
-        people = await _alert_recipients(repos, monitored, skip={actor.telegram_id})
+        people = await _alert_recipients(repos, tree, monitored, skip={actor.telegram_id})
         alerted = await _enqueue(repos, people, alert, render, f"checkin-alert:{ob.id}", now)
     flagged = 0
     readings = await store.readings(monitored.declaration_id, day, IDENTICAL_DAYS)
@@ -196,8 +198,9 @@ async def record_test(
     alerted = 0
     if reason is not None:
         name = await resident_name(repos, monitored)
-        alert = Alert((reason,), name, await _unit_name(repos, ob.unit_code), day)
-        people = await _alert_recipients(repos, monitored, skip={actor.telegram_id})
+        tree = await repos.org.load_tree()
+        alert = Alert((reason,), name, _unit_name(tree, ob.unit_code), day)
+        people = await _alert_recipients(repos, tree, monitored, skip={actor.telegram_id})
         alerted = await _enqueue(repos, people, alert, render, f"test-alert:{ob.id}", now)
     return Recorded(f"checkin-test-recorded-{result.value}", True, alerted, 0, allowed)
 
@@ -218,23 +221,18 @@ async def _audit(
     )
 
 
-async def _unit_name(repos: Repositories, unit_code: str) -> str:
-    tree = await repos.org.load_tree()
+def _unit_name(tree: OrgTree, unit_code: str) -> str:
     return tree.get(unit_code).name if unit_code in tree else unit_code
 
 
 async def _alert_recipients(
-    repos: Repositories, monitored: Monitored, *, skip: set[int]
+    repos: Repositories, tree: OrgTree, monitored: Monitored, *, skip: set[int]
 ) -> list[Person]:
-    """Liaisons and trackers of the unit, and the supervisors of the unit and every level
-    above it (即有即报 goes up the whole chain at once). The person who recorded it knows."""
-    tree = await repos.org.load_tree()
+    """Who hears of a declaration's case, with the whole supervisor chain (即有即报 goes up
+    at once); the person who recorded it knows already."""
     people: list[Person] = []
-    for role in (Role.LIAISON, Role.TRACKER):
-        people.extend(await repos.roles.holders(monitored.unit_code, role))
-    units = [tree.get(monitored.unit_code), *tree.ancestors(monitored.unit_code)]
-    for unit in units:
-        people.extend(await repos.roles.holders(unit.code, Role.SUPERVISOR))
+    for unit_code, role in case_holders(tree, monitored.unit_code, chain=True):
+        people.extend(await repos.roles.holders(unit_code, role))
     return _unique(people, skip | _resident(monitored))
 
 

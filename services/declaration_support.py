@@ -14,6 +14,7 @@ from domain.escalation import schedule
 from domain.followup import FollowupItem
 from domain.obligations import Obligation, ObligationKind
 from domain.org import Language, OrgTree, Person, Role, RoleAssignment
+from domain.recipients import case_holders
 from domain.risk_areas import Place, RiskList
 from services.obligations import EscalationPolicy
 from storage import Repositories
@@ -87,15 +88,10 @@ class Staff:
 
     def for_unit(self, unit_code: str, *, immediate: bool, skip: int | None) -> list[Person]:
         ids = [
-            *self.by_unit.get((unit_code, Role.LIAISON), ()),
-            *self.by_unit.get((unit_code, Role.TRACKER), ()),
+            person
+            for holder in case_holders(self.tree, unit_code, chain=immediate)
+            for person in self.by_unit.get(holder, ())
         ]
-        if immediate:
-            units = [unit_code]
-            if unit_code in self.tree:
-                units += [unit.code for unit in self.tree.ancestors(unit_code)]
-            for code in units:
-                ids += self.by_unit.get((code, Role.SUPERVISOR), ())
         chosen = [self.people[i] for i in dict.fromkeys(ids) if i in self.people and i != skip]
         return chosen or list(self.admins)
 

@@ -8,7 +8,7 @@ import pytest
 from domain.escalation import Step, Target
 from domain.obligations import Obligation, ObligationKind
 from domain.org import ChatGroup, GroupPurpose, OrgTree, Role, RoleAssignment, Unit, UnitKind
-from domain.recipients import Directory, Recipient, resolve
+from domain.recipients import Directory, Recipient, case_holders, resolve
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 23)
@@ -157,3 +157,14 @@ def test_directory_keeps_only_work_groups() -> None:
     assert d.work_groups == {"dongguan": -1002}
     assert d.holding("xian", Role.SUPERVISOR) == (1001, 1009)
     assert d.is_away(2001, DAY) is False
+
+
+def test_a_case_reaches_the_unit_staff_and_with_the_chain_every_supervisor_above() -> None:
+    staff = [("nanjie", Role.LIAISON), ("nanjie", Role.TRACKER)]
+    assert case_holders(TREE, "nanjie", chain=False) == staff
+    assert case_holders(TREE, "nanjie", chain=True) == [
+        *staff,
+        ("nanjie", Role.SUPERVISOR),
+        ("chengguan", Role.SUPERVISOR),
+        ("xian", Role.SUPERVISOR),
+    ]
