@@ -118,36 +118,38 @@ async def _units(ctx: Context, roles: frozenset[Role]) -> list[Unit]:
     return [unit for unit in found if unit is not None]
 
 
-async def declare_command(message: Message, state: FSMContext, ctx: Context) -> None:
-    units = await _units(ctx, frozenset({Role.RESIDENT}))
+def _roles(proxy: bool) -> frozenset[Role]:
+    """Who may declare: residents for themselves; unit staff for someone else (proxy)."""
+    return PROXY_ROLES if proxy else frozenset({Role.RESIDENT})
+
+
+async def _start(message: Message, state: FSMContext, ctx: Context, *, proxy: bool) -> None:
+    """The caller's one unit starts the dialog at once; several are offered as buttons."""
+    units = await _units(ctx, _roles(proxy))
     if not units:
-        await message.answer(ctx.tr("declare-no-unit"))
+        await message.answer(ctx.tr("declare-for-not-allowed" if proxy else "declare-no-unit"))
         return
     if len(units) == 1:
-        await begin(ctx, state, units[0], proxy=False)
+        await begin(ctx, state, units[0], proxy=proxy)
         return
-    keyboard = unit_keyboard(units, proxy=False)
-    await message.answer(ctx.tr("declare-choose-unit"), reply_markup=keyboard)
+    keyboard = unit_keyboard(units, proxy=proxy)
+    key = "declare-for-choose-unit" if proxy else "declare-choose-unit"
+    await message.answer(ctx.tr(key), reply_markup=keyboard)
+
+
+async def declare_command(message: Message, state: FSMContext, ctx: Context) -> None:
+    await _start(message, state, ctx, proxy=False)
 
 
 async def declare_for_command(message: Message, state: FSMContext, ctx: Context) -> None:
-    units = await _units(ctx, PROXY_ROLES)
-    if not units:
-        await message.answer(ctx.tr("declare-for-not-allowed"))
-        return
-    if len(units) == 1:
-        await begin(ctx, state, units[0], proxy=True)
-        return
-    keyboard = unit_keyboard(units, proxy=True)
-    await message.answer(ctx.tr("declare-for-choose-unit"), reply_markup=keyboard)
+    await _start(message, state, ctx, proxy=True)
 
 
 async def unit_chosen(
     query: CallbackQuery, callback_data: DeclUnit, state: FSMContext, ctx: Context
 ) -> None:
     # The unit comes from the client: checked against the caller's roles again.
-    roles = PROXY_ROLES if callback_data.proxy else frozenset({Role.RESIDENT})
-    units = {unit.code: unit for unit in await _units(ctx, roles)}
+    units = {unit.code: unit for unit in await _units(ctx, _roles(callback_data.proxy))}
     unit = units.get(callback_data.unit)
     if unit is None:
         await query.answer(ctx.tr("button-expired"), show_alert=True)
