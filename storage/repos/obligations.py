@@ -128,11 +128,7 @@ class ObligationRepository:
             .order_by(ObligationRow.next_action_at, ObligationRow.id)
             .limit(limit)
         )
-        await self._lock()
-        if self._is_postgres:
-            statement = statement.with_for_update(skip_locked=True)
-        rows = await self._session.scalars(statement.execution_options(populate_existing=True))
-        return [to_obligation(row) for row in rows]
+        return await self._claim(statement)
 
     async def any_due(self, now: datetime) -> bool:
         """Whether anything is due, without claiming or locking anything."""
@@ -288,6 +284,11 @@ class ObligationRepository:
             .order_by(ObligationRow.due_at, ObligationRow.id)
             .limit(limit)
         )
+        return await self._claim(statement)
+
+    async def _claim(self, statement: Select[ObligationRow]) -> list[Obligation]:
+        """The rows `statement` selects, held until the transaction ends (`_lock`; on
+        PostgreSQL FOR UPDATE SKIP LOCKED, so rows another instance holds are left to it)."""
         await self._lock()
         if self._is_postgres:
             statement = statement.with_for_update(skip_locked=True)
