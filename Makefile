@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test lint demo run clean
+.PHONY: test lint browser demo run clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+# The system's Chromium for the browser test (installed when missing, where that is possible).
+browser:
+	@sh tests/browser/install_chromium.sh
+
+test: lint browser
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)

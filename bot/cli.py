@@ -85,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--port", type=int, default=8080, help="emulator port (default 8080)")
     sandbox.add_argument("--reset", action="store_true", help="start from an empty demo database")
+    sandbox.add_argument(
+        "--time",
+        metavar="YYYY-MM-DDTHH:MM",
+        help="start the simulated clock at this local time (it never goes back for a database: "
+        "an earlier time needs --reset)",
+    )
     return parser
 
 
@@ -95,7 +101,9 @@ def _config_option(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        # The demo's page shows every Bot API call; its terminal shows only what goes wrong.
+        level=logging.WARNING if args.command == "sandbox" else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
         if args.command == "check-config":
@@ -103,9 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sandbox":
             from sandbox.demo import run_demo
 
-            # Without a terminal (e.g. started in the background) the demo just serves.
-            interactive = sys.stdin.isatty()
-            return asyncio.run(run_demo(port=args.port, reset=args.reset, interactive=interactive))
+            return asyncio.run(run_demo(port=args.port, reset=args.reset, start_at=args.time))
         settings = load_settings(args.config)
         if args.command == "run":
             return run_bot(settings)

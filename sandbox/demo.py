@@ -1,8 +1,9 @@
-"""`make demo`: the bot on SQLite against the local Bot API emulator, with a demo organisation.
+"""`make demo`: the bot on SQLite against the local Bot API emulator, with a demo organisation
+and the web chat page (sandbox/web.py) on the same address.
 
 Nothing here is known to bot/, handlers/ or domain/: the bot talks to the emulator over HTTP
-exactly as it would to Telegram; only its clock is shared with the emulator so that the demo
-can move time.
+exactly as it would to Telegram; only its clock is shared with the emulator, so that the page
+can move time (sandbox/timemachine.py).
 """
 
 from __future__ import annotations
@@ -11,16 +12,20 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.app import App
 from bot.clock import AdjustableClock
 from bot.config import Settings
-from domain.org import Language
+from domain.org import Role
 from domain.orgfile import OrgPlan, parse_org_file
-from sandbox.console import Console
 from sandbox.emulator import Emulator
+from sandbox.timemachine import TimeMachine
+from sandbox.web import TELEGRAM_LANGUAGE, SandboxPage
 from services.org import load_org_file
 from storage import Database, Repositories
 from storage.migrate import upgrade
@@ -29,7 +34,9 @@ DEMO_TOKEN = "1000000001:SANDBOXsandboxSANDBOXsandboxSANDBOX"
 DEMO_BOT_USERNAME = "fangkong_demo_bot"
 DEMO_ADMIN = 1001  # 王主任, the county office's supervisor
 DEMO_DATABASE = Path("data") / "sandbox.db"
-TELEGRAM_LANGUAGE = {Language.ZH_CN: "zh-hans", Language.EN: "en"}
+DEMO_CLOCK = Path("data") / "sandbox-clock.txt"  # the simulated time when the demo stopped
+DEMO_CHATS = Path("data") / "sandbox-chats.bin"  # the emulator's chats when the demo stopped
+DEMO_BOT_ID = int(DEMO_TOKEN.partition(":")[0])
 
 logger = logging.getLogger(__name__)
 
@@ -61,16 +68,22 @@ async def seed_database(settings: Settings, clock: AdjustableClock) -> OrgPlan:
 
 
 def seed_emulator(emulator: Emulator, plan: OrgPlan) -> None:
-    """The same people and groups, as Telegram accounts and chats in the emulator."""
+    """The same people and groups, as Telegram accounts and chats in the emulator (those it
+    does not have yet, when its chats were restored from an earlier run)."""
     emulator.add_bot(DEMO_TOKEN, username=DEMO_BOT_USERNAME, first_name="防控助手")
+    existing = {user["id"] for user in emulator.users()}
     for person in {p.telegram_id: p for p in plan.people}.values():
-        emulator.create_user(
-            person.name,
-            user_id=person.telegram_id,
-            language_code=TELEGRAM_LANGUAGE[person.language],
-        )
+        if person.telegram_id not in existing:
+            emulator.create_user(
+                person.name,
+                user_id=person.telegram_id,
+                language_code=TELEGRAM_LANGUAGE[person.language],
+            )
     units_of = {a.telegram_id: a.unit_code for a in plan.assignments}
+    groups = {group["id"] for group in emulator.groups()}
     for group in plan.groups:
+        if group.chat_id in groups:
+            continue
         # The county supervisor sits in every group and binds them when the demo first starts.
         members = [pid for pid, unit in units_of.items() if unit == group.unit_code]
         members.append(DEMO_ADMIN)
@@ -81,6 +94,74 @@ def seed_emulator(emulator: Emulator, plan: OrgPlan) -> None:
 def remove_demo_database() -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{DEMO_DATABASE}{suffix}").unlink(missing_ok=True)
+    DEMO_CLOCK.unlink(missing_ok=True)
+    DEMO_CHATS.unlink(missing_ok=True)
+
+
+def restore_chats(emulator: Emulator) -> bool:
+    """The chats as the demo left them, when its database is kept too."""
+    if not DEMO_DATABASE.exists() or not DEMO_CHATS.exists():
+        return False
+    try:
+        emulator.restore(DEMO_CHATS.read_bytes())
+    except ValueError as error:
+        print(f"{DEMO_CHATS}: {error}; the chats start empty", file=sys.stderr)
+        return False
+    return True
+
+
+def save_state(moment: datetime, chats: bytes) -> None:
+    DEMO_CLOCK.parent.mkdir(parents=True, exist_ok=True)
+    DEMO_CLOCK.write_text(moment.isoformat(), "utf-8")
+    DEMO_CHATS.write_bytes(chats)
+
+
+def saved_time() -> datetime | None:
+    """Where the demo's simulated time had got to when it last stopped."""
+    try:
+        return datetime.fromisoformat(DEMO_CLOCK.read_text("utf-8").strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def demo_clock(start_at: str | None, zone: ZoneInfo) -> AdjustableClock:
+    """A clock at the requested local time, or else where the demo stopped last (or now, if
+    that is later). Never behind the time this database had got to: obligations and messages
+    already stored must not end up in the future."""
+    clock = AdjustableClock()
+    saved = saved_time()
+    if start_at is None:
+        clock.set(max(clock.now(), saved or clock.now()))
+        return clock
+    try:
+        wanted = datetime.fromisoformat(start_at)
+    except ValueError:
+        raise DemoError(
+            f"--time {start_at!r}: expected a local time like 2026-11-23T09:00"
+        ) from None
+    wanted = wanted if wanted.tzinfo else wanted.replace(tzinfo=zone)
+    if saved is not None and wanted < saved:
+        raise DemoError(
+            f"--time {start_at}: the demo database's time is already "
+            f"{saved.astimezone(zone):%Y-%m-%d %H:%M}; add --reset to start over earlier"
+        )
+    clock.set(wanted)
+    return clock
+
+
+class DemoError(Exception):
+    """A demo that cannot start as asked; the message says why."""
+
+
+async def start_staff(emulator: Emulator, plan: OrgPlan) -> None:
+    """Everyone with a duty has started the bot (it can only write to those who have);
+    residents start it themselves, through their group's declare button."""
+    staff = sorted({a.telegram_id for a in plan.assignments if a.role != Role.RESIDENT})
+    sent = [emulator.user_sends(person, person, "/start", bot=DEMO_TOKEN) for person in staff]
+    for person, message in zip(staff, sent, strict=True):
+        await emulator.wait_for_message(
+            person, timeout=60, bot=DEMO_TOKEN, after_message_id=message["message_id"]
+        )
 
 
 async def bind_groups(emulator: Emulator, plan: OrgPlan) -> None:
@@ -95,21 +176,28 @@ async def bind_groups(emulator: Emulator, plan: OrgPlan) -> None:
         )
 
 
-async def run_demo(port: int = 8080, reset: bool = False, interactive: bool = True) -> int:
+async def run_demo(port: int = 8080, reset: bool = False, start_at: str | None = None) -> int:
     if reset:
         await asyncio.to_thread(remove_demo_database)
-    clock = AdjustableClock()
+    zone = demo_settings("http://127.0.0.1", DEMO_DATABASE).time.zone
+    try:
+        clock = demo_clock(start_at, zone)
+    except DemoError as error:
+        print(error, file=sys.stderr)
+        return 2
     emulator = Emulator(clock=clock.now)
+    page = SandboxPage(emulator, bot_id=DEMO_BOT_ID)
+    emulator.mount(page.routes())
     await emulator.start("127.0.0.1", port)
     try:
-        return await _serve(emulator, clock, interactive)
+        return await _serve(emulator, page, clock)
     finally:
         await emulator.stop()
 
 
-async def _serve(emulator: Emulator, clock: AdjustableClock, interactive: bool) -> int:
+async def _serve(emulator: Emulator, page: SandboxPage, clock: AdjustableClock) -> int:
     settings = demo_settings(emulator.base_url, DEMO_DATABASE)
-    fresh = not await asyncio.to_thread(DEMO_DATABASE.exists)
+    restored = await asyncio.to_thread(restore_chats, emulator)
     plan = await seed_database(settings, clock)
     seed_emulator(emulator, plan)
     stop = asyncio.Event()
@@ -117,25 +205,29 @@ async def _serve(emulator: Emulator, clock: AdjustableClock, interactive: bool) 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     app = App.build(settings, clock)
+    machine = TimeMachine(clock, app.jobs, app.engine, app.database)
+    page.attach(machine, app.database, settings, list(app.jobs.rollup_jobs.values()))
     bot_task = asyncio.create_task(app.run(handle_signals=False), name="bot")
     bot_task.add_done_callback(lambda _: stop.set())  # a crashed bot ends the demo too
-    if fresh:
+    if not restored:
+        # New chats: the staff start the bot and the groups are bound (again, if only the
+        # database was kept: binding again posts the residents' button anew).
+        await start_staff(emulator, plan)
         await bind_groups(emulator, plan)
-    print(f"Bot API emulator: {emulator.base_url}  (control API: {emulator.base_url}/control)")
+    follow_task = asyncio.create_task(machine.follow(stop), name="calendar")
+    print(f"Sandbox: open {emulator.base_url}/ in a browser  (Ctrl-C stops)", flush=True)
     print(f"Demo database: {DEMO_DATABASE}  (python -m bot sandbox --reset starts afresh)")
-    console = Console(emulator, plan, DEMO_TOKEN)
-    console_task = asyncio.create_task(console.run(stop), name="console") if interactive else None
     await stop.wait()
     print("\nstopping…")
-    if console_task is not None:
-        console_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await console_task
+    await follow_task
     if not bot_task.done():
         try:
             await app.stop()
         except RuntimeError:  # polling had not started yet
             bot_task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await bot_task  # re-raises what made the bot crash, if it did
+    try:
+        with contextlib.suppress(asyncio.CancelledError):
+            await bot_task  # re-raises what made the bot crash, if it did
+    finally:
+        await asyncio.to_thread(save_state, clock.now(), emulator.snapshot())
     return 0

@@ -431,34 +431,20 @@ class CalendarJobs:
             raise RuntimeError("calendar jobs already started")
         scheduler = AsyncIOScheduler(jobstores={"default": MemoryJobStore()}, timezone=UTC)
         for job in self.jobs.values():
-            if not job.enabled:
-                continue
-            if job.action not in self.actions:
+            if job.enabled and job.action not in self.actions:
                 raise LookupError(f"calendar job {job.name!r}: unknown action {job.action!r}")
+        for name, (cron, zone) in self.crontabs().items():
             scheduler.add_job(
                 self._fire,
-                trigger=cron_trigger(job.cron, self.zone_of(job)),
-                args=(job.name,),
-                id=job.name,
-                name=job.name,
+                trigger=cron_trigger(cron, zone),
+                args=(name,),
+                id=name,
+                name=name,
                 # Several missed runs (a blocked loop, a sleeping machine) make one run...
                 coalesce=True,
                 # ...a run never overlaps the previous one...
                 max_instances=1,
                 # ...and a run too late is skipped until the next time.
-                misfire_grace_time=self.settings.jobs.misfire_grace_s,
-                replace_existing=True,
-            )
-        zone = self.settings.time.zone
-        for name, deadline in self.rollup_jobs.items():
-            scheduler.add_job(
-                self._fire,
-                trigger=cron_trigger(f"{deadline.minute} {deadline.hour} * * *", zone),
-                args=(name,),
-                id=name,
-                name=name,
-                coalesce=True,
-                max_instances=1,
                 misfire_grace_time=self.settings.jobs.misfire_grace_s,
                 replace_existing=True,
             )
@@ -483,6 +469,24 @@ class CalendarJobs:
         scheduler.shutdown(wait=False)
         # The asyncio scheduler stops in a callback on the loop; let it run.
         await asyncio.sleep(0)
+
+    def crontabs(self) -> dict[str, tuple[str, ZoneInfo]]:
+        """Every job `start()` schedules: name -> (crontab expression, time zone)."""
+        tabs = {
+            job.name: (job.cron, self.zone_of(job)) for job in self.jobs.values() if job.enabled
+        }
+        for name, deadline in self.rollup_jobs.items():
+            tabs[name] = (f"{deadline.minute} {deadline.hour} * * *", self.settings.time.zone)
+        return tabs
+
+    def next_fires(self, after: datetime) -> dict[str, datetime]:
+        """When each scheduled job fires next, strictly after `after`, by the calendar alone
+        (whatever the injected clock says): for a caller that moves time and runs what falls
+        in between."""
+        return {
+            name: next_fire_times(cron, zone, after)[0]
+            for name, (cron, zone) in self.crontabs().items()
+        }
 
     def next_run_times(self) -> dict[str, datetime]:
         """Scheduled jobs and when each fires next (empty before `start()`)."""

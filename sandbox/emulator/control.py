@@ -34,7 +34,10 @@ GET parameters come from the query string, POST/DELETE ones from a JSON object b
     GET    /control/clock | POST {offset_seconds}
     GET    /control/events                         ?after=&timeout=  long poll
     GET    /control/events/stream                  ?after=  server-sent events
-    GET    /control/files/{file_id}                raw bytes
+                                                    (message_*, chat_action, callback_answer,
+                                                    user_created, chat_updated, api_call, ...)
+    GET    /control/files/{file_id}                the bytes, with the file's type and name
+                                                    ?inline=1 (no attachment disposition)
     POST   /control/reset
 """
 
@@ -49,6 +52,7 @@ from aiohttp import web
 
 from .control_body import Body, Endpoint, wrap
 from .errors import ControlError
+from .files import content_disposition, guess_type
 
 if TYPE_CHECKING:
     from .server import Emulator
@@ -341,8 +345,17 @@ class ControlApi:
         return response
 
     async def file(self, request: web.Request, body: Body) -> web.Response:
-        data = self.emu.file_bytes(request.match_info["file_id"])
-        return web.Response(body=data, content_type="application/octet-stream")
+        """The bytes with the file's type; named files download under their name unless
+        ``inline`` is set (a page showing a photo)."""
+        rec = self.emu.file_record(request.match_info["file_id"])
+        headers = {}
+        if rec.file_name and not body.flag("inline"):
+            headers["Content-Disposition"] = content_disposition(rec.file_name)
+        return web.Response(
+            body=rec.data,
+            content_type=rec.mime_type or guess_type(rec),
+            headers=headers,
+        )
 
     async def reset(self, request: web.Request, body: Body) -> JSONDict:
         self.emu.reset()

@@ -256,6 +256,7 @@ class Core:
         self._log_seq += 1
         record: JSONDict = {"seq": self._log_seq, "time": self.now().isoformat(), **entry}
         self.api_log.append(record)
+        self.events.emit("api_call", entry=record)
         return record
 
     # -- reset -----------------------------------------------------------------------------

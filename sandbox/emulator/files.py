@@ -6,6 +6,7 @@ import mimetypes
 import secrets
 import struct
 from typing import Literal
+from urllib.parse import quote
 
 from .errors import ApiError, bad_request
 from .params import Upload
@@ -143,3 +144,20 @@ def file_by_id(world: World, file_id: str | None) -> FileRec:
     if rec is None:
         raise ApiError(400, "Bad Request: invalid file_id")
     return rec
+
+
+def guess_type(file: FileRec) -> str:
+    """The file's content type: from its name, or from its bytes for a photo."""
+    if file.file_name:
+        guessed, _ = mimetypes.guess_type(file.file_name)
+        if guessed:
+            return guessed
+    if file.kind == "photo":
+        return "image/jpeg" if file.data.startswith(b"\xff\xd8") else "image/png"
+    return "application/octet-stream"
+
+
+def content_disposition(file_name: str) -> str:
+    """An attachment header that keeps a non-ASCII name (RFC 6266 / 5987)."""
+    fallback = file_name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name)}"

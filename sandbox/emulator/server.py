@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import pickle
 import socket
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -15,13 +16,16 @@ from . import actions, people
 from .api import BotApi
 from .control import ControlApi
 from .core import Clock, ClockObject, Core
-from .net import is_loopback
+from .net import is_loopback, same_machine_only
 from .params import Params
+from .state import World
 from .views import EmulatorViews
 from .webhook import WebhookDeliverer
 
 JSONDict = dict[str, Any]
 BotRef = int | str | None
+# Bump when a record in state.py changes shape: older snapshots are then refused, not misread.
+SNAPSHOT_VERSION = 1
 
 
 class Emulator(EmulatorViews):
@@ -47,6 +51,7 @@ class Emulator(EmulatorViews):
         )
         self.core.on_webhook_set = self.webhooks.ensure
         self.control = ControlApi(self)
+        self._extra_routes: list[web.RouteDef] = []
         self._runner: web.AppRunner | None = None
         self.host = ""
         self.port = 0
@@ -54,10 +59,45 @@ class Emulator(EmulatorViews):
     # -- lifecycle -------------------------------------------------------------------------
 
     def make_app(self) -> web.Application:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app = web.Application(
+            client_max_size=64 * 1024 * 1024, middlewares=[same_machine_only(lambda: self.port)]
+        )
         app.add_routes(self.api.routes())
         app.add_routes(self.control.routes())
+        app.add_routes(self._extra_routes)
         return app
+
+    def mount(self, routes: Iterable[web.RouteDef]) -> None:
+        """Serve more routes beside the Bot API and the control API (the sandbox's web page);
+        call before `start`."""
+        if self._runner is not None:
+            raise RuntimeError("mount routes before starting the emulator")
+        self._extra_routes.extend(routes)
+
+    def snapshot(self) -> bytes:
+        """The people, groups, chats and files, and where each bot's update ids have got to,
+        for `restore` in a later run of the same version (the demo keeps its chats this way).
+        Pending updates, the API log and injected conditions are not kept."""
+        update_ids = {bot_id: queue.next_update_id for bot_id, queue in self.core.queues.items()}
+        return pickle.dumps((SNAPSHOT_VERSION, self.core.world, update_ids))
+
+    def restore(self, data: bytes) -> None:
+        """Take back a `snapshot`; ValueError if it is not one this version wrote. Only load
+        snapshots this program wrote itself: unpickling runs code."""
+        try:
+            version, world, update_ids = pickle.loads(data)
+        except Exception as exc:  # a damaged or foreign file: whatever unpickling raises
+            raise ValueError(f"not an emulator snapshot: {exc}") from exc
+        if version != SNAPSHOT_VERSION or not isinstance(world, World):
+            raise ValueError(f"an emulator snapshot of another version ({version!r})")
+        self.core.world = world
+        for bot_id, next_id in update_ids.items():
+            # Update ids go on from where they were: a bot drops ids it has already seen.
+            self.core.queue(bot_id).next_update_id = next_id
+
+    def announce(self, kind: str, **payload: Any) -> None:
+        """Publish an event of the embedding program's own on the control event stream."""
+        self.core.events.emit(kind, **payload)
 
     @property
     def base_url(self) -> str:

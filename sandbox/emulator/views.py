@@ -11,7 +11,7 @@ from . import commands, render
 from .core import Core
 from .errors import ControlError, NotFoundError
 from .limits import FaultKind
-from .state import ChatKey
+from .state import ChatKey, FileRec
 
 JSONDict = dict[str, Any]
 BotRef = int | str | None
@@ -69,6 +69,14 @@ class EmulatorViews:
         if log is None or not log.pinned:
             return None
         return render.message_view(self.core.world, log.messages[log.pinned[-1]])
+
+    def users(self) -> list[JSONDict]:
+        """Every person, in the order they were created."""
+        return [user.as_dict() for user in self.core.world.users.values()]
+
+    def groups(self) -> list[JSONDict]:
+        """Every group, in the order they were created."""
+        return [group.as_dict() for group in self.core.world.groups.values()]
 
     def chats_for_user(self, user_id: int) -> list[JSONDict]:
         """The user's chat list: a private chat per bot they talked to, then their groups."""
@@ -175,10 +183,13 @@ class EmulatorViews:
         return commands.effective(self.core, self.core.resolve_bot(bot), chat_id, user_id)
 
     def file_bytes(self, file_id: str) -> bytes:
+        return self.file_record(file_id).data
+
+    def file_record(self, file_id: str) -> FileRec:
         rec = self.core.world.files.get(file_id)
         if rec is None:
             raise NotFoundError(f"unknown file_id {file_id!r}")
-        return rec.data
+        return rec
 
     @property
     def callback_answers(self) -> list[JSONDict]:

@@ -137,9 +137,12 @@ class ObligationRepository:
         )
         return found is not None
 
-    async def next_action_at(self) -> datetime | None:
-        """When the clock next has something to do."""
-        return await self._session.scalar(select(func.min(ObligationRow.next_action_at)))
+    async def next_action_at(self, after: datetime | None = None) -> datetime | None:
+        """When the clock next has something to do (strictly after `after`, when given)."""
+        query = select(func.min(ObligationRow.next_action_at))
+        if after is not None:
+            query = query.where(ObligationRow.next_action_at > after)
+        return await self._session.scalar(query)
 
     async def save(self, obligation: Obligation, *, now: datetime) -> bool:
         """Write an obligation's state after a transition; False if it was no longer open.

@@ -266,10 +266,12 @@ class OutboxRepository:
         )
         return rowcount(result)
 
-    async def pending_count(self) -> int:
-        count = await self._session.scalar(
-            select(func.count()).select_from(OutboxRow).where(OutboxRow.state == _PENDING)
-        )
+    async def pending_count(self, *, due_by: datetime | None = None) -> int:
+        """Messages not sent yet; with `due_by`, only those the sender may send by then."""
+        query = select(func.count()).select_from(OutboxRow).where(OutboxRow.state == _PENDING)
+        if due_by is not None:
+            query = query.where(OutboxRow.next_attempt_at <= due_by)
+        count = await self._session.scalar(query)
         return count or 0
 
     async def failures(self, limit: int = 50) -> list[OutboxEntry]:

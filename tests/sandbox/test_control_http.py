@@ -135,16 +135,22 @@ async def test_event_long_poll_wakes_on_new_messages(
     assert not poll.done()
     sent = await bot.send_message(user["id"], "你好")
     result = await asyncio.wait_for(poll, 2)
-    (event,) = result["events"]
+    event = result["events"][0]  # the API call's own event follows once the request ends
     assert event["type"] == "message_new"
     assert event["message"]["text"] == "你好"
     assert event["chat_id"] == user["id"]
     assert event["bot_id"] == 123456789
-    assert result["last_id"] == event["id"]
+    assert result["last_id"] == result["events"][-1]["id"]
     await bot.edit_message_text("您好", chat_id=user["id"], message_id=sent.message_id)
     await bot.delete_message(user["id"], sent.message_id)
     later = await control(http, emu, "GET", f"/events?after={event['id']}")
-    assert [e["type"] for e in later["events"]] == ["message_edited", "message_deleted"]
+    assert [(e["type"], e.get("entry", {}).get("method")) for e in later["events"]] == [
+        ("api_call", "sendMessage"),
+        ("message_edited", None),
+        ("api_call", "editMessageText"),
+        ("message_deleted", None),
+        ("api_call", "deleteMessage"),
+    ]
 
 
 async def test_server_sent_events_stream(
@@ -177,6 +183,44 @@ async def test_file_download_through_control(
     async with http.get(f"{emu.base_url}/control/files/{sent.document.file_id}") as response:
         assert await response.read() == b"abc"
     await control(http, emu, "GET", "/files/nope", expect=404)
+    # A page's download link keeps the name, Chinese included; a photo shows inline.
+    report = await bot.send_document(
+        user["id"], BufferedInputFile(b"PK", filename="日报 11-23.xlsx")
+    )
+    assert report.document is not None
+    async with http.get(f"{emu.base_url}/control/files/{report.document.file_id}") as response:
+        assert response.content_type == (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment; ")
+    assert "filename*=UTF-8''%E6%97%A5%E6%8A%A5%2011-23.xlsx" in disposition
+    inline = f"{emu.base_url}/control/files/{report.document.file_id}?inline=1"
+    async with http.get(inline) as response:
+        assert "Content-Disposition" not in response.headers
+
+
+async def test_only_this_machine_and_pages_of_this_address_may_call(
+    emu: Emulator, http: aiohttp.ClientSession
+) -> None:
+    state = f"{emu.base_url}/control/state"
+    # A name that resolves here by DNS rebinding is refused, as is a page of another site.
+    async with http.get(state, headers={"Host": f"attacker.example:{emu.port}"}) as response:
+        assert response.status == 403
+    for origin in ("http://attacker.example", "null", "http://127.0.0.1:1"):
+        async with http.post(
+            f"{emu.base_url}/control/users", json={"first_name": "X"}, headers={"Origin": origin}
+        ) as response:
+            assert response.status == 403, origin
+    assert emu.users() == []
+    for host in (f"127.0.0.1:{emu.port}", f"localhost:{emu.port}"):
+        async with http.get(state, headers={"Host": host}) as response:
+            assert response.status == 200
+    same_site = {"Origin": f"http://localhost:{emu.port}"}
+    async with http.post(
+        f"{emu.base_url}/control/users", json={"first_name": "Y"}, headers=same_site
+    ) as response:
+        assert response.status == 200
 
 
 async def test_send_file_through_control(

@@ -1,0 +1,180 @@
+"""The demo's controllable time: move the shared clock forward and replay, in order, what the
+calendar jobs and the obligation clock would have done in between.
+
+The bot only sees its injected clock. The obligation clock follows it by itself (it sleeps at
+most a few seconds and asks the clock again), but APScheduler fires the calendar jobs on the
+machine's real clock. So the time machine runs each job at its simulated times: when time is
+moved (`move_to`), stepping from event to event so that a visitor who jumps to 16:45 sees the
+15:45 and 16:45 reminders arrive as separate messages, each at its own time; and while
+simulated time simply flows (`follow`). APScheduler's own real-time firings stay harmless:
+every action is idempotent and works relative to the injected clock's now, so they find
+nothing the time machine has not already done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.clock import AdjustableClock
+from scheduler.engine import ObligationEngine
+from scheduler.jobs import CalendarJobs, next_fire_times
+from storage import Database, Repositories
+
+logger = logging.getLogger(__name__)
+
+# How far one move may go: a month covers every chain and follow-up period of the demo.
+MAX_MOVE = timedelta(days=31)
+# Stops a move makes at most; past them the rest is caught up at once, as after downtime
+# (each overdue escalation step once, pointless reminders skipped).
+MAX_STOPS = 3000
+# While time flows, how often the follower looks at the clock at most (seconds).
+FOLLOW_POLL_S = 1.0
+# How long a stop waits for the messages it caused to go out before time moves on, so that
+# each arrives stamped with its own time (seconds; the sender paces 1 message/s per chat).
+DRAIN_TIMEOUT_S = 15.0
+DRAIN_POLL_S = 0.05
+
+
+class TimeMoveError(Exception):
+    """A move that is refused; `code` names why (backwards, too_far, busy)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    start: datetime
+    now: datetime
+    jobs: list[tuple[str, datetime]] = field(default_factory=list)
+    steps: int = 0  # escalation steps the obligation clock took (reminders, escalations)
+
+
+class TimeMachine:
+    def __init__(
+        self,
+        clock: AdjustableClock,
+        jobs: CalendarJobs,
+        engine: ObligationEngine,
+        database: Database,
+    ) -> None:
+        self.clock = clock
+        self.jobs = jobs
+        self.engine = engine
+        self.database = database
+        self._lock = asyncio.Lock()
+        # The calendar has been run up to here.
+        self._seen = clock.now()
+
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
+
+    async def move_to(self, target: datetime) -> Moved:
+        """Move the clock forward to `target`, running every calendar job and obligation step
+        that falls in between at its own time."""
+        if self._lock.locked():
+            raise TimeMoveError("busy", "time is already being moved")
+        async with self._lock:
+            start = self.clock.now()
+            if target < start:
+                raise TimeMoveError("backwards", "time only moves forward")
+            if target - start > MAX_MOVE:
+                raise TimeMoveError("too_far", f"a move goes at most {MAX_MOVE.days} days ahead")
+            moved = await self._advance(target)
+        logger.info("time moved to %s: %s", target.isoformat(), moved)
+        return moved
+
+    async def follow(self, stop: asyncio.Event) -> None:
+        """While simulated time flows, run each calendar job when its simulated time comes."""
+        while not stop.is_set():
+            due = min(self.jobs.next_fires(self._seen).values(), default=None)
+            if due is not None and due <= self.clock.now() and not self._lock.locked():
+                async with self._lock:
+                    await self._advance(self.clock.now())
+                continue
+            wait = FOLLOW_POLL_S
+            if due is not None:
+                wait = min(wait, max((due - self.clock.now()).total_seconds(), 0.05))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+
+    async def _advance(self, target: datetime) -> Moved:
+        start = self.clock.now()
+        jobs: list[tuple[str, datetime]] = []
+        steps = 0
+        for _ in range(MAX_STOPS):
+            stop = await self._next_stop(target)
+            if stop is None:
+                break
+            moment, names = stop
+            # Never backwards: real time went on while the previous stop ran.
+            if moment > self.clock.now():
+                self.clock.set(moment)
+            for name in names:
+                await self._run_job(name)
+                jobs.append((name, moment))
+            steps += (await self.engine.run_due(moment)).actions
+            self._seen = moment
+            await self._drain()
+        if target > self.clock.now():
+            self.clock.set(target)
+        self._seen = max(self._seen, target)
+        steps += (await self.engine.run_due(target)).actions
+        return Moved(start, target, jobs, steps)
+
+    async def _next_stop(self, target: datetime) -> tuple[datetime, list[str]] | None:
+        """The next moment up to `target` at which something happens, and the jobs that run
+        then. A job that fires several times before anything else happens runs once, at its
+        last time: every action catches up on all that is older than its run."""
+        fires = self.jobs.next_fires(self._seen)
+        async with self.database.session() as session:
+            step_at = await Repositories(session).obligations.next_action_at(after=self._seen)
+        candidates = [*fires.values(), *([step_at] if step_at is not None else [])]
+        moment = min(candidates, default=None)
+        if moment is None or moment > target:
+            return None
+        names = sorted(name for name, at in fires.items() if at == moment)
+        if len(names) == 1 and (step_at is None or step_at > moment):
+            name = names[0]
+            others = [at for other, at in fires.items() if other != name]
+            horizon = min([target, *others, *([step_at] if step_at is not None else [])])
+            moment = self._last_fire(name, moment, horizon)
+        return moment, names
+
+    def _last_fire(self, name: str, first: datetime, horizon: datetime) -> datetime:
+        """The last time `name` fires from `first` up to `horizon` (exclusive)."""
+        cron, zone = self.jobs.crontabs()[name]
+        last = first
+        while True:
+            (following,) = next_fire_times(cron, zone, last)
+            if following >= horizon:
+                return last
+            last = following
+
+    async def _drain(self) -> None:
+        """Wait until the outbox has sent what is due (or give up after a while: a message
+        the sender keeps retrying must not hold time still)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DRAIN_TIMEOUT_S
+        # Pacing puts a message a second or so after the one before it in the same chat.
+        due_by = self.clock.now() + timedelta(seconds=DRAIN_TIMEOUT_S)
+        while loop.time() < deadline:
+            async with self.database.session() as session:
+                due = await Repositories(session).outbox.pending_count(due_by=due_by)
+            if due == 0:
+                return
+            await asyncio.sleep(DRAIN_POLL_S)
+        logger.warning("the outbox did not drain within %.0f s; time moves on", DRAIN_TIMEOUT_S)
+
+    async def _run_job(self, name: str) -> None:
+        try:
+            await self.jobs.run_now(name)
+        except Exception:
+            # As a scheduled run would: logged, and the job runs again at its next time.
+            logger.exception("calendar job %s failed while moving time", name)
