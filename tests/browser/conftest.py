@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
 from tests.e2e.conftest import free_port
 
@@ -55,19 +55,17 @@ def artifacts() -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
 @pytest.fixture
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-    try:
-        yield launched
-    finally:
-        launched.close()
+def browser() -> Iterator[Browser]:
+    # Per test, not per session: Playwright's sync API runs an event loop in this thread
+    # while it is open, and the asynchronous tests that follow need the thread to themselves.
+    path = chromium_path()
+    with sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 @pytest.fixture
