@@ -11,8 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import socket
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -51,6 +54,9 @@ def demo_settings(api_base: str, database: Path) -> Settings:
             "telegram": {"token": DEMO_TOKEN, "api_base": api_base},
             "database": {"url": f"sqlite+aiosqlite:///{database}"},
             "admins": {"telegram_ids": [DEMO_ADMIN]},
+            # The emulator enforces no flood limits unless asked to; pacing to Telegram's
+            # would only make a visitor wait for a moved clock's messages.
+            "outbox": {"global_per_s": 200, "private_per_s": 20, "group_per_min": 1200},
         }
     )
 
@@ -111,9 +117,13 @@ def restore_chats(emulator: Emulator) -> bool:
 
 
 def save_state(moment: datetime, chats: bytes) -> None:
+    """Keep the simulated time and the chats; each file is replaced whole, so a demo killed
+    while saving leaves the previous state, never half of one."""
     DEMO_CLOCK.parent.mkdir(parents=True, exist_ok=True)
-    DEMO_CLOCK.write_text(moment.isoformat(), "utf-8")
-    DEMO_CHATS.write_bytes(chats)
+    for path, data in ((DEMO_CLOCK, moment.isoformat().encode()), (DEMO_CHATS, chats)):
+        partial = path.with_name(path.name + ".partial")
+        partial.write_bytes(data)
+        os.replace(partial, path)
 
 
 def saved_time() -> datetime | None:
@@ -124,15 +134,13 @@ def saved_time() -> datetime | None:
         return None
 
 
-def demo_clock(start_at: str | None, zone: ZoneInfo) -> AdjustableClock:
-    """A clock at the requested local time, or else where the demo stopped last (or now, if
-    that is later). Never behind the time this database had got to: obligations and messages
-    already stored must not end up in the future."""
-    clock = AdjustableClock()
+def demo_time(start_at: str | None, zone: ZoneInfo, now: datetime) -> datetime:
+    """Where the clock starts: the requested local time, or else where the demo stopped last
+    (or now, if that is later). Never behind the time this database had got to: obligations
+    and messages already stored must not end up in the future."""
     saved = saved_time()
     if start_at is None:
-        clock.set(max(clock.now(), saved or clock.now()))
-        return clock
+        return max(now, saved or now)
     try:
         wanted = datetime.fromisoformat(start_at)
     except ValueError:
@@ -145,8 +153,7 @@ def demo_clock(start_at: str | None, zone: ZoneInfo) -> AdjustableClock:
             f"--time {start_at}: the demo database's time is already "
             f"{saved.astimezone(zone):%Y-%m-%d %H:%M}; add --reset to start over earlier"
         )
-    clock.set(wanted)
-    return clock
+    return wanted
 
 
 class DemoError(Exception):
@@ -177,57 +184,132 @@ async def bind_groups(emulator: Emulator, plan: OrgPlan) -> None:
 
 
 async def run_demo(port: int = 8080, reset: bool = False, start_at: str | None = None) -> int:
-    if reset:
-        await asyncio.to_thread(remove_demo_database)
-    zone = demo_settings("http://127.0.0.1", DEMO_DATABASE).time.zone
+    clock = AdjustableClock()
+    emulator = Emulator(clock=clock.now)
+
+    async def keep_state() -> None:
+        await asyncio.to_thread(save_state, clock.now(), emulator.snapshot())
+
+    page = SandboxPage(emulator, bot_id=DEMO_BOT_ID, on_moved=keep_state)
+    emulator.mount(page.routes())
+    # The port first: a second demo started by mistake must not touch the first one's files.
+    if not port_is_free(port):
+        print(f"port {port} is in use; try --port N", file=sys.stderr)
+        return 2
     try:
-        clock = demo_clock(start_at, zone)
+        if reset:
+            await asyncio.to_thread(remove_demo_database)
+        zone = demo_settings("http://127.0.0.1", DEMO_DATABASE).time.zone
+        clock.set(demo_time(start_at, zone, clock.now()))
+        # The saved chats and the update numbering are in place before anyone can write.
+        restored = await asyncio.to_thread(restore_chats, emulator)
+        await continue_update_ids(emulator, demo_settings("http://127.0.0.1", DEMO_DATABASE))
+        await emulator.start("127.0.0.1", port)
     except DemoError as error:
         print(error, file=sys.stderr)
         return 2
-    emulator = Emulator(clock=clock.now)
-    page = SandboxPage(emulator, bot_id=DEMO_BOT_ID)
-    emulator.mount(page.routes())
-    await emulator.start("127.0.0.1", port)
+    except OSError as error:
+        print(f"port {port} is not free ({error.strerror}); try --port N", file=sys.stderr)
+        return 2
     try:
-        return await _serve(emulator, page, clock)
+        return await _serve(emulator, page, clock, keep_state, restored)
+    except DemoError as error:
+        print(error, file=sys.stderr)
+        return 2
     finally:
         await emulator.stop()
 
 
-async def _serve(emulator: Emulator, page: SandboxPage, clock: AdjustableClock) -> int:
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+async def _serve(
+    emulator: Emulator,
+    page: SandboxPage,
+    clock: AdjustableClock,
+    keep_state: Callable[[], Awaitable[None]],
+    restored: bool,
+) -> int:
     settings = demo_settings(emulator.base_url, DEMO_DATABASE)
-    restored = await asyncio.to_thread(restore_chats, emulator)
     plan = await seed_database(settings, clock)
     seed_emulator(emulator, plan)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, stop.set)
     app = App.build(settings, clock)
     machine = TimeMachine(clock, app.jobs, app.engine, app.database)
     page.attach(machine, app.database, settings, list(app.jobs.rollup_jobs.values()))
     bot_task = asyncio.create_task(app.run(handle_signals=False), name="bot")
     bot_task.add_done_callback(lambda _: stop.set())  # a crashed bot ends the demo too
-    if not restored:
-        # New chats: the staff start the bot and the groups are bound (again, if only the
-        # database was kept: binding again posts the residents' button anew).
-        await start_staff(emulator, plan)
-        await bind_groups(emulator, plan)
-    follow_task = asyncio.create_task(machine.follow(stop), name="calendar")
-    print(f"Sandbox: open {emulator.base_url}/ in a browser  (Ctrl-C stops)", flush=True)
-    print(f"Demo database: {DEMO_DATABASE}  (python -m bot sandbox --reset starts afresh)")
-    await stop.wait()
-    print("\nstopping…")
-    await follow_task
-    if not bot_task.done():
-        try:
-            await app.stop()
-        except RuntimeError:  # polling had not started yet
-            bot_task.cancel()
+    follow_task: asyncio.Task[None] | None = None
     try:
-        with contextlib.suppress(asyncio.CancelledError):
-            await bot_task  # re-raises what made the bot crash, if it did
+        if not restored and not await _until_stopped(stop, onboard(emulator, plan)):
+            return 0  # stopped while setting up
+        follow_task = asyncio.create_task(machine.follow(stop), name="calendar")
+        print(f"Sandbox: open {emulator.base_url}/ in a browser  (Ctrl-C stops)", flush=True)
+        print(f"Demo database: {DEMO_DATABASE}  (python -m bot sandbox --reset starts afresh)")
+        await stop.wait()
+        print("\nstopping…")
     finally:
-        await asyncio.to_thread(save_state, clock.now(), emulator.snapshot())
+        if follow_task is not None:
+            await follow_task
+        if not bot_task.done():
+            try:
+                await app.stop()
+            except RuntimeError:  # polling had not started yet
+                bot_task.cancel()
+        try:
+            with contextlib.suppress(asyncio.CancelledError):
+                await bot_task  # re-raises what made the bot crash, if it did
+        finally:
+            await keep_state()
     return 0
+
+
+async def onboard(emulator: Emulator, plan: OrgPlan) -> None:
+    """New chats: the staff start the bot and the groups are bound (again, if only the
+    database was kept: binding again posts the residents' button anew)."""
+    await start_staff(emulator, plan)
+    await bind_groups(emulator, plan)
+
+
+async def _until_stopped(stop: asyncio.Event, work: Awaitable[None]) -> bool:
+    """Run `work` unless the demo is stopped first (Ctrl-C, or the bot crashed): False then;
+    DemoError if the bot does not answer."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait([task, stopped], return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False
+    try:
+        task.result()
+    except TimeoutError as error:
+        raise DemoError(f"the bot did not answer while setting up the demo: {error}") from None
+    return True
+
+
+async def continue_update_ids(emulator: Emulator, settings: Settings) -> None:
+    """The bot remembers the update ids it has handled; number new ones above them, whatever
+    the emulator's saved chats (or their absence, after the demo was killed) say."""
+    if not DEMO_DATABASE.exists():
+        return
+    database = Database.connect(settings.database.url)
+    try:
+        async with database.session() as session:
+            last = await Repositories(session).updates.last_update_id(DEMO_BOT_ID)
+    finally:
+        await database.dispose()
+    if last is not None:
+        emulator.continue_update_ids(DEMO_BOT_ID, last)

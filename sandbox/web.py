@@ -26,7 +26,7 @@ from aiohttp import web
 from bot.config import Settings
 from domain.org import Language, Role
 from sandbox.emulator import Emulator
-from sandbox.timemachine import TimeMachine, TimeMoveError
+from sandbox.timemachine import MAX_MOVE, TimeMachine, TimeMoveError
 from storage import Database, Repositories
 
 logger = logging.getLogger(__name__)
@@ -132,6 +132,8 @@ def parse_target(
         minutes = body["minutes"]
         if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
             raise PageError("bad_time", "minutes must be a positive whole number")
+        if minutes > MAX_MOVE / timedelta(minutes=1):
+            raise PageError("too_far", f"a move goes at most {MAX_MOVE.days} days ahead")
         return now + timedelta(minutes=minutes)
     raise PageError("bad_time", "give preset, to or minutes")
 
@@ -147,6 +149,17 @@ def _json_endpoint(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.
             return web.json_response(
                 {"ok": False, "error": str(error), "code": error.code}, status=error.status
             )
+        except Exception:
+            # The page shows the message; the details are for the terminal.
+            logger.exception("sandbox request %s %s failed", request.method, request.path)
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error": "internal error (see the demo's output)",
+                    "code": "internal",
+                },
+                status=500,
+            )
         return web.json_response({"ok": True, "result": result}, dumps=_dumps)
 
     return handle
@@ -160,9 +173,12 @@ class SandboxPage:
     """Serves the page. The bot side (`attach`) is only known once the emulator listens,
     since the bot's settings need its address; until then the endpoints answer 503."""
 
-    def __init__(self, emulator: Emulator, bot_id: int) -> None:
+    def __init__(
+        self, emulator: Emulator, bot_id: int, on_moved: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
         self.emu = emulator
         self.bot_id = bot_id
+        self._on_moved = on_moved  # e.g. keep the demo's state, in case it is killed later
         self._machine: TimeMachine | None = None
         self._database: Database | None = None
         self._settings: Settings | None = None
@@ -303,7 +319,8 @@ class SandboxPage:
         except ValueError:
             raise PageError("bad_language", "language must be zh_CN or en") from None
         group_id = body.get("group_id")
-        if group_id is not None and group_id not in {g["id"] for g in self.emu.groups()}:
+        known = {g["id"] for g in self.emu.groups() if g["migrated_to"] is None}
+        if group_id is not None and (not isinstance(group_id, int) or group_id not in known):
             raise PageError("bad_group", "no such group")
         user = self.emu.create_user(name, language_code=TELEGRAM_LANGUAGE[language])
         if group_id is not None:
@@ -321,6 +338,8 @@ class SandboxPage:
             raise PageError(error.code, str(error), 409 if error.code == "busy" else 400) from None
         now_text = machine.clock.now().isoformat()
         self.emu.announce("sandbox_clock", now=now_text)
+        if self._on_moved is not None:
+            await self._on_moved()
         return {
             "from": moved.start.isoformat(),
             "now": now_text,

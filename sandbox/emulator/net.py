@@ -38,6 +38,9 @@ def same_machine_only(port: Callable[[], int]) -> Middleware:
     async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not is_loopback(_host_of(request.headers.get("Host", ""))):
             return web.json_response({"ok": False, "error": "Forbidden: host"}, status=403)
+        # A browser marks every request, even an image or a link without an Origin header.
+        if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+            return web.json_response({"ok": False, "error": "Forbidden: cross-site"}, status=403)
         origin = request.headers.get("Origin")
         if origin is not None:  # "null" too: sandboxed frames send it
             parts = urlsplit(origin)

@@ -95,6 +95,13 @@ class Emulator(EmulatorViews):
             # Update ids go on from where they were: a bot drops ids it has already seen.
             self.core.queue(bot_id).next_update_id = next_id
 
+    def continue_update_ids(self, bot_id: int, after: int) -> None:
+        """Number the bot's next updates above `after`: a bot drops update ids it has seen,
+        so a new emulator before a bot with a memory must not start again from the first.
+        (The bot need not be registered yet.)"""
+        queue = self.core.queue(bot_id)
+        queue.next_update_id = max(queue.next_update_id, after + 1)
+
     def announce(self, kind: str, **payload: Any) -> None:
         """Publish an event of the embedding program's own on the control event stream."""
         self.core.events.emit(kind, **payload)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedUpdateRow
@@ -31,6 +31,14 @@ class UpdateRepository:
             .returning(ProcessedUpdateRow.update_id)
         )
         return inserted is not None
+
+    async def last_update_id(self, bot_id: int) -> int | None:
+        """The highest update id recorded for the bot (while it is kept)."""
+        return await self._session.scalar(
+            select(func.max(ProcessedUpdateRow.update_id)).where(
+                ProcessedUpdateRow.bot_id == bot_id
+            )
+        )
 
     async def purge_before(self, cutoff: datetime) -> int:
         """Forget updates processed before `cutoff` (Telegram stops redelivering after a day)."""

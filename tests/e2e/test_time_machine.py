@@ -108,9 +108,22 @@ async def test_time_only_moves_forward_a_month_at_most_and_one_move_at_a_time(
 async def test_when_simulated_time_simply_flows_the_jobs_run_at_their_simulated_times(
     tmp_path: Path,
 ) -> None:
-    async with live_bot(tmp_path, ORG, DEADLINE - timedelta(seconds=2), started=[501, 601]) as bot:
+    async with live_bot(tmp_path, ORG, MONDAY, started=[501, 601]) as bot:
         await bot.settled()
+        # Set once the bot runs, so that 17:00 comes while the follower watches (a start-up
+        # after the deadline would send the roll-up itself).
+        bot.clock.set(DEADLINE - timedelta(seconds=2))
         machine = machine_of(bot)
+        # A failing pass (the database locked, say) is retried, not the end of the follower.
+        real_next_stop = machine._next_stop
+        failures = [RuntimeError("database is locked")]
+
+        async def flaky_next_stop(target: datetime) -> tuple[datetime, list[str]] | None:
+            if failures:
+                raise failures.pop()
+            return await real_next_stop(target)
+
+        machine._next_stop = flaky_next_stop  # type: ignore[method-assign]
         stop = asyncio.Event()
         follower = asyncio.create_task(machine.follow(stop))
         try:

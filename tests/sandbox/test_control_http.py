@@ -212,6 +212,12 @@ async def test_only_this_machine_and_pages_of_this_address_may_call(
             f"{emu.base_url}/control/users", json={"first_name": "X"}, headers={"Origin": origin}
         ) as response:
             assert response.status == 403, origin
+    # Nor may a link or an image of another site call the Bot API without an Origin header.
+    sneaky = f"{emu.base_url}/bot{TOKEN}/getMe"
+    async with http.get(sneaky, headers={"Sec-Fetch-Site": "cross-site"}) as response:
+        assert response.status == 403
+    async with http.get(sneaky, headers={"Sec-Fetch-Site": "same-origin"}) as response:
+        assert response.status == 200
     assert emu.users() == []
     for host in (f"127.0.0.1:{emu.port}", f"localhost:{emu.port}"):
         async with http.get(state, headers={"Host": host}) as response:
