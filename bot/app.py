@@ -8,23 +8,29 @@ from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import DEFAULT_TIMEOUT
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.followup import escalation_policy, expired_draft_notice
 from bot.menus import set_default_menus
-from bot.middlewares import ActorMiddleware, DatabaseSessionMiddleware, DedupeUpdatesMiddleware
+from bot.middlewares import (
+    ActorMiddleware,
+    DatabaseSessionMiddleware,
+    DedupeUpdatesMiddleware,
+    SkipEventlessUpdatesMiddleware,
+)
 from bot.retry import RetryRequestMiddleware
 from bot.sender import STOP_GRACE_S, OutboxSender
+from bot.session import BotSession, CommitBeforeRequestMiddleware
+from bot.webhook import WebhookHandler
 from handlers import build_router
 from handlers.obligation_texts import ObligationTexts
 from handlers.report_texts import ReportTexts
@@ -37,18 +43,26 @@ logger = logging.getLogger(__name__)
 
 
 def create_bot(
-    settings: Settings, *, retry: bool = True, request_timeout: float = DEFAULT_TIMEOUT
+    settings: Settings,
+    *,
+    retry: bool = True,
+    request_timeout: float = DEFAULT_TIMEOUT,
+    database: Database | None = None,
 ) -> Bot:
-    """`retry=False` for the outbox sender, which handles 429 and errors itself."""
+    """`retry=False` for the outbox sender, which handles 429 and errors itself. With
+    `database`, a handler's request first commits its update's unit of work there."""
     if settings.telegram.token is None:
         raise ValueError("telegram.token is not set")
     session = (
-        AiohttpSession(
+        BotSession(
             api=TelegramAPIServer.from_base(settings.telegram.api_base), timeout=request_timeout
         )
         if settings.telegram.api_base
-        else AiohttpSession(timeout=request_timeout)
+        else BotSession(timeout=request_timeout)
     )
+    if database is not None:
+        # Outermost: committed once, before the first attempt, not again per retry.
+        session.middleware(CommitBeforeRequestMiddleware(database))
     if retry:
         session.middleware(RetryRequestMiddleware())
     return Bot(
@@ -92,7 +106,9 @@ def create_dispatcher(
         database=database,
         clock=clock,
     )
-    # Order matters: drop redelivered updates before opening a transaction for them.
+    # Order matters: skip what cannot be handled and drop redelivered updates before opening
+    # a transaction for them.
+    dispatcher.update.outer_middleware(SkipEventlessUpdatesMiddleware())
     dispatcher.update.outer_middleware(DedupeUpdatesMiddleware(database, clock))
     dispatcher.update.outer_middleware(DatabaseSessionMiddleware(database))
     dispatcher.update.outer_middleware(ActorMiddleware(settings, clock))
@@ -154,7 +170,7 @@ class App:
     def build(cls, settings: Settings, clock: Clock | None = None) -> App:
         clock = clock or SystemClock()
         database = Database.connect(settings.database.url)
-        bot = create_bot(settings)
+        bot = create_bot(settings, database=database)
         dispatcher = create_dispatcher(settings, database, clock=clock)
         policy = escalation_policy(settings)
         # Handlers that open obligations schedule them with the same policy the clock uses.
@@ -203,6 +219,8 @@ class App:
                 except Exception:
                     logger.exception("the outbox sender failed")
                 await self.sender.bot.session.close()
+            # Polling closes it when it ends; a start that failed before polling did not.
+            await self.bot.session.close()
             await self.dispatcher.storage.close()
             await self.database.dispose()
 
@@ -236,9 +254,7 @@ class App:
         assert hook.secret_token is not None
         secret = hook.secret_token.get_secret_value()
         app = web.Application()
-        SimpleRequestHandler(self.dispatcher, self.bot, secret_token=secret).register(
-            app, hook.path
-        )
+        WebhookHandler(self.dispatcher, self.bot, secret_token=secret).register(app, hook.path)
         setup_application(app, self.dispatcher, bot=self.bot)
         await self.bot.set_webhook(
             hook.url.rstrip("/") + hook.path,

@@ -1,5 +1,5 @@
 """Command line: `python -m bot run | db upgrade | org load FILE | policy explain FILE.json |
-risk load FILE | risk show | check-config | sandbox`."""
+risk load FILE [--yes] | risk show | check-config | sandbox`."""
 
 from __future__ import annotations
 
@@ -13,17 +13,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.followup import followup_config
 from bot.i18n import Translator
+from bot.logsafety import protect_logs
 from domain.declarations import DeclarationError, declaration_from_dict, risk_facts_from_dict
 from domain.org import Language
 from domain.orgfile import OrgFileError
 from domain.policy import explain
 from domain.risk_areas import ParsedList, RiskArea, decode_csv, parse_csv
 from services.org import load_org_file
-from services.risk import LoadReport
+from services.risk import LoadReport, RiskLoadUnconfirmed
 from services.risk import load as load_risk_list
 from storage import Database, Repositories
 from storage.migrate import upgrade
@@ -73,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     risk_load.add_argument(
         "file", type=Path, help="CSV: region,level,effective_from,effective_to (see README)"
     )
+    risk_load.add_argument(
+        "--yes",
+        action="store_true",
+        help="load even a list that is empty or lifts more than half of the listed areas",
+    )
     _config_option(risk_load)
     risk_show = risk_commands.add_parser("show", help="print the list in effect today")
     _config_option(risk_show)
@@ -105,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.WARNING if args.command == "sandbox" else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    protect_logs()
     try:
         if args.command == "check-config":
             return check_config(args.path)
@@ -113,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return asyncio.run(run_demo(port=args.port, reset=args.reset, start_at=args.time))
         settings = load_settings(args.config)
+        protect_logs(settings.secrets())
         if args.command == "run":
             return run_bot(settings)
         if args.command == "policy":
@@ -120,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "risk":
             if args.risk_command == "show":
                 return asyncio.run(show_risk_list(settings))
-            return load_risk_file(settings, args.file)
+            return load_risk_file(settings, args.file, confirmed=args.yes)
         if args.command == "db":
             upgrade(settings.database.url)
             print("database is up to date")
@@ -197,6 +207,17 @@ def run_bot(settings: Settings) -> int:
         asyncio.run(App.build(settings).run())
     except KeyboardInterrupt:
         logger.info("stopped")
+    except TelegramUnauthorizedError:
+        logger.critical("Telegram refuses the bot's token: check BOT_TOKEN (telegram.token)")
+        return 2
+    except TelegramNetworkError as error:
+        # Through logging rather than a bare traceback, so that the redaction applies.
+        api = settings.telegram.api_base or "api.telegram.org"
+        logger.critical("cannot reach the Bot API at %s: %s", api, error)
+        return 1
+    except Exception:
+        logger.critical("the bot stopped on an unexpected error", exc_info=True)
+        return 1
     return 0
 
 
@@ -230,9 +251,10 @@ def _plain(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
-def load_risk_file(settings: Settings, file: Path) -> int:
+def load_risk_file(settings: Settings, file: Path, *, confirmed: bool = False) -> int:
     """Replace the risk-area list with the CSV `file`; exit status 2 and every problem for a
-    bad file, nothing loaded."""
+    bad file, nothing loaded. A list that is empty or lifts more than half of the listed
+    areas exits with status 2 too unless `confirmed` (--yes)."""
     from handlers.risk import problems_text, report_text
 
     tr = Translator(Language.EN)
@@ -247,12 +269,21 @@ def load_risk_file(settings: Settings, file: Path) -> int:
         print(f"{file}: nothing was loaded", file=sys.stderr)
         print(_plain(problems_text(tr, parsed.problems, limit=None)), file=sys.stderr)
         return 2
-    report = asyncio.run(_store_risk_list(settings, parsed.areas))
+    try:
+        report = asyncio.run(_store_risk_list(settings, parsed.areas, confirmed=confirmed))
+    except RiskLoadUnconfirmed as asked:
+        print(
+            f"{file}: nothing was loaded: {_plain(tr(asked.key, **asked.params))}", file=sys.stderr
+        )
+        print("If that is what you mean, run the command again with --yes.", file=sys.stderr)
+        return 2
     print(_plain(report_text(tr, report)))
     return 0
 
 
-async def _store_risk_list(settings: Settings, areas: Sequence[RiskArea]) -> LoadReport:
+async def _store_risk_list(
+    settings: Settings, areas: Sequence[RiskArea], *, confirmed: bool
+) -> LoadReport:
     if settings.database.auto_migrate:
         await asyncio.to_thread(upgrade, settings.database.url)
     database = Database.connect(settings.database.url)
@@ -264,6 +295,7 @@ async def _store_risk_list(settings: Settings, areas: Sequence[RiskArea]) -> Loa
                 areas,
                 by=None,
                 now=SystemClock().now(),
+                confirmed=confirmed,
             )
             await session.commit()
     finally:

@@ -14,6 +14,7 @@ from datetime import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -783,6 +784,20 @@ class Settings(_Section):
                 )
         if problems:
             raise ConfigError("\n".join(problems))
+
+    def secrets(self) -> list[str]:
+        """What must never be logged: the token, the webhook secret, database and Redis
+        passwords."""
+        found = [
+            secret.get_secret_value()
+            for secret in (self.telegram.token, self.telegram.webhook.secret_token)
+            if secret is not None
+        ]
+        for url in (self.database.url, self.redis.url):
+            password = urlsplit(url).password
+            if password:
+                found.append(password)
+        return found
 
 
 def config_path(explicit: str | Path | None, environ: Mapping[str, str]) -> Path | None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.types import Chat, TelegramObject, Update, User
+from aiogram.types.update import UpdateTypeLookupError
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -21,6 +22,21 @@ from storage import Database, Repositories
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class SkipEventlessUpdatesMiddleware(BaseMiddleware):
+    """An update with nothing this aiogram knows in it (unreadable, so reduced to its id by
+    bot/inbound.py, or of a kind newer than the pinned aiogram) is skipped quietly: aiogram
+    would warn with the whole update, and there is nothing to handle."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Update):
+            try:
+                event.event_type  # noqa: B018 - raises for an update without a known event
+            except UpdateTypeLookupError:
+                logger.info("update %s has nothing this bot can handle; skipped", event.update_id)
+                return None
+        return await handler(event, data)
 
 
 class DedupeUpdatesMiddleware(BaseMiddleware):

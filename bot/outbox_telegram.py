@@ -14,6 +14,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.types import ForceReply, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from aiohttp import ClientConnectorError
 from pydantic import ValidationError
 
 from domain.outbox import Failure, FailureKind
@@ -52,7 +53,11 @@ def classify(error: Exception, chat_id: int = 0) -> Failure:
             return Failure(FailureKind.UNAUTHORIZED, text)
         case TelegramBadRequest() | TelegramNotFound() | ValidationError() | ValueError():
             return Failure(FailureKind.BAD_REQUEST, text)
+        case TelegramNetworkError() if isinstance(error.__cause__, ClientConnectorError):
+            return Failure(FailureKind.NETWORK_ERROR, text)  # no connection: nothing went out
         case TelegramNetworkError():
-            return Failure(FailureKind.NETWORK_ERROR, text)
+            # aiogram raises it from the timeout or the dropped connection: the request was
+            # on its way, and Telegram may have delivered the message.
+            return Failure(FailureKind.UNKNOWN_OUTCOME, text)
         case _:  # 5xx, and anything unexpected: retried, but only up to the cap
             return Failure(FailureKind.SERVER_ERROR, text)

@@ -4,7 +4,9 @@ One loop claims due rows (best priority first) and starts a task per row; each t
 a rate slot (bot/pacing.py), sends, and queues its outcome; one writer records outcomes in
 batches, so the database sees one transaction per batch rather than per message. A row stays
 pending until its send is confirmed, so after a crash every unconfirmed row is sent again
-(at least once: a crash between Telegram's answer and the commit repeats that message).
+(at least once: a crash between Telegram's answer and the commit repeats that message). A send
+that times out, or whose connection drops once the request is out, is the same case while the
+bot runs: sent again, and counted on its row (`uncertain_sends`).
 
 With several instances only the holder of the leader lock sends (storage/leader.py).
 """
@@ -32,6 +34,7 @@ from domain.org import Language
 from domain.outbox import (
     UNAUTHORIZED_PAUSE,
     Failure,
+    FailureKind,
     GiveUp,
     MarkUnreachable,
     MoveChat,
@@ -339,6 +342,14 @@ class OutboxSender:
         entry, now = outcome.entry, outcome.at
         decision = decide(failure, entry.attempts + 1, now, self.policy)
         logger.warning("outbox %d to %d: %s -> %s", entry.id, entry.chat_id, failure, decision)
+        if failure.kind is FailureKind.UNKNOWN_OUTCOME:
+            logger.warning(
+                "outbox %d to %d: the send's outcome is unknown; if Telegram delivered it, "
+                "sending it again delivers it twice",
+                entry.id,
+                entry.chat_id,
+            )
+            await repos.outbox.note_uncertain(entry.id)
         match decision:
             case Retry(at=at, reason=reason, counts=counts):
                 await repos.outbox.reschedule(entry.id, at, error=reason, attempted=counts)

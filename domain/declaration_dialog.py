@@ -2,7 +2,8 @@
 
 The handler keeps `Draft.to_data()` in FSM storage and feeds each typed answer to `answer`
 and each button press to `press`; both return an `Outcome`: the new draft, or the same draft
-and a refusal key (`answer-...` from domain/answers.py or `declare-...`). Nothing stored or
+and a refusal key (`answer-...` from domain/answers.py or `declare-...`, with its values in
+`params`: a date's window names its first and last day). Nothing stored or
 sent back by a button is trusted: `Draft.from_data` re-validates everything (DraftError when
 the draft no longer fits, and the dialog restarts), a press for another step or with a value
 not among the current options is refused as stale.
@@ -15,6 +16,7 @@ returns to the previously asked question (a stack).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Final
@@ -24,6 +26,7 @@ from domain import declaration_steps as steps
 from domain import regions
 from domain.declaration_steps import ATTEST, ORDER, REGION_MATCH, SUMMARY
 from domain.declarations import Declaration
+from domain.policy import DEFAULT_LOOKBACK_DAYS
 
 USE_BUTTONS: Final = "declare-use-buttons"
 STALE: Final = "declare-stale"
@@ -61,15 +64,16 @@ class Draft:
         }
 
     @classmethod
-    def from_data(cls, data: Any) -> Draft:
-        """The draft as stored; DraftError when anything in it does not fit."""
+    def from_data(cls, data: Any, *, today: date) -> Draft:
+        """The draft as stored, read on `today`; DraftError when anything in it does not fit
+        (a date too: see `declaration_steps.stored_date_window`)."""
         try:
-            return _from_data(data)
+            return _from_data(data, today)
         except (steps.StoredAnswerError, TypeError, KeyError, AttributeError) as error:
             raise DraftError(str(error)) from error
 
 
-def _from_data(data: Any) -> Draft:
+def _from_data(data: Any, today: date) -> Draft:
     if not isinstance(data, dict) or set(data) != set(Draft().to_data()):
         raise DraftError("not a draft")
     step, answers, history = data["step"], data["answers"], data["history"]
@@ -82,7 +86,7 @@ def _from_data(data: Any) -> Draft:
             continue
         if key not in ORDER:
             raise DraftError(f"unknown answer {key!r}")
-        steps.check_answer(key, value)
+        steps.check_answer(key, value, today=today)
     for key in answers:
         if key in ORDER and not steps.applies(key, answers):
             raise DraftError(f"{key} does not apply")
@@ -99,12 +103,12 @@ def _from_data(data: Any) -> Draft:
     if not isinstance(stays, list) or len(stays) > steps.MAX_STAYS:
         raise DraftError("stays")
     for stay in stays:
-        steps.check_stay(stay)
+        steps.check_stay(stay, today=today)
     stay = data["stay"]
     if not isinstance(stay, dict):
         raise DraftError("stay")
     if stay:
-        steps.check_stay({"place": "x", **stay} if "place" not in stay else stay)
+        steps.check_stay({"place": "x", **stay} if "place" not in stay else stay, today=today)
     matches, match_for = data["matches"], data["match_for"]
     if not isinstance(matches, list) or any(regions.get(m) is None for m in matches):
         raise DraftError("matches")
@@ -133,6 +137,7 @@ class Outcome:
     draft: Draft
     refusal: str | None = None
     submit: bool = False  # the attestation was given: file the declaration
+    params: Mapping[str, str] = field(default_factory=dict)  # the refusal's values
 
 
 def options(draft: Draft) -> tuple[str, ...]:
@@ -333,8 +338,11 @@ def _stay_step(draft: Draft, value: Any) -> Outcome:
 # --- typed answers ---------------------------------------------------------------------------
 
 
-def answer(draft: Draft, text: str, *, today: date) -> Outcome:
-    """A typed answer to the current step: the next draft, or a refusal key."""
+def answer(
+    draft: Draft, text: str, *, today: date, lookback_days: int = DEFAULT_LOOKBACK_DAYS
+) -> Outcome:
+    """A typed answer to the current step: the next draft, or a refusal key. The arrival
+    date must lie within the policy's look-back window of `lookback_days`."""
     step = draft.step
     if step in steps.MAX_LENGTH:
         cleaned = (
@@ -369,7 +377,7 @@ def answer(draft: Draft, text: str, *, today: date) -> Outcome:
             else (parse.Parsed(value=count))
         )
     elif step in steps.DATE_STEPS:
-        return _date_typed(draft, text, today)
+        return _date_typed(draft, text, today, lookback_days)
     else:
         return Outcome(draft, USE_BUTTONS)
     if parsed.value is None:
@@ -377,11 +385,13 @@ def answer(draft: Draft, text: str, *, today: date) -> Outcome:
     return _answered(draft, step, parsed.value)
 
 
-def _date_typed(draft: Draft, text: str, today: date) -> Outcome:
+def _date_typed(draft: Draft, text: str, today: date, lookback_days: int) -> Outcome:
     step = draft.step
-    found = steps.parse_typed_date(step, text, today)
+    found = steps.parse_typed_date(step, text, today, lookback_days)
     if found.value is None:
-        return Outcome(draft, found.refusal)
+        window = steps.date_window(step, today, lookback_days)
+        params = window.params() if found.refusal == window.refusal else {}
+        return Outcome(draft, found.refusal, params=params)
     day = found.value
     if step == "send" and draft.stay.get("start") and day.isoformat() < draft.stay["start"]:
         return Outcome(draft, "declare-end-before-start")

@@ -5,6 +5,11 @@ choices of the button questions and the validators of the typed ones. Pure: no I
 Answers are kept as JSON values keyed by step id (codes, ISO dates, enum values, lists); a
 key present with the value None means "asked and skipped". `check_answer` re-validates a
 stored answer, so a draft read back from storage is never trusted.
+
+Every typed date has a window for its question (`date_window`, both ends included): the
+planned return from today to about six months ahead, the arrival within the policy's
+look-back window, the other dates (entry abroad, last test, a stay's start and end) within
+the past year. A date outside it is refused with a key naming the window ({first}, {last}).
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from datetime import date, time
+from dataclasses import dataclass
+from datetime import date, time, timedelta
 from typing import Any, Final
 
 from domain import answers as parse
@@ -25,6 +31,7 @@ from domain.declarations import (
     TestResult,
     TransportKind,
 )
+from domain.policy import DEFAULT_LOOKBACK_DAYS
 
 # The questions in the order they are asked; conditional ones are skipped when they do not
 # apply. The stay sub-dialog (STAY_STEPS) and the region match (REGION_MATCH) sit outside it.
@@ -83,6 +90,14 @@ MAX_LENGTH: Final = {
 }
 MAX_COMPANIONS: Final = 1000
 MAX_STAYS: Final = 20
+
+# The date windows (days from today). A planned return further ahead is a typo (9999 for
+# 2026) or no plan yet, and would open check-ins and tests years away.
+PLANNED_AHEAD_DAYS: Final = 183
+PAST_DAYS: Final = 366  # entry abroad, last test, stays: within the past year
+# A stored draft lives at most draft_ttl_hours (at most 720, see bot.config): a date it holds
+# was inside its window on a day at most this long ago.
+DRAFT_AGE_DAYS: Final = 31
 
 YES, NO = "yes", "no"
 DOMESTIC, OVERSEAS = "domestic", "overseas"
@@ -190,13 +205,48 @@ def parse_count(text: str, most: int) -> int | None:
     return value if value <= most else None
 
 
-def parse_typed_date(step: str, text: str, today: date) -> parse.Parsed[date]:
+@dataclass(frozen=True, slots=True)
+class DateWindow:
+    """The days a date question accepts (both ends included) and the key that says so."""
+
+    first: date
+    last: date
+    refusal: str
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.first <= day <= self.last
+
+    def params(self) -> dict[str, str]:
+        """The refusal's values: {first}, {last} and the window's length in {days}."""
+        days = str((self.last - self.first).days)
+        return {"first": self.first.isoformat(), "last": self.last.isoformat(), "days": days}
+
+
+def date_window(step: str, today: date, lookback_days: int = DEFAULT_LOOKBACK_DAYS) -> DateWindow:
+    """The window of a date question (see the module docstring)."""
     if step == "planned":
-        found = parse.parse_date(text, today, allow_future=True)
-        if found.value is not None and found.value < today:
-            return parse.Parsed(refusal="declare-planned-past")
+        ahead = today + timedelta(days=PLANNED_AHEAD_DAYS)
+        return DateWindow(today, ahead, "declare-planned-range")
+    if step == "arrdate":
+        # An arrival before the look-back window is outside everything the policy screens.
+        since = today - timedelta(days=lookback_days)
+        return DateWindow(since, today, "declare-arrdate-range")
+    return DateWindow(today - timedelta(days=PAST_DAYS), today, "declare-date-range")
+
+
+def parse_typed_date(
+    step: str, text: str, today: date, lookback_days: int = DEFAULT_LOOKBACK_DAYS
+) -> parse.Parsed[date]:
+    """The date typed at a date question, or a refusal: "answer-date-invalid" when it is no
+    date, the window's key (see `date_window`) when it is outside the window."""
+    window = date_window(step, today, lookback_days)
+    # Only the planned return reads a date without a year forwards ("1/3" late in December).
+    found = parse.parse_date(text, today, allow_future=step == "planned", max_past_days=PAST_DAYS)
+    if found.refusal == parse.DATE_INVALID:
         return found
-    return parse.parse_date(text, today)
+    if found.value not in window:  # also parse_date's "future" and "too old"
+        return parse.Parsed(refusal=window.refusal)
+    return found
 
 
 # --- stored answers --------------------------------------------------------------------------
@@ -206,14 +256,22 @@ def _is_text(value: Any, most: int) -> bool:
     return isinstance(value, str) and clean_text(value, most) == value
 
 
-def _is_date(value: Any) -> bool:
+def stored_date_window(today: date) -> tuple[date, date]:
+    """Where a stored date may lie: inside some question's window on a day since the draft
+    was started (see DRAFT_AGE_DAYS). Wider than any one question, never near date.max."""
+    earliest = today - timedelta(days=PAST_DAYS + DRAFT_AGE_DAYS)
+    return earliest, today + timedelta(days=PLANNED_AHEAD_DAYS)
+
+
+def _is_date(value: Any, today: date) -> bool:
     if not isinstance(value, str):
         return False
     try:
-        date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return False
-    return True
+    earliest, latest = stored_date_window(today)
+    return earliest <= day <= latest
 
 
 def _is_time(value: Any) -> bool:
@@ -226,7 +284,7 @@ def _is_time(value: Any) -> bool:
     return True
 
 
-def check_stay(value: Any) -> None:
+def check_stay(value: Any, *, today: date) -> None:
     if not isinstance(value, dict) or set(value) - {"place", "codes", "start", "end", "transit"}:
         raise StoredAnswerError("stay: not an object of known keys")
     if not _is_text(value.get("place"), MAX_LENGTH["splace"]):
@@ -235,7 +293,7 @@ def check_stay(value: Any) -> None:
     if not isinstance(codes, list) or any(_region_code(c) is None for c in codes):
         raise StoredAnswerError("stay.codes")
     for key in ("start", "end"):
-        if value.get(key) is not None and not _is_date(value[key]):
+        if value.get(key) is not None and not _is_date(value[key], today):
             raise StoredAnswerError(f"stay.{key}")
     if value.get("start") and value.get("end") and value["end"] < value["start"]:
         raise StoredAnswerError("stay.end before start")
@@ -243,8 +301,11 @@ def check_stay(value: Any) -> None:
         raise StoredAnswerError("stay.transit")
 
 
-def check_answer(step: str, value: Any) -> None:
-    """Raise StoredAnswerError unless `value` is a possible answer of `step` (None: skipped)."""
+def check_answer(step: str, value: Any, *, today: date) -> None:
+    """Raise StoredAnswerError unless `value` is a possible answer of `step` (None: skipped),
+    given by the dialog within a draft's lifetime before `today` (dates: see
+    `stored_date_window`; a tampered or outdated draft with a year-9999 date must restart,
+    not reach the follow-up)."""
     if value is None:
         if step not in OPTIONAL:
             raise StoredAnswerError(f"{step}: required")
@@ -265,7 +326,7 @@ def check_answer(step: str, value: Any) -> None:
         if step == "name":
             ok = ok and valid_name(value) == value
     elif step in DATE_STEPS:
-        ok = _is_date(value)
+        ok = _is_date(value, today)
     elif step == "arrtime":
         ok = _is_time(value)
     elif step == "phone":
@@ -282,8 +343,9 @@ def check_answer(step: str, value: Any) -> None:
         ok = isinstance(value, list) and len(value) <= MAX_STAYS
         if ok:
             for stay in value:
-                check_stay(stay)
+                check_stay(stay, today=today)
     else:
         ok = False
     if not ok:
-        raise StoredAnswerError(f"{step}: {value!r} does not fit")
+        # Not the value: this message is logged, and the value is what a resident typed.
+        raise StoredAnswerError(f"{step}: the stored answer does not fit")

@@ -13,7 +13,7 @@ declaration filed before the journey counts from when the resident plans to be b
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -77,9 +77,17 @@ def plan(
     zone: ZoneInfo,
 ) -> FollowupPlan:
     """The plan for a period starting on `start`: a check-in on each day of the period when
-    the measure asks for daily check-ins, a test on each of its test days."""
+    the measure asks for daily check-ins, a test on each of its test days.
+
+    The dialog only takes dates within months of today, but a stored declaration is data:
+    a period running past the last day a date can hold is cut there rather than failing
+    the declaration (or a re-screening) with an OverflowError."""
     if isinstance(measure, Classification):
         measure = measure.measure
+    room = (date.max - start).days
+    if measure.days > room or any(offset > room for offset in measure.test_offsets):
+        offsets = tuple(offset for offset in measure.test_offsets if offset <= room)
+        measure = replace(measure, days=min(measure.days, room), test_offsets=offsets)
     checkin_days = (
         tuple(start + timedelta(days=offset) for offset in range(measure.days))
         if measure.checkins

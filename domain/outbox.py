@@ -53,6 +53,7 @@ class OutboxEntry:
     sent_message_id: int | None
     created_at: datetime
     sent_at: datetime | None
+    uncertain_sends: int = 0  # sends that may have been delivered although not confirmed
 
     @property
     def chat_id(self) -> int:
@@ -65,7 +66,9 @@ class OutboxEntry:
 class FailureKind(StrEnum):
     RETRY_AFTER = "retry_after"  # 429 flood control
     SERVER_ERROR = "server_error"  # 5xx
-    NETWORK_ERROR = "network_error"  # timeout, connection refused or reset
+    NETWORK_ERROR = "network_error"  # the request never reached Telegram (no connection)
+    # Timed out or cut off after the request went out: Telegram may have acted on it.
+    UNKNOWN_OUTCOME = "unknown_outcome"
     FORBIDDEN = "forbidden"  # 403: blocked, never started, removed from the group
     BAD_REQUEST = "bad_request"  # 400: the message itself is wrong
     MIGRATED = "migrated"  # 400 with migrate_to_chat_id: the group became a supergroup
@@ -138,7 +141,9 @@ def decide(failure: Failure, attempts: int, now: datetime, policy: RetryPolicy) 
             # and the sender paces itself so this stays rare.
             wait = max(failure.retry_after or 1.0, 0.0)
             return Retry(now + timedelta(seconds=wait), reason, counts=False)
-        case FailureKind.SERVER_ERROR | FailureKind.NETWORK_ERROR:
+        case FailureKind.SERVER_ERROR | FailureKind.NETWORK_ERROR | FailureKind.UNKNOWN_OUTCOME:
+            # An unknown outcome is sent again, as after a crash: at least once. A message
+            # that may be doubled beats an alert that may be lost; the sender counts these.
             if attempts >= policy.max_attempts:
                 return GiveUp(f"{reason} (gave up after {attempts} attempts)")
             return Retry(now + policy.backoff(attempts), reason)

@@ -15,6 +15,7 @@ a few dictionary lookups whatever the length of the list.
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -394,3 +395,75 @@ def _overlaps(found: Sequence[tuple[int, RiskArea]]) -> list[CsvProblem]:
                 break
         by_code.setdefault(area.region_code, []).append((line, area))
     return problems
+
+
+# --- Replacing the list ----------------------------------------------------------------------
+#
+# A file is the whole list, so a header-only file (or the wrong, shorter file) would lift
+# every area at once, and arrivals from them would no longer be flagged. Such a load is not
+# refused, only asked about first.
+
+
+@dataclass(frozen=True, slots=True)
+class DrasticLoad:
+    """Why a load asks first: a message key `risk-confirm-…`, and how many of the regions
+    listed now (counted by code) the new list lifts."""
+
+    key: str
+    lifted: int
+    listed: int
+
+    @property
+    def params(self) -> dict[str, int]:
+        return {"lifted": self.lifted, "listed": self.listed}
+
+
+def drastic_load(stored: Sequence[RiskArea], new: Sequence[RiskArea]) -> DrasticLoad | None:
+    """Whether replacing `stored` by `new` needs a confirmation: `new` is empty, or it lifts
+    more than half of the regions listed now. Exactly half, or a first load, goes ahead."""
+    listed = {area.region_code for area in stored}
+    lifted = len(listed - {area.region_code for area in new})
+    if not new:
+        key = "risk-confirm-empty" if listed else "risk-confirm-empty-none"
+        return DrasticLoad(key, lifted, len(listed))
+    if lifted * 2 > len(listed):
+        return DrasticLoad("risk-confirm-lifts", lifted, len(listed))
+    return None
+
+
+def pack_areas(areas: Iterable[RiskArea]) -> list[str]:
+    """The areas as JSON-friendly strings `code,level,from,to` for a pending load kept in dialog
+    storage (5,000 rows stay under 150 KB); the names are derived from the codes again."""
+    return [
+        f"{a.region_code},{a.level.value},{a.effective_from.isoformat()},"
+        f"{a.effective_to.isoformat() if a.effective_to else ''}"
+        for a in areas
+    ]
+
+
+def unpack_areas(packed: Iterable[str]) -> tuple[RiskArea, ...]:
+    """The areas `pack_areas` wrote; ValueError for anything else."""
+    areas: list[RiskArea] = []
+    for row in packed:
+        code, level, start, end = str(row).split(",")
+        if not _CODE.fullmatch(code) or regions.get(code) is None:
+            raise ValueError(f"unknown region code {code!r}")
+        risk = RiskLevel(level)
+        if risk is RiskLevel.LOW:
+            raise ValueError("low-risk areas are not listed")
+        areas.append(
+            RiskArea(
+                code,
+                risk,
+                date.fromisoformat(start),
+                date.fromisoformat(end) if end else None,
+                regions.full_name(code),
+            )
+        )
+    return tuple(areas)
+
+
+def fingerprint(areas: Iterable[RiskArea]) -> str:
+    """16 hex digits naming the list (codes, levels, dates): a confirmation asked for one list
+    does not load another."""
+    return hashlib.sha256("\n".join(pack_areas(areas)).encode()).hexdigest()[:16]

@@ -15,6 +15,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.i18n import Translator
 from domain.checkins import NONE_CHOICE
 from domain.declarations import Symptom, TestResult
+from handlers.keyboards import RowId
 
 DONE_CHOICE = "done"
 
@@ -22,13 +23,13 @@ DONE_CHOICE = "done"
 class CheckinStart(CallbackData, prefix="v1chk"):
     """ "Check in now" under a reminder, or a choice among the caller's open check-ins."""
 
-    obligation_id: int
+    obligation_id: RowId
 
 
 class CheckinSymptom(CallbackData, prefix="v1chs"):
     """A press on the symptoms checklist: a symptom's value, "none" or "done"."""
 
-    obligation_id: int
+    obligation_id: RowId
     choice: str
 
 
@@ -37,7 +38,7 @@ class TestRecord(CallbackData, prefix="v1tst"):
 
     __test__ = False  # not a pytest class
 
-    obligation_id: int
+    obligation_id: RowId
     result: TestResult
 
 

@@ -8,6 +8,7 @@ refuses a value not among the current step's options (a forged one).
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from typing import Any, Final
 
 from aiogram.filters.callback_data import CallbackData
@@ -172,9 +173,15 @@ def stay_text(tr: Translator, stay: dict[str, Any]) -> str:
     )
 
 
-def question_text(tr: Translator, draft: Draft, refusal: str | None = None) -> str:
-    """The question of the current step (after the refusal, when the last answer had one)."""
-    lines = [tr(refusal)] if refusal else []
+def question_text(
+    tr: Translator,
+    draft: Draft,
+    refusal: str | None = None,
+    params: Mapping[str, str] | None = None,
+) -> str:
+    """The question of the current step (after the refusal and its values, when the last
+    answer had one)."""
+    lines = [tr(refusal, **(params or {}))] if refusal else []
     step = draft.step
     if step == steps.SUMMARY:
         lines.append(tr("declare-q-summary"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -187,9 +188,8 @@ async def _load(ctx: Context, state: FSMContext) -> Stored:
             raise ValueError("stored declaration dialog: no proxy flag or id")
         if not isinstance(touched, str):
             raise ValueError("stored declaration dialog: no time")
-        stored = Stored(
-            unit, proxy, dialog_id, datetime.fromisoformat(touched), Draft.from_data(data["draft"])
-        )
+        draft = Draft.from_data(data["draft"], today=_today(ctx).date())
+        stored = Stored(unit, proxy, dialog_id, datetime.fromisoformat(touched), draft)
     except (ValueError, KeyError, DraftError) as error:
         logger.info("declaration dialog of %s restarted: %s", ctx.actor.telegram_id, error)
         raise _Restart from error
@@ -228,8 +228,13 @@ async def _save(ctx: Context, state: FSMContext, draft: Draft) -> None:
     )
 
 
-async def _show(ctx: Context, stored: Stored, refusal: str | None = None) -> None:
-    text = question_text(ctx.tr, stored.draft, refusal)
+async def _show(
+    ctx: Context,
+    stored: Stored,
+    refusal: str | None = None,
+    params: Mapping[str, str] | None = None,
+) -> None:
+    text = question_text(ctx.tr, stored.draft, refusal, params)
     await _send(ctx, text, question_keyboard(ctx.tr, stored.draft, stored.dialog_id))
 
 
@@ -248,10 +253,15 @@ async def answer_given(message: Message, state: FSMContext, ctx: Context) -> Non
     if message.text is None:
         await _show(ctx, stored, "declare-text-only")
         return
-    outcome = dialog.answer(stored.draft, message.text, today=_today(ctx).date())
+    outcome = dialog.answer(
+        stored.draft,
+        message.text,
+        today=_today(ctx).date(),
+        lookback_days=ctx.settings.policy.lookback_days,
+    )
     if outcome.refusal is None:
         await _save(ctx, state, outcome.draft)
-    await _show(ctx, _with(stored, outcome.draft), outcome.refusal)
+    await _show(ctx, _with(stored, outcome.draft), outcome.refusal, outcome.params)
 
 
 def _with(stored: Stored, draft: Draft) -> Stored:
@@ -304,7 +314,7 @@ async def step_pressed(
         return
     if outcome.refusal is None:
         await _save(ctx, state, outcome.draft)
-    await _show(ctx, _with(stored, outcome.draft), outcome.refusal)
+    await _show(ctx, _with(stored, outcome.draft), outcome.refusal, outcome.params)
 
 
 async def _redraw(ctx: Context, query: CallbackQuery, stored: Stored) -> bool:

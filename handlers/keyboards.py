@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Final
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import Field
 
 from bot.i18n import Html, Translator
 from domain.org import Language, Role, Unit
@@ -15,6 +16,16 @@ INVITABLE_ROLES = (Role.SUPERVISOR, Role.LIAISON, Role.DEPUTY, Role.TRACKER)
 # Beyond this many units a keyboard stops being usable; the user types the unit code instead.
 MAX_UNIT_BUTTONS = 30
 LANGUAGE_NAMES = {Language.ZH_CN: "中文", Language.EN: "English"}
+
+# Every int of callback data is bounded: the data is whatever the client sends, and a number
+# beyond 64 bits would overflow the database driver instead of failing to parse. Out of
+# bounds, the CallbackData filter does not match and the fallback answers "button-expired".
+MAX_ROW_ID: Final = 2**63 - 1  # BIGINT on PostgreSQL, INTEGER on SQLite: 64-bit signed
+MAX_SMALL: Final = 9999
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+"""A database row's id (an obligation's): ids start at 1."""
+SmallNumber = Annotated[int, Field(ge=0, le=MAX_SMALL)]
+"""A question's position in a form, or a count of versions on file."""
 
 
 class LanguageChoice(CallbackData, prefix="v1lang"):
@@ -33,7 +44,7 @@ class ExcuseObligation(CallbackData, prefix="v1exc"):
     """ "Excuse…" under an escalation. Only an id: the handler loads the obligation and checks
     the presser's rights again, since callback data is whatever the client sends."""
 
-    obligation_id: int
+    obligation_id: RowId
 
 
 class ReportUnitChoice(CallbackData, prefix="v1repu"):
@@ -48,7 +59,7 @@ class ReportStep(CallbackData, prefix="v1reps"):
     with: a button from an earlier message no longer matches the draft and is refused."""
 
     action: str  # back, skip, cancel, submit, edit, choose
-    position: int
+    position: SmallNumber
     key: str = ""  # edit: the field's key; choose: the choice's index
     # Which dialog it belongs to: a summary left over from another unit's or day's dialog
     # has the same positions and must not act on the current one.
@@ -61,7 +72,7 @@ class ZeroConfirm(CallbackData, prefix="v1repz"):
     ok: bool
     unit: str
     day: str  # ISO date
-    base: int  # versions on file when asked: a second tap must not file another one
+    base: SmallNumber  # versions on file when asked: a second tap must not file another one
 
 
 class ReminderReport(CallbackData, prefix="v1repr"):
@@ -69,7 +80,7 @@ class ReminderReport(CallbackData, prefix="v1repr"):
     loads the obligation and checks the presser is the unit's liaison or deputy."""
 
     zero: bool
-    obligation_id: int
+    obligation_id: RowId
 
 
 def report_reminder_markup(tr: Translator, obligation_id: int) -> dict[str, Any]:

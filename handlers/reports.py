@@ -51,6 +51,9 @@ logger = logging.getLogger(__name__)
 
 ACTION = reports.ACTION  # "report.file": refusals to start a report are audited alongside
 STATUS_ACTION = "report.status"
+# How far back /status reads: a year of reports, and never a future day (nothing is owed
+# yet; a date near date.min or date.max would overflow going back through the history).
+STATUS_DAYS_BACK = 366
 
 
 class ReportDialog(StatesGroup):
@@ -358,7 +361,9 @@ async def step_pressed(
     elif action == "choose" and not at_summary:
         item = forms.current(spec, draft)
         choices = item.choices if item is not None else ()
-        index = int(callback_data.key) if callback_data.key.isdigit() else -1
+        # ASCII only: "²".isdigit() holds, and int() refuses it.
+        key = callback_data.key
+        index = int(key) if key.isascii() and key.isdigit() else -1
         value = choices[index] if 0 <= index < len(choices) else ""
         outcome = forms.choose(spec, draft, value)
         draft, refusal = outcome.draft, outcome.refusal
@@ -603,6 +608,13 @@ async def status_command(message: Message, command: CommandObject, ctx: Context)
     day = parse_day(dates[0] if dates else "", today)
     if day is None or len(dates) > 1 or len(asked) > 1:
         await message.answer(tr("status-bad-date"))
+        return
+    first = today - timedelta(days=STATUS_DAYS_BACK)
+    if not first <= day <= today:
+        last = today.isoformat()
+        await message.answer(
+            tr("status-date-range", first=first.isoformat(), last=last, days=STATUS_DAYS_BACK)
+        )
         return
     policy = _policy(ctx)
     if asked:

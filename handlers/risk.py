@@ -6,28 +6,33 @@ Loading is two steps, so nobody has to type a caption on a phone: /risk_load (ad
 supervisors of the top unit) explains the format and waits for the file; a file with
 problems gets every problem with its line and the bot keeps waiting; a good file is loaded,
 and the changes and the re-screen are reported. The service checks the loader's rights again.
+A list that is empty or lifts more than half of the listed regions is not loaded at once: the
+bot says what it would lift and asks with two buttons; the parsed list waits in the dialog's
+storage (it survives a restart) and the buttons carry its fingerprint, so a button of an
+earlier upload loads nothing. Another file sent meanwhile replaces the pending one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 from collections.abc import Sequence
 from datetime import date
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import Document, Message
+from aiogram.types import CallbackQuery, Document, Message
 from aiohttp import ClientError
 
 from bot.context import Context
 from bot.followup import followup_config
 from bot.i18n import Html, Translator
-from bot.messaging import answer_long
+from bot.messaging import answer_long, split_html
 from domain.declarations import RiskLevel
 from domain.risk_areas import (
     MAX_FILE_BYTES,
@@ -35,8 +40,12 @@ from domain.risk_areas import (
     RiskArea,
     RiskList,
     decode_csv,
+    fingerprint,
+    pack_areas,
     parse_csv,
+    unpack_areas,
 )
+from handlers.risk_keyboards import RiskConfirm, confirm_keyboard
 from services import risk
 from services.onboarding import log_refusal
 from storage.repos.risk_areas import LoadStamp
@@ -49,6 +58,10 @@ _CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 
 class RiskUpload(StatesGroup):
     waiting = State()  # for the CSV file after /risk_load
+    confirming = State()  # a drastic list waits for its confirm button (or another file)
+
+
+PENDING = "pending"  # dialog data while confirming: the parsed areas as pack_areas wrote them
 
 
 # --- Rendering (also used by `python -m bot risk`) -------------------------------------------
@@ -192,6 +205,7 @@ async def start_load(message: Message, state: FSMContext, ctx: Context) -> None:
         await message.answer(ctx.tr("risk-load-not-allowed"))
         return
     await state.set_state(RiskUpload.waiting)
+    await state.set_data({})  # a list pending from an earlier upload is dropped
     await message.answer(ctx.tr("risk-load-ask"))
 
 
@@ -203,6 +217,10 @@ async def file_sent(message: Message, state: FSMContext, ctx: Context) -> None:
         await state.clear()
         await message.answer(ctx.tr("risk-load-not-allowed"))
         return
+    if await state.get_state() == RiskUpload.confirming.state:
+        # A new file replaces the pending list: the question's buttons no longer match it.
+        await state.set_state(RiskUpload.waiting)
+        await state.set_data({})
     name = (document.file_name or "").lower()
     if name and not name.endswith(_CSV_SUFFIXES):
         await message.answer(ctx.tr("risk-load-not-csv"))
@@ -215,19 +233,87 @@ async def file_sent(message: Message, state: FSMContext, ctx: Context) -> None:
         await answer_long(message, problems_text(ctx.tr, parsed.problems))
         return
     try:
-        report = await risk.load(
-            ctx.repos,
-            followup_config(ctx.settings),
-            parsed.areas,
-            by=ctx.actor.telegram_id,
-            now=ctx.now(),
-        )
+        report = await _load(ctx, parsed.areas, confirmed=False)
+    except risk.RiskLoadUnconfirmed as asked:
+        await _ask_first(message, state, ctx, parsed.areas, asked)
+        return
     except risk.RiskLoadRefused as refused:
         await state.clear()
         await message.answer(ctx.tr(refused.key))
         return
     await state.clear()
     await answer_long(message, report_text(ctx.tr, report))
+
+
+async def _load(ctx: Context, areas: Sequence[RiskArea], *, confirmed: bool) -> risk.LoadReport:
+    config = followup_config(ctx.settings)
+    by, now = ctx.actor.telegram_id, ctx.now()
+    return await risk.load(ctx.repos, config, areas, by=by, now=now, confirmed=confirmed)
+
+
+async def _ask_first(
+    message: Message,
+    state: FSMContext,
+    ctx: Context,
+    areas: Sequence[RiskArea],
+    asked: risk.RiskLoadUnconfirmed,
+) -> None:
+    await state.set_state(RiskUpload.confirming)
+    await state.set_data({PENDING: pack_areas(areas)})
+    text = ctx.tr(asked.key, **asked.params) + "\n" + ctx.tr("risk-confirm-ask")
+    await message.answer(text, reply_markup=confirm_keyboard(ctx.tr, fingerprint(areas)))
+
+
+async def confirm_pressed(
+    query: CallbackQuery, callback_data: RiskConfirm, state: FSMContext, ctx: Context
+) -> None:
+    areas = await _pending(state, callback_data.pending)
+    if areas is None:  # an earlier question's button, a finished dialog or a forged payload
+        await query.answer(ctx.tr("button-expired"), show_alert=True)
+        return
+    if not callback_data.ok:
+        await state.clear()
+        await query.answer()
+        await _drop_buttons(query)
+        await _say(ctx, ctx.tr("risk-confirm-cancelled"))
+        return
+    try:
+        report = await _load(ctx, areas, confirmed=True)  # checks the rights again
+    except risk.RiskLoadRefused as refused:
+        await state.clear()
+        await query.answer(ctx.tr(refused.key), show_alert=True)
+        await _drop_buttons(query)
+        return
+    await state.clear()
+    await query.answer()
+    await _drop_buttons(query)
+    await _say(ctx, report_text(ctx.tr, report))
+
+
+async def _pending(state: FSMContext, pressed: str) -> tuple[RiskArea, ...] | None:
+    """The list waiting for confirmation if the button pressed was asked for it."""
+    if await state.get_state() != RiskUpload.confirming.state:
+        return None
+    packed = (await state.get_data()).get(PENDING)
+    if not isinstance(packed, list):
+        return None
+    try:
+        areas = unpack_areas(packed)
+    except ValueError:
+        return None
+    return areas if fingerprint(areas) == pressed else None
+
+
+async def _drop_buttons(query: CallbackQuery) -> None:
+    """Take the buttons off the question (best effort: it may be too old to edit)."""
+    if isinstance(query.message, Message):
+        with contextlib.suppress(TelegramBadRequest):
+            await query.message.edit_reply_markup(reply_markup=None)
+
+
+async def _say(ctx: Context, text: str) -> None:
+    for part in split_html(text):
+        await ctx.bot.send_message(ctx.actor.telegram_id, part)
 
 
 async def _download(message: Message, ctx: Context, document: Document) -> str | None:
@@ -238,8 +324,9 @@ async def _download(message: Message, ctx: Context, document: Document) -> str |
     buffer = io.BytesIO()
     try:
         await ctx.bot.download(document, destination=buffer)
-    except (TelegramAPIError, ClientError, OSError, TimeoutError):
-        logger.warning("risk list download failed", exc_info=True)
+    except (TelegramAPIError, ClientError, OSError, TimeoutError) as error:
+        # Not the exception itself: aiohttp's errors carry the download URL, token included.
+        logger.warning("risk list download failed: %s", type(error).__name__)
         await message.answer(ctx.tr("risk-load-download-failed"))
         return None
     decoded = decode_csv(buffer.getvalue())
@@ -257,11 +344,19 @@ async def not_a_file(message: Message, ctx: Context) -> None:
     await message.answer(ctx.tr("risk-load-send-file"))
 
 
+async def still_pending(message: Message, ctx: Context) -> None:
+    await message.answer(ctx.tr("risk-confirm-pending"))
+
+
 def create_router() -> Router:
     router = Router(name="risk")
     private = F.chat.type == "private"
     router.message.register(show_list, Command("risk"), private)
     router.message.register(start_load, Command("risk_load"), private)
-    router.message.register(file_sent, RiskUpload.waiting, private, F.document)
-    router.message.register(not_a_file, RiskUpload.waiting, private, ~(F.text.startswith("/")))
+    upload = StateFilter(RiskUpload.waiting, RiskUpload.confirming)
+    not_a_command = ~(F.text.startswith("/"))
+    router.message.register(file_sent, upload, private, F.document)
+    router.message.register(not_a_file, RiskUpload.waiting, private, not_a_command)
+    router.message.register(still_pending, RiskUpload.confirming, private, not_a_command)
+    router.callback_query.register(confirm_pressed, RiskConfirm.filter())
     return router

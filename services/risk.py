@@ -15,7 +15,7 @@ from datetime import date, datetime
 from domain.declarations import RiskLevel
 from domain.org import OrgTree, Role
 from domain.permissions import ALLOWED, Actor, Decision
-from domain.risk_areas import RiskArea, RiskList
+from domain.risk_areas import DrasticLoad, RiskArea, RiskList, drastic_load
 from services.declarations import FollowupConfig, RescreenReport, rescreen
 from services.onboarding import log_refusal
 from storage import Repositories
@@ -27,6 +27,16 @@ class RiskLoadRefused(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key  # message key explaining why
+
+
+class RiskLoadUnconfirmed(Exception):
+    """The list would lift every area, or most of them: nothing was changed; the loader is
+    asked first and loads again with `confirmed`."""
+
+    def __init__(self, drastic: DrasticLoad) -> None:
+        super().__init__(drastic.key)
+        self.key = drastic.key  # message key saying what the load would lift
+        self.params = drastic.params
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +73,13 @@ async def load(
     *,
     by: int | None,
     now: datetime,
+    confirmed: bool = False,
 ) -> LoadReport:
     """Replace the list with `areas` and re-screen. `by` None: the command line, whose
     operator already holds the database; a person is checked here again (raises
-    RiskLoadRefused, audited)."""
+    RiskLoadRefused, audited). A list that is empty or lifts more than half of the regions
+    listed raises RiskLoadUnconfirmed unless `confirmed`; it is decided under the list's lock,
+    so a load committed meanwhile by someone else is counted."""
     if by is not None:
         actor = await actor_of(repos, config.admins, by)
         decision = may_load(actor, await repos.org.load_tree())
@@ -74,6 +87,10 @@ async def load(
             reason = decision.reason_key or "perm-denied"
             await log_refusal(repos, actor, ACTION, f"{len(areas)} areas", reason, now)
             raise RiskLoadRefused(reason)
+    await repos.risk_areas.lock()
+    drastic = drastic_load(await repos.risk_areas.all(), areas)
+    if drastic is not None and not confirmed:
+        raise RiskLoadUnconfirmed(drastic)
     previous = await repos.risk_areas.replace(areas, by=by, now=now)
     added, removed, changed, unchanged = _diff(previous, areas)
     risk_list = RiskList(areas)
@@ -89,6 +106,7 @@ async def load(
             f"added={len(added)} removed={len(removed)} changed={len(changed)} "
             f"unchanged={unchanged}; rescreen screened={screened.screened} "
             f"changed={screened.changed} reclassified={screened.reclassified}"
+            + (f"; confirmed: lifts {drastic.lifted} of {drastic.listed}" if drastic else "")
         ),
     )
     return report

@@ -53,7 +53,9 @@ def create_engine(
 ) -> AsyncEngine:
     """An async engine with the per-dialect connection settings the storage layer relies on."""
     parsed = normalise_url(url)
-    kwargs: dict[str, Any] = {"echo": echo}
+    # A failing statement's error would otherwise quote its parameters (phone numbers, typed
+    # answers) into every log line and traceback that shows it.
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if not pooled:
         kwargs["poolclass"] = NullPool
     if parsed.get_backend_name() == "sqlite":
@@ -160,6 +162,24 @@ class Database:
                 yield session
             finally:
                 _ambient_session.reset(token)
+
+    async def commit_unit_of_work(self) -> None:
+        """Commit what the current task's unit of work holds so far; it stays open for more.
+
+        A failed commit is rolled back before the error goes on, so the session can still
+        serve the error reply and whatever the handler does next.
+        """
+        ambient = _ambient_session.get()
+        if ambient is None or ambient[0] is not self:
+            return
+        session = ambient[1]
+        if not session.in_transaction():
+            return
+        try:
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
 
     @asynccontextmanager
     async def joined_transaction(self) -> AsyncIterator[AsyncSession]:

@@ -193,6 +193,9 @@ class OutboxRow(Base):
     sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sends that timed out or lost their connection after the request went out: Telegram may
+    # have delivered them, so the message may have arrived more than once.
+    uncertain_sends: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class ObligationRow(Base):

@@ -169,6 +169,17 @@ class BotApi:
         bot = self.core.bot_for_token(request.match_info["token"])
         if bot is None:
             return web.json_response(ApiError(401, "Unauthorized").body(), status=401)
+        # Faults with method "download" hit file downloads (which are not Bot API methods).
+        fault = self.core.faults.take("download", None, bot.id)
+        if fault is not None:
+            try:
+                await self._apply_fault(fault)
+            except ApiError as exc:
+                return web.json_response(exc.body(), status=exc.code)
+            except _DropConnection:
+                if request.transport is not None:
+                    request.transport.close()
+                return web.Response(status=HTTPStatus.GATEWAY_TIMEOUT)
         file_id = self.core.world.file_paths.get(request.match_info["path"])
         if file_id is None:
             return web.json_response(ApiError(404, "Not Found").body(), status=404)

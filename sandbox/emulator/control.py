@@ -31,6 +31,7 @@ GET parameters come from the query string, POST/DELETE ones from a JSON object b
                                         group_per_min?, scale?}
     GET    /control/faults | POST {kind, count?, method?, chat_id?, retry_after?, status?,
                                    seconds?, after_timeout?, bot?} | DELETE
+                                                    (method "download": file downloads)
     GET    /control/clock | POST {offset_seconds}
     GET    /control/events                         ?after=&timeout=  long poll
     GET    /control/events/stream                  ?after=  server-sent events

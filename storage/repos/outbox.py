@@ -38,6 +38,7 @@ def to_entry(row: OutboxRow) -> OutboxEntry:
         sent_message_id=row.sent_message_id,
         created_at=row.created_at,
         sent_at=row.sent_at,
+        uncertain_sends=row.uncertain_sends,
     )
 
 
@@ -199,6 +200,21 @@ class OutboxRepository:
         if attempted:
             values["attempts"] = OutboxRow.attempts + 1
         return await self._set(entry_id, **values)
+
+    async def note_uncertain(self, entry_id: int) -> None:
+        """Count a send whose outcome is unknown (it may have been delivered)."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == entry_id)
+            .values(uncertain_sends=OutboxRow.uncertain_sends + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def uncertain_total(self) -> int:
+        """Sends with an unknown outcome over every message kept: an upper bound on how many
+        messages arrived twice."""
+        total = await self._session.scalar(select(func.sum(OutboxRow.uncertain_sends)))
+        return int(total or 0)
 
     async def defer_chat(self, chat_id: int, until: datetime) -> int:
         """Move every pending row of the chat due before `until` to `until`, in one statement.

@@ -66,16 +66,24 @@ class RiskAreaRepository:
     async def count(self) -> int:
         return int(await self._session.scalar(select(func.count()).select_from(RiskAreaRow)) or 0)
 
-    async def replace(
-        self, areas: Sequence[RiskArea], *, by: int | None, now: datetime
-    ) -> list[RiskArea]:
-        """Make `areas` the whole list; returns the list it replaced.
+    async def lock(self) -> None:
+        """Hold the list until the transaction ends, so what is read next is what gets replaced.
 
-        On PostgreSQL the table is locked first, so two loads at once run one after the other
-        instead of both deleting the old list and both inserting theirs.
+        On PostgreSQL the table is locked, so two loads at once run one after the other
+        instead of both deleting the old list and both inserting theirs. SQLite's driver begins
+        a transaction only at the first write: a write that changes nothing takes the
+        database's write lock first (as the obligations' claim does).
         """
         if self._session.get_bind().dialect.name == "postgresql":
             await self._session.execute(text("LOCK TABLE risk_areas IN SHARE ROW EXCLUSIVE MODE"))
+        else:
+            await self._session.execute(delete(RiskAreaRow).where(RiskAreaRow.id == -1))
+
+    async def replace(
+        self, areas: Sequence[RiskArea], *, by: int | None, now: datetime
+    ) -> list[RiskArea]:
+        """Make `areas` the whole list (taking `lock` first); returns the list it replaced."""
+        await self.lock()
         previous = await self.all()
         await self._session.execute(delete(RiskAreaRow))
         rows = [

@@ -118,6 +118,20 @@ class BotProcess:
         await self.stop(signal.SIGKILL)
 
 
+def webhook_process(emulator: Emulator, workdir: Path) -> tuple[BotProcess, int]:
+    """A bot process in webhook mode, and the free local port it will listen on."""
+    port = free_port()
+    process = BotProcess(
+        emulator,
+        workdir,
+        extra_config=(
+            '[telegram]\nmode = "webhook"\n[telegram.webhook]\n'
+            f'url = "http://127.0.0.1:{port}"\nport = {port}\nsecret_token = "e2e-secret"\n'
+        ),
+    )
+    return process, port
+
+
 class Chat:
     """Acting as people in the emulator and waiting for the bot's answers."""
 

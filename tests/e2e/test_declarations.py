@@ -377,9 +377,9 @@ async def test_wrong_answers_back_edit_cancel_and_a_restart(tmp_path: Path) -> N
         payload = await open_residents_group(bot)
         await bot.say(OTHER, f"/start {payload}")
 
-        async def refused(step: str, text: str, reason: str) -> None:
+        async def refused(step: str, text: str, reason: str, **params: object) -> None:
             [reply] = await answer(bot, OTHER, step, text)
-            assert reply.startswith(ZH(reason)), reply
+            assert reply.startswith(ZH(reason, **params)), reply
             assert dialog_message(bot, OTHER)[1].step == step  # the same question again
 
         await refused("name", "<b>" + "长" * 4000 + "</b>", "declare-invalid-name")
@@ -409,7 +409,14 @@ async def test_wrong_answers_back_edit_cancel_and_a_restart(tmp_path: Path) -> N
         await bot.restart()
         await answer(bot, OTHER, "tnum", "CA1234")
         await refused("arrdate", "上个月", "answer-date-invalid")
-        await refused("arrdate", "2027-01-01", "answer-date-future")
+        await refused(
+            "arrdate",
+            "2027-01-01",
+            "declare-arrdate-range",
+            days=14,
+            first="2026-11-09",
+            last="2026-11-23",
+        )
         await answer(bot, OTHER, "arrdate", "11月21日")
         await refused("arrtime", "25:61", "answer-time-invalid")
         await answer(bot, OTHER, "arrtime", "下午3点")

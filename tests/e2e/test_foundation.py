@@ -168,17 +168,9 @@ async def test_a_dialog_draft_survives_a_restart(
 
 
 async def test_webhook_mode(emulator: Emulator, tmp_path, chat: Chat) -> None:
-    from tests.e2e.conftest import ORG, free_port
+    from tests.e2e.conftest import ORG, webhook_process
 
-    port = free_port()
-    process = BotProcess(
-        emulator,
-        tmp_path,
-        extra_config=(
-            '[telegram]\nmode = "webhook"\n[telegram.webhook]\n'
-            f'url = "http://127.0.0.1:{port}"\nport = {port}\nsecret_token = "e2e-secret"\n'
-        ),
-    )
+    process, port = webhook_process(emulator, tmp_path)
     assert (await process.cli("org", "load", str(ORG)))[0] == 0
     demo_people(emulator)
     await process.start()

@@ -71,11 +71,16 @@ async def click(harness: Harness, user: int, value: str = "", action: str = "pic
     return await harness.press(user, pressed.pack())
 
 
-async def walk_to_summary(harness: Harness, user: int) -> None:
+async def answer_who_and_where(harness: Harness, user: int) -> None:
+    """Name, phone, no ID number, address: up to the status question."""
     await harness.send(user, "刘小明")
     await harness.send(user, "13800138000")
     await click(harness, user, action="skip")
     await harness.send(user, "东关村5组")
+
+
+async def walk_to_summary(harness: Harness, user: int) -> None:
+    await answer_who_and_where(harness, user)
     await click(harness, user, "returned")
     await click(harness, user, "domestic")
     await click(harness, user, "420000")
@@ -336,3 +341,52 @@ async def test_declare_in_an_unbound_group_links_to_the_bot(harness: Harness) ->
         ZH("declare-in-private")
     ]
     assert harness.last_keyboard().inline_keyboard[0][0].url == "https://t.me/fangkong_test_bot"
+
+
+async def walk_to_planned(harness: Harness, user: int) -> None:
+    await answer_who_and_where(harness, user)
+    await click(harness, user, "planning_return")
+    assert current(harness).step == "planned"
+
+
+async def test_a_planned_date_beyond_six_months_is_asked_again(harness: Harness) -> None:
+    await harness.send(RESIDENT, "/declare")
+    await walk_to_planned(harness, RESIDENT)
+    reason = ZH("declare-planned-range", first="2026-11-22", last="2027-05-24")
+    for typed in ("9999-12-25", "2099-01-01", "2027-05-25", "2026-11-21"):
+        assert await harness.send(RESIDENT, typed) == [reason + "\n" + ZH("declare-q-planned")]
+        assert current(harness).step == "planned"
+    assert await harness.send(RESIDENT, "2027-05-24") == [ZH("declare-q-origin")]
+
+
+async def test_an_arrival_before_the_look_back_window_is_asked_again(harness: Harness) -> None:
+    await harness.send(RESIDENT, "/declare")
+    await answer_who_and_where(harness, RESIDENT)
+    for value in ("returned", "domestic", "420000", "420100", "420102"):
+        await click(harness, RESIDENT, value)
+    await click(harness, RESIDENT, action="skip")
+    await click(harness, RESIDENT, "none")
+    await click(harness, RESIDENT, "own_car")
+    assert current(harness).step == "arrdate"
+    days = harness.settings.policy.lookback_days
+    reason = ZH("declare-arrdate-range", days=days, first="2026-11-08", last="2026-11-22")
+    for typed in ("2026-11-07", "2026-11-23", "9999-12-25"):
+        [reply] = await harness.send(RESIDENT, typed)
+        assert reply == reason + "\n" + ZH("declare-q-arrdate")
+    await harness.send(RESIDENT, "2026-11-08")
+    assert current(harness).step == "arrtime"
+
+
+async def test_a_stored_draft_with_an_absurd_date_restarts_instead_of_failing(
+    harness: Harness,
+) -> None:
+    await harness.send(RESIDENT, "/declare")
+    await walk_to_summary(harness, RESIDENT)
+    key = StorageKey(bot_id=BOT_ID, chat_id=RESIDENT, user_id=RESIDENT)
+    data = await harness.storage.get_data(key)
+    answers = {k: v for k, v in data["draft"]["answers"].items() if k not in ("arrdate", "arrtime")}
+    answers |= {"status": "planning_return", "planned": "9999-12-25"}
+    await harness.storage.set_data(key, {**data, "draft": {**data["draft"], "answers": answers}})
+    assert await click(harness, RESIDENT, "confirm") == [ZH("declare-restart")]
+    assert await declarations_count(harness) == 0
+    assert await harness.repos(lambda r: r.drafts.get(RESIDENT)) is None

@@ -594,6 +594,35 @@ def test_status_dates() -> None:
         assert parse_day(wrong, today) is None, wrong
 
 
+async def test_status_refuses_a_day_to_come_or_older_than_the_reports_kept(
+    harness: Harness,
+) -> None:
+    out_of_range = EN("status-date-range", first="2025-11-22", last="2026-11-23", days=366)
+    for arg in ("dongguan 0001-01-01", "0001-01-01", "2026-11-24", "dongguan 9999-12-31"):
+        assert await harness.send(1002, f"/status {arg}") == [out_of_range], arg
+    assert await harness.send(1002, "/status 2025-11-21") == [out_of_range]
+    assert await harness.send(LIAISON, "/status 2026-11-24") == [
+        ZH("status-date-range", first="2025-11-22", last="2026-11-23", days=366)
+    ]
+    # Both ends are inside.
+    assert await harness.send(1002, "/status 2025-11-22") == [
+        EN("status-none-owed", unit="城关镇", day="2025-11-22")
+    ]
+    [today] = await harness.send(1002, "/status dongguan 2026-11-23")
+    assert today.startswith(EN("status-unit-title", unit="东关村", day="2026-11-23"))
+
+
+async def test_a_choice_index_that_is_no_ascii_number_is_refused_not_raised(
+    harness: Harness,
+) -> None:
+    await harness.send(LIAISON, "/report")
+    cancel = ReportStep.unpack(harness.button(ZH("report-button-cancel")))
+    forged = ReportStep(action="choose", position=cancel.position, key="²", dialog=cancel.dialog)
+    [refused] = await harness.press(LIAISON, forged.pack())
+    assert ZH("form-not-a-choice") in refused.splitlines()[0]
+    assert alert(harness).text is None  # answered quietly, not with an apology
+
+
 def test_the_dialog_state_is_named() -> None:
     assert ReportDialog.filling.state == "ReportDialog:filling"
     assert DEFAULT_FORM.fields[0].key == "returned"

@@ -10,13 +10,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError
-from aiogram.methods import GetFile, TelegramMethod
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, GetFile, TelegramMethod
 from aiogram.types import Chat, Document, File, Message, Update, User
 
 from domain.declarations import RiskLevel
-from domain.risk_areas import MAX_FILE_BYTES, RiskArea
+from domain.risk_areas import MAX_FILE_BYTES, RiskArea, fingerprint, pack_areas
+from handlers.risk import PENDING, RiskUpload
+from handlers.risk_keyboards import RiskConfirm
 from storage import Repositories
-from tests.handlers.conftest import ADMIN_ID, EN, ZH, Harness
+from tests.handlers.conftest import ADMIN_ID, BOT_ID, EN, ZH, Harness
 
 ZONE = ZoneInfo("Asia/Shanghai")
 MORNING = datetime(2026, 11, 23, 10, 0, tzinfo=ZONE)
@@ -230,3 +233,145 @@ async def test_a_long_list_is_split_into_several_messages(harness: Harness, file
     assert sum(part.count("\n· ") for part in shown) + sum(
         part.startswith("· ") for part in shown
     ) == len(await stored(harness))
+
+
+# --- A list that lifts most areas is asked about first ---------------------------------------
+
+HEADER_ONLY = b"region,level,effective_from\n"
+KEEPS_ONE = "region,level,effective_from\n110105,high,2026-11-20\n"  # lifts 2 of GOOD's 3
+KEEPS_TWO = KEEPS_ONE + "420100,mid,2026-11-01\n420103,mid,2026-11-01\n"  # lifts 1 of 3
+REPLACE, CANCEL = ZH("risk-confirm-button"), ZH("risk-confirm-cancel-button")
+
+
+async def listed_good(harness: Harness, files: Files) -> list[RiskArea]:
+    await harness.send(ADMIN_ID, "/risk_load")
+    await send_file(harness, files, ADMIN_ID, GOOD.encode())
+    await harness.send(ADMIN_ID, "/risk_load")
+    return await stored(harness)
+
+
+async def audited(harness: Harness) -> list[tuple[int | None, bool, str | None]]:
+    async def read(repos: Repositories) -> list[tuple[int | None, bool, str | None]]:
+        entries = await repos.audit.recent()
+        return [(e.actor_id, e.allowed, e.detail) for e in entries if e.action == "risk.load"]
+
+    result: list[tuple[int | None, bool, str | None]] = await harness.repos(read)
+    return result
+
+
+def last_answer(harness: Harness) -> AnswerCallbackQuery:
+    answer: AnswerCallbackQuery = harness.session.of_type(AnswerCallbackQuery)[-1]
+    return answer
+
+
+async def test_a_header_only_file_asks_first_and_cancel_changes_nothing(
+    harness: Harness, files: Files
+) -> None:
+    before = await listed_good(harness, files)
+    log = await audited(harness)
+    (question,) = await send_file(harness, files, ADMIN_ID, HEADER_ONLY)
+    assert question == ZH("risk-confirm-empty", listed=3) + "\n" + ZH("risk-confirm-ask")
+    assert "将解除目前在列的全部 3 个地区" in question
+    assert [b.text for b in harness.last_keyboard().inline_keyboard[0]] == [REPLACE, CANCEL]
+    cancel = harness.button(CANCEL)
+    assert cancel.startswith("v1riskc:0:")
+    assert len(harness.button(REPLACE).encode()) <= 64
+    assert await stored(harness) == before
+    assert await audited(harness) == log  # nothing was loaded, nothing was refused
+    assert await harness.send(ADMIN_ID, "确定") == [ZH("risk-confirm-pending")]
+
+    assert await harness.press(ADMIN_ID, cancel) == [ZH("risk-confirm-cancelled")]
+    assert harness.session.of_type(EditMessageReplyMarkup)[-1].reply_markup is None
+    assert await stored(harness) == before
+    assert await audited(harness) == log
+    # The dialog is over: the buttons and another file do nothing.
+    assert await harness.press(ADMIN_ID, cancel) == []
+    assert (last_answer(harness).text, last_answer(harness).show_alert) == (
+        ZH("button-expired"),
+        True,
+    )
+    assert await send_file(harness, files, ADMIN_ID, HEADER_ONLY) == []
+
+
+async def test_confirming_loads_the_pending_list_even_after_a_restart(
+    harness: Harness, files: Files
+) -> None:
+    await listed_good(harness, files)
+    (question,) = await send_file(harness, files, ADMIN_ID, KEEPS_ONE.encode())
+    assert question.startswith("这份名单将解除目前在列的 3 个地区中的 <b>2 个</b>。")
+    replace = harness.button(REPLACE)
+    assert len(await stored(harness)) == 3
+    harness.restart()
+
+    replies = await harness.press(ADMIN_ID, replace)
+    text = "\n".join(replies)
+    assert "名单已更新：现有 1 条（新增 0，解除 2，变更 0，未变 1）。" in text
+    assert "重新筛查：回溯期内报备 0 份" in text
+    assert [a.region_code for a in await stored(harness)] == ["110105"]
+    assert last_answer(harness).show_alert is not True
+    assert harness.session.of_type(EditMessageReplyMarkup)[-1].reply_markup is None
+    actor, allowed, detail = (await audited(harness))[0]
+    assert (actor, allowed) == (ADMIN_ID, True)
+    assert detail is not None
+    assert detail.endswith("; confirmed: lifts 2 of 3")
+    # A second press (a double tap) loads nothing again.
+    assert await harness.press(ADMIN_ID, replace) == []
+    assert last_answer(harness).text == ZH("button-expired")
+
+
+async def test_a_button_of_an_earlier_upload_loads_nothing(harness: Harness, files: Files) -> None:
+    before = await listed_good(harness, files)
+    await send_file(harness, files, ADMIN_ID, HEADER_ONLY)
+    empty_replace = harness.button(REPLACE)
+    # Another file replaces the pending one: the first question's buttons no longer match.
+    (question,) = await send_file(harness, files, ADMIN_ID, KEEPS_ONE.encode())
+    assert question.startswith("这份名单将解除目前在列的 3 个地区中的 <b>2 个</b>")
+    replace = harness.button(REPLACE)
+    assert replace != empty_replace
+    for stale in (empty_replace, RiskConfirm(ok=True, pending="0" * 16).pack(), "v1riskc:1"):
+        assert await harness.press(ADMIN_ID, stale) == []
+        assert (last_answer(harness).text, last_answer(harness).show_alert) == (
+            ZH("button-expired"),
+            True,
+        )
+    assert await stored(harness) == before
+    # A bad file while asked drops the pending list too: the bot waits for a good file.
+    (reply,) = await send_file(harness, files, ADMIN_ID, b"region,level\n")
+    assert reply.startswith("名单<b>未加载</b>")
+    assert await harness.press(ADMIN_ID, replace) == []
+    assert last_answer(harness).text == ZH("button-expired")
+    assert await stored(harness) == before
+    await send_file(harness, files, ADMIN_ID, KEEPS_ONE.encode())
+    replies = await harness.press(ADMIN_ID, harness.button(REPLACE))
+    assert any("名单已更新：现有 1 条" in reply for reply in replies)
+
+
+async def test_a_list_lifting_half_or_fewer_loads_at_once(harness: Harness, files: Files) -> None:
+    await listed_good(harness, files)
+    replies = await send_file(harness, files, ADMIN_ID, KEEPS_TWO.encode())
+    assert any("名单已更新：现有 3 条（新增 1，解除 1，变更 1，未变 1）" in r for r in replies)
+    assert ZH("risk-confirm-ask") not in "\n".join(replies)
+    assert len(await stored(harness)) == 3
+    # The dialog is over, as after any load.
+    assert await send_file(harness, files, ADMIN_ID, HEADER_ONLY) == []
+
+
+async def test_only_those_allowed_to_load_may_confirm(harness: Harness, files: Files) -> None:
+    # The township's supervisor holds a pending question (as if the office role had been
+    # taken away since, or the dialog data forged): the service refuses and audits.
+    key = StorageKey(bot_id=BOT_ID, chat_id=TOWNSHIP_SUPERVISOR, user_id=TOWNSHIP_SUPERVISOR)
+    await harness.storage.set_state(key, RiskUpload.confirming)
+    await harness.storage.set_data(key, {PENDING: pack_areas([])})
+    before = await listed_good(harness, files)
+    data = RiskConfirm(ok=True, pending=fingerprint([])).pack()
+
+    assert await harness.press(TOWNSHIP_SUPERVISOR, data) == []
+    assert last_answer(harness).text == EN("risk-load-not-allowed")
+    assert last_answer(harness).show_alert is True
+    assert await stored(harness) == before
+    assert (await audited(harness))[0] == (TOWNSHIP_SUPERVISOR, False, "risk-load-not-allowed")
+    assert await harness.storage.get_state(key) is None
+    # A resident with no dialog at all gets the expired-button answer, not the list.
+    assert await harness.press(RESIDENT, data) == []
+    assert last_answer(harness).text == ZH("button-expired")
+    assert await stored(harness) == before

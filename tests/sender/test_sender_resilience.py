@@ -1,14 +1,21 @@
-"""The sender keeps going through a database that is not up yet and a lost leader lock."""
+"""The sender keeps going through a database that is not up yet, a lost leader lock and sends
+whose outcome it cannot know."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import socket
 from collections import Counter
 from typing import Any
 
+import pytest
 from aiogram import Bot
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramNetworkError
 from sqlalchemy import event
 
+from bot.outbox_telegram import classify
 from bot.sender import Outcome
 from domain.outbox import Failure, FailureKind, OutboxState
 from sandbox.emulator import Emulator
@@ -16,6 +23,8 @@ from storage import Database, Repositories
 
 from .conftest import (
     ADMIN,
+    TOKEN,
+    QuickCloseSession,
     Running,
     drained,
     enqueue,
@@ -138,3 +147,84 @@ async def test_one_groups_backlog_does_not_hold_up_other_chats(
     assert 1 <= len(emu.bot_messages(group)) <= 5  # the group keeps to its own pace
     # The backlog is moved a chat at a time, not rewritten row by row on every claim.
     assert len(updates) < 30
+
+
+async def _timed_out_sends(
+    emu: Emulator, database: Database, after_timeout: str
+) -> tuple[int, int, OutboxState]:
+    """Three sends to one chat time out (the emulator answers after the bot's request timeout),
+    the fourth goes through: how many messages arrived, how many sends were counted as of
+    unknown outcome, and the row's final state."""
+    chat = started_user(emu, 4242)
+    emu.inject_fault(
+        "timeout",
+        count=3,
+        chat_id=chat,
+        method="sendMessage",
+        seconds=0.6,
+        after_timeout=after_timeout,
+    )
+    await enqueue(database, outgoing("slow", chat))
+    client = Bot(
+        TOKEN, session=QuickCloseSession(api=TelegramAPIServer.from_base(emu.base_url), timeout=0.3)
+    )
+    running = Running(make_sender(client, database))
+    try:
+        await drained(database, within=20)
+        # A request the emulator processes after the client gave up lands a little later.
+        await asyncio.sleep(0.5)
+    finally:
+        await running.stop()
+        await client.session.close()
+    async with database.session() as session:
+        outbox = Repositories(session).outbox
+        entry = await outbox.get(1)
+        total = await outbox.uncertain_total()
+    assert entry is not None
+    assert entry.uncertain_sends == total
+    return len(emu.bot_messages(chat)), total, entry.state
+
+
+async def test_timed_out_sends_are_sent_again_and_counted_as_possibly_doubled(
+    emu: Emulator, sqlite_database: Database
+) -> None:
+    # Telegram acted on each timed-out request: at least once means the person got it 4 times,
+    # and every one of those extra copies is on record.
+    arrived, uncertain, state = await _timed_out_sends(emu, sqlite_database, "process")
+    assert state is OutboxState.SENT
+    assert uncertain == 3
+    assert arrived == 1 + uncertain
+
+
+async def test_a_dropped_connection_is_counted_but_arrives_once(
+    emu: Emulator, sqlite_database: Database
+) -> None:
+    arrived, uncertain, state = await _timed_out_sends(emu, sqlite_database, "close")
+    assert (arrived, uncertain, state) == (1, 3, OutboxState.SENT)
+
+
+async def test_only_a_request_that_went_out_has_an_unknown_outcome(emu: Emulator) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    unreachable = Bot(
+        TOKEN,
+        session=QuickCloseSession(
+            api=TelegramAPIServer.from_base(f"http://127.0.0.1:{closed_port}")
+        ),
+    )
+    slow = Bot(
+        TOKEN, session=QuickCloseSession(api=TelegramAPIServer.from_base(emu.base_url), timeout=0.2)
+    )
+    chat = started_user(emu, 4343)
+    emu.inject_fault("timeout", chat_id=chat, method="sendMessage", seconds=0.5)
+    try:
+        with pytest.raises(TelegramNetworkError) as refused:
+            await unreachable.send_message(chat, "x")
+        with pytest.raises(TelegramNetworkError) as timed_out:
+            await slow.send_message(chat, "x")
+    finally:
+        await unreachable.session.close()
+        await slow.session.close()
+    assert classify(refused.value, chat).kind is FailureKind.NETWORK_ERROR
+    assert classify(timed_out.value, chat).kind is FailureKind.UNKNOWN_OUTCOME

@@ -72,12 +72,60 @@ async def test_load_reports_what_changed_and_audits(org: Repositories) -> None:
     assert [a.region_code for a in report.added] == [CHAOYANG]
     assert [(a.region_code, a.level) for a in report.changed] == [(WUHAN, RiskLevel.HIGH)]
     assert report.removed == ()
-    report = await risk.load(repos, CONFIG, [], by=9, now=NOW)
+    report = await risk.load(repos, CONFIG, [], by=9, now=NOW, confirmed=True)
     assert sorted(a.region_code for a in report.removed) == [CHAOYANG, WUHAN, JIANGHAN]
     entries = [e for e in await repos.audit.recent() if e.action == risk.ACTION]
     assert [(e.actor_id, e.allowed) for e in entries] == [(9, True), (1001, True), (None, True)]
     assert entries[0].detail is not None
     assert entries[0].detail.startswith("added=0 removed=3 changed=0 unchanged=0; rescreen")
+
+
+async def test_a_list_lifting_most_areas_is_loaded_only_when_confirmed(
+    org: Repositories, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repos = org
+    await risk.load(repos, CONFIG, [area(JIANGHAN), area(WUHAN), area(CHAOYANG)], by=None, now=NOW)
+    before = await repos.risk_areas.all()
+    audited = len(await repos.audit.recent())
+    screened: list[RiskList] = []
+    real = risk.rescreen
+
+    async def counting(
+        repos: Repositories,
+        config: declarations.FollowupConfig,
+        risk_list: RiskList,
+        *,
+        now: datetime,
+    ) -> declarations.RescreenReport:
+        screened.append(risk_list)
+        return await real(repos, config, risk_list, now=now)
+
+    monkeypatch.setattr(risk, "rescreen", counting)
+    for areas, key, params in (
+        ([], "risk-confirm-empty", {"lifted": 3, "listed": 3}),
+        ([area(WUHAN), area("110108")], "risk-confirm-lifts", {"lifted": 2, "listed": 3}),
+    ):
+        with pytest.raises(risk.RiskLoadUnconfirmed) as asked:
+            await risk.load(repos, CONFIG, areas, by=1001, now=NOW)
+        assert (asked.value.key, asked.value.params) == (key, params)
+    assert await repos.risk_areas.all() == before
+    assert len(await repos.audit.recent()) == audited
+    assert screened == []
+    # Rights come first: someone not allowed is refused and audited, not asked.
+    with pytest.raises(risk.RiskLoadRefused):
+        await risk.load(repos, CONFIG, [], by=1003, now=NOW, confirmed=True)
+    assert await repos.risk_areas.all() == before
+    report = await risk.load(repos, CONFIG, [area(WUHAN)], by=1001, now=NOW, confirmed=True)
+    assert sorted(a.region_code for a in report.removed) == [CHAOYANG, JIANGHAN]
+    assert await repos.risk_areas.all() == [area(WUHAN)]
+    entry = (await repos.audit.recent())[0]
+    assert (entry.actor_id, entry.allowed) == (1001, True)
+    assert entry.detail is not None
+    assert entry.detail.endswith("; confirmed: lifts 2 of 3")
+    await risk.load(repos, CONFIG, [area(WUHAN), area(CHAOYANG)], by=1001, now=NOW)
+    # Lifting exactly half (1 of 2) needs no confirmation.
+    await risk.load(repos, CONFIG, [area(JIANGHAN), area(CHAOYANG)], by=1001, now=NOW)
+    assert len(screened) == 3
 
 
 async def test_only_admins_and_office_supervisors_may_load(org: Repositories) -> None:
@@ -203,3 +251,37 @@ def test_cli_loads_shows_and_refuses_a_bad_file(
     missing = env / "missing.csv"
     assert main(["risk", "load", str(missing)]) == 2
     assert "No such file" in capsys.readouterr().err
+
+
+def test_cli_asks_for_yes_before_lifting_most_areas(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header = "region,level,effective_from\n"
+    listed = env / "list.csv"
+    listed.write_text(
+        header + "110105,high,2020-01-01\n110108,mid,2020-01-01\n420100,mid,2020-01-01\n"
+    )
+    assert main(["risk", "load", str(listed)]) == 0
+    capsys.readouterr()
+
+    empty = env / "empty.csv"
+    empty.write_text(header, encoding="utf-8")
+    assert main(["risk", "load", str(empty)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"{empty}: nothing was loaded" in captured.err
+    assert "This list is empty: loading it lifts all 3 area(s) currently listed" in captured.err
+    assert "run the command again with --yes" in captured.err
+    short = env / "short.csv"
+    short.write_text(header + "110105,high,2020-01-01\n", encoding="utf-8")
+    assert main(["risk", "load", str(short)]) == 2
+    assert "This list lifts 2 of the 3 areas currently listed" in capsys.readouterr().err
+    assert main(["risk", "show"]) == 0
+    assert "1 high-risk, 2 mid-risk" in capsys.readouterr().out  # unchanged
+
+    assert main(["risk", "load", str(short), "--yes"]) == 0
+    assert "1 entries (0 added, 2 lifted, 0 changed, 1 unchanged)" in capsys.readouterr().out
+    assert main(["risk", "load", "--yes", str(empty)]) == 0
+    assert "0 entries (0 added, 1 lifted" in capsys.readouterr().out
+    assert main(["risk", "show"]) == 0
+    assert "no area is listed" in capsys.readouterr().out

@@ -85,6 +85,19 @@ def test_a_measure_without_days_or_checkins_owes_nothing() -> None:
     )
 
 
+def test_a_period_running_past_the_last_date_is_cut_there_not_raised() -> None:
+    # The dialog refuses such dates; a stored declaration must still never fail on one.
+    start = date(9999, 12, 25)
+    for measure in (QUARANTINE, MONITORING, Measure(days=14, test_offsets=(0, 7))):
+        p = plan(measure, start)
+        assert (p.start, p.end) == (start, date.max)
+        assert all(start <= item.day <= date.max for item in p.items)
+    assert plan(QUARANTINE, start).test_dates == (date(9999, 12, 26),)
+    # The end is the first day after the period, so a period from date.max has no days left.
+    last = plan(Measure(days=14, test_offsets=(0, 1), checkins=True), date.max)
+    assert (last.end, last.checkin_days, last.test_dates) == (date.max, (), (date.max,))
+
+
 def test_pending_leaves_out_what_is_already_past_its_deadline() -> None:
     p = plan(QUARANTINE)
     now = datetime(2026, 11, 20, 12, 0, tzinfo=ZONE)

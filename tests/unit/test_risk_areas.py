@@ -6,16 +6,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain import regions
 from domain.declarations import RiskLevel
 from domain.risk_areas import (
     MAX_FILE_BYTES,
     MAX_ROWS,
     CsvProblem,
+    DrasticLoad,
     Place,
     RiskArea,
     RiskList,
     decode_csv,
+    drastic_load,
+    fingerprint,
+    pack_areas,
     parse_csv,
+    unpack_areas,
 )
 
 DAY = date(2026, 11, 20)
@@ -245,3 +251,74 @@ def test_any_text_gives_areas_or_problems_never_an_exception(text: str) -> None:
     assert parsed.ok or parsed.areas == ()
     assert all(problem.key.startswith("risk-csv-") for problem in parsed.problems)
     assert all(area.level is not RiskLevel.LOW for area in parsed.areas)
+
+
+# --- Replacing the list ----------------------------------------------------------------------
+
+FOUR = [area(WUHAN), area(JIANGHAN, RiskLevel.MID), area(CHAOYANG_BJ), area(HAIDIAN)]
+
+
+def test_an_empty_list_asks_first() -> None:
+    asked = drastic_load(FOUR, [])
+    assert asked == DrasticLoad("risk-confirm-empty", 4, 4)
+    assert asked.params == {"lifted": 4, "listed": 4}
+    # Even when nothing is listed now: an empty file is more likely a mistake than a list.
+    assert drastic_load([], []) == DrasticLoad("risk-confirm-empty-none", 0, 0)
+
+
+def test_lifting_exactly_half_goes_ahead() -> None:
+    kept = [area(WUHAN, RiskLevel.MID), area(JIANGHAN, RiskLevel.HIGH, end=date(2026, 12, 1))]
+    assert drastic_load(FOUR, kept) is None  # 2 of 4 lifted; the kept ones changed level/dates
+    assert drastic_load(FOUR, [*kept, area(HONGSHAN), area(BEIJING)]) is None
+    assert drastic_load(FOUR[:3], FOUR[1:3]) is None  # 1 of 3
+
+
+def test_lifting_more_than_half_asks_first() -> None:
+    assert drastic_load(FOUR, [area(WUHAN)]) == DrasticLoad("risk-confirm-lifts", 3, 4)
+    # Adding other areas does not make up for lifting most of those listed.
+    added = [area(WUHAN), area(HONGSHAN), area(BEIJING), area("420102"), area("420104")]
+    assert drastic_load(FOUR, added) == DrasticLoad("risk-confirm-lifts", 3, 4)
+    assert drastic_load(FOUR[:3], FOUR[2:3]) == DrasticLoad("risk-confirm-lifts", 2, 3)
+
+
+def test_regions_are_counted_by_code_not_by_entry() -> None:
+    # JIANGHAN listed for two periods is one region; keeping it for one period keeps it.
+    stored = [
+        area(JIANGHAN, start=date(2026, 10, 1), end=date(2026, 10, 20)),
+        area(JIANGHAN, start=date(2026, 11, 1)),
+        area(WUHAN),
+    ]
+    assert drastic_load(stored, [area(JIANGHAN)]) is None  # 1 of 2 regions
+    assert drastic_load(stored, [area(HONGSHAN)]) == DrasticLoad("risk-confirm-lifts", 2, 2)
+
+
+def test_a_first_load_goes_ahead() -> None:
+    assert drastic_load([], [area(WUHAN)]) is None
+    assert drastic_load([], FOUR) is None
+
+
+def test_a_pending_list_round_trips_and_has_a_fingerprint() -> None:
+    listed = [
+        RiskArea(code, level, start, end, regions.full_name(code))
+        for code, level, start, end in (
+            (CHAOYANG_BJ, RiskLevel.HIGH, date(2026, 11, 20), None),
+            (WUHAN, RiskLevel.MID, date(2026, 11, 1), date(2026, 11, 30)),
+        )
+    ]
+    packed = pack_areas(listed)
+    assert packed == ["110105,high,2026-11-20,", "420100,mid,2026-11-01,2026-11-30"]
+    assert unpack_areas(packed) == tuple(listed)
+    assert unpack_areas([]) == ()
+    assert len(fingerprint(listed)) == 16
+    assert fingerprint(unpack_areas(packed)) == fingerprint(listed)
+    other = [listed[0], RiskArea(WUHAN, RiskLevel.HIGH, date(2026, 11, 1), date(2026, 11, 30))]
+    assert fingerprint(other) != fingerprint(listed)
+    assert fingerprint([]) != fingerprint(listed)
+    for bad, why in (
+        ("110105,high", "not enough values"),
+        ("999999,high,2026-11-20,", "unknown region code"),
+        ("110105,low,2026-11-20,", "low-risk"),
+        ("110105,extreme,2026-11-20,", "not a valid RiskLevel"),
+    ):
+        with pytest.raises(ValueError, match=why):
+            unpack_areas([bad])
