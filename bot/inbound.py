@@ -26,18 +26,20 @@ logger = logging.getLogger(__name__)
 
 # C0 controls except tab, line feed and carriage return; DEL; C1 controls.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# What a JSON text holding such a character contains: JSON escapes C0 as \u00XX and may carry
-# DEL and C1 either raw or escaped. A body without any of these needs no walk.
+# What a JSON text holding such a character contains: JSON escapes C0 as \u00XX, backspace
+# and form feed also as \b and \f, and may carry DEL and C1 either raw or escaped. A body
+# without any of these needs no walk (an escaped backslash before a b or f is a harmless hit).
 _CONTROL_IN_JSON = re.compile(
-    r"\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])|[\x7f-\x9f]"
+    r"\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])|\\[bf]|[\x7f-\x9f]"
 )
-# The string fields whose entities count UTF-16 offsets into them.
-_ENTITY_FIELDS = {
-    "text": "entities",
-    "caption": "caption_entities",
-    "question": "question_entities",
-    "explanation": "explanation_entities",
-}
+# The string fields and the entities that count UTF-16 offsets into them.
+_ENTITY_FIELDS = (
+    ("text", "entities"),
+    ("text", "text_entities"),  # poll options, games, checklist tasks
+    ("caption", "caption_entities"),
+    ("question", "question_entities"),
+    ("explanation", "explanation_entities"),
+)
 # Shown instead of pydantic's messages, which quote the input.
 _MOST_PROBLEMS_LOGGED = 5
 
@@ -60,7 +62,7 @@ def strip_controls(value: Any) -> Any:
 
 def _strip_object(obj: dict[str, Any]) -> dict[str, Any]:
     cleaned = {key: strip_controls(item) for key, item in obj.items()}
-    for field, entities_field in _ENTITY_FIELDS.items():
+    for field, entities_field in _ENTITY_FIELDS:
         text, entities = obj.get(field), cleaned.get(entities_field)
         if isinstance(text, str) and isinstance(entities, list) and _CONTROL.search(text):
             cleaned[entities_field] = _shift_entities(text, entities)

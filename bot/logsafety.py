@@ -17,7 +17,10 @@ _TOKEN = re.compile(r"(?<![0-9])[0-9]{5,16}:[A-Za-z0-9_-]{30,}")
 # Mainland mobile numbers and resident ID numbers, not inside a longer run of digits (chat
 # ids, timestamps). Logs name people by their Telegram id; these are never needed there.
 _MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]{4}){2}(?![0-9])")
-_ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+# 18 digits (the last may be X), and the 15-digit numbers of the first generation.
+_ID_NUMBER = re.compile(
+    r"(?<![0-9])(?:[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])|[1-9][0-9]{14}(?![0-9]))"
+)
 
 TOKEN_MARK = "<token>"
 SECRET_MARK = "<secret>"
@@ -45,7 +48,13 @@ class RedactingFilter(logging.Filter):
         self._formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            # A call whose arguments do not fit its format: shown as they are (redacted below)
+            # rather than raised in the caller, which logging itself would not do.
+            message = f"{record.msg} (arguments: {record.args!r})"
+            record.args = None
         cleaned = redact(message, self.secrets)
         if cleaned != message or record.args:
             # Formatted once here: the arguments themselves may hold what must not show.

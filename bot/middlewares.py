@@ -62,7 +62,8 @@ class DedupeUpdatesMiddleware(BaseMiddleware):
 
 
 class DatabaseSessionMiddleware(BaseMiddleware):
-    """One transaction per update: everything a handler changes commits or rolls back together."""
+    """One unit of work per update: what a handler changes commits when it returns, or rolls
+    back when it fails; a Bot API request commits what came before it (bot/session.py)."""
 
     def __init__(self, database: Database) -> None:
         self.database = database

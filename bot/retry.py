@@ -47,8 +47,8 @@ class RetryRequestMiddleware(BaseRequestMiddleware):
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
                 delay = float(error.retry_after)
-                # The caller may hold a database transaction; a long flood wait is better
-                # reported as an error than sat out with locks held.
+                # A person is waiting for this answer: a long flood wait is better reported
+                # as an error than sat out in silence.
                 if attempt >= self.max_attempts or delay > self.max_delay:
                     raise
             except TelegramServerError:

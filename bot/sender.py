@@ -30,6 +30,7 @@ from bot.config import OutboxSettings, TimeSettings
 from bot.outbox_alerts import DeliveryAlerts
 from bot.outbox_telegram import classify, reply_markup
 from bot.pacing import Pacer
+from bot.session import UnreadableAnswer
 from domain.org import Language
 from domain.outbox import (
     UNAUTHORIZED_PAUSE,
@@ -268,6 +269,12 @@ class OutboxSender:
                     parse_mode=ParseMode.HTML,
                     reply_markup=reply_markup(message.reply_markup),
                 )
+            except UnreadableAnswer as error:
+                # Done, but its answer (the message id) cannot be read: sending it again would
+                # deliver it again. An unreadable error answer is retried like a 5xx.
+                failure = None if error.succeeded else classify(error, message.chat_id)
+                logger.warning("outbox %d: the answer could not be read (%s)", entry.id, failure)
+                self._outcomes.put_nowait(Outcome(entry, self.clock.now(), failure=failure))
             except Exception as error:  # anything unforeseen is retried, up to the cap
                 if isinstance(error, TelegramRetryAfter):
                     self.pacer.pause(message.chat_id, float(error.retry_after))

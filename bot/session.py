@@ -28,6 +28,15 @@ class UnreadableResponse(ValueError):
     """A Bot API answer aiogram could not read; says where, never what (it may echo texts)."""
 
 
+class UnreadableAnswer(ClientDecodeError):
+    """aiogram could not read the answer. `succeeded`: Telegram said ok with status 200, so
+    what was asked was done (a message was sent) although its result cannot be read."""
+
+    def __init__(self, message: str, reason: UnreadableResponse, *, succeeded: bool) -> None:
+        super().__init__(message, reason, "(withheld)")
+        self.succeeded = succeeded
+
+
 class BotSession(AiohttpSession):
     """aiogram's aiohttp session, reading getUpdates one update at a time.
 
@@ -55,7 +64,9 @@ class BotSession(AiohttpSession):
                 else type(error.original).__name__
             )
             reason = UnreadableResponse(f"{method.__api_method__}: {detail}")
-            raise ClientDecodeError(error.message, reason, "(withheld)") from None
+            data = error.data
+            succeeded = status_code == 200 and isinstance(data, dict) and data.get("ok") is True
+            raise UnreadableAnswer(error.message, reason, succeeded=succeeded) from None
 
     def _read_updates(self, bot: Bot, content: str) -> list[Update] | None:
         """The updates of a successful answer; None for anything else (an error answer, or not

@@ -54,10 +54,10 @@ class WebhookHandler(SimpleRequestHandler):
 
     @staticmethod
     async def _read(bot: Bot, request: web.Request) -> Update | None:
-        body = await request.text()
         try:
+            body = await request.text()
             raw = bot.session.json_loads(body)
-        except ValueError:
+        except ValueError:  # not JSON, or not even text (UnicodeDecodeError)
             logger.warning("a webhook request whose body is not JSON was ignored")
             return None
         return read_update(raw, bot, clean=may_hold_controls(body))

@@ -167,6 +167,7 @@ _LEVEL_NAMES = {
 }
 _LOW_NAMES = frozenset({"low", "低", "低风险"})
 _CODE = re.compile(r"\d{6}")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab and line breaks stay
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -194,9 +195,11 @@ def decode_csv(data: bytes) -> str | CsvProblem:
     if len(data) > MAX_FILE_BYTES:
         return CsvProblem(0, "risk-csv-too-large", {"limit_kb": MAX_FILE_BYTES // 1024})
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return CsvProblem(0, "risk-csv-not-utf8")
+    # Control characters (a NUL from a broken export) are no part of a place name or a date.
+    return _CONTROL.sub("", text)
 
 
 def parse_csv(text: str) -> ParsedList:
@@ -406,28 +409,37 @@ def _overlaps(found: Sequence[tuple[int, RiskArea]]) -> list[CsvProblem]:
 
 @dataclass(frozen=True, slots=True)
 class DrasticLoad:
-    """Why a load asks first: a message key `risk-confirm-…`, and how many of the regions
-    listed now (counted by code) the new list lifts."""
+    """Why a load asks first: a message key `risk-confirm-…`, how many of the regions listed
+    now (counted by code) the new list lifts, and the fingerprint of the stored list this was
+    worked out against (a confirmation holds for that list only)."""
 
     key: str
     lifted: int
     listed: int
+    stored: str = ""
 
     @property
     def params(self) -> dict[str, int]:
         return {"lifted": self.lifted, "listed": self.listed}
 
 
-def drastic_load(stored: Sequence[RiskArea], new: Sequence[RiskArea]) -> DrasticLoad | None:
+def drastic_load(
+    stored: Sequence[RiskArea], new: Sequence[RiskArea], today: date
+) -> DrasticLoad | None:
     """Whether replacing `stored` by `new` needs a confirmation: `new` is empty, or it lifts
-    more than half of the regions listed now. Exactly half, or a first load, goes ahead."""
-    listed = {area.region_code for area in stored}
+    more than half of the regions listed now. Exactly half, or a first load, goes ahead.
+
+    "Listed now" is what is in effect `today` or later, as /risk shows it: entries whose end
+    has passed are history, and leaving them out of a new file lifts nothing.
+    """
+    current = [a for a in stored if a.effective_to is None or a.effective_to >= today]
+    listed = {area.region_code for area in current}
     lifted = len(listed - {area.region_code for area in new})
     if not new:
         key = "risk-confirm-empty" if listed else "risk-confirm-empty-none"
-        return DrasticLoad(key, lifted, len(listed))
+        return DrasticLoad(key, lifted, len(listed), fingerprint(stored))
     if lifted * 2 > len(listed):
-        return DrasticLoad("risk-confirm-lifts", lifted, len(listed))
+        return DrasticLoad("risk-confirm-lifts", lifted, len(listed), fingerprint(stored))
     return None
 
 

@@ -28,20 +28,23 @@ async def bind(message: Message, command: CommandObject, ctx: Context) -> None:
     if len(args) != 2 or args[1] not in {purpose.value for purpose in GroupPurpose}:
         await message.answer(tr("bind-usage"))
         return
+    purpose = GroupPurpose(args[1])
+    # Asked before binding: a Telegram request commits what the update has written so far, and
+    # a binding must not stand when the question about it failed.
+    missing = await missing_rights(ctx.bot, message.chat.id, purpose)
     outcome = await onboarding.bind_group(
         ctx.repos,
         ctx.actor,
         chat_id=message.chat.id,
         title=message.chat.title or "",
         unit_code=args[0].lower(),
-        purpose=GroupPurpose(args[1]),
+        purpose=purpose,
         now=ctx.now(),
     )
     lines = [outcome_text(tr, outcome, await ctx.repos.org.load_tree())]
     group = outcome.group
     if group is not None:
         lines.append(tr(f"purpose-{group.purpose.value}"))
-        missing = await missing_rights(ctx.bot, group)
         lines += [tr("bind-missing-right", right=tr(f"right-{right}")) for right in missing]
         if not missing:
             lines.append(tr("bind-rights-ok"))
@@ -67,13 +70,13 @@ async def follow_migration(message: Message, ctx: Context) -> None:
         await ctx.repos.groups.migrate(message.migrate_from_chat_id, message.chat.id)
 
 
-async def missing_rights(bot: Bot, group: ChatGroup) -> list[str]:
+async def missing_rights(bot: Bot, chat_id: int, purpose: GroupPurpose) -> list[str]:
     """What the bot lacks in this group for the group's purpose (message-key suffixes)."""
-    member = await bot.get_chat_member(group.chat_id, bot.id)
+    member = await bot.get_chat_member(chat_id, bot.id)
     missing = []
     if isinstance(member, ChatMemberRestricted) and not member.can_send_messages:
         missing.append("send-messages")
-    if group.purpose is GroupPurpose.RESIDENTS:
+    if purpose is GroupPurpose.RESIDENTS:
         can_pin = isinstance(member, ChatMemberOwner) or (
             isinstance(member, ChatMemberAdministrator) and bool(member.can_pin_messages)
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -609,6 +610,16 @@ async def status_command(message: Message, command: CommandObject, ctx: Context)
     if day is None or len(dates) > 1 or len(asked) > 1:
         await message.answer(tr("status-bad-date"))
         return
+    policy = _policy(ctx)
+    units = await reports.units_for(ctx.repos, ctx.actor, policy)
+    supervisor = Capability.SUPERVISOR in ctx.actor.capabilities()
+    # Who may ask comes before which day: someone without the role hears that, not the range.
+    refusal = _status_refusal(ctx, tree, units, asked[0] if asked else None, supervisor)
+    if refusal is not None:
+        key, target = refusal
+        await log_refusal(ctx.repos, ctx.actor, STATUS_ACTION, target, key, now)
+        await message.answer(tr(key))
+        return
     first = today - timedelta(days=STATUS_DAYS_BACK)
     if not first <= day <= today:
         last = today.isoformat()
@@ -616,18 +627,13 @@ async def status_command(message: Message, command: CommandObject, ctx: Context)
             tr("status-date-range", first=first.isoformat(), last=last, days=STATUS_DAYS_BACK)
         )
         return
-    policy = _policy(ctx)
-    if asked:
-        await _one_unit_status(message, ctx, policy, tree, asked[0], day)
-        return
-    units = await reports.units_for(ctx.repos, ctx.actor, policy)
-    supervisor = Capability.SUPERVISOR in ctx.actor.capabilities()
-    if not units and not supervisor:
-        await log_refusal(ctx.repos, ctx.actor, STATUS_ACTION, "", "status-no-role", now)
-        await message.answer(tr("status-no-role"))
-        return
     parts: list[str] = []
-    if supervisor:
+    if asked:
+        # A supervisor of the unit (or its liaison or deputy, or an admin) sees who filed it
+        # and when, with every version.
+        parts += split_html(await _unit_status(ctx, policy, tree.get(asked[0]), day))
+        units = []
+    elif supervisor:
         tops = _top_units(ctx, tree)
         rollups = await reports.day_rollups(ctx.repos, policy, tops, day)
         for code in tops:
@@ -645,18 +651,18 @@ async def status_command(message: Message, command: CommandObject, ctx: Context)
         await message.answer(part)
 
 
-async def _one_unit_status(
-    message: Message, ctx: Context, policy: ReportPolicy, tree: OrgTree, code: str, day: date
-) -> None:
-    """A supervisor of the unit (or its liaison or deputy, or an admin) sees who filed it and
-    when, with every version."""
-    own = {unit.code for unit in await reports.units_for(ctx.repos, ctx.actor, policy)}
-    if code not in own and not can_manage_unit(ctx.actor, code, tree):
-        await log_refusal(ctx.repos, ctx.actor, STATUS_ACTION, code, "perm-denied", ctx.now())
-        await message.answer(ctx.tr("perm-denied"))
-        return
-    for part in split_html(await _unit_status(ctx, policy, tree.get(code), day)):
-        await message.answer(part)
+def _status_refusal(
+    ctx: Context, tree: OrgTree, units: Sequence[Unit], asked: str | None, supervisor: bool
+) -> tuple[str, str] | None:
+    """Why the caller may not see what they asked for (message key, audited target), if so."""
+    if asked is not None:
+        own = {unit.code for unit in units}
+        if asked not in own and not can_manage_unit(ctx.actor, asked, tree):
+            return "perm-denied", asked
+        return None
+    if not units and not supervisor:
+        return "status-no-role", ""
+    return None
 
 
 async def _unit_status(ctx: Context, policy: ReportPolicy, unit: Unit, day: date) -> str:

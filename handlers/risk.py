@@ -62,6 +62,7 @@ class RiskUpload(StatesGroup):
 
 
 PENDING = "pending"  # dialog data while confirming: the parsed areas as pack_areas wrote them
+ASKED_FOR = "asked_for"  # and the fingerprint of the stored list the question was about
 
 
 # --- Rendering (also used by `python -m bot risk`) -------------------------------------------
@@ -233,9 +234,9 @@ async def file_sent(message: Message, state: FSMContext, ctx: Context) -> None:
         await answer_long(message, problems_text(ctx.tr, parsed.problems))
         return
     try:
-        report = await _load(ctx, parsed.areas, confirmed=False)
+        report = await _load(ctx, parsed.areas)
     except risk.RiskLoadUnconfirmed as asked:
-        await _ask_first(message, state, ctx, parsed.areas, asked)
+        await _ask_first(ctx, state, parsed.areas, asked)
         return
     except risk.RiskLoadRefused as refused:
         await state.clear()
@@ -245,32 +246,46 @@ async def file_sent(message: Message, state: FSMContext, ctx: Context) -> None:
     await answer_long(message, report_text(ctx.tr, report))
 
 
-async def _load(ctx: Context, areas: Sequence[RiskArea], *, confirmed: bool) -> risk.LoadReport:
-    config = followup_config(ctx.settings)
-    by, now = ctx.actor.telegram_id, ctx.now()
-    return await risk.load(ctx.repos, config, areas, by=by, now=now, confirmed=confirmed)
+async def _load(
+    ctx: Context, areas: Sequence[RiskArea], *, confirmed_for: str | None = None
+) -> risk.LoadReport:
+    return await risk.load(
+        ctx.repos,
+        followup_config(ctx.settings),
+        areas,
+        by=ctx.actor.telegram_id,
+        now=ctx.now(),
+        confirmed=confirmed_for is not None,
+        confirmed_for=confirmed_for,
+    )
 
 
 async def _ask_first(
-    message: Message,
-    state: FSMContext,
     ctx: Context,
+    state: FSMContext,
     areas: Sequence[RiskArea],
     asked: risk.RiskLoadUnconfirmed,
+    intro: str | None = None,
 ) -> None:
     await state.set_state(RiskUpload.confirming)
-    await state.set_data({PENDING: pack_areas(areas)})
-    text = ctx.tr(asked.key, **asked.params) + "\n" + ctx.tr("risk-confirm-ask")
-    await message.answer(text, reply_markup=confirm_keyboard(ctx.tr, fingerprint(areas)))
+    await state.set_data({PENDING: pack_areas(areas), ASKED_FOR: asked.stored})
+    lines = [ctx.tr(intro)] if intro else []
+    lines += [ctx.tr(asked.key, **asked.params), ctx.tr("risk-confirm-ask")]
+    await ctx.bot.send_message(
+        ctx.actor.telegram_id,
+        "\n".join(lines),
+        reply_markup=confirm_keyboard(ctx.tr, fingerprint(areas)),
+    )
 
 
 async def confirm_pressed(
     query: CallbackQuery, callback_data: RiskConfirm, state: FSMContext, ctx: Context
 ) -> None:
-    areas = await _pending(state, callback_data.pending)
-    if areas is None:  # an earlier question's button, a finished dialog or a forged payload
+    pending = await _pending(state, callback_data.pending)
+    if pending is None:  # an earlier question's button, a finished dialog or a forged payload
         await query.answer(ctx.tr("button-expired"), show_alert=True)
         return
+    areas, asked_for = pending
     if not callback_data.ok:
         await state.clear()
         await query.answer()
@@ -278,30 +293,44 @@ async def confirm_pressed(
         await _say(ctx, ctx.tr("risk-confirm-cancelled"))
         return
     try:
-        report = await _load(ctx, areas, confirmed=True)  # checks the rights again
+        report = await _load(ctx, areas, confirmed_for=asked_for)  # checks the rights again
     except risk.RiskLoadRefused as refused:
         await state.clear()
         await query.answer(ctx.tr(refused.key), show_alert=True)
         await _drop_buttons(query)
         return
+    except risk.RiskLoadUnconfirmed as asked:
+        # Someone loaded another list since the question: what this file lifts has changed.
+        await _answer_late(query)
+        await _drop_buttons(query)
+        await _ask_first(ctx, state, areas, asked, intro="risk-confirm-changed")
+        return
     await state.clear()
-    await query.answer()
+    # Loading and re-screening may outlast the query's life; the list is loaded either way.
+    await _answer_late(query)
     await _drop_buttons(query)
     await _say(ctx, report_text(ctx.tr, report))
 
 
-async def _pending(state: FSMContext, pressed: str) -> tuple[RiskArea, ...] | None:
-    """The list waiting for confirmation if the button pressed was asked for it."""
+async def _pending(state: FSMContext, pressed: str) -> tuple[tuple[RiskArea, ...], str] | None:
+    """The list waiting for confirmation, and the stored list's fingerprint the question was
+    about, if the button pressed was asked for it."""
     if await state.get_state() != RiskUpload.confirming.state:
         return None
-    packed = (await state.get_data()).get(PENDING)
-    if not isinstance(packed, list):
+    data = await state.get_data()
+    packed, asked_for = data.get(PENDING), data.get(ASKED_FOR)
+    if not isinstance(packed, list) or not isinstance(asked_for, str):
         return None
     try:
         areas = unpack_areas(packed)
     except ValueError:
         return None
-    return areas if fingerprint(areas) == pressed else None
+    return (areas, asked_for) if fingerprint(areas) == pressed else None
+
+
+async def _answer_late(query: CallbackQuery) -> None:
+    with contextlib.suppress(TelegramBadRequest):  # "query is too old": nothing to undo
+        await query.answer()
 
 
 async def _drop_buttons(query: CallbackQuery) -> None:

@@ -37,6 +37,7 @@ class RiskLoadUnconfirmed(Exception):
         super().__init__(drastic.key)
         self.key = drastic.key  # message key saying what the load would lift
         self.params = drastic.params
+        self.stored = drastic.stored  # to confirm with: the list the question was about
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +75,16 @@ async def load(
     by: int | None,
     now: datetime,
     confirmed: bool = False,
+    confirmed_for: str | None = None,
 ) -> LoadReport:
     """Replace the list with `areas` and re-screen. `by` None: the command line, whose
     operator already holds the database; a person is checked here again (raises
     RiskLoadRefused, audited). A list that is empty or lifts more than half of the regions
     listed raises RiskLoadUnconfirmed unless `confirmed`; it is decided under the list's lock,
-    so a load committed meanwhile by someone else is counted."""
+    so a load committed meanwhile by someone else is counted. `confirmed_for` (the `stored`
+    fingerprint of the question that was confirmed) makes the confirmation hold only while
+    the stored list is the one the question was about; the command line's --yes holds for
+    whatever is stored."""
     if by is not None:
         actor = await actor_of(repos, config.admins, by)
         decision = may_load(actor, await repos.org.load_tree())
@@ -88,8 +93,8 @@ async def load(
             await log_refusal(repos, actor, ACTION, f"{len(areas)} areas", reason, now)
             raise RiskLoadRefused(reason)
     await repos.risk_areas.lock()
-    drastic = drastic_load(await repos.risk_areas.all(), areas)
-    if drastic is not None and not confirmed:
+    drastic = drastic_load(await repos.risk_areas.all(), areas, now.astimezone(config.zone).date())
+    if drastic is not None and (not confirmed or confirmed_for not in (None, drastic.stored)):
         raise RiskLoadUnconfirmed(drastic)
     previous = await repos.risk_areas.replace(areas, by=by, now=now)
     added, removed, changed, unchanged = _diff(previous, areas)

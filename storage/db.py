@@ -98,6 +98,12 @@ _ambient_session: ContextVar[tuple[Database, AsyncSession] | None] = ContextVar(
 )
 
 
+def open_unit_of_work() -> AsyncSession | None:
+    """The session of the unit of work the current task is in, if any."""
+    ambient = _ambient_session.get()
+    return None if ambient is None else ambient[1]
+
+
 class Database:
     """One engine and its session factory; create once per process and dispose at shutdown."""
 

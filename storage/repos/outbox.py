@@ -210,12 +210,6 @@ class OutboxRepository:
             .execution_options(synchronize_session=False)
         )
 
-    async def uncertain_total(self) -> int:
-        """Sends with an unknown outcome over every message kept: an upper bound on how many
-        messages arrived twice."""
-        total = await self._session.scalar(select(func.sum(OutboxRow.uncertain_sends)))
-        return int(total or 0)
-
     async def defer_chat(self, chat_id: int, until: datetime) -> int:
         """Move every pending row of the chat due before `until` to `until`, in one statement.
 

@@ -39,6 +39,7 @@ from bot.app import create_dispatcher
 from bot.clock import AdjustableClock
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.session import CommitBeforeRequestMiddleware
 from domain.org import Language
 from services.org import load_org_file
 from storage import Database, Repositories, SQLStorage
@@ -297,6 +298,8 @@ async def harness(sqlite_database: Database) -> AsyncIterator[Harness]:
         await load_org_file(Repositories(session), ORG, now=clock.now())
         await session.commit()
     session_ = RecordingSession()
+    # As in production: a handler's request first commits what its update has done so far.
+    session_.middleware(CommitBeforeRequestMiddleware(sqlite_database))
     bot = Bot(TOKEN, session=session_, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     storage = SQLStorage(sqlite_database)
     dispatcher = create_dispatcher(settings, sqlite_database, clock=clock, storage=storage)

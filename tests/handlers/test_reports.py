@@ -9,6 +9,8 @@ import pytest
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import AnswerCallbackQuery
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.calendar import WorkCalendar
 from domain.escalation import DEFAULT_CHAIN_BOOK
@@ -21,6 +23,7 @@ from scheduler.engine import ObligationEngine
 from services import obligations, reports
 from services.org import load_org_file
 from storage import Repositories
+from storage.db import open_unit_of_work
 from storage.models import OutboxRow
 from tests.handlers.conftest import BOT_ID, EN, ZH, Harness
 
@@ -339,6 +342,32 @@ async def test_a_zero_report_after_one_confirmation(harness: Harness) -> None:
     assert len(await versions(harness)) == 1
 
 
+async def test_a_commit_that_fails_is_answered_with_the_error_not_the_success(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await harness.send(LIAISON, "/zero")
+    confirm = harness.button(ZH("report-button-zero-confirm"))
+    real_commit = AsyncSession.commit
+    failures = []
+
+    async def commit_failing_once(session: AsyncSession) -> None:
+        # The update's unit of work, the one holding the report: not the duplicate check's.
+        if not failures and session is open_unit_of_work():
+            failures.append(session)
+            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+        await real_commit(session)
+
+    monkeypatch.setattr(AsyncSession, "commit", commit_failing_once)
+    replies = await harness.press(LIAISON, confirm)
+    monkeypatch.undo()
+    assert failures  # the report's commit, before anyone was told
+    assert replies == []
+    assert alert(harness).text == ZH("error-generic")
+    assert await versions(harness) == []
+    assert (await obligation(harness)).state is ObligationState.OPEN
+    assert await group_lines(harness) == []
+
+
 async def test_cancelling_a_zero_report_files_nothing(harness: Harness) -> None:
     await harness.send(DEPUTY, "/zero")  # the deputy may file too
     assert await harness.press(DEPUTY, harness.button(ZH("report-button-cancel"))) == [
@@ -610,6 +639,9 @@ async def test_status_refuses_a_day_to_come_or_older_than_the_reports_kept(
     ]
     [today] = await harness.send(1002, "/status dongguan 2026-11-23")
     assert today.startswith(EN("status-unit-title", unit="东关村", day="2026-11-23"))
+    # Who may ask is answered before which day: a resident hears that they may not.
+    assert await harness.send(RESIDENT, "/status 0001-01-01") == [ZH("status-no-role")]
+    assert await harness.send(RESIDENT, "/status dongguan 0001-01-01") == [ZH("perm-denied")]
 
 
 async def test_a_choice_index_that_is_no_ascii_number_is_refused_not_raised(

@@ -14,10 +14,12 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, GetFile, TelegramMethod
 from aiogram.types import Chat, Document, File, Message, Update, User
 
+from bot.followup import followup_config
 from domain.declarations import RiskLevel
-from domain.risk_areas import MAX_FILE_BYTES, RiskArea, fingerprint, pack_areas
-from handlers.risk import PENDING, RiskUpload
+from domain.risk_areas import MAX_FILE_BYTES, RiskArea, fingerprint, pack_areas, parse_csv
+from handlers.risk import ASKED_FOR, PENDING, RiskUpload
 from handlers.risk_keyboards import RiskConfirm
+from services import risk
 from storage import Repositories
 from tests.handlers.conftest import ADMIN_ID, BOT_ID, EN, ZH, Harness
 
@@ -319,6 +321,31 @@ async def test_confirming_loads_the_pending_list_even_after_a_restart(
     assert last_answer(harness).text == ZH("button-expired")
 
 
+async def test_a_confirmation_asked_before_another_load_is_asked_again(
+    harness: Harness, files: Files
+) -> None:
+    await listed_good(harness, files)
+    (question,) = await send_file(harness, files, ADMIN_ID, HEADER_ONLY)
+    assert question.startswith(ZH("risk-confirm-empty", listed=3))
+    replace = harness.button(REPLACE)
+    # Meanwhile another administrator's list (one area) is loaded from the command line.
+    areas = parse_csv(KEEPS_ONE).areas
+
+    async def load_one(repos: Repositories) -> None:
+        config = followup_config(harness.settings)
+        await risk.load(repos, config, areas, by=None, now=harness.clock.now(), confirmed=True)
+
+    await harness.repos(load_one)
+
+    (asked_again,) = await harness.press(ADMIN_ID, replace)
+    assert asked_again.startswith(ZH("risk-confirm-changed"))
+    assert "全部 1 个地区" in asked_again
+    assert [a.region_code for a in await stored(harness)] == ["110105"]  # not emptied
+    replies = await harness.press(ADMIN_ID, harness.button(REPLACE))
+    assert "名单已更新：现有 0 条" in "\n".join(replies)
+    assert await stored(harness) == []
+
+
 async def test_a_button_of_an_earlier_upload_loads_nothing(harness: Harness, files: Files) -> None:
     before = await listed_good(harness, files)
     await send_file(harness, files, ADMIN_ID, HEADER_ONLY)
@@ -361,7 +388,7 @@ async def test_only_those_allowed_to_load_may_confirm(harness: Harness, files: F
     # taken away since, or the dialog data forged): the service refuses and audits.
     key = StorageKey(bot_id=BOT_ID, chat_id=TOWNSHIP_SUPERVISOR, user_id=TOWNSHIP_SUPERVISOR)
     await harness.storage.set_state(key, RiskUpload.confirming)
-    await harness.storage.set_data(key, {PENDING: pack_areas([])})
+    await harness.storage.set_data(key, {PENDING: pack_areas([]), ASKED_FOR: "0" * 16})
     before = await listed_good(harness, files)
     data = RiskConfirm(ok=True, pending=fingerprint([])).pack()
 

@@ -52,6 +52,14 @@ def test_control_characters_leave_every_string_and_entities_keep_their_words() -
     assert utf16[2 * 18 : 2 * 21].decode("utf-16-le") == "@li"
 
 
+def test_poll_options_keep_their_entities_too() -> None:
+    option = {"text": "\x00A B", "text_entities": [{"type": "bold", "offset": 3, "length": 1}]}
+    assert strip_controls(option) == {
+        "text": "A B",
+        "text_entities": [{"type": "bold", "offset": 2, "length": 1}],
+    }
+
+
 def test_tabs_and_line_breaks_stay_and_an_entity_of_only_controls_goes() -> None:
     cleaned = strip_controls(
         {"text": "a\tb\nc\r\n\x00\x01", "entities": [{"type": "bold", "offset": 7, "length": 2}]}
@@ -62,6 +70,9 @@ def test_tabs_and_line_breaks_stay_and_an_entity_of_only_controls_goes() -> None
 def test_a_body_without_controls_is_recognised_without_parsing() -> None:
     assert not may_hold_controls(json.dumps({"text": "普通的话\n第二行\t"}))
     assert may_hold_controls(json.dumps({"text": "a\x00b"}))
+    # JSON's short escapes for backspace and form feed, as Telegram writes them.
+    assert may_hold_controls(json.dumps({"text": "dong\x08guan"}))
+    assert may_hold_controls(json.dumps({"text": "dong\x0cguan"}))
     assert may_hold_controls(json.dumps({"text": "a\x85b"}, ensure_ascii=False))
     assert may_hold_controls(json.dumps({"text": "a\x85b"}))
 
@@ -85,7 +96,7 @@ def test_get_updates_reads_each_update_on_its_own(bot: Bot) -> None:
     batch = {
         "ok": True,
         "result": [
-            {"update_id": 1, "message": message("/start\x00")},
+            {"update_id": 1, "message": message("/start\x08")},
             {"update_id": 2, "message": {"message_id": 2, "text": TYPED}},
             {"update_id": 3, "message": message("/help")},
         ],

@@ -59,6 +59,16 @@ def test_arguments_messages_and_secrets_are_redacted(log: io.StringIO) -> None:
     assert "webhook-secret-value" not in written
 
 
+def test_a_call_whose_arguments_do_not_fit_does_not_raise_in_the_caller(log: io.StringIO) -> None:
+    logging.getLogger("x").error("two %s %s", "13912345678")
+    assert "13912345678" not in log.getvalue()
+    assert MOBILE_MARK in log.getvalue()
+
+
+def test_first_generation_id_numbers_go_too() -> None:
+    assert redact("证件 110105491231002 已核") == f"证件 {ID_MARK} 已核"
+
+
 def test_ids_and_times_that_only_look_long_are_left_alone() -> None:
     line = "chat -1001000000003 user 5001 at 20261204180712 outbox 13"
     assert redact(line) == line

@@ -147,6 +147,12 @@ def test_chinese_header_tabs_bom_and_chinese_levels() -> None:
     assert decode_csv(text.encode()) == text.removeprefix("\ufeff")  # the BOM goes
 
 
+def test_control_characters_leave_the_file_before_it_is_read() -> None:
+    text = decode_csv("region,level,effective_from\n北京市\x00朝阳区,高,2026-11-20\n".encode())
+    assert isinstance(text, str)
+    assert [a.region_code for a in parse_csv(text).areas] == [CHAOYANG_BJ]
+
+
 def test_a_header_alone_is_an_empty_list() -> None:
     assert parse_csv("地区,风险等级,生效日期\n") == parse_csv(HEADER)
     assert parse_csv(HEADER).ok
@@ -256,29 +262,36 @@ def test_any_text_gives_areas_or_problems_never_an_exception(text: str) -> None:
 # --- Replacing the list ----------------------------------------------------------------------
 
 FOUR = [area(WUHAN), area(JIANGHAN, RiskLevel.MID), area(CHAOYANG_BJ), area(HAIDIAN)]
+TODAY = date(2026, 11, 23)
+
+
+def drastic(stored: list[RiskArea], new: list[RiskArea]) -> DrasticLoad | None:
+    """What `drastic_load` says today, without the stored list's fingerprint."""
+    found = drastic_load(stored, new, TODAY)
+    return None if found is None else DrasticLoad(found.key, found.lifted, found.listed)
 
 
 def test_an_empty_list_asks_first() -> None:
-    asked = drastic_load(FOUR, [])
-    assert asked == DrasticLoad("risk-confirm-empty", 4, 4)
+    asked = drastic_load(FOUR, [], TODAY)
+    assert asked == DrasticLoad("risk-confirm-empty", 4, 4, fingerprint(FOUR))
     assert asked.params == {"lifted": 4, "listed": 4}
     # Even when nothing is listed now: an empty file is more likely a mistake than a list.
-    assert drastic_load([], []) == DrasticLoad("risk-confirm-empty-none", 0, 0)
+    assert drastic([], []) == DrasticLoad("risk-confirm-empty-none", 0, 0)
 
 
 def test_lifting_exactly_half_goes_ahead() -> None:
     kept = [area(WUHAN, RiskLevel.MID), area(JIANGHAN, RiskLevel.HIGH, end=date(2026, 12, 1))]
-    assert drastic_load(FOUR, kept) is None  # 2 of 4 lifted; the kept ones changed level/dates
-    assert drastic_load(FOUR, [*kept, area(HONGSHAN), area(BEIJING)]) is None
-    assert drastic_load(FOUR[:3], FOUR[1:3]) is None  # 1 of 3
+    assert drastic(FOUR, kept) is None  # 2 of 4 lifted; the kept ones changed level/dates
+    assert drastic(FOUR, [*kept, area(HONGSHAN), area(BEIJING)]) is None
+    assert drastic(FOUR[:3], FOUR[1:3]) is None  # 1 of 3
 
 
 def test_lifting_more_than_half_asks_first() -> None:
-    assert drastic_load(FOUR, [area(WUHAN)]) == DrasticLoad("risk-confirm-lifts", 3, 4)
+    assert drastic(FOUR, [area(WUHAN)]) == DrasticLoad("risk-confirm-lifts", 3, 4)
     # Adding other areas does not make up for lifting most of those listed.
     added = [area(WUHAN), area(HONGSHAN), area(BEIJING), area("420102"), area("420104")]
-    assert drastic_load(FOUR, added) == DrasticLoad("risk-confirm-lifts", 3, 4)
-    assert drastic_load(FOUR[:3], FOUR[2:3]) == DrasticLoad("risk-confirm-lifts", 2, 3)
+    assert drastic(FOUR, added) == DrasticLoad("risk-confirm-lifts", 3, 4)
+    assert drastic(FOUR[:3], FOUR[2:3]) == DrasticLoad("risk-confirm-lifts", 2, 3)
 
 
 def test_regions_are_counted_by_code_not_by_entry() -> None:
@@ -288,13 +301,31 @@ def test_regions_are_counted_by_code_not_by_entry() -> None:
         area(JIANGHAN, start=date(2026, 11, 1)),
         area(WUHAN),
     ]
-    assert drastic_load(stored, [area(JIANGHAN)]) is None  # 1 of 2 regions
-    assert drastic_load(stored, [area(HONGSHAN)]) == DrasticLoad("risk-confirm-lifts", 2, 2)
+    assert drastic(stored, [area(JIANGHAN)]) is None  # 1 of 2 regions
+    assert drastic(stored, [area(HONGSHAN)]) == DrasticLoad("risk-confirm-lifts", 2, 2)
 
 
 def test_a_first_load_goes_ahead() -> None:
-    assert drastic_load([], [area(WUHAN)]) is None
-    assert drastic_load([], FOUR) is None
+    assert drastic([], [area(WUHAN)]) is None
+    assert drastic([], FOUR) is None
+
+
+def test_entries_that_have_ended_are_not_counted_as_listed() -> None:
+    ended = area(HAIDIAN, start=date(2026, 10, 1), end=date(2026, 11, 22))
+    ending_today = area(HONGSHAN, start=date(2026, 10, 1), end=TODAY)
+    stored = [area(WUHAN), ended, ending_today]
+    # HAIDIAN's listing is over: only WUHAN and HONGSHAN are listed, and one of two is kept.
+    assert drastic(stored, [area(WUHAN)]) is None
+    assert drastic(stored, [area(JIANGHAN)]) == DrasticLoad("risk-confirm-lifts", 2, 2)
+    assert drastic([ended], []) == DrasticLoad("risk-confirm-empty-none", 0, 0)
+
+
+def test_a_confirmation_names_the_stored_list_it_was_worked_out_against() -> None:
+    first = drastic_load(FOUR, [], TODAY)
+    second = drastic_load(FOUR[:3], [], TODAY)
+    assert first is not None
+    assert second is not None
+    assert first.stored != second.stored
 
 
 def test_a_pending_list_round_trips_and_has_a_fingerprint() -> None:
