@@ -32,7 +32,7 @@ import asyncio
 import gc
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
@@ -41,13 +41,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.wiring import jobs_config
 from domain.calendar import WorkCalendar
 from domain.escalation import DEFAULT_CHAIN_BOOK
 from domain.forms import FormSpec
 from domain.org import Language, Role, RoleAssignment
 from domain.permissions import Actor
 from domain.reports import ReportPolicy, Rollup
-from scheduler.jobs import JobContext, open_today, send_rollups
+from scheduler.actions import open_today, send_rollups
+from scheduler.context import JobContext
 from services.obligations import EscalationPolicy
 from services.org import load_org_file
 from services.reports import file_report
@@ -175,7 +177,7 @@ async def measure(args: argparse.Namespace, workdir: Path) -> list[Day]:
     grassroots = args.units - 1 - args.townships
     policy = ReportPolicy.default()
     escalation = EscalationPolicy(DEFAULT_CHAIN_BOOK, WorkCalendar.of(ZONE))
-    settings = Settings()
+    config = replace(jobs_config(Settings()), reports=policy, escalation=escalation)
     texts = TrivialTexts()
     days: list[Day] = []
     try:
@@ -193,7 +195,7 @@ async def measure(args: argparse.Namespace, workdir: Path) -> list[Day]:
 
             filed, zero = await file_day(database, policy, grassroots, day, late=False)
 
-            context = JobContext(database, at(day, 17), settings, policy, escalation, texts)
+            context = JobContext(database, at(day, 17), config, texts)
             gc.collect()
             started = time.perf_counter()
             summary = await send_rollups(context, DEADLINE)

@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 
 from bot.config import Settings
-from bot.followup import followup_config
+from bot.wiring import followup_config
 from domain import regions
 from domain.declarations import (
     CodeColour,
@@ -52,7 +52,6 @@ from domain.declarations import (
 from domain.followup import start_date
 from domain.policy import classify
 from domain.risk_areas import RiskArea, RiskList, places_of
-from handlers.declaration_texts import TEXTS
 from services.declarations import RescreenReport, rescreen
 from services.org import load_org_file
 from storage import Database, Repositories
@@ -242,10 +241,10 @@ async def measure(
         gc.collect()
         started = time.perf_counter()
         async with database.transaction() as session:
-            report = await rescreen(Repositories(session), config, second, now=NOW, texts=TEXTS)
+            report = await rescreen(Repositories(session), config, second, now=NOW)
         elapsed = time.perf_counter() - started
         async with database.transaction() as session:
-            again = await rescreen(Repositories(session), config, second, now=NOW, texts=TEXTS)
+            again = await rescreen(Repositories(session), config, second, now=NOW)
         counts = {
             "districts": len(codes),
             "obligations": await count(database, ObligationRow),

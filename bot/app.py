@@ -19,7 +19,6 @@ from aiohttp import web
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.followup import escalation_policy, expired_draft_notice
 from bot.menus import set_default_menus
 from bot.middlewares import (
     ActorMiddleware,
@@ -31,13 +30,15 @@ from bot.retry import RetryRequestMiddleware
 from bot.sender import STOP_GRACE_S, OutboxSender
 from bot.session import BotSession, CommitBeforeRequestMiddleware
 from bot.webhook import WebhookHandler
+from bot.wiring import expired_draft_notice, jobs_config
 from handlers import build_router
-from handlers.obligation_texts import ObligationTexts
-from handlers.report_texts import ReportTexts
+from scheduler.actions import open_today
 from scheduler.engine import ObligationEngine
-from scheduler.jobs import CalendarJobs, open_today
+from scheduler.jobs import CalendarJobs
 from services.obligations import EscalationPolicy
 from storage import Database, SQLStorage
+from texts.obligations import ObligationTexts
+from texts.reports import ReportTexts
 
 logger = logging.getLogger(__name__)
 
@@ -172,18 +173,16 @@ class App:
         database = Database.connect(settings.database.url)
         bot = create_bot(settings, database=database)
         dispatcher = create_dispatcher(settings, database, clock=clock)
-        policy = escalation_policy(settings)
+        config = jobs_config(settings)
         # Handlers that open obligations schedule them with the same policy the clock uses.
-        dispatcher["policy"] = policy
-        engine = create_engine(settings, database, clock, policy)
+        dispatcher["policy"] = config.escalation
+        engine = create_engine(settings, database, clock, config.escalation)
         jobs = CalendarJobs(
             database,
-            settings,
+            config,
             now=clock.now,
             rollup_texts=ReportTexts(),
             draft_notice=expired_draft_notice,
-            report_policy=settings.reports.policy(),
-            escalation_policy=policy,
         )
         sender = create_sender(settings, database, clock) if settings.outbox.enabled else None
         return cls(settings, database, bot, dispatcher, engine, jobs, sender)
@@ -232,9 +231,8 @@ class App:
         try:
             # The daily job opens the day's reports at midnight; a bot down then opens them
             # now (those whose deadline is still ahead).
-            opened = await open_today(
-                self.database, self.jobs.escalation_policy, self.jobs.report_policy, now
-            )
+            config = self.jobs.config
+            opened = await open_today(self.database, config.escalation, config.reports, now)
             logger.info("opened %d unit reports for today", opened)
             # A roll-up whose deadline passed today while the bot was down goes out now.
             local = now.astimezone(self.settings.time.zone).time()

@@ -17,9 +17,8 @@ from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
-from bot.followup import followup_config
-from bot.i18n import Translator
 from bot.logsafety import protect_logs
+from bot.wiring import followup_config
 from domain.declarations import DeclarationError, declaration_from_dict, risk_facts_from_dict
 from domain.org import Language
 from domain.orgfile import OrgFileError
@@ -30,6 +29,7 @@ from services.risk import LoadReport, RiskLoadUnconfirmed
 from services.risk import load as load_risk_list
 from storage import Database, Repositories
 from storage.migrate import upgrade
+from texts.i18n import Translator
 
 logger = logging.getLogger("bot")
 
@@ -255,7 +255,7 @@ def load_risk_file(settings: Settings, file: Path, *, confirmed: bool = False) -
     """Replace the risk-area list with the CSV `file`; exit status 2 and every problem for a
     bad file, nothing loaded. A list that is empty or lifts more than half of the listed
     areas exits with status 2 too unless `confirmed` (--yes)."""
-    from handlers.risk import problems_text, report_text
+    from texts.risk import problems_text, report_text
 
     tr = Translator(Language.EN)
     try:
@@ -304,7 +304,7 @@ async def _store_risk_list(
 
 
 async def show_risk_list(settings: Settings) -> int:
-    from handlers.risk import list_text
+    from texts.risk import list_text
 
     if settings.database.auto_migrate:
         await asyncio.to_thread(upgrade, settings.database.url)

@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+import scheduler.actions  # noqa: F401 - registers the built-in actions, checked below
 from bot.engine_config import EscalationSettings, HolidaySettings, QuietHoursSettings, _clock
 from domain.declarations import (
     CodeColour,
@@ -59,6 +60,8 @@ from domain.reports import (
     ScheduleOverride,
     check_zero_reportable,
 )
+from scheduler.context import ACTIONS
+from scheduler.crontab import cron_trigger
 
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "BOT_TOKEN": ("telegram", "token"),
@@ -250,9 +253,6 @@ class JobSettings(_Section):
     @field_validator("cron")
     @classmethod
     def _valid_crontab(cls, value: str, info: ValidationInfo) -> str:
-        # The scheduler imports storage and APScheduler; only validation needs them here.
-        from scheduler.jobs import cron_trigger
-
         try:
             cron_trigger(value, ZoneInfo("UTC"))
         except ValueError as error:
@@ -264,8 +264,6 @@ class JobSettings(_Section):
     @field_validator("action")
     @classmethod
     def _known_action(cls, value: str, info: ValidationInfo) -> str:
-        from scheduler.jobs import ACTIONS
-
         if value not in ACTIONS:
             known = ", ".join(sorted(ACTIONS))
             raise ValueError(

@@ -9,9 +9,9 @@ from aiogram import Bot
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.i18n import Translator
 from domain.permissions import Actor
 from storage import Repositories
+from texts.i18n import Translator
 
 
 @dataclass(frozen=True, slots=True)

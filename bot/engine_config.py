@@ -15,7 +15,7 @@ its unit_report chain is the default one.
 #           "supervisor" (the nearest supervisors up the tree, from the unit itself),
 #           "supervisor+1" (the ones above those), "office" (the root unit's supervisors);
 #           or a list of them, e.g. ["assignee", "deputy"]
-#   message the message key sent (see bot/locales)
+#   message the message key sent (see texts/locales)
 #   urgent  true: goes out in quiet hours and on holidays (default false; not allowed on a
 #           reminder before the deadline)
 #   repeat  optional { every = "1h", times = 3 }: repeat the step until the next one is due

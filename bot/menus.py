@@ -12,10 +12,10 @@ from aiogram.types import (
     BotCommandScopeDefault,
 )
 
-from bot.i18n import Translator
 from domain.commands import ChatKind, commands_for_capabilities
 from domain.org import Language
 from domain.permissions import Actor, Capability
+from texts.i18n import Translator
 
 # Telegram matches the menu to the user's client language by two-letter code.
 MENU_LANGUAGE_CODES = {Language.ZH_CN: "zh", Language.EN: "en"}

@@ -14,10 +14,10 @@ from aiogram.types.update import UpdateTypeLookupError
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context
-from bot.i18n import Translator
 from domain.org import Language
 from domain.permissions import Actor
 from storage import Database, Repositories
+from texts.i18n import Translator
 
 logger = logging.getLogger(__name__)
 

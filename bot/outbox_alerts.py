@@ -15,11 +15,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.i18n import Translator
 from domain.org import Language
 from domain.outbox import OutboxEntry, OutboxMessage, Priority
 from services.org import answerable_for
 from storage import Repositories
+from texts.i18n import Translator
 
 ALERT_PREFIX = "outbox-alert:"
 EXCERPT_CHARS = 80

@@ -25,7 +25,6 @@ from domain import answers as parse
 from domain import declaration_steps as steps
 from domain import regions
 from domain.declaration_steps import ATTEST, ORDER, REGION_MATCH, SUMMARY
-from domain.declarations import Declaration
 from domain.policy import DEFAULT_LOOKBACK_DAYS
 
 USE_BUTTONS: Final = "declare-use-buttons"
@@ -428,10 +427,3 @@ def complete(draft: Draft) -> bool:
     return (
         draft.answers.get("attested") is True and _next_after(draft.answers, ORDER[-1]) == SUMMARY
     )
-
-
-def build(draft: Draft) -> Declaration:
-    """The declaration of a complete, attested draft; ValueError otherwise."""
-    from domain.declaration_build import build as build_declaration
-
-    return build_declaration(draft)

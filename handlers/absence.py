@@ -9,14 +9,14 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.context import Context
-from bot.i18n import Translator
-from bot.messaging import answer_long
 from domain.absence import MAX_AWAY_DAYS, holds_staff_role, parse_until
 from domain.permissions import Capability
-from handlers.rendering import role_name
 from services import absence
 from services.absence import Cover
 from services.onboarding import log_refusal
+from texts.i18n import Translator
+from texts.messaging import answer_long
+from texts.rendering import role_name
 
 OFF_WORDS = frozenset({"off", "back", "取消", "结束"})
 

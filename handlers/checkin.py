@@ -16,7 +16,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.context import Context
-from bot.i18n import Translator
 from domain.checkins import (
     NONE_CHOICE,
     AlertReason,
@@ -27,7 +26,8 @@ from domain.checkins import (
 )
 from domain.obligations import ObligationKind
 from domain.org import Person
-from handlers.checkin_keyboards import (
+from services import checkins
+from texts.checkin_keyboards import (
     DONE_CHOICE,
     CheckinStart,
     CheckinSymptom,
@@ -35,7 +35,7 @@ from handlers.checkin_keyboards import (
     choose_keyboard,
     symptoms_keyboard,
 )
-from services import checkins
+from texts.i18n import Translator
 
 
 class CheckinDialog(StatesGroup):

@@ -8,12 +8,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
 from bot.context import Context
-from bot.i18n import Translator
 from bot.menus import set_personal_menu
-from bot.messaging import answer_long
 from domain.commands import ChatKind, visible_commands
-from handlers.keyboards import LanguageChoice, language_keyboard
-from handlers.rendering import role_name, unit_path
+from texts.i18n import Translator
+from texts.keyboards import LanguageChoice, language_keyboard
+from texts.messaging import answer_long
+from texts.rendering import role_name, unit_path
 
 
 async def show_help(message: Message, ctx: Context) -> None:

@@ -26,22 +26,23 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 
 from bot.context import Context
-from bot.followup import followup_config
-from bot.messaging import split_html
+from bot.wiring import followup_config
 from domain import declaration_dialog as dialog
+from domain.declaration_build import build as build_declaration
 from domain.declaration_dialog import Draft, DraftError
 from domain.invites import DECLARE_PAYLOAD_PREFIX
 from domain.org import GroupPurpose, Role, Unit
-from handlers import declaration_texts
-from handlers.declaration_keyboards import (
+from services import declarations, drafts
+from texts import declarations as declaration_texts
+from texts.declaration_keyboards import (
     DeclStep,
     DeclUnit,
     question_keyboard,
     question_text,
     unit_keyboard,
 )
-from handlers.keyboards import link_keyboard
-from services import declarations, drafts
+from texts.keyboards import link_keyboard
+from texts.messaging import split_html
 
 logger = logging.getLogger(__name__)
 
@@ -338,7 +339,7 @@ async def cancel_command(message: Message, state: FSMContext, ctx: Context) -> N
 
 async def _submit(ctx: Context, state: FSMContext, stored: Stored) -> None:
     try:
-        declaration = dialog.build(stored.draft)
+        declaration = build_declaration(stored.draft)
     except ValueError:  # cannot happen through the dialog
         await _end(ctx, state, "declare-restart")
         return

@@ -10,7 +10,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import CallbackQuery, ErrorEvent
 
 from bot.config import Settings
-from bot.i18n import Translator
+from texts.i18n import Translator
 
 logger = logging.getLogger(__name__)
 

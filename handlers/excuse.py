@@ -9,9 +9,9 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.context import Context
 from domain.obligations import Obligation
-from handlers.keyboards import ExcuseObligation
-from handlers.obligation_texts import due_text, kind_name
 from services import excuse as excuses
+from texts.keyboards import ExcuseObligation
+from texts.obligations import due_text, kind_name
 
 NO_FACTS = {"unit": "", "kind": "", "due": ""}
 

@@ -11,12 +11,12 @@ from aiogram.types import ChatMemberAdministrator, ChatMemberOwner, ChatMemberRe
 from aiogram.utils.deep_linking import create_start_link
 
 from bot.context import Context
-from bot.i18n import Translator
 from domain.invites import DECLARE_PAYLOAD_PREFIX
 from domain.org import ChatGroup, GroupPurpose
-from handlers.keyboards import link_keyboard
-from handlers.rendering import outcome_text
 from services import onboarding
+from texts.i18n import Translator
+from texts.keyboards import link_keyboard
+from texts.rendering import outcome_text
 
 logger = logging.getLogger(__name__)
 GROUP_CHATS = F.chat.type.in_({"group", "supergroup"})

@@ -15,9 +15,9 @@ from bot.context import Context
 from domain.invites import INVITE_PAYLOAD_PREFIX
 from domain.org import Role
 from domain.permissions import Capability, manageable_units
-from handlers.keyboards import InviteRoleChoice, InviteUnitChoice, role_keyboard, unit_keyboard
-from handlers.rendering import local_time, outcome_text, role_name
 from services import onboarding
+from texts.keyboards import InviteRoleChoice, InviteUnitChoice, role_keyboard, unit_keyboard
+from texts.rendering import local_time, outcome_text, role_name
 
 
 class InviteWizard(StatesGroup):

@@ -24,8 +24,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.context import Context
-from bot.i18n import Translator
-from bot.messaging import split_html
 from domain import forms
 from domain.forms import Draft, Refusal
 from domain.obligations import Obligation, ObligationKind, ObligationState
@@ -33,8 +31,11 @@ from domain.org import OrgTree, Role, Unit
 from domain.outbox import OutboxMessage, Priority
 from domain.permissions import Capability, can_manage_unit
 from domain.reports import FiledReport, ReportPolicy, ReportSchedule, UnitStatus, status_of
-from handlers import report_texts as texts
-from handlers.keyboards import (
+from services import reports
+from services.onboarding import log_refusal
+from texts import reports as texts
+from texts.i18n import Translator
+from texts.keyboards import (
     ReminderReport,
     ReportStep,
     ReportUnitChoice,
@@ -44,9 +45,8 @@ from handlers.keyboards import (
     report_unit_keyboard,
     zero_confirm_keyboard,
 )
-from handlers.report_texts import HISTORY_DAYS, ReportTexts
-from services import reports
-from services.onboarding import log_refusal
+from texts.messaging import split_html
+from texts.reports import HISTORY_DAYS, ReportTexts
 
 logger = logging.getLogger(__name__)
 

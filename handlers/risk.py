@@ -19,7 +19,6 @@ import contextlib
 import io
 import logging
 from collections.abc import Sequence
-from datetime import date
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
@@ -30,29 +29,26 @@ from aiogram.types import CallbackQuery, Document, Message
 from aiohttp import ClientError
 
 from bot.context import Context
-from bot.followup import followup_config
-from bot.i18n import Html, Translator
-from bot.messaging import answer_long, split_html
-from domain.declarations import RiskLevel
+from bot.wiring import followup_config
 from domain.risk_areas import (
     MAX_FILE_BYTES,
     CsvProblem,
     RiskArea,
-    RiskList,
     decode_csv,
     fingerprint,
     pack_areas,
     parse_csv,
     unpack_areas,
 )
-from handlers.risk_keyboards import RiskConfirm, confirm_keyboard
 from services import risk
 from services.onboarding import log_refusal
 from storage.repos.risk_areas import LoadStamp
+from texts.messaging import answer_long, split_html
+from texts.risk import list_text, problems_text, report_text
+from texts.risk_keyboards import RiskConfirm, confirm_keyboard
 
 logger = logging.getLogger(__name__)
 
-SHOWN_PROBLEMS = 60  # a file with more is probably the wrong file; the count says how many
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 
 
@@ -63,112 +59,6 @@ class RiskUpload(StatesGroup):
 
 PENDING = "pending"  # dialog data while confirming: the parsed areas as pack_areas wrote them
 ASKED_FOR = "asked_for"  # and the fingerprint of the stored list the question was about
-
-
-# --- Rendering (also used by `python -m bot risk`) -------------------------------------------
-
-
-def area_line(tr: Translator, area: RiskArea) -> str:
-    key = "risk-area-open" if area.effective_to is None else "risk-area-dated"
-    return tr(key, name=area.name, code=area.region_code, **_dates(area))
-
-
-def _dates(area: RiskArea) -> dict[str, str]:
-    end = area.effective_to.isoformat() if area.effective_to else ""
-    return {"start": area.effective_from.isoformat(), "end": end}
-
-
-def list_text(tr: Translator, risk_list: RiskList, today: date, loaded: str | None = None) -> str:
-    """The areas in effect today grouped by level, then those starting later."""
-    current = risk.in_effect(risk_list, today)
-    later = risk.upcoming(risk_list, today)
-    counts = {level: sum(a.level is level for a in current) for level in RiskLevel}
-    lines = [
-        tr("risk-title", day=today, high=counts[RiskLevel.HIGH], mid=counts[RiskLevel.MID])
-        if current
-        else tr("risk-none", day=today)
-    ]
-    for level in (RiskLevel.HIGH, RiskLevel.MID):
-        if counts[level]:
-            lines += ["", tr(f"risk-heading-{level.value}")]
-            lines += [area_line(tr, a) for a in current if a.level is level]
-    if later:
-        lines += ["", tr("risk-heading-upcoming")]
-        lines += [
-            tr(
-                "risk-area-upcoming",
-                level=tr(f"risk-level-{a.level.value}"),
-                name=a.name,
-                code=a.region_code,
-                start=a.effective_from,
-            )
-            for a in later
-        ]
-    if loaded:
-        lines += ["", tr("risk-loaded-at", at=loaded)]
-    return "\n".join(lines)
-
-
-def problems_text(
-    tr: Translator, problems: Sequence[CsvProblem], limit: int | None = SHOWN_PROBLEMS
-) -> str:
-    shown = problems if limit is None else problems[:limit]
-    lines = [tr("risk-load-rejected", count=len(problems))]
-    for problem in shown:
-        message = tr(problem.key, **problem.params)
-        if problem.line:
-            lines.append(tr("risk-csv-line", line=problem.line, problem=_html(message)))
-        else:
-            lines.append(tr("risk-csv-file", problem=_html(message)))
-    if len(problems) > len(shown):
-        lines.append(tr("risk-load-more", count=len(problems) - len(shown)))
-    return "\n".join(lines)
-
-
-def report_text(tr: Translator, report: risk.LoadReport) -> str:
-    lines = [
-        tr(
-            "risk-load-done",
-            total=report.total,
-            added=len(report.added),
-            removed=len(report.removed),
-            changed=len(report.changed),
-            unchanged=report.unchanged,
-        )
-    ]
-    for key, areas in (
-        ("risk-load-added", report.added),
-        ("risk-load-removed", report.removed),
-        ("risk-load-changed", report.changed),
-    ):
-        lines += [tr(key, area=_html(_area_summary(tr, area))) for area in areas]
-    screened = report.rescreen
-    lines.append(
-        tr(
-            "risk-rescreen",
-            screened=screened.screened,
-            changed=screened.changed,
-            reclassified=screened.reclassified,
-        )
-    )
-    lines += [tr("risk-rescreen-detail", detail=detail) for detail in screened.details]
-    return "\n".join(lines)
-
-
-def _area_summary(tr: Translator, area: RiskArea) -> str:
-    key = "risk-period-open" if area.effective_to is None else "risk-period-dated"
-    return tr(
-        "risk-load-area",
-        name=area.name,
-        code=area.region_code,
-        level=tr(f"risk-level-{area.level.value}"),
-        period=_html(tr(key, **_dates(area))),
-    )
-
-
-def _html(text: str) -> Html:
-    # Already rendered (and escaped) by the translator: must not be escaped twice.
-    return Html(text)
 
 
 def stamp_text(ctx: Context, stamp: LoadStamp | None) -> str | None:

@@ -13,8 +13,8 @@ from bot.context import Context
 from bot.menus import set_personal_menu
 from domain.invites import parse_start_payload
 from handlers import declarations
-from handlers.rendering import outcome_text
 from services import onboarding
+from texts.rendering import outcome_text
 
 
 async def start_with_link(

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.clock import AdjustableClock
+from scheduler.crontab import next_fire_times
 from scheduler.engine import ObligationEngine
-from scheduler.jobs import CalendarJobs, next_fire_times
+from scheduler.jobs import CalendarJobs
 from storage import Database, Repositories
 
 logger = logging.getLogger(__name__)

@@ -8,14 +8,12 @@ nobody was alerted about. Alerts are private messages at alert priority, to the 
 liaisons and trackers (and for an immediate report 即有即报 the supervisors of the unit and
 the units above it); they name the resident and mask the phone, and never go to a group.
 
-The outbox stores rendered text, so both entry points take a `DeclarationTexts` renderer;
-when none is given the bot's own (handlers.declaration_texts) is used, so callers written
-against the contract (the dialog, the risk-list loader) need not carry one.
+The outbox stores rendered text, so the configuration carries a `DeclarationTexts` renderer,
+wired at the composition root (the bot's own lives in texts/, above this layer).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -50,7 +48,7 @@ _PROXY_ROLES = frozenset({Role.LIAISON, Role.DEPUTY, Role.TRACKER})
 @dataclass(frozen=True, slots=True)
 class FollowupConfig:
     """What submitting and re-screening need from the configuration, as plain values; the
-    composition root builds it from the settings (bot.followup.followup_config)."""
+    composition root builds it from the settings (bot.wiring.followup_config)."""
 
     policy: Policy  # the classification rules ([policy])
     zone: ZoneInfo  # local time (time.timezone)
@@ -59,6 +57,7 @@ class FollowupConfig:
     escalation: EscalationPolicy  # chains and work calendar of new obligations
     admins: tuple[int, ...]  # told when a unit has no staff to tell
     default_language: Language
+    texts: DeclarationTexts  # renders the alerts and updates put in the outbox
 
 
 class DeclarationRefused(Exception):
@@ -123,13 +122,6 @@ class DeclarationTexts(Protocol):
     def alert(self, alert: Alert, language: Language) -> str: ...
 
     def resident_update(self, update: ResidentUpdate, language: Language) -> str: ...
-
-
-def _default_texts() -> DeclarationTexts:
-    # Looked up when needed: the renderer lives with the other texts in handlers/, which
-    # import services, so a static import (even a local one) would make an import cycle.
-    texts: DeclarationTexts = importlib.import_module("handlers.declaration_texts").TEXTS
-    return texts
 
 
 def _plan(config: FollowupConfig, classification: Classification, start: date) -> FollowupPlan:
@@ -201,7 +193,6 @@ async def submit(
     filed_by: int,
     resident_id: int | None,
     now: datetime,
-    texts: DeclarationTexts | None = None,
 ) -> Submitted:
     """Classify and store an attested declaration, open its follow-up and alert the staff.
 
@@ -279,7 +270,7 @@ async def submit(
             unit_code, immediate=classification.immediate_report, skip=resident_id
         )
         messages = _alert_messages(
-            texts or _default_texts(), alert, recipients, f"declaration:{declaration_id}", now
+            config.texts, alert, recipients, f"declaration:{declaration_id}", now
         )
         alerted = await repos.outbox.enqueue_many(messages, now=now)
     await repos.audit.record(
@@ -314,7 +305,6 @@ async def rescreen(
     risk_list: RiskList,
     *,
     now: datetime,
-    texts: DeclarationTexts | None = None,
 ) -> RescreenReport:
     """Screen every current declaration whose period starts within the look-back window
     (or later) against `risk_list`, in bulk.
@@ -364,7 +354,7 @@ async def rescreen(
             )
     await repos.declarations.update_facts(facts_only)
     if worse:
-        details += await _reclassify(repos, config, worse, now, texts or _default_texts())
+        details += await _reclassify(repos, config, worse, now, config.texts)
     await repos.audit.record(
         at=now,
         actor_id=None,

@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.i18n import Translator
 from domain.obligations import ObligationKind, ObligationState
 from domain.org import Language
-from scheduler.jobs import rollup_job_name
+from scheduler.actions import rollup_job_name
 from storage import Repositories
 from tests.e2e.live import LiveBot, live_bot
+from texts.i18n import Translator
 
 pytestmark = pytest.mark.e2e
 

@@ -23,13 +23,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.i18n import Translator
 from domain.obligations import ObligationKind
 from domain.org import Language
-from handlers.declaration_keyboards import DeclStep
 from storage import Repositories
 from storage.models import DeclarationRow, ObligationRow
 from tests.e2e.live import BOT_ID, LiveBot, live_bot
+from texts.declaration_keyboards import DeclStep
+from texts.i18n import Translator
 
 pytestmark = pytest.mark.e2e
 

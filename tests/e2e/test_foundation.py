@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.i18n import Translator
 from domain.org import Language
 from sandbox.emulator import Emulator
 from tests.e2e.conftest import BOT_ID, BotProcess, Chat, eventually, people
+from texts.i18n import Translator
 
 
 def _plain(tr: Translator) -> Callable[..., str]:

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.i18n import Translator
 from domain.obligations import Obligation, ObligationKind
 from domain.org import Language
 from services.obligations import open_obligation
 from storage import Repositories
 from tests.e2e.live import BOT_ID, LiveBot, live_bot
+from texts.i18n import Translator
 
 pytestmark = pytest.mark.e2e
 

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.i18n import Translator
 from domain.org import Language
 from sandbox.timemachine import TimeMachine, TimeMoveError
 from storage import Repositories
 from tests.e2e.live import BOT_ID, LiveBot, live_bot
 from tests.e2e.test_live_clock import ORG  # 李镇长 501 (English) over 东关村's liaison 601
+from texts.i18n import Translator
 
 pytestmark = pytest.mark.e2e
 

@@ -38,11 +38,11 @@ from aiogram.types import (
 from bot.app import create_dispatcher
 from bot.clock import AdjustableClock
 from bot.config import Settings
-from bot.i18n import Translator
 from bot.session import CommitBeforeRequestMiddleware
 from domain.org import Language
 from services.org import load_org_file
 from storage import Database, Repositories, SQLStorage
+from texts.i18n import Translator
 
 BOT_ID = 42
 TOKEN = f"{BOT_ID}:TESTtokenTESTtokenTESTtokenTEST12345"

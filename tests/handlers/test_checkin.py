@@ -15,14 +15,14 @@ from domain.declarations import Symptom, TestResult
 from domain.escalation import DEFAULT_CHAIN_BOOK
 from domain.obligations import Obligation, ObligationKind, ObligationState
 from handlers.checkin import CheckinDialog
-from handlers.checkin_keyboards import CheckinStart, CheckinSymptom, TestRecord
-from handlers.obligation_texts import ObligationTexts
 from scheduler.engine import ObligationEngine
 from services import obligations
 from services.org import load_org_file
 from storage import Repositories
 from storage.models import CheckinRow, DeclarationRow, OutboxRow, TestRecordRow
 from tests.handlers.conftest import BOT_ID, ZH, Harness
+from texts.checkin_keyboards import CheckinStart, CheckinSymptom, TestRecord
+from texts.obligations import ObligationTexts
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 23)

@@ -11,16 +11,17 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, PinChatMessage
 from sqlalchemy import func, select
 
-from bot.followup import expired_draft_notice
-from bot.i18n import Translator
+from bot.wiring import expired_draft_notice, jobs_config
 from domain.org import ChatGroup, GroupPurpose, Role, RoleAssignment
-from handlers.declaration_keyboards import DeclStep
 from handlers.groups import post_join_button
-from scheduler.jobs import JobContext, expire_drafts
+from scheduler.actions import expire_drafts
+from scheduler.context import JobContext
 from services.org import load_org_file
 from storage import Repositories
 from storage.models import DeclarationRow, OutboxRow
 from tests.handlers.conftest import BOT_ID, ZH, Harness
+from texts.declaration_keyboards import DeclStep
+from texts.i18n import Translator
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=ZONE)
@@ -255,7 +256,7 @@ async def test_expired_draft_notice_and_start_over(harness: Harness) -> None:
     context = JobContext(
         harness.database,
         harness.clock.now(),
-        harness.settings,
+        jobs_config(harness.settings),
         draft_notice=expired_draft_notice,
     )
     assert await expire_drafts(context) == {"drafts": 1}

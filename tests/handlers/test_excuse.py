@@ -10,13 +10,13 @@ from domain.calendar import WorkCalendar
 from domain.escalation import DEFAULT_CHAIN_BOOK
 from domain.obligations import Obligation, ObligationKind, ObligationState
 from handlers.excuse import ExcuseDialog
-from handlers.keyboards import ExcuseObligation
-from handlers.obligation_texts import ObligationTexts
 from scheduler.engine import ObligationEngine
 from services import obligations
 from storage import Repositories
 from storage.models import OutboxRow
 from tests.handlers.conftest import ADMIN_ID, BOT_ID, EN, ZH, Harness
+from texts.keyboards import ExcuseObligation
+from texts.obligations import ObligationTexts
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DUE = datetime(2026, 11, 23, 17, 0, tzinfo=ZONE)

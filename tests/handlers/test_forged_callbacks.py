@@ -15,17 +15,24 @@ from aiogram.methods import AnswerCallbackQuery
 from pydantic import ValidationError
 
 import handlers
-from handlers import keyboards
-from handlers.keyboards import MAX_ROW_ID
+import texts
 from tests.handlers.conftest import ZH, Harness
+from texts import keyboards as keyboards
+from texts.keyboards import MAX_ROW_ID
 
 LIAISON = 2001
 OUT_OF_RANGE = (2**64, 2**63, -1, -(2**64))
 
 
 def callback_classes() -> Iterator[type[CallbackData]]:
-    """Every CallbackData class of the handlers, wherever it is defined."""
-    for info in pkgutil.walk_packages(handlers.__path__, "handlers."):
+    """Every CallbackData class of the bot, wherever it is defined (handlers or texts)."""
+    packages = ((handlers.__path__, "handlers."), (texts.__path__, "texts."))
+    for path, prefix in packages:
+        yield from _defined_in(path, prefix)
+
+
+def _defined_in(path: Any, prefix: str) -> Iterator[type[CallbackData]]:
+    for info in pkgutil.walk_packages(path, prefix):
         module = importlib.import_module(info.name)
         for value in vars(module).values():
             if (

@@ -16,8 +16,6 @@ from domain.calendar import WorkCalendar
 from domain.escalation import DEFAULT_CHAIN_BOOK
 from domain.obligations import Obligation, ObligationState
 from domain.reports import DEFAULT_FORM, FiledReport, ReportPolicy
-from handlers.keyboards import ReminderReport, ReportStep, ReportUnitChoice, ZeroConfirm
-from handlers.obligation_texts import ObligationTexts
 from handlers.reports import ReportDialog, parse_day
 from scheduler.engine import ObligationEngine
 from services import obligations, reports
@@ -26,6 +24,8 @@ from storage import Repositories
 from storage.db import open_unit_of_work
 from storage.models import OutboxRow
 from tests.handlers.conftest import BOT_ID, EN, ZH, Harness
+from texts.keyboards import ReminderReport, ReportStep, ReportUnitChoice, ZeroConfirm
+from texts.obligations import ObligationTexts
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 23)

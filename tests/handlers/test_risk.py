@@ -14,14 +14,14 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, GetFile, TelegramMethod
 from aiogram.types import Chat, Document, File, Message, Update, User
 
-from bot.followup import followup_config
+from bot.wiring import followup_config
 from domain.declarations import RiskLevel
 from domain.risk_areas import MAX_FILE_BYTES, RiskArea, fingerprint, pack_areas, parse_csv
 from handlers.risk import ASKED_FOR, PENDING, RiskUpload
-from handlers.risk_keyboards import RiskConfirm
 from services import risk
 from storage import Repositories
 from tests.handlers.conftest import ADMIN_ID, BOT_ID, EN, ZH, Harness
+from texts.risk_keyboards import RiskConfirm
 
 ZONE = ZoneInfo("Asia/Shanghai")
 MORNING = datetime(2026, 11, 23, 10, 0, tzinfo=ZONE)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import AdminsSettings, Settings
-from bot.followup import followup_config
+from bot.wiring import followup_config
 from domain.declarations import (
     CodeColour,
     ContactKind,
@@ -489,9 +489,9 @@ async def test_rescreen_only_reads_the_look_back_window(org: Database) -> None:
 async def test_the_residents_result_says_category_dates_tests_and_what_to_do(
     org: Database,
 ) -> None:
-    from bot.i18n import Translator
     from domain.org import Language
-    from handlers.declaration_texts import resident_result
+    from texts.declarations import resident_result
+    from texts.i18n import Translator
 
     await set_areas(org, [RiskArea(WUHAN_HONGSHAN, RiskLevel.MID, date(2026, 11, 1))])
     result = await submit(org)

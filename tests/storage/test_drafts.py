@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.followup import expired_draft_notice as NOTICE
+from bot.wiring import expired_draft_notice as NOTICE
 from domain.org import Language
 from services import drafts
 from storage import Database, Repositories

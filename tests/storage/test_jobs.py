@@ -11,11 +11,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-import scheduler.jobs as jobs_module
+import scheduler.actions as actions_module
 from bot.config import Settings
+from bot.wiring import jobs_config
 from domain.obligations import Obligation, ObligationKind, ObligationState, meet
 from domain.outbox import OutboxMessage, OutboxState, Priority
-from scheduler.jobs import ACTIONS, CalendarJobs, JobContext, Summary, next_fire_times
+from scheduler.context import ACTIONS, JobContext, Summary
+from scheduler.crontab import next_fire_times
+from scheduler.jobs import CalendarJobs
 from storage import Database, Repositories
 from storage.models import AbsenceRow, ObligationRow, OutboxRow, ProcessedUpdateRow
 
@@ -32,7 +35,7 @@ def settings(**jobs: Any) -> Settings:
 def calendar(
     database: Database, config: Settings | None = None, now: datetime = NOW
 ) -> CalendarJobs:
-    return CalendarJobs(database, config or settings(), now=lambda: now)
+    return CalendarJobs(database, jobs_config(config or settings()), now=lambda: now)
 
 
 async def seed_org(database: Database) -> None:
@@ -182,7 +185,7 @@ async def test_expire_closes_obligations_past_the_age_whatever_their_chain(
 async def test_expire_works_through_more_than_one_batch(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(jobs_module, "EXPIRE_BATCH", 2)
+    monkeypatch.setattr(actions_module, "EXPIRE_BATCH", 2)
     old = NOW - timedelta(days=10)  # older than the 8 days configured below
     await open_obligations(
         database, *(obligation(f"p{i}", old + timedelta(minutes=i), None) for i in range(5))
@@ -249,9 +252,9 @@ async def test_start_schedules_the_enabled_jobs_at_their_next_times(
             expected = {next_fire_times(cron, zone, moment)[0] for moment in (before, after)}
             assert times[name] in expected
             assert str(times[name].tzinfo) == zone
-        assert times["weekly"].astimezone(jobs.zone_of(jobs.jobs["weekly"])).strftime(
-            "%a %H:%M"
-        ) == ("Mon 09:00")
+        assert times["weekly"].astimezone(jobs.jobs["weekly"].zone).strftime("%a %H:%M") == (
+            "Mon 09:00"
+        )
         assert jobs.scheduler is not None
         for job in jobs.scheduler.get_jobs():
             assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 120)
@@ -369,7 +372,8 @@ async def test_run_now_runs_disabled_jobs_and_refuses_unknown_ones(
 
 
 def test_context_today_is_the_local_date(sqlite_database: Database) -> None:
-    context = JobContext(sqlite_database, NOW, settings())
+    context = JobContext(sqlite_database, NOW, jobs_config(settings()))
     assert context.today == date(2026, 3, 1)
-    utc = replace(context, settings=Settings.model_validate({"time": {"timezone": "UTC"}}))
+    utc_settings = Settings.model_validate({"time": {"timezone": "UTC"}})
+    utc = replace(context, config=jobs_config(utc_settings))
     assert utc.today == date(2026, 2, 28)

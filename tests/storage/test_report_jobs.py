@@ -7,11 +7,13 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.wiring import jobs_config
 from domain.forms import FormSpec
 from domain.org import Language, Role
 from domain.outbox import Priority
 from domain.reports import Rollup
-from scheduler.jobs import CalendarJobs, open_today, rollup_day
+from scheduler.actions import open_today, rollup_day
+from scheduler.jobs import CalendarJobs
 from storage import Database
 from storage.models import ObligationRow, OutboxRow
 
@@ -60,7 +62,7 @@ class Texts:
 
 
 def jobs(database: Database, at: datetime, texts: Texts | None = None) -> CalendarJobs:
-    return CalendarJobs(database, CONFIG, now=lambda: at, rollup_texts=texts)
+    return CalendarJobs(database, jobs_config(CONFIG), now=lambda: at, rollup_texts=texts)
 
 
 async def outbox(database: Database) -> list[tuple[str, int, str, int]]:
@@ -77,7 +79,7 @@ async def test_the_open_job_opens_today_once(database: Database) -> None:
     # The start-up helper is the same, and idempotent too.
     assert (
         await open_today(
-            database, calendar.escalation_policy, calendar.report_policy, local(MONDAY, 9)
+            database, calendar.config.escalation, calendar.config.reports, local(MONDAY, 9)
         )
         == 0
     )

@@ -8,7 +8,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import Settings
-from bot.followup import followup_config
+from bot.wiring import followup_config
 from domain.declarations import (
     Declaration,
     DeclarationStatus,

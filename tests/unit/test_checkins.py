@@ -26,9 +26,9 @@ from domain.escalation import DEFAULT_CHAINS, Event, Step, Target
 from domain.obligations import Obligation, ObligationKind
 from domain.org import Language, OrgTree, Person, Role, RoleAssignment, Unit, UnitKind
 from domain.recipients import Directory, Recipient, resolve
-from handlers.checkin_keyboards import CheckinStart, TestRecord
-from handlers.obligation_texts import ObligationTexts
 from scheduler.engine import StepMessage
+from texts.checkin_keyboards import CheckinStart, TestRecord
+from texts.obligations import ObligationTexts
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DUE = datetime(2026, 11, 23, 20, 0, tzinfo=ZONE)

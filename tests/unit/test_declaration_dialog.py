@@ -7,6 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from domain import declaration_dialog as dialog
+from domain.declaration_build import build as build_declaration
 from domain.declaration_dialog import Draft, DraftError
 from domain.declarations import (
     Declaration,
@@ -65,7 +66,7 @@ class Walk:
         self.press("confirm")
         assert self.step == "attest"
         assert self.press("agree").submit
-        built = dialog.build(self.draft)
+        built = build_declaration(self.draft)
         assert declaration_from_dict(declaration_to_dict(built)) == built
         assert Draft.from_data(self.draft.to_data(), today=TODAY) == self.draft
         return built
@@ -293,7 +294,7 @@ def test_stale_and_forged_presses_are_refused() -> None:
 def test_build_refuses_incomplete_or_unattested() -> None:
     walk = Walk().personal()
     with pytest.raises(ValueError, match="not complete"):
-        dialog.build(walk.draft)
+        build_declaration(walk.draft)
 
 
 def test_checklist_done_needs_a_tick() -> None:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from domain import declaration_dialog as dialog
 from domain import declaration_steps as steps
+from domain.declaration_build import build as build_declaration
 from domain.declaration_dialog import Draft
 from domain.declarations import declaration_from_dict, declaration_to_dict
 from tests.unit.test_declaration_dialog import TODAY, Walk
@@ -140,7 +141,7 @@ def test_any_press_at_any_step(draft: Draft, step: str, action: str, value: str)
         assert outcome.draft == draft
     _stored_ok(outcome.draft)
     if outcome.submit:
-        built = dialog.build(outcome.draft)
+        built = build_declaration(outcome.draft)
         assert declaration_from_dict(declaration_to_dict(built)) == built
 
 
@@ -201,7 +202,7 @@ def test_whatever_is_accepted_builds_a_valid_declaration(
     pick("confirm")
     outcome = dialog.press(draft, "attest", "pick", "agree", today=TODAY)
     assert outcome.submit
-    built = dialog.build(outcome.draft)
+    built = build_declaration(outcome.draft)
     assert declaration_from_dict(declaration_to_dict(built)) == built
     assert built.name is not None
     assert 0 < len(built.name) <= 50
@@ -217,9 +218,9 @@ FALLBACK = {
 
 
 def test_every_step_renders_in_both_languages_within_telegram_limits() -> None:
-    from bot.i18n import Translator
     from domain.org import Language
-    from handlers.declaration_keyboards import question_keyboard, question_text
+    from texts.declaration_keyboards import question_keyboard, question_text
+    from texts.i18n import Translator
 
     for language in Language:
         tr = Translator(language)

@@ -2,9 +2,9 @@ import re
 
 import pytest
 
-from bot.i18n import Html, Translator, catalog, placeholders
 from domain.commands import CATALOG
 from domain.org import Language, Role
+from texts.i18n import Html, Translator, catalog, placeholders
 
 ROOT_KEYS = set(catalog(Language.ZH_CN))
 

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import ConfigError, Settings, load_settings
-from scheduler.jobs import ACTIONS, cron_trigger, next_fire_times
+from scheduler.context import ACTIONS
+from scheduler.crontab import cron_trigger, next_fire_times
 
 
 def load(tmp_path: Path, text: str) -> Settings:

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from bot.messaging import split_html
+from texts.messaging import split_html
 
 
 def plain(html: str) -> str:

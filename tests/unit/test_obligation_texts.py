@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.i18n import Translator, catalog
 from domain.escalation import DEFAULT_CHAINS, Event, Step, Target
 from domain.obligations import Obligation, ObligationKind
 from domain.org import Language, Person
 from domain.recipients import Recipient
-from handlers.keyboards import ExcuseObligation, ReminderReport
-from handlers.obligation_texts import ObligationTexts, kind_name, target_name
 from scheduler.engine import NobodyMessage, StepMessage
+from texts.i18n import Translator, catalog
+from texts.keyboards import ExcuseObligation, ReminderReport
+from texts.obligations import ObligationTexts, kind_name, target_name
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DUE = datetime(2026, 11, 22, 17, 0, tzinfo=ZONE)

@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.i18n import Translator
-from bot.messaging import TELEGRAM_TEXT_LIMIT
 from domain.forms import FieldKind, FormField, FormSpec, Refusal
 from domain.org import Language, OrgTree, Unit, UnitKind
 from domain.reports import DEFAULT_FORM, Cutoff, FiledReport, rollup
-from handlers.report_texts import (
+from texts.i18n import Translator
+from texts.messaging import TELEGRAM_TEXT_LIMIT
+from texts.reports import (
     ReportTexts,
     cutoff_text,
     field_label,

@@ -31,7 +31,7 @@ class CatalogError(ValueError):
 
 @cache
 def catalog(language: Language) -> dict[str, str]:
-    folder = resources.files("bot").joinpath("locales", language.value)
+    folder = resources.files("texts").joinpath("locales", language.value)
     files = sorted(
         (item for item in folder.iterdir() if item.name.endswith(".toml")), key=lambda i: i.name
     )

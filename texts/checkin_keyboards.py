@@ -12,10 +12,10 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n import Translator
 from domain.checkins import NONE_CHOICE
 from domain.declarations import Symptom, TestResult
-from handlers.keyboards import RowId
+from texts.i18n import Translator
+from texts.keyboards import RowId
 
 DONE_CHOICE = "done"
 
@@ -43,7 +43,7 @@ class TestRecord(CallbackData, prefix="v1tst"):
 
 
 def checkin_reminder_markup(tr: Translator, obligation_id: int) -> dict[str, Any]:
-    """As Bot API JSON for the outbox, like handlers.keyboards.excuse_markup."""
+    """As Bot API JSON for the outbox, like texts.keyboards.excuse_markup."""
     button = {
         "text": tr("checkin-button-now"),
         "callback_data": CheckinStart(obligation_id=obligation_id).pack(),

@@ -14,12 +14,12 @@ from typing import Any, Final
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import Translator
 from domain import declaration_dialog as dialog
 from domain import declaration_steps as steps
 from domain import regions
 from domain.declaration_dialog import Draft
 from domain.org import Unit
+from texts.i18n import Translator
 
 PAGE_SIZE: Final = 12  # region buttons per page (three to a row)
 MAX_UNIT_BUTTONS: Final = 30

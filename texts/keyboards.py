@@ -9,8 +9,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
-from bot.i18n import Html, Translator
 from domain.org import Language, Role, Unit
+from texts.i18n import Html, Translator
 
 INVITABLE_ROLES = (Role.SUPERVISOR, Role.LIAISON, Role.DEPUTY, Role.TRACKER)
 # Beyond this many units a keyboard stops being usable; the user types the unit code instead.

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from bot.i18n import Translator, translator
 from domain.org import Language
 from domain.policy import Category
 from services.declarations import Alert, ResidentUpdate, Submitted
+from texts.i18n import Translator, translator
 
 # Risk areas named in one message; the rest are counted.
 AREAS_SHOWN = 5

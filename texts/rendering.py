@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.i18n import Translator
 from domain.org import OrgTree, Role, Unit
 from services.onboarding import Outcome
+from texts.i18n import Translator
 
 
 def role_name(tr: Translator, role: Role) -> str:

@@ -12,11 +12,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.i18n import Html, Translator, catalog
-from bot.messaging import split_html
 from domain.forms import FieldKind, FormField, FormSpec, Refusal, Value, visible
 from domain.org import Language
 from domain.reports import Cutoff, FiledReport, Rollup, Tally, UnitStatus
+from texts.i18n import Html, Translator, catalog
+from texts.messaging import split_html
 
 # /status shows a unit's versions of this many days, the asked day included.
 HISTORY_DAYS = 7

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import Translator
+from texts.i18n import Translator
 
 
 class RiskConfirm(CallbackData, prefix="v1riskc"):

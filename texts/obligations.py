@@ -12,13 +12,13 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.i18n import Html, Translator, catalog
 from domain.escalation import Step, Target
 from domain.obligations import Obligation, ObligationKind
 from domain.org import Person
-from handlers.checkin_keyboards import checkin_reminder_markup, test_reminder_markup
-from handlers.keyboards import excuse_markup, report_reminder_markup
 from scheduler.engine import NobodyMessage, Rendered, StepMessage
+from texts.checkin_keyboards import checkin_reminder_markup, test_reminder_markup
+from texts.i18n import Html, Translator, catalog
+from texts.keyboards import excuse_markup, report_reminder_markup
 
 # Targets whose recipients answer for the unit: they may excuse what they are escalated.
 SUPERVISOR_TARGETS = frozenset({Target.SUPERVISOR, Target.SUPERVISOR_UP, Target.OFFICE})

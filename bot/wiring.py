@@ -1,15 +1,17 @@
-"""The follow-up of declarations as the configuration describes it: the plain values the
-services take (services may not read the settings), built here at the composition root."""
+"""What the lower layers take from the configuration, as plain values built here at the
+composition root: services, the clock and the calendar jobs never read the settings."""
 
 from __future__ import annotations
 
 from bot.config import Settings
 from bot.engine_config import work_calendar
-from bot.i18n import Translator
 from domain.org import Language
+from scheduler.context import JobsConfig, ScheduledJob
 from services.declarations import FollowupConfig
 from services.drafts import NOTICE_KEY
 from services.obligations import EscalationPolicy
+from texts.declarations import TEXTS as DECLARATION_TEXTS
+from texts.i18n import Translator
 
 
 def escalation_policy(settings: Settings) -> EscalationPolicy:
@@ -28,6 +30,27 @@ def followup_config(settings: Settings) -> FollowupConfig:
         escalation=escalation_policy(settings),
         admins=tuple(settings.admins.telegram_ids),
         default_language=settings.i18n.default_locale,
+        texts=DECLARATION_TEXTS,
+    )
+
+
+def jobs_config(settings: Settings) -> JobsConfig:
+    """The calendar jobs' configuration: the effective [[jobs.schedule]] and the policies."""
+    zone = settings.time.timezone
+    jobs = settings.jobs
+    return JobsConfig(
+        zone=settings.time.zone,
+        default_language=settings.i18n.default_locale,
+        reports=settings.reports.policy(),
+        escalation=escalation_policy(settings),
+        schedule=tuple(
+            ScheduledJob(job.name, job.action, job.cron, job.zone(zone), job.enabled)
+            for job in jobs.schedule
+        ),
+        misfire_grace_s=jobs.misfire_grace_s,
+        expire_after_days=jobs.expire_after_days,
+        updates_retention_days=jobs.updates_retention_days,
+        outbox_retention_days=jobs.outbox_retention_days,
     )
 
 
