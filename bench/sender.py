@@ -94,16 +94,21 @@ async def _run_sender(
     base_url: str, chats: list[int], per_chat: int, scale: float, workdir: Path
 ) -> tuple[float, float]:
     """Enqueue, then drain; returns the sending phase's (wall, CPU) seconds in this process."""
+    from zoneinfo import ZoneInfo
+
     from aiogram import Bot
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
 
     from bot.clock import SystemClock
-    from bot.config import OutboxSettings
-    from bot.sender import OutboxSender
+    from domain.org import Language
     from domain.outbox import OutboxMessage
+    from outbox.alerts import DeliveryAlerts
+    from outbox.sender import OutboxSender
+    from outbox.settings import OutboxSettings
     from storage import Database, Repositories
     from storage.migrate import upgrade
+    from texts.i18n import render
 
     url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     await asyncio.to_thread(upgrade, url)
@@ -125,7 +130,8 @@ async def _run_sender(
         idle_poll_s=0.5,
     )
     bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(base_url)))
-    sender = OutboxSender(bot, database, settings, clock=clock)
+    alerts = DeliveryAlerts((), Language.ZH_CN, ZoneInfo("Asia/Shanghai"), render)
+    sender = OutboxSender(bot, database, settings, clock=clock, alerts=alerts)
     wall, cpu = time.monotonic(), time.process_time()
     task = asyncio.create_task(sender.run())
     try:

@@ -17,7 +17,7 @@ from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
-from bot.clock import Clock, SystemClock
+from bot.clock import SystemClock
 from bot.config import Settings
 from bot.menus import set_default_menus
 from bot.middlewares import (
@@ -27,11 +27,12 @@ from bot.middlewares import (
     SkipEventlessUpdatesMiddleware,
 )
 from bot.retry import RetryRequestMiddleware
-from bot.sender import STOP_GRACE_S, OutboxSender
 from bot.session import BotSession, CommitBeforeRequestMiddleware
 from bot.webhook import WebhookHandler
-from bot.wiring import expired_draft_notice, jobs_config
+from bot.wiring import delivery_alerts, expired_draft_notice, jobs_config
+from domain.clock import Clock
 from handlers import build_router
+from outbox.sender import STOP_GRACE_S, OutboxSender
 from scheduler.actions import open_today
 from scheduler.engine import ObligationEngine
 from scheduler.jobs import CalendarJobs
@@ -137,9 +138,7 @@ def create_sender(settings: Settings, database: Database, clock: Clock) -> Outbo
         database,
         settings.outbox,
         clock=clock,
-        admins=settings.admins.telegram_ids,
-        admin_language=settings.i18n.default_locale,
-        zone=settings.time.zone,
+        alerts=delivery_alerts(settings),
     )
 
 

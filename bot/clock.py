@@ -1,15 +1,9 @@
-"""Time is injected everywhere; this is the only place that reads the real clock."""
+"""Time is injected everywhere (domain.clock.Clock); this is the only place that reads the
+real clock."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current time, timezone-aware."""
-        ...
 
 
 class SystemClock:

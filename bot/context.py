@@ -7,8 +7,8 @@ from datetime import datetime
 
 from aiogram import Bot
 
-from bot.clock import Clock
 from bot.config import Settings
+from domain.clock import Clock
 from domain.permissions import Actor
 from storage import Repositories
 from texts.i18n import Translator

@@ -11,9 +11,9 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.types import Chat, TelegramObject, Update, User
 from aiogram.types.update import UpdateTypeLookupError
 
-from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context
+from domain.clock import Clock
 from domain.org import Language
 from domain.permissions import Actor
 from storage import Database, Repositories

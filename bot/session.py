@@ -19,22 +19,10 @@ from aiogram.types import Update
 from pydantic import ValidationError
 
 from bot.inbound import may_hold_controls, problems, read_update
+from outbox.telegram import UnreadableAnswer, UnreadableResponse
 from storage import Database
 
 logger = logging.getLogger(__name__)
-
-
-class UnreadableResponse(ValueError):
-    """A Bot API answer aiogram could not read; says where, never what (it may echo texts)."""
-
-
-class UnreadableAnswer(ClientDecodeError):
-    """aiogram could not read the answer. `succeeded`: Telegram said ok with status 200, so
-    what was asked was done (a message was sent) although its result cannot be read."""
-
-    def __init__(self, message: str, reason: UnreadableResponse, *, succeeded: bool) -> None:
-        super().__init__(message, reason, "(withheld)")
-        self.succeeded = succeeded
 
 
 class BotSession(AiohttpSession):

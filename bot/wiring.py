@@ -6,12 +6,13 @@ from __future__ import annotations
 from bot.config import Settings
 from bot.engine_config import work_calendar
 from domain.org import Language
+from outbox.alerts import DeliveryAlerts
 from scheduler.context import JobsConfig, ScheduledJob
 from services.declarations import FollowupConfig
 from services.drafts import NOTICE_KEY
 from services.obligations import EscalationPolicy
 from texts.declarations import TEXTS as DECLARATION_TEXTS
-from texts.i18n import Translator
+from texts.i18n import Translator, render
 
 
 def escalation_policy(settings: Settings) -> EscalationPolicy:
@@ -51,6 +52,13 @@ def jobs_config(settings: Settings) -> JobsConfig:
         expire_after_days=jobs.expire_after_days,
         updates_retention_days=jobs.updates_retention_days,
         outbox_retention_days=jobs.outbox_retention_days,
+    )
+
+
+def delivery_alerts(settings: Settings) -> DeliveryAlerts:
+    """Who hears of messages that cannot be delivered, in which language and local date."""
+    return DeliveryAlerts(
+        settings.admins.telegram_ids, settings.i18n.default_locale, settings.time.zone, render
     )
 
 

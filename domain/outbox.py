@@ -1,6 +1,6 @@
 """The outbox: messages the bot sends on its own initiative, and what to do when one fails.
 
-Everything here is pure. The sender (bot/sender.py) classifies a Telegram error into a
+Everything here is pure. The sender (outbox/sender.py) classifies a Telegram error into a
 `Failure`, asks `decide` what to do, and storage records the outcome.
 """
 

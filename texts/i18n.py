@@ -72,5 +72,10 @@ class Translator:
         return Html(self(key, **values))
 
 
+def render(language: Language, key: str, /, **values: Any) -> str:
+    """One catalog message in `language`: what lower layers are given to write theirs."""
+    return Translator(language)(key, **values)
+
+
 def translator(language: Language) -> Translator:
     return Translator(language)

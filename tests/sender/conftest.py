@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram import Bot
@@ -13,12 +14,14 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from bot.clock import SystemClock
-from bot.config import OutboxSettings
-from bot.sender import OutboxSender
 from domain.org import Language
 from domain.outbox import OutboxMessage, Priority
+from outbox.alerts import DeliveryAlerts
+from outbox.sender import OutboxSender
+from outbox.settings import OutboxSettings
 from sandbox.emulator import Emulator
 from storage import Database, Repositories
+from texts.i18n import render
 
 T = TypeVar("T")
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
@@ -98,8 +101,7 @@ def make_sender(
         database,
         settings,
         clock=SystemClock(),
-        admins=[ADMIN],
-        admin_language=Language.ZH_CN,
+        alerts=DeliveryAlerts([ADMIN], Language.ZH_CN, ZoneInfo("Asia/Shanghai"), render),
     )
 
 

@@ -14,10 +14,10 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError
 from sqlalchemy import event
 
-from bot.outbox_telegram import classify
-from bot.sender import Outcome
 from bot.session import BotSession
 from domain.outbox import Failure, FailureKind, OutboxState
+from outbox.sender import Outcome
+from outbox.telegram import classify
 from sandbox.emulator import Emulator
 from storage import Database, Repositories
 

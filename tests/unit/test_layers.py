@@ -5,6 +5,7 @@
     texts/      presentation: catalogs, renderers, callback data and keyboards
     services/   application services
     scheduler/  the obligation clock and the calendar jobs
+    outbox/     the sender of the bot's own messages (beside the scheduler)
     storage/    models, repositories, migrations
     domain/     pure rules
 
@@ -19,14 +20,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("bot", "handlers", "texts", "services", "scheduler", "storage", "domain")
+PACKAGES = ("bot", "handlers", "texts", "outbox", "scheduler", "services", "storage", "domain")
 TOOLS = {"sandbox", "bench"}  # run the product; nothing of the product imports them
 DRIVERS = {"aiogram", "sqlalchemy", "aiohttp", "asyncpg", "aiosqlite", "redis", "apscheduler"}
 FORBIDDEN = {
     "domain": DRIVERS | set(PACKAGES[:-1]) | TOOLS,
-    "storage": {"bot", "handlers", "texts", "services", "scheduler"} | TOOLS,
-    "scheduler": {"aiogram", "bot", "handlers", "texts"} | TOOLS,
-    "services": {"aiogram", "bot", "handlers", "texts", "scheduler"} | TOOLS,
+    "storage": {"bot", "handlers", "texts", "outbox", "services", "scheduler"} | TOOLS,
+    "scheduler": {"aiogram", "bot", "handlers", "texts", "outbox"} | TOOLS,
+    "outbox": {"bot", "handlers", "texts", "scheduler"} | TOOLS,
+    "services": {"aiogram", "bot", "handlers", "texts", "outbox", "scheduler"} | TOOLS,
     "texts": {"bot", "handlers"} | TOOLS,
     "handlers": TOOLS,
     "bot": TOOLS - {"sandbox"},  # the CLI starts the sandbox

@@ -5,8 +5,8 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import SendMessage
 
-from bot.outbox_telegram import classify
 from domain.outbox import FailureKind
+from outbox.telegram import classify
 
 METHOD = SendMessage(chat_id=1, text="x")
 

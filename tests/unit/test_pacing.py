@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.pacing import Pacer, WindowGuard
+from outbox.pacing import Pacer, WindowGuard
 
 
 async def test_guard_admits_count_then_waits_until_answers_leave_the_window() -> None:

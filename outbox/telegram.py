@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramMigrateToChat,
@@ -18,6 +19,20 @@ from aiohttp import ClientConnectorError
 from pydantic import ValidationError
 
 from domain.outbox import Failure, FailureKind
+
+
+class UnreadableResponse(ValueError):
+    """A Bot API answer aiogram could not read; says where, never what (it may echo texts)."""
+
+
+class UnreadableAnswer(ClientDecodeError):
+    """aiogram could not read the answer. `succeeded`: Telegram said ok with status 200, so
+    what was asked was done (a message was sent) although its result cannot be read."""
+
+    def __init__(self, message: str, reason: UnreadableResponse, *, succeeded: bool) -> None:
+        super().__init__(message, reason, "(withheld)")
+        self.succeeded = succeeded
+
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 

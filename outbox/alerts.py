@@ -13,13 +13,13 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from domain.org import Language
 from domain.outbox import OutboxEntry, OutboxMessage, Priority
 from services.org import answerable_for
 from storage import Repositories
-from texts.i18n import Translator
 
 ALERT_PREFIX = "outbox-alert:"
 EXCERPT_CHARS = 80
@@ -35,12 +35,23 @@ def _excerpt(text: str) -> str:
     return flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 1] + "…"
 
 
+class Render(Protocol):
+    """A catalog message in a language (the presentation layer's `texts.i18n.render`)."""
+
+    def __call__(self, language: Language, key: str, /, **values: object) -> str: ...
+
+
 class DeliveryAlerts:
-    def __init__(self, admins: Sequence[int], language: Language, zone: ZoneInfo) -> None:
+    def __init__(
+        self, admins: Sequence[int], language: Language, zone: ZoneInfo, render: Render
+    ) -> None:
         self.admins = tuple(admins)
         self.language = language
         self.zone = zone  # whose local date decides who is away
-        self.tr = Translator(language)
+        self.render = render
+
+    def _admin_text(self, key: str, /, **values: object) -> str:
+        return self.render(self.language, key, **values)
 
     def _loops(self, entry: OutboxEntry) -> bool:
         """An alert to an admin that cannot be delivered is not alerted about: that could loop."""
@@ -54,7 +65,9 @@ class DeliveryAlerts:
         added = False
         if _is_alert(entry):
             # The alert's own news must still reach a human: the admins get it as it was.
-            forward = self.tr("outbox-alert-undelivered", chat=entry.chat_id, reason=reason)
+            forward = self._admin_text(
+                "outbox-alert-undelivered", chat=entry.chat_id, reason=reason
+            )
             text = f"{forward}\n\n{entry.message.text}"
             added |= await self._enqueue(repos, entry, f"forward:{entry.id}", text, now)
         return await self._unreachable(repos, entry, reason, now, newly=newly) or added
@@ -88,19 +101,21 @@ class DeliveryAlerts:
                     entry,
                     cause,
                     [(p.telegram_id, p.language) for p in supervisors],
-                    lambda tr: tr("outbox-unreachable", name=name, id=recipient, reason=reason),
+                    lambda language: self.render(
+                        language, "outbox-unreachable", name=name, id=recipient, reason=reason
+                    ),
                     now,
                 )
-            text = self.tr("outbox-unreachable", name=name, id=recipient, reason=reason)
+            text = self._admin_text("outbox-unreachable", name=name, id=recipient, reason=reason)
         else:
-            text = self.tr("outbox-chat-unreachable", chat=entry.chat_id, reason=reason)
+            text = self._admin_text("outbox-chat-unreachable", chat=entry.chat_id, reason=reason)
             cause = f"chat-unreachable:{entry.chat_id}:{now.date().isoformat()}"
         return await self._enqueue(repos, entry, cause, text, now)
 
     async def failed(
         self, repos: Repositories, entry: OutboxEntry, reason: str, now: datetime
     ) -> bool:
-        text = self.tr(
+        text = self._admin_text(
             "outbox-failed",
             chat=entry.chat_id,
             reason=reason,
@@ -122,7 +137,7 @@ class DeliveryAlerts:
         entry: OutboxEntry,
         cause: str,
         recipients: Sequence[tuple[int, Language]],
-        render: Callable[[Translator], str],
+        text_in: Callable[[Language], str],
         now: datetime,
     ) -> bool:
         added = False
@@ -130,7 +145,7 @@ class DeliveryAlerts:
             message = OutboxMessage(
                 dedupe_key=f"{ALERT_PREFIX}{cause}:{chat}",
                 chat_id=chat,
-                text=render(Translator(language)),
+                text=text_in(language),
                 not_before=now,
                 priority=Priority.ALERT,
                 recipient_id=chat,

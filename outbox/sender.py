@@ -1,7 +1,7 @@
 """The outbox sender: drains the outbox under Telegram's limits and records every outcome.
 
 One loop claims due rows (best priority first) and starts a task per row; each task waits for
-a rate slot (bot/pacing.py), sends, and queues its outcome; one writer records outcomes in
+a rate slot (outbox/pacing.py), sends, and queues its outcome; one writer records outcomes in
 batches, so the database sees one transaction per batch rather than per message. A row stays
 pending until its send is confirmed, so after a crash every unconfirmed row is sent again
 (at least once: a crash between Telegram's answer and the commit repeats that message). A send
@@ -16,22 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramRetryAfter, TelegramUnauthorizedError
 
-from bot.clock import Clock
-from bot.config import OutboxSettings, TimeSettings
-from bot.outbox_alerts import DeliveryAlerts
-from bot.outbox_telegram import classify, reply_markup
-from bot.pacing import Pacer
-from bot.session import UnreadableAnswer
-from domain.org import Language
+from domain.clock import Clock
 from domain.outbox import (
     UNAUTHORIZED_PAUSE,
     Failure,
@@ -44,6 +36,10 @@ from domain.outbox import (
     RetryPolicy,
     decide,
 )
+from outbox.alerts import DeliveryAlerts
+from outbox.pacing import Pacer
+from outbox.settings import OutboxSettings
+from outbox.telegram import UnreadableAnswer, classify, reply_markup
 from storage import Database, Repositories
 from storage.leader import LeaderLock
 from storage.repos.outbox import OUTBOX
@@ -73,9 +69,7 @@ class OutboxSender:
         settings: OutboxSettings,
         *,
         clock: Clock,
-        admins: Sequence[int] = (),
-        admin_language: Language = Language.ZH_CN,
-        zone: ZoneInfo | None = None,
+        alerts: DeliveryAlerts,
         wake: asyncio.Event | None = None,
     ) -> None:
         self.bot = bot
@@ -96,8 +90,7 @@ class OutboxSender:
             max_delay=timedelta(seconds=settings.retry_max_s),
             max_attempts=settings.max_attempts,
         )
-        # The zone decides on which local date someone is away; the configured one by default.
-        self.alerts = DeliveryAlerts(admins, admin_language, zone or TimeSettings().zone)
+        self.alerts = alerts
         self.lock = LeaderLock(database, LOCK_NAME)
         self._stopping = asyncio.Event()
         self._tasks: dict[int, asyncio.Task[None]] = {}  # outbox id -> its send task
