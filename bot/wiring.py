@@ -4,7 +4,7 @@ composition root: services, the clock and the calendar jobs never read the setti
 from __future__ import annotations
 
 from bot.config import Settings
-from bot.engine_config import work_calendar
+from bot.config.escalation import work_calendar
 from domain.org import Language
 from outbox.alerts import DeliveryAlerts
 from scheduler.context import JobsConfig, ScheduledJob

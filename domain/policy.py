@@ -9,7 +9,7 @@ the two. A classification's `immediate_report` is the rule's measure flag or tha
 
 A rule's condition is a set of checks that must all hold (an empty condition always holds);
 `any_of` holds when at least one of its sub-conditions does. The defaults follow the brief's
-typical rules; a locality replaces them in configuration ([policy], bot/config.py).
+typical rules; a locality replaces them in configuration ([policy], bot/config/policy.py).
 
 Classification reads the answers that matter for the measure and the risk facts the risk-area
 lookup found; never the person's name, phone or ID number.

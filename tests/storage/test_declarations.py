@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.config import AdminsSettings, Settings
+from bot.config import Settings
+from bot.config.infrastructure import AdminsSettings
 from bot.wiring import followup_config
 from domain.declarations import (
     CodeColour,

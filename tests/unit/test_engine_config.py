@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-import bot.engine_config as engine_config
-from bot.engine_config import (
+import bot.config.escalation as engine_config
+from bot.config.escalation import (
     EscalationSettings,
     HolidaySettings,
     QuietHoursSettings,

@@ -82,8 +82,9 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from bot.config.base import Section
 from domain.calendar import DEFAULT_HOLIDAY_KINDS, WorkCalendar
 from domain.escalation import (
     DEFAULT_CHAINS,
@@ -130,11 +131,7 @@ def _duration(value: Any) -> timedelta:
     return parse_duration(value)
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RepeatSettings(_Section):
+class RepeatSettings(Section):
     every: timedelta
     times: int = Field(ge=1, le=48)
 
@@ -153,7 +150,7 @@ class RepeatSettings(_Section):
         return self
 
 
-class StepSettings(_Section):
+class StepSettings(Section):
     offset: timedelta
     target: tuple[Target, ...]
     message: str
@@ -218,7 +215,7 @@ def _check_order(steps: _Steps) -> _Steps:
     return steps
 
 
-class EscalationSettings(_Section):
+class EscalationSettings(Section):
     """One field per ObligationKind, so an unknown kind is an unknown key."""
 
     unit_report: _Steps = None
@@ -271,7 +268,7 @@ class EscalationSettings(_Section):
         return chains
 
 
-def _clock(value: Any) -> time:
+def clock_time(value: Any) -> time:
     if isinstance(value, time):  # a TOML local time, e.g. start = 22:00:00
         return value.replace(second=0, microsecond=0)
     match = _CLOCK.match(value) if isinstance(value, str) else None
@@ -280,17 +277,17 @@ def _clock(value: Any) -> time:
     return time(int(match.group(1)), int(match.group(2)))
 
 
-class QuietHoursSettings(_Section):
+class QuietHoursSettings(Section):
     start: time = time(22, 0)
     end: time = time(7, 0)
 
     @field_validator("start", "end", mode="before")
     @classmethod
     def _parse(cls, value: Any) -> time:
-        return _clock(value)
+        return clock_time(value)
 
 
-class HolidaySettings(_Section):
+class HolidaySettings(Section):
     dates: tuple[date, ...] = ()
     observed_by: tuple[ObligationKind, ...] = tuple(sorted(DEFAULT_HOLIDAY_KINDS))
 
