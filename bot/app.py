@@ -37,6 +37,7 @@ from scheduler.actions import open_today
 from scheduler.engine import ObligationEngine
 from scheduler.jobs import CalendarJobs
 from services.obligations import EscalationPolicy
+from services.reports import ReportService
 from storage import Database, SQLStorage
 from texts.obligations import ObligationTexts
 from texts.reports import ReportTexts
@@ -114,6 +115,9 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(DedupeUpdatesMiddleware(database, clock))
     dispatcher.update.outer_middleware(DatabaseSessionMiddleware(database))
     dispatcher.update.outer_middleware(ActorMiddleware(settings, clock))
+    dispatcher["report_service"] = ReportService(
+        settings.reports.policy(), settings.time.zone, ReportTexts(), settings.i18n.default_locale
+    )
     dispatcher.include_router(build_router())
 
     async def on_startup(bot: Bot) -> None:

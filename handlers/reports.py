@@ -3,8 +3,9 @@
 The form dialog keeps its place in FSM storage (the unit, the reporting day and the
 `forms.Draft`), so it survives restarts; nothing stored or sent back by a button is trusted:
 a draft that no longer fits the form restarts politely, a button from an earlier question is
-refused, and filing goes through `services.reports.file_report`, which checks the filer's role
-and every answer again.
+refused, and filing goes through `services.reports.ReportService` (built once with the policy,
+given as `report_service`), which checks the filer's role and every answer again, puts the
+work group's line in the outbox and refuses with `Refused` (a message key and its values).
 """
 
 from __future__ import annotations
@@ -26,15 +27,15 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.context import Context
 from domain import forms
 from domain.forms import Draft, Refusal
-from domain.obligations import Obligation, ObligationKind, ObligationState
+from domain.obligations import ObligationState
 from domain.org import OrgTree, Role, Unit
-from domain.outbox import OutboxMessage, Priority
 from domain.permissions import Capability, can_manage_unit
 from domain.reports import FiledReport, ReportPolicy, ReportSchedule, UnitStatus, status_of
 from services import reports
 from services.onboarding import log_refusal
+from services.refusal import Refused
+from services.reports import Filed, Owed, ReportService
 from texts import reports as texts
-from texts.i18n import Translator
 from texts.keyboards import (
     ReminderReport,
     ReportStep,
@@ -65,10 +66,6 @@ class _Restart(Exception):
     """The stored dialog cannot be used any more."""
 
 
-def _policy(ctx: Context) -> ReportPolicy:
-    return ctx.settings.reports.policy()
-
-
 async def _send(ctx: Context, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Into the caller's private chat, split if long; the keyboard on the last part."""
     parts = split_html(text)
@@ -93,9 +90,11 @@ def _facts(unit: Unit | None, day: date) -> dict[str, str]:
 # --- Which unit ------------------------------------------------------------------------------
 
 
-async def _choose_unit(message: Message, ctx: Context, *, zero: bool) -> Unit | None:
+async def _choose_unit(
+    message: Message, ctx: Context, service: ReportService, *, zero: bool
+) -> Unit | None:
     """The caller's single reporting unit; else a keyboard (None) or a refusal (None)."""
-    units = await reports.units_for(ctx.repos, ctx.actor, _policy(ctx))
+    units = await service.units_for(ctx.repos, ctx.actor)
     if not units:
         await log_refusal(ctx.repos, ctx.actor, ACTION, "", "report-no-unit", ctx.now())
         await message.answer(ctx.tr("report-no-unit"))
@@ -111,73 +110,61 @@ async def _choose_unit(message: Message, ctx: Context, *, zero: bool) -> Unit | 
     return None
 
 
-async def report_command(message: Message, state: FSMContext, ctx: Context) -> None:
-    unit = await _choose_unit(message, ctx, zero=False)
+async def report_command(
+    message: Message, state: FSMContext, ctx: Context, report_service: ReportService
+) -> None:
+    unit = await _choose_unit(message, ctx, report_service, zero=False)
     if unit is not None:
-        await _begin(ctx, state, unit, _today(ctx))
+        await _begin(ctx, state, report_service, unit, report_service.today(ctx.now()))
 
 
-async def zero_command(message: Message, ctx: Context) -> None:
-    unit = await _choose_unit(message, ctx, zero=True)
+async def zero_command(message: Message, ctx: Context, report_service: ReportService) -> None:
+    unit = await _choose_unit(message, ctx, report_service, zero=True)
     if unit is not None:
-        await _ask_zero(ctx, unit, _today(ctx))
+        await _ask_zero(ctx, report_service, unit, report_service.today(ctx.now()))
 
 
 async def unit_chosen(
-    query: CallbackQuery, callback_data: ReportUnitChoice, state: FSMContext, ctx: Context
+    query: CallbackQuery,
+    callback_data: ReportUnitChoice,
+    state: FSMContext,
+    ctx: Context,
+    report_service: ReportService,
 ) -> None:
-    units = await reports.units_for(ctx.repos, ctx.actor, _policy(ctx))
-    unit = next((u for u in units if u.code == callback_data.unit), None)
-    if unit is None:
-        await log_refusal(
-            ctx.repos, ctx.actor, ACTION, callback_data.unit, "report-not-liaison", ctx.now()
-        )
-        await query.answer(ctx.tr("report-not-liaison"), show_alert=True)
+    try:
+        unit = await report_service.unit_for(ctx.repos, ctx.actor, callback_data.unit, ctx.now())
+    except Refused as refused:
+        await query.answer(ctx.tr(refused.key, **refused.params), show_alert=True)
         return
     await query.answer()
     await _drop_buttons(query)
+    today = report_service.today(ctx.now())
     if callback_data.zero:
-        await _ask_zero(ctx, unit, _today(ctx))
+        await _ask_zero(ctx, report_service, unit, today)
     else:
-        await _begin(ctx, state, unit, _today(ctx))
+        await _begin(ctx, state, report_service, unit, today)
 
 
-def _today(ctx: Context) -> date:
-    return reports.reporting_day(ctx.settings.time.zone, ctx.now())
-
-
-async def _owed(
-    ctx: Context, unit: Unit, day: date
-) -> tuple[ReportSchedule, Obligation, list[FiledReport]] | None:
-    """The schedule, obligation and versions so far when the unit may file for `day` now;
-    otherwise the caller has been told why (and it is audited)."""
-    schedule = _policy(ctx).schedule_for(unit)
-    obligation = await ctx.repos.obligations.get(reports.report_key(unit.code, day))
-    key = None
-    previous: list[FiledReport] = []
-    if schedule is None or obligation is None:
-        key = "report-not-due"
-    else:
-        previous = await ctx.repos.reports.versions(unit.code, day)
-        if previous and ctx.now() > schedule.correctable_until(day, ctx.settings.time.zone):
-            key = "report-correction-closed"
-    if key is not None or schedule is None or obligation is None:
-        key = key or "report-not-due"
-        target = f"{unit.code}/{day.isoformat()}"
-        await log_refusal(ctx.repos, ctx.actor, ACTION, target, key, ctx.now())
-        await _send(ctx, ctx.tr(key, **_facts(unit, day)))
+async def _owed(ctx: Context, service: ReportService, unit: Unit, day: date) -> Owed | None:
+    """What the unit owes for `day` if it may file now; otherwise the caller has been told
+    why (and it is audited)."""
+    try:
+        return await service.owed(ctx.repos, ctx.actor, unit, day, ctx.now())
+    except Refused as refused:
+        await _send(ctx, ctx.tr(refused.key, **refused.params))
         return None
-    return schedule, obligation, previous
 
 
 # --- The form dialog -------------------------------------------------------------------------
 
 
-async def _begin(ctx: Context, state: FSMContext, unit: Unit, day: date) -> None:
-    owed = await _owed(ctx, unit, day)
+async def _begin(
+    ctx: Context, state: FSMContext, service: ReportService, unit: Unit, day: date
+) -> None:
+    owed = await _owed(ctx, service, unit, day)
     if owed is None:
         return
-    schedule, _, previous = owed
+    schedule, previous = owed.schedule, owed.previous
     draft = forms.start(schedule.form)
     dialog = secrets.token_hex(4)
     await state.set_state(ReportDialog.filling)
@@ -250,7 +237,9 @@ async def _dialog(state: FSMContext) -> str:
     return dialog if isinstance(dialog, str) else ""
 
 
-async def _load(ctx: Context, state: FSMContext) -> tuple[Unit, date, ReportSchedule, Draft]:
+async def _load(
+    ctx: Context, state: FSMContext, service: ReportService
+) -> tuple[Unit, date, ReportSchedule, Draft]:
     """The dialog as stored, checked against today's organisation and form; _Restart if not."""
     data = await state.get_data()
     try:
@@ -262,7 +251,7 @@ async def _load(ctx: Context, state: FSMContext) -> tuple[Unit, date, ReportSche
         day = date.fromisoformat(day_text)
         draft = Draft.from_data(stored)
         unit = await ctx.repos.org.get_unit(code)
-        schedule = _policy(ctx).schedule_for(unit) if unit is not None else None
+        schedule = service.policy.schedule_for(unit) if unit is not None else None
         if unit is None or schedule is None:
             raise ValueError("stored report dialog: the unit no longer reports")
         forms.check_draft(schedule.form, draft)
@@ -281,9 +270,11 @@ async def _save(state: FSMContext, draft: Draft) -> None:
     await state.update_data(draft=draft.to_data())
 
 
-async def answer_given(message: Message, state: FSMContext, ctx: Context) -> None:
+async def answer_given(
+    message: Message, state: FSMContext, ctx: Context, report_service: ReportService
+) -> None:
     try:
-        unit, day, schedule, draft = await _load(ctx, state)
+        unit, day, schedule, draft = await _load(ctx, state, report_service)
     except _Restart:
         await _restart(ctx, state)
         return
@@ -325,13 +316,17 @@ async def answer_given(message: Message, state: FSMContext, ctx: Context) -> Non
 
 
 async def step_pressed(
-    query: CallbackQuery, callback_data: ReportStep, state: FSMContext, ctx: Context
+    query: CallbackQuery,
+    callback_data: ReportStep,
+    state: FSMContext,
+    ctx: Context,
+    report_service: ReportService,
 ) -> None:
     if await state.get_state() != ReportDialog.filling.state:
         await query.answer(ctx.tr("button-expired"), show_alert=True)
         return
     try:
-        unit, day, schedule, draft = await _load(ctx, state)
+        unit, day, schedule, draft = await _load(ctx, state, report_service)
     except _Restart:
         await query.answer()
         await _restart(ctx, state)
@@ -352,7 +347,7 @@ async def step_pressed(
     if action == "submit" and at_summary:
         await query.answer()
         await _drop_buttons(query)
-        await _submit(ctx, state, unit, day, schedule, draft)
+        await _submit(ctx, state, report_service, unit, day, schedule, draft)
         return
     if action == "back":
         draft = forms.back(spec, draft)
@@ -386,6 +381,7 @@ async def step_pressed(
 async def _submit(
     ctx: Context,
     state: FSMContext,
+    service: ReportService,
     unit: Unit,
     day: date,
     schedule: ReportSchedule,
@@ -402,63 +398,46 @@ async def _submit(
         await _save(state, draft)
         await _show(ctx, state, schedule, unit, day, draft, refusal=refusal)
         return
-    outcome = await reports.file_report(
-        ctx.repos,
-        _policy(ctx),
-        ctx.settings.time.zone,
-        ctx.actor,
-        unit.code,
-        day,
-        dict(draft.answers),
-        now=ctx.now(),
-        expected_versions=await _base(state),
-    )
-    if outcome.report is None:
-        key = outcome.refusal_key or "report-invalid"
-        if key == reports.INVALID:
-            await _show(ctx, state, schedule, unit, day, draft, intro=ctx.tr(key))
+    try:
+        filed = await service.file(
+            ctx.repos,
+            ctx.actor,
+            unit,
+            day,
+            dict(draft.answers),
+            now=ctx.now(),
+            expected_versions=await _base(state),
+        )
+    except Refused as refused:
+        if refused.key == reports.INVALID:
+            await _show(ctx, state, schedule, unit, day, draft, intro=ctx.tr(refused.key))
             return
         await state.clear()
-        await _send(ctx, ctx.tr(key, **_facts(unit, day)))
+        await _send(ctx, ctx.tr(refused.key, **refused.params))
         return
     await state.clear()
-    await _announce(ctx, unit, schedule, outcome.report)
+    await _confirm(ctx, filed)
 
 
-async def _announce(
-    ctx: Context, unit: Unit, schedule: ReportSchedule, report: FiledReport
-) -> None:
-    """The filer's confirmation now; the work group's line through the outbox, in the same
-    transaction as the report, in the bot's default language."""
+async def _confirm(ctx: Context, filed: Filed) -> None:
+    """The filer's confirmation, once the report has committed (the next request commits)."""
     zone = ctx.settings.time.zone
-    due = schedule.due_at(report.day, zone)
-    await _send(ctx, texts.filed_confirmation(ctx.tr, report, unit=unit.name, due=due, zone=zone))
-    group = await reports.work_group_of(ctx.repos, unit.code)
-    if group is None:
-        return
-    person = await ctx.repos.people.get(report.filed_by)
-    line = texts.group_line(
-        Translator(ctx.settings.i18n.default_locale),
-        report,
-        unit=unit.name,
-        filer=person.name if person is not None else str(report.filed_by),
-        zone=zone,
-    )
-    key = f"report:{unit.code}:{report.day.isoformat()}:{report.version}:group"
-    await ctx.repos.outbox.enqueue(
-        OutboxMessage(key, group, line, not_before=ctx.now(), priority=Priority.NOTICE),
-        now=ctx.now(),
-    )
+    due = filed.schedule.due_at(filed.report.day, zone)
+    text = texts.filed_confirmation(ctx.tr, filed.report, unit=filed.unit.name, due=due, zone=zone)
+    await _send(ctx, text)
 
 
 # --- Zero reports ----------------------------------------------------------------------------
 
 
-async def _ask_zero(ctx: Context, unit: Unit, day: date) -> None:
-    owed = await _owed(ctx, unit, day)
-    if owed is None:
-        return
-    schedule, _, previous = owed
+async def _ask_zero(ctx: Context, service: ReportService, unit: Unit, day: date) -> None:
+    owed = await _owed(ctx, service, unit, day)
+    if owed is not None:
+        await _zero_question(ctx, owed)
+
+
+async def _zero_question(ctx: Context, owed: Owed) -> None:
+    unit, day, schedule, previous = owed.unit, owed.day, owed.schedule, owed.previous
     tr = ctx.tr
     lines = []
     if previous:
@@ -482,7 +461,9 @@ async def _ask_zero(ctx: Context, unit: Unit, day: date) -> None:
     await _send(ctx, "\n".join(lines), keyboard)
 
 
-async def zero_pressed(query: CallbackQuery, callback_data: ZeroConfirm, ctx: Context) -> None:
+async def zero_pressed(
+    query: CallbackQuery, callback_data: ZeroConfirm, ctx: Context, report_service: ReportService
+) -> None:
     if not callback_data.ok:
         await query.answer()
         await _drop_buttons(query)
@@ -493,77 +474,53 @@ async def zero_pressed(query: CallbackQuery, callback_data: ZeroConfirm, ctx: Co
     except ValueError:
         await query.answer(ctx.tr("button-expired"), show_alert=True)
         return
-    # The caller's own units first: a forged button learns nothing of another unit.
-    mine = {u.code: u for u in await reports.units_for(ctx.repos, ctx.actor, _policy(ctx))}
-    unit = mine.get(callback_data.unit)
-    schedule = _policy(ctx).schedule_for(unit) if unit is not None else None
-    if unit is None or schedule is None:
-        target = f"{callback_data.unit}/{callback_data.day}"
-        await log_refusal(ctx.repos, ctx.actor, ACTION, target, "report-not-liaison", ctx.now())
-        await query.answer(ctx.tr("report-not-liaison"), show_alert=True)
-        return
-    # The confirmation was asked with this many versions on file: a second tap, or a report
-    # filed from elsewhere since, must not file another version unseen.
-    if len(await ctx.repos.reports.versions(unit.code, day)) != callback_data.base:
-        await query.answer(ctx.tr("button-expired"), show_alert=True)
-        return
-    outcome = await reports.file_report(
-        ctx.repos,
-        _policy(ctx),
-        ctx.settings.time.zone,
-        ctx.actor,
-        unit.code,
-        day,
-        None,
-        now=ctx.now(),
-        # Checked again under the obligation's lock: the deputy may be confirming right now.
-        expected_versions=callback_data.base,
-    )
-    if outcome.report is None:
-        key = outcome.refusal_key or "report-invalid"
-        await query.answer(ctx.tr(key, **_facts(unit, day)), show_alert=True)
+    try:
+        # The caller's own units only: a forged button learns nothing of another unit.
+        unit = await report_service.unit_for(
+            ctx.repos, ctx.actor, callback_data.unit, ctx.now(), day
+        )
+        # The confirmation was asked with `base` versions on file: a second tap, or a report
+        # filed from elsewhere since, files nothing unseen (checked under the lock).
+        filed = await report_service.file(
+            ctx.repos,
+            ctx.actor,
+            unit,
+            day,
+            None,
+            now=ctx.now(),
+            expected_versions=callback_data.base,
+        )
+    except Refused as refused:
+        key = "button-expired" if refused.key == reports.FILED_MEANWHILE else refused.key
+        await query.answer(ctx.tr(key, **refused.params), show_alert=True)
         return
     await query.answer()
     await _drop_buttons(query)
-    await _announce(ctx, unit, schedule, outcome.report)
+    await _confirm(ctx, filed)
 
 
 # --- Buttons on reminders --------------------------------------------------------------------
 
 
 async def reminder_pressed(
-    query: CallbackQuery, callback_data: ReminderReport, state: FSMContext, ctx: Context
+    query: CallbackQuery,
+    callback_data: ReminderReport,
+    state: FSMContext,
+    ctx: Context,
+    report_service: ReportService,
 ) -> None:
-    now = ctx.now()
-    obligation = await ctx.repos.obligations.get_by_id(callback_data.obligation_id)
-    if obligation is None or obligation.kind is not ObligationKind.UNIT_REPORT:
-        target = str(callback_data.obligation_id)
-        await log_refusal(ctx.repos, ctx.actor, ACTION, target, "obligation-unknown", now)
-        await query.answer(ctx.tr("obligation-unknown"), show_alert=True)
-        return
-    units = await reports.units_for(ctx.repos, ctx.actor, _policy(ctx))
-    unit = next((u for u in units if u.code == obligation.unit_code), None)
-    target = f"{obligation.unit_code}/{obligation.period}"
-    if unit is None:
-        await log_refusal(ctx.repos, ctx.actor, ACTION, target, "report-not-liaison", now)
-        await query.answer(ctx.tr("report-not-liaison"), show_alert=True)
-        return
     try:
-        day = date.fromisoformat(obligation.period)
-    except ValueError:
-        await query.answer(ctx.tr("obligation-unknown"), show_alert=True)
-        return
-    if obligation.state in (ObligationState.MET, ObligationState.MET_LATE):
-        await query.answer(ctx.tr("report-already-filed", **_facts(unit, day)), show_alert=True)
-        return
-    if obligation.state.closed:
-        await query.answer(ctx.tr("obligation-closed"), show_alert=True)
+        owed = await report_service.from_reminder(
+            ctx.repos, ctx.actor, callback_data.obligation_id, ctx.now()
+        )
+    except Refused as refused:
+        await query.answer(ctx.tr(refused.key, **refused.params), show_alert=True)
         return
     await query.answer()
     if callback_data.zero:
-        await _ask_zero(ctx, unit, day)
+        await _zero_question(ctx, owed)
     else:
-        await _begin(ctx, state, unit, day)
+        await _begin(ctx, state, report_service, owed.unit, owed.day)
 
 
 # --- /status ---------------------------------------------------------------------------------
@@ -597,7 +554,9 @@ def _top_units(ctx: Context, tree: OrgTree) -> list[str]:
     return [c for c in codes if not any(a.code in codes for a in tree.ancestors(c))]
 
 
-async def status_command(message: Message, command: CommandObject, ctx: Context) -> None:
+async def status_command(
+    message: Message, command: CommandObject, ctx: Context, report_service: ReportService
+) -> None:
     tr, now = ctx.tr, ctx.now()
     zone = ctx.settings.time.zone
     today = reports.reporting_day(zone, now)
@@ -610,8 +569,8 @@ async def status_command(message: Message, command: CommandObject, ctx: Context)
     if day is None or len(dates) > 1 or len(asked) > 1:
         await message.answer(tr("status-bad-date"))
         return
-    policy = _policy(ctx)
-    units = await reports.units_for(ctx.repos, ctx.actor, policy)
+    policy = report_service.policy
+    units = await report_service.units_for(ctx.repos, ctx.actor)
     supervisor = Capability.SUPERVISOR in ctx.actor.capabilities()
     # Who may ask comes before which day: someone without the role hears that, not the range.
     refusal = _status_refusal(ctx, tree, units, asked[0] if asked else None, supervisor)

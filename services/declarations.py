@@ -30,6 +30,7 @@ from domain.policy import Category, Classification, Policy, classify
 from domain.risk_areas import RiskList, places_of
 from services.declaration_support import Scheduler, Screener, load_staff, mask_phone
 from services.obligations import EscalationPolicy
+from services.refusal import Refused
 from storage import Repositories
 from storage.repos.declarations import NewDeclaration, Reclassification, StoredDeclaration
 
@@ -60,13 +61,8 @@ class FollowupConfig:
     texts: DeclarationTexts  # renders the alerts and updates put in the outbox
 
 
-class DeclarationRefused(Exception):
+class DeclarationRefused(Refused):
     """Submitting was refused; `key` is a followup-* message key, `params` its values."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 @dataclass(frozen=True, slots=True)

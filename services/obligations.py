@@ -48,6 +48,13 @@ async def meet(
     obligation = await repos.obligations.get(key, lock=True)
     if obligation is None:
         return None
+    return await meet_locked(repos, obligation, at=at, by=by)
+
+
+async def meet_locked(
+    repos: Repositories, obligation: Obligation, *, at: datetime, by: int | None = None
+) -> Transition:
+    """`meet` for an obligation the caller has read under its lock in this transaction."""
     transition = rules.meet(obligation, at)
     if transition.changed:
         await repos.obligations.save(_closed_by(transition.obligation, by), now=at)

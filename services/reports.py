@@ -11,18 +11,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from domain import forms
 from domain.escalation import schedule as schedule_steps
 from domain.forms import FieldKind, FormSpec, Value
 from domain.obligations import Obligation, ObligationKey, ObligationKind, ObligationState
-from domain.org import GroupPurpose, OrgTree, Person, Role, Unit
+from domain.org import GroupPurpose, Language, OrgTree, Person, Role, Unit
+from domain.outbox import OutboxMessage, Priority
 from domain.permissions import Actor
-from domain.reports import FiledReport, ReportPolicy, Rollup, report_obligation, rollup
+from domain.reports import (
+    FiledReport,
+    ReportPolicy,
+    ReportSchedule,
+    Rollup,
+    report_obligation,
+    rollup,
+)
 from services import obligations
 from services.obligations import EscalationPolicy
 from services.onboarding import log_refusal
+from services.refusal import Refused
 from storage import Repositories
 
 ACTION = "report.file"
@@ -38,10 +48,7 @@ _FILING_ROLES = frozenset({Role.LIAISON, Role.DEPUTY})
 
 @dataclass(frozen=True, slots=True)
 class FileOutcome:
-    report: FiledReport | None  # None when refused
-    # "report-not-due" (the unit owes nothing that day), "report-correction-closed",
-    # "report-invalid", "report-not-liaison"
-    refusal_key: str | None = None
+    report: FiledReport
     correction: bool = False  # version > 1
 
 
@@ -143,34 +150,59 @@ async def file_report(
     (the deputy, another device) filed meanwhile, the filing is refused ("report-filed-
     meanwhile") rather than silently stored as a correction of a report they never saw.
 
-    Refused, and audited, unless the actor is a liaison or deputy of the unit (or an admin),
-    the unit owes a report that day (its obligation exists), a correction is still within
-    the schedule's correction window, and the answers are exactly valid for the unit's form.
+    Refused (`Refused`, audited) unless the actor is a liaison or deputy of the unit (or an
+    admin), the unit owes a report that day (its obligation exists), a correction is still
+    within the schedule's correction window, and the answers are exactly valid for the unit's
+    form: "report-not-liaison", "report-not-due", "report-filed-meanwhile",
+    "report-correction-closed", "report-invalid".
     The version is stored late when filed after the deadline; the obligation is met (late)
     in the same transaction; the first version's time decides, a correction changes nothing.
     """
+    if not _may_file(actor, unit_code):
+        await log_refusal(repos, actor, ACTION, f"{unit_code}/{day.isoformat()}", NOT_LIAISON, now)
+        raise Refused(NOT_LIAISON, day=day.isoformat())
+    unit = await repos.org.get_unit(unit_code)
+    if unit is None:
+        await log_refusal(repos, actor, ACTION, f"{unit_code}/{day.isoformat()}", NOT_DUE, now)
+        raise Refused(NOT_DUE, day=day.isoformat())
+    return await _file(
+        repos, policy, zone, actor, unit, day, answers, now=now, expected=expected_versions
+    )
+
+
+async def _file(
+    repos: Repositories,
+    policy: ReportPolicy,
+    zone: ZoneInfo,
+    actor: Actor,
+    unit: Unit,
+    day: date,
+    answers: Mapping[str, Value] | None,
+    *,
+    now: datetime,
+    expected: int | None,
+) -> FileOutcome:
+    """`file_report` for a unit already read, whose filer's role has been checked."""
+    unit_code = unit.code
     target = f"{unit_code}/{day.isoformat()}"
 
-    async def refuse(key: str) -> FileOutcome:
+    async def refuse(key: str) -> Refused:
         await log_refusal(repos, actor, ACTION, target, key, now)
-        return FileOutcome(None, key)
+        return Refused(key, day=day.isoformat())
 
-    if not _may_file(actor, unit_code):
-        return await refuse(NOT_LIAISON)
-    unit = await repos.org.get_unit(unit_code)
-    schedule = None if unit is None else policy.schedule_for(unit)
+    schedule = policy.schedule_for(unit)
     if schedule is None:
-        return await refuse(NOT_DUE)
+        raise await refuse(NOT_DUE)
     # Locked: two filings for one unit (two devices, liaison and deputy) are numbered in turn,
     # and the clock cannot step the obligation while it is being met.
     obligation = await repos.obligations.get(report_key(unit_code, day), lock=True)
     if obligation is None:
-        return await refuse(NOT_DUE)
+        raise await refuse(NOT_DUE)
     previous = await repos.reports.versions(unit_code, day)
-    if expected_versions is not None and len(previous) != expected_versions:
-        return await refuse(FILED_MEANWHILE)
+    if expected is not None and len(previous) != expected:
+        raise await refuse(FILED_MEANWHILE)
     if previous and now > schedule.correctable_until(day, zone):
-        return await refuse(CORRECTION_CLOSED)
+        raise await refuse(CORRECTION_CLOSED)
     zero = answers is None
     given = forms.zero_answers(schedule.form) if answers is None else answers
     found = forms.problems(schedule.form, given)
@@ -183,7 +215,7 @@ async def file_report(
             f"{INVALID}: " + ", ".join(f"{key} {refusal.key}" for key, refusal in found[:20]),
             now,
         )
-        return FileOutcome(None, INVALID)
+        raise Refused(INVALID, day=day.isoformat())
     version = (previous[-1].version if previous else 0) + 1
     report = FiledReport(
         unit_code=unit_code,
@@ -198,7 +230,7 @@ async def file_report(
     await repos.reports.add_version(report)
     # A correction meets a met obligation again, which changes nothing; an excused or expired
     # one stays as it was, and the report is kept all the same.
-    await obligations.meet(repos, obligation.key, at=now, by=actor.telegram_id)
+    await obligations.meet_locked(repos, obligation, at=now, by=actor.telegram_id)
     flags = [flag for flag, on in (("zero", zero), ("late", report.late)) if on]
     await repos.audit.record(
         at=now,
@@ -335,3 +367,174 @@ async def supervisors_for_rollup(
             if not any(a.code in codes for a in tree.ancestors(code)):
                 entries.append((person, code))
     return entries
+
+
+# --- The service the handlers use ------------------------------------------------------------
+
+
+class GroupLineTexts(Protocol):
+    """Renders the work group's line about a filed report (the presentation layer's)."""
+
+    def group_line(
+        self, report: FiledReport, language: Language, *, unit: str, filer: str, zone: ZoneInfo
+    ) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Owed:
+    """A unit's report for a day that its liaison may file (or correct) now."""
+
+    unit: Unit
+    day: date
+    schedule: ReportSchedule
+    previous: tuple[FiledReport, ...]  # versions on file, oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class Filed:
+    report: FiledReport
+    unit: Unit
+    schedule: ReportSchedule
+    correction: bool
+
+
+class ReportService:
+    """Daily reports for the handlers, built once with the configured policy: which units a
+    person files for, what a unit owes, filing (with the work group's line in the outbox, in
+    the same transaction), and a reminder's buttons. Refusals raise `Refused`, audited."""
+
+    def __init__(
+        self,
+        policy: ReportPolicy,
+        zone: ZoneInfo,
+        texts: GroupLineTexts,
+        default_language: Language,
+    ) -> None:
+        self.policy = policy
+        self.zone = zone
+        self.texts = texts
+        self.default_language = default_language
+
+    def today(self, now: datetime) -> date:
+        return reporting_day(self.zone, now)
+
+    async def units_for(self, repos: Repositories, actor: Actor) -> list[Unit]:
+        return await units_for(repos, actor, self.policy)
+
+    async def unit_for(
+        self, repos: Repositories, actor: Actor, code: str, now: datetime, day: date | None = None
+    ) -> Unit:
+        """One of the caller's reporting units, by code (from a button: not trusted); `day`,
+        when the button names one, goes into the audited refusal's target."""
+        unit = next((u for u in await self.units_for(repos, actor) if u.code == code), None)
+        if unit is None:
+            target = code if day is None else f"{code}/{day.isoformat()}"
+            await log_refusal(repos, actor, ACTION, target, NOT_LIAISON, now)
+            raise Refused(NOT_LIAISON)
+        return unit
+
+    async def owed(
+        self,
+        repos: Repositories,
+        actor: Actor,
+        unit: Unit,
+        day: date,
+        now: datetime,
+        obligation: Obligation | None = None,
+    ) -> Owed:
+        """What `unit` owes for `day`, if it may file it now (a correction only within the
+        schedule's window); Refused otherwise. `obligation`: the unit's for `day`, when the
+        caller has read it already."""
+        schedule = self.policy.schedule_for(unit)
+        if obligation is None:
+            obligation = await repos.obligations.get(report_key(unit.code, day))
+        key = NOT_DUE if schedule is None or obligation is None else None
+        previous: list[FiledReport] = []
+        if schedule is not None and key is None:
+            previous = await repos.reports.versions(unit.code, day)
+            if previous and now > schedule.correctable_until(day, self.zone):
+                key = CORRECTION_CLOSED
+        if key is not None or schedule is None:
+            key = key or NOT_DUE
+            await log_refusal(repos, actor, ACTION, f"{unit.code}/{day.isoformat()}", key, now)
+            raise Refused(key, unit=unit.name, day=day.isoformat())
+        return Owed(unit, day, schedule, tuple(previous))
+
+    async def from_reminder(
+        self, repos: Repositories, actor: Actor, obligation_id: int, now: datetime
+    ) -> Owed:
+        """What a reminder's button (its obligation id, not trusted) lets the caller file."""
+        obligation = await repos.obligations.get_by_id(obligation_id)
+        if obligation is None or obligation.kind is not ObligationKind.UNIT_REPORT:
+            await log_refusal(repos, actor, ACTION, str(obligation_id), "obligation-unknown", now)
+            raise Refused("obligation-unknown")
+        target = f"{obligation.unit_code}/{obligation.period}"
+        mine = {u.code: u for u in await self.units_for(repos, actor)}
+        unit = mine.get(obligation.unit_code)
+        if unit is None:
+            await log_refusal(repos, actor, ACTION, target, NOT_LIAISON, now)
+            raise Refused(NOT_LIAISON)
+        try:
+            day = date.fromisoformat(obligation.period)
+        except ValueError:
+            raise Refused("obligation-unknown") from None
+        if obligation.state in (ObligationState.MET, ObligationState.MET_LATE):
+            raise Refused("report-already-filed", unit=unit.name, day=day.isoformat())
+        if obligation.state.closed:
+            raise Refused("obligation-closed")
+        return await self.owed(repos, actor, unit, day, now, obligation)
+
+    async def file(
+        self,
+        repos: Repositories,
+        actor: Actor,
+        unit: Unit,
+        day: date,
+        answers: Mapping[str, Value] | None,
+        *,
+        now: datetime,
+        expected_versions: int | None = None,
+    ) -> Filed:
+        """File (`answers` None: a zero report) and put the work group's line in the outbox,
+        in the default language, in the same transaction. Refused as `file_report` is."""
+        try:
+            if not _may_file(actor, unit.code):
+                target = f"{unit.code}/{day.isoformat()}"
+                await log_refusal(repos, actor, ACTION, target, NOT_LIAISON, now)
+                raise Refused(NOT_LIAISON)
+            outcome = await _file(
+                repos,
+                self.policy,
+                self.zone,
+                actor,
+                unit,
+                day,
+                answers,
+                now=now,
+                expected=expected_versions,
+            )
+        except Refused as refused:
+            raise Refused(refused.key, unit=unit.name, day=day.isoformat()) from None
+        schedule = self.policy.schedule_for(unit)
+        assert schedule is not None  # file_report refuses a unit that does not report
+        await self._tell_work_group(repos, unit, outcome.report, now)
+        return Filed(outcome.report, unit, schedule, outcome.correction)
+
+    async def _tell_work_group(
+        self, repos: Repositories, unit: Unit, report: FiledReport, now: datetime
+    ) -> None:
+        group = await work_group_of(repos, unit.code)
+        if group is None:
+            return
+        person = await repos.people.get(report.filed_by)
+        line = self.texts.group_line(
+            report,
+            self.default_language,
+            unit=unit.name,
+            filer=person.name if person is not None else str(report.filed_by),
+            zone=self.zone,
+        )
+        key = f"report:{unit.code}:{report.day.isoformat()}:{report.version}:group"
+        await repos.outbox.enqueue(
+            OutboxMessage(key, group, line, not_before=now, priority=Priority.NOTICE), now=now
+        )

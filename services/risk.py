@@ -18,15 +18,14 @@ from domain.permissions import ALLOWED, Actor, Decision
 from domain.risk_areas import DrasticLoad, RiskArea, RiskList, drastic_load
 from services.declarations import FollowupConfig, RescreenReport, rescreen
 from services.onboarding import log_refusal
+from services.refusal import Refused
 from storage import Repositories
 
 ACTION = "risk.load"
 
 
-class RiskLoadRefused(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key  # message key explaining why
+class RiskLoadRefused(Refused):
+    """Loading was refused; `key` says why."""
 
 
 class RiskLoadUnconfirmed(Exception):

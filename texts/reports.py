@@ -196,7 +196,13 @@ def _totals(tr: Translator, form: FormSpec, totals: Mapping[str, int]) -> list[s
 
 
 class ReportTexts:
-    """The bot's roll-up renderer (scheduler.jobs.RollupTexts) and /status."""
+    """The bot's roll-up renderer (scheduler.context.RollupTexts), /status, and the work
+    group's line about a filed report (services.reports.GroupLineTexts)."""
+
+    def group_line(
+        self, report: FiledReport, language: Language, *, unit: str, filer: str, zone: ZoneInfo
+    ) -> str:
+        return group_line(Translator(language), report, unit=unit, filer=filer, zone=zone)
 
     def rollup(self, rollup: Rollup, language: Language, form: FormSpec) -> list[str]:
         """HTML parts, each within Telegram's limit; nothing is ever cut off."""

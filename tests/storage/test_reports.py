@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,11 +16,12 @@ from domain.forms import Value
 from domain.obligations import ObligationKind, ObligationState
 from domain.org import Role, RoleAssignment, UnitKind
 from domain.permissions import Actor
-from domain.reports import ReportPolicy, ReportSchedule, ScheduleOverride
+from domain.reports import FiledReport, ReportPolicy, ReportSchedule, ScheduleOverride
 from services import reports
 from services.excuse import excuse
 from services.obligations import EscalationPolicy
 from services.org import load_org_file
+from services.refusal import Refused
 from storage import Database, Repositories
 from storage.models import ObligationRow, ReportVersionRow
 
@@ -186,11 +188,23 @@ async def file(
     at: datetime,
     day: date = MONDAY,
     policy: ReportPolicy = POLICY,
-) -> reports.FileOutcome:
+) -> Filing:
+    """The outcome, or the refusal's key (the refusal's audit entry commits all the same)."""
     async with database.transaction() as session:
-        return await reports.file_report(
-            Repositories(session), policy, ZONE, who, unit, day, answers, now=at
-        )
+        try:
+            outcome = await reports.file_report(
+                Repositories(session), policy, ZONE, who, unit, day, answers, now=at
+            )
+        except Refused as refused:
+            return Filing(None, refused.key)
+    return Filing(outcome.report, None, outcome.correction)
+
+
+@dataclass(frozen=True)
+class Filing:
+    report: FiledReport | None
+    refusal_key: str | None
+    correction: bool = False
 
 
 async def obligation_states(database: Database, day: date = MONDAY) -> dict[str, str]:
