@@ -16,7 +16,8 @@ from domain.calendar import WorkCalendar
 from domain.escalation import DEFAULT_CHAIN_BOOK
 from domain.obligations import Obligation, ObligationState
 from domain.reports import DEFAULT_FORM, FiledReport, ReportPolicy
-from handlers.reports import ReportDialog, parse_day
+from handlers.reports.dialog import ReportDialog
+from handlers.reports.status import parse_day
 from scheduler.engine import ObligationEngine
 from services import obligations, reports
 from services.org import load_org_file

@@ -1,0 +1,322 @@
+"""The report form as a dialog: the question or the summary, typed answers and buttons, and
+filing. The draft lives in FSM storage, so it survives restarts; a draft that no longer fits
+the form restarts politely, a button from an earlier question is refused."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import date
+from typing import Any
+
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from bot.context import Context
+from domain import forms
+from domain.forms import Draft, Refusal
+from domain.org import Unit
+from domain.reports import ReportSchedule
+from handlers.reports.common import drop_buttons, facts, send
+from services import reports
+from services.refusal import Refused
+from services.reports import Filed, Owed, ReportService
+from texts import reports as report_texts
+from texts.keyboards import (
+    ReportStep,
+    report_question_keyboard,
+    report_summary_keyboard,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class ReportDialog(StatesGroup):
+    filling = State()  # a question of the form, or its summary
+
+
+class _Restart(Exception):
+    """The stored dialog cannot be used any more."""
+
+
+async def owed_or_told(ctx: Context, service: ReportService, unit: Unit, day: date) -> Owed | None:
+    """What the unit owes for `day` if it may file now; otherwise the caller has been told
+    why (and it is audited)."""
+    try:
+        return await service.owed(ctx.repos, ctx.actor, unit, day, ctx.now())
+    except Refused as refused:
+        await send(ctx, ctx.tr(refused.key, **refused.params))
+        return None
+
+
+async def begin(
+    ctx: Context, state: FSMContext, service: ReportService, unit: Unit, day: date
+) -> None:
+    owed = await owed_or_told(ctx, service, unit, day)
+    if owed is None:
+        return
+    schedule, previous = owed.schedule, owed.previous
+    draft = forms.start(schedule.form)
+    dialog = secrets.token_hex(4)
+    await state.set_state(ReportDialog.filling)
+    await state.set_data(
+        {
+            "unit": unit.code,
+            "day": day.isoformat(),
+            "draft": draft.to_data(),
+            # How many versions the filer knows of: one filed meanwhile is not overwritten.
+            "base": len(previous),
+            "dialog": dialog,
+        }
+    )
+    intro = None
+    if previous:
+        intro = ctx.tr(
+            "report-correction-start",
+            version=previous[-1].version,
+            next=previous[-1].version + 1,
+            **facts(unit, day),
+        )
+    await _show(ctx, state, schedule, unit, day, draft, intro=intro)
+
+
+async def _show(
+    ctx: Context,
+    state: FSMContext,
+    schedule: ReportSchedule,
+    unit: Unit,
+    day: date,
+    draft: Draft,
+    *,
+    refusal: Refusal | None = None,
+    intro: str | None = None,
+) -> None:
+    """The current question, or the summary with a button per field (carrying the dialog's
+    id, so they act on this dialog only)."""
+    tr, spec = ctx.tr, schedule.form
+    dialog = await _dialog(state)
+    item = forms.current(spec, draft)
+    where: dict[str, Any] = {"unit": unit.name, "day": day, "cutoff": schedule.cutoff}
+    if item is None:
+        text = report_texts.summary(tr, spec, draft.answers, refusal=refusal, **where)
+        fields = [
+            (f.key, report_texts.field_label(tr, spec, f))
+            for f in forms.visible(spec, draft.answers)
+        ]
+        markup = report_summary_keyboard(tr, draft.position, fields, dialog=dialog)
+    else:
+        text = report_texts.question(tr, spec, item, draft.answers, refusal=refusal, **where)
+        markup = report_question_keyboard(
+            tr,
+            draft.position,
+            dialog=dialog,
+            back=forms.back(spec, draft).position != draft.position,
+            skip=item.optional,
+            choices=item.choices,
+        )
+    if intro:
+        text = intro + "\n\n" + text
+    await send(ctx, text, markup)
+
+
+async def _base(state: FSMContext) -> int | None:
+    base = (await state.get_data()).get("base")
+    return base if isinstance(base, int) and not isinstance(base, bool) else None
+
+
+async def _dialog(state: FSMContext) -> str:
+    dialog = (await state.get_data()).get("dialog")
+    return dialog if isinstance(dialog, str) else ""
+
+
+async def _load(
+    ctx: Context, state: FSMContext, service: ReportService
+) -> tuple[Unit, date, ReportSchedule, Draft]:
+    """The dialog as stored, checked against today's organisation and form; _Restart if not."""
+    data = await state.get_data()
+    try:
+        code, day_text, stored = data.get("unit"), data.get("day"), data.get("draft")
+        if not isinstance(code, str) or not isinstance(day_text, str):
+            raise ValueError("stored report dialog: no unit or day")
+        if not isinstance(stored, dict):
+            raise ValueError("stored report dialog: no draft")
+        day = date.fromisoformat(day_text)
+        draft = Draft.from_data(stored)
+        unit = await ctx.repos.org.get_unit(code)
+        schedule = service.policy.schedule_for(unit) if unit is not None else None
+        if unit is None or schedule is None:
+            raise ValueError("stored report dialog: the unit no longer reports")
+        forms.check_draft(schedule.form, draft)
+    except ValueError as error:
+        logger.info("report dialog of %s restarted: %s", ctx.actor.telegram_id, error)
+        raise _Restart from error
+    return unit, day, schedule, draft
+
+
+async def _restart(ctx: Context, state: FSMContext) -> None:
+    await state.clear()
+    await send(ctx, ctx.tr("report-restart"))
+
+
+async def _save(state: FSMContext, draft: Draft) -> None:
+    await state.update_data(draft=draft.to_data())
+
+
+async def answer_given(
+    message: Message, state: FSMContext, ctx: Context, report_service: ReportService
+) -> None:
+    try:
+        unit, day, schedule, draft = await _load(ctx, state, report_service)
+    except _Restart:
+        await _restart(ctx, state)
+        return
+    spec = schedule.form
+    if forms.current(spec, draft) is None:
+        await _show(
+            ctx,
+            state,
+            schedule,
+            unit,
+            day,
+            draft,
+            intro=ctx.tr("report-use-buttons"),
+        )
+        return
+    if message.text is None:
+        await _show(
+            ctx,
+            state,
+            schedule,
+            unit,
+            day,
+            draft,
+            intro=ctx.tr("report-text-only"),
+        )
+        return
+    outcome = forms.answer(spec, draft, message.text)
+    if outcome.refusal is None:
+        await _save(state, outcome.draft)
+    await _show(
+        ctx,
+        state,
+        schedule,
+        unit,
+        day,
+        outcome.draft,
+        refusal=outcome.refusal,
+    )
+
+
+async def step_pressed(
+    query: CallbackQuery,
+    callback_data: ReportStep,
+    state: FSMContext,
+    ctx: Context,
+    report_service: ReportService,
+) -> None:
+    if await state.get_state() != ReportDialog.filling.state:
+        await query.answer(ctx.tr("button-expired"), show_alert=True)
+        return
+    try:
+        unit, day, schedule, draft = await _load(ctx, state, report_service)
+    except _Restart:
+        await query.answer()
+        await _restart(ctx, state)
+        return
+    spec, action = schedule.form, callback_data.action
+    # A button of an earlier question, or of another dialog (another unit, another day).
+    if callback_data.position != draft.position or callback_data.dialog != await _dialog(state):
+        await query.answer(ctx.tr("button-expired"), show_alert=True)
+        return
+    at_summary = draft.position == len(spec.fields)
+    refusal: Refusal | None = None
+    if action == "cancel":
+        await query.answer()
+        await drop_buttons(query)
+        await state.clear()
+        await send(ctx, ctx.tr("report-cancelled"))
+        return
+    if action == "submit" and at_summary:
+        await query.answer()
+        await drop_buttons(query)
+        await _submit(ctx, state, report_service, unit, day, schedule, draft)
+        return
+    if action == "back":
+        draft = forms.back(spec, draft)
+    elif action == "skip" and not at_summary:
+        outcome = forms.skip(spec, draft)
+        draft, refusal = outcome.draft, outcome.refusal
+    elif action == "choose" and not at_summary:
+        item = forms.current(spec, draft)
+        choices = item.choices if item is not None else ()
+        # ASCII only: "²".isdigit() holds, and int() refuses it.
+        key = callback_data.key
+        index = int(key) if key.isascii() and key.isdigit() else -1
+        value = choices[index] if 0 <= index < len(choices) else ""
+        outcome = forms.choose(spec, draft, value)
+        draft, refusal = outcome.draft, outcome.refusal
+    elif action == "edit" and at_summary:
+        try:
+            draft = forms.edit(spec, draft, callback_data.key)
+        except ValueError:
+            await query.answer(ctx.tr("button-expired"), show_alert=True)
+            return
+    else:
+        await query.answer(ctx.tr("button-expired"), show_alert=True)
+        return
+    await query.answer()
+    await drop_buttons(query)
+    await _save(state, draft)
+    await _show(ctx, state, schedule, unit, day, draft, refusal=refusal)
+
+
+async def _submit(
+    ctx: Context,
+    state: FSMContext,
+    service: ReportService,
+    unit: Unit,
+    day: date,
+    schedule: ReportSchedule,
+    draft: Draft,
+) -> None:
+    found = forms.problems(schedule.form, draft.answers)
+    if found:  # cannot happen through the dialog; a draft from an older form, say
+        key, refusal = found[0]
+        try:
+            draft = forms.edit(schedule.form, draft, key)
+        except ValueError:  # not a question that can be asked again
+            await _restart(ctx, state)
+            return
+        await _save(state, draft)
+        await _show(ctx, state, schedule, unit, day, draft, refusal=refusal)
+        return
+    try:
+        filed = await service.file(
+            ctx.repos,
+            ctx.actor,
+            unit,
+            day,
+            dict(draft.answers),
+            now=ctx.now(),
+            expected_versions=await _base(state),
+        )
+    except Refused as refused:
+        if refused.key == reports.INVALID:
+            await _show(ctx, state, schedule, unit, day, draft, intro=ctx.tr(refused.key))
+            return
+        await state.clear()
+        await send(ctx, ctx.tr(refused.key, **refused.params))
+        return
+    await state.clear()
+    await confirm_filed(ctx, filed)
+
+
+async def confirm_filed(ctx: Context, filed: Filed) -> None:
+    """The filer's confirmation, once the report has committed (the next request commits)."""
+    zone = ctx.settings.time.zone
+    due = filed.schedule.due_at(filed.report.day, zone)
+    text = report_texts.filed_confirmation(
+        ctx.tr, filed.report, unit=filed.unit.name, due=due, zone=zone
+    )
+    await send(ctx, text)
