@@ -1,0 +1,141 @@
+"""Roll-ups of a subtree's reports for a day, and who receives them."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from domain.obligations import Obligation, ObligationKind, ObligationState
+from domain.org import GroupPurpose, OrgTree, Person, Role
+from domain.reports import (
+    FiledReport,
+    ReportPolicy,
+    Rollup,
+    rollup,
+)
+from storage import Repositories
+
+
+async def day_rollup(
+    repos: Repositories,
+    policy: ReportPolicy,
+    root_code: str,
+    day: date,
+    *,
+    deadline: time | None = None,
+    tree: OrgTree | None = None,
+) -> Rollup:
+    """The roll-up of `root_code`'s subtree for `day`.
+
+    Owing are the units with a unit_report obligation for that day, excused those whose
+    obligation a supervisor excused. `deadline` keeps only units reporting by that deadline
+    (the roll-up sent at it); `tree` saves loading the tree again when building many.
+    """
+    tree = tree or await repos.org.load_tree()
+    subtree = [unit.code for unit in tree.subtree(root_code)]
+    owed = await repos.obligations.for_period(ObligationKind.UNIT_REPORT, day.isoformat(), subtree)
+    return _rollup_of(
+        tree, policy, root_code, day, owed, await _versions(repos, day, owed), deadline
+    )
+
+
+async def _versions(repos: Repositories, day: date, owed: list[Obligation]) -> list[FiledReport]:
+    return await repos.reports.for_day(day, [ob.unit_code for ob in owed]) if owed else []
+
+
+def _with_deadline(
+    tree: OrgTree, policy: ReportPolicy, owed: list[Obligation], deadline: time | None
+) -> list[Obligation]:
+    if deadline is None:
+        return [ob for ob in owed if ob.unit_code in tree]
+    kept = []
+    for ob in owed:
+        if ob.unit_code not in tree:
+            continue
+        schedule = policy.schedule_for(tree.get(ob.unit_code))
+        if schedule is not None and schedule.deadline == deadline:
+            kept.append(ob)
+    return kept
+
+
+def _rollup_of(
+    tree: OrgTree,
+    policy: ReportPolicy,
+    root_code: str,
+    day: date,
+    owed: list[Obligation],
+    versions: list[FiledReport],
+    deadline: time | None,
+) -> Rollup:
+    kept = _with_deadline(tree, policy, owed, deadline)
+    return rollup(
+        tree,
+        root_code,
+        day,
+        owing=[ob.unit_code for ob in kept],
+        versions=versions,
+        excused=[ob.unit_code for ob in kept if ob.state is ObligationState.EXCUSED],
+        form=policy.rollup_form(tree.get(ob.unit_code) for ob in kept),
+    )
+
+
+async def day_rollups(
+    repos: Repositories,
+    policy: ReportPolicy,
+    root_codes: list[str],
+    day: date,
+    *,
+    deadline: time | None = None,
+) -> dict[str, Rollup]:
+    """`day_rollup` for several roots with one read of the tree, obligations and reports."""
+    tree = await repos.org.load_tree()
+    owed = await repos.obligations.for_period(ObligationKind.UNIT_REPORT, day.isoformat())
+    owed = _with_deadline(tree, policy, owed, deadline)
+    versions = await _versions(repos, day, owed)
+    result: dict[str, Rollup] = {}
+    for code in root_codes:
+        if code not in tree:
+            continue
+        subtree = {unit.code for unit in tree.subtree(code)}
+        mine = [ob for ob in owed if ob.unit_code in subtree]
+        result[code] = _rollup_of(tree, policy, code, day, mine, versions, None)
+    return result
+
+
+async def work_group_of(repos: Repositories, unit_code: str) -> int | None:
+    """The unit's own work group chat (the first bound, by chat id), if any."""
+    groups = await repos.groups.of_unit(unit_code, GroupPurpose.WORK)
+    return groups[0].chat_id if groups else None
+
+
+async def supervisors_for_rollup(
+    repos: Repositories, policy: ReportPolicy, deadline: time, day: date
+) -> list[tuple[Person, str]]:
+    """(supervisor, unit they supervise) for every supervisor whose subtree holds units owing
+    a report on `day` by `deadline`. A supervisor of several units gets one entry per
+    top-most one (a unit below another they supervise is covered by that one's roll-up).
+    Sorted by supervisor id, then unit code."""
+    tree = await repos.org.load_tree()
+    owed = await repos.obligations.for_period(ObligationKind.UNIT_REPORT, day.isoformat())
+    owing = {ob.unit_code for ob in _with_deadline(tree, policy, owed, deadline)}
+    if not owing:
+        return []
+    # Every unit with an owing unit at or below it.
+    covering: set[str] = set()
+    for code in owing:
+        covering.add(code)
+        covering.update(unit.code for unit in tree.ancestors(code))
+    supervised: dict[int, set[str]] = {}
+    for assignment in await repos.roles.all_holding([Role.SUPERVISOR]):
+        if assignment.unit_code in covering:
+            supervised.setdefault(assignment.telegram_id, set()).add(assignment.unit_code)
+    people = await repos.people.many(supervised)
+    entries: list[tuple[Person, str]] = []
+    for telegram_id in sorted(supervised):
+        person = people.get(telegram_id)
+        if person is None:  # pragma: no cover - a role row always has its person
+            continue
+        codes = supervised[telegram_id]
+        for code in sorted(codes):
+            if not any(a.code in codes for a in tree.ancestors(code)):
+                entries.append((person, code))
+    return entries
