@@ -7,18 +7,15 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.repos.absences import AbsenceRepository
 from storage.repos.audit import AuditRepository
 from storage.repos.checkins import CheckinRepository
 from storage.repos.declarations import DeclarationRepository
 from storage.repos.drafts import DraftLeaseRepository
+from storage.repos.escalation_log import EscalationLogRepository, EscalationRecord
 from storage.repos.groups import GroupRepository
 from storage.repos.invites import InviteRepository
-from storage.repos.obligations import (
-    AbsenceRepository,
-    EscalationLogRepository,
-    EscalationRecord,
-    ObligationRepository,
-)
+from storage.repos.obligations import ObligationRepository
 from storage.repos.org import OrgRepository
 from storage.repos.outbox import OutboxRepository
 from storage.repos.people import PeopleRepository

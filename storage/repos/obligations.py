@@ -1,18 +1,17 @@
-"""Obligations, the log of escalation steps taken, and absences (`/away`)."""
+"""Obligations: opening, reading, claiming the due ones for the clock, saving their steps."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Select, Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.obligations import Obligation, ObligationKey, ObligationKind, ObligationState
 from storage.changes import note_change
-from storage.models import AbsenceRow, EscalationLogRow, ObligationRow
+from storage.models import ObligationRow
 from storage.repos._sql import rowcount, upsert
 
 OBLIGATIONS = "obligations"  # the change topic that wakes the clock
@@ -313,109 +312,3 @@ class ObligationRepository:
         """
         if not self._is_postgres:
             await self._session.execute(delete(ObligationRow).where(ObligationRow.id == -1))
-
-
-@dataclass(frozen=True, slots=True)
-class EscalationRecord:
-    """One line of the escalation log."""
-
-    obligation_id: int
-    step: int
-    repeat: int
-    outcome: str  # "sent", "superseded" or "nobody"
-    message_key: str
-    at: datetime
-    target: str | None = None
-    chat_id: int | None = None
-    covering_for: int | None = None
-    outbox_key: str | None = None
-
-
-class EscalationLogRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def record(self, records: Sequence[EscalationRecord]) -> None:
-        if not records:
-            return
-        # A Core insert of the list: the ORM's unit of work would fetch every new id for
-        # nothing and costs several times the CPU in the clock's busiest pass.
-        await self._session.execute(
-            insert(EscalationLogRow),
-            [
-                {
-                    "obligation_id": r.obligation_id,
-                    "step": r.step,
-                    "repeat": r.repeat,
-                    "outcome": r.outcome,
-                    "target": r.target,
-                    "chat_id": r.chat_id,
-                    "covering_for": r.covering_for,
-                    "message_key": r.message_key,
-                    "outbox_key": r.outbox_key,
-                    "at": r.at,
-                }
-                for r in records
-            ],
-        )
-
-    async def for_obligation(self, obligation_id: int) -> list[EscalationRecord]:
-        rows = await self._session.scalars(
-            select(EscalationLogRow)
-            .where(EscalationLogRow.obligation_id == obligation_id)
-            .order_by(EscalationLogRow.id)
-        )
-        return [
-            EscalationRecord(
-                obligation_id=row.obligation_id,
-                step=row.step,
-                repeat=row.repeat,
-                outcome=row.outcome,
-                message_key=row.message_key,
-                at=row.at,
-                target=row.target,
-                chat_id=row.chat_id,
-                covering_for=row.covering_for,
-                outbox_key=row.outbox_key,
-            )
-            for row in rows
-        ]
-
-
-class AbsenceRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def set(self, telegram_id: int, until: date, *, now: datetime) -> None:
-        await self._session.execute(
-            upsert(self._session, AbsenceRow)
-            .values(telegram_id=telegram_id, until=until, set_at=now)
-            .on_conflict_do_update(
-                index_elements=[AbsenceRow.telegram_id], set_={"until": until, "set_at": now}
-            )
-        )
-
-    async def clear(self, telegram_id: int) -> bool:
-        result = await self._session.execute(
-            delete(AbsenceRow).where(AbsenceRow.telegram_id == telegram_id)
-        )
-        return rowcount(result) == 1
-
-    async def until(self, telegram_id: int, on: date) -> date | None:
-        """The last day of the person's absence if they are away on `on`."""
-        return await self._session.scalar(
-            select(AbsenceRow.until).where(
-                AbsenceRow.telegram_id == telegram_id, AbsenceRow.until >= on
-            )
-        )
-
-    async def away_on(self, on: date) -> dict[int, date]:
-        """Everyone away on `on`, with the last day of their absence."""
-        rows = await self._session.execute(
-            select(AbsenceRow.telegram_id, AbsenceRow.until).where(AbsenceRow.until >= on)
-        )
-        return {telegram_id: until for telegram_id, until in rows}
-
-    async def purge_before(self, on: date) -> int:
-        result = await self._session.execute(delete(AbsenceRow).where(AbsenceRow.until < on))
-        return rowcount(result)
