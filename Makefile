@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test lint browser demo run clean
+.PHONY: test test-fast lint browser demo run clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,13 @@ lint: $(STAMP)
 browser:
 	@sh tests/browser/install_chromium.sh
 
+# Everything, as CI runs it (.ci/run calls `make test`).
 test: lint browser
 	$(BIN)/python -m pytest
+
+# For iterating: lint and every test but the end-to-end and browser ones.
+test-fast: lint
+	$(BIN)/python -m pytest -m "not e2e and not browser"
 
 demo: $(STAMP)
 	$(BIN)/python -m bot sandbox

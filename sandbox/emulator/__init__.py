@@ -38,9 +38,12 @@ Control, in process (all results are JSON-ready dicts) or over HTTP under ``/con
 (``user_sends``, ``user_sends_file``, ``press_button``, ``queue_update``,
 ``duplicate_last_update``), reading (``messages``, ``bot_messages``, ``last_message``,
 ``wait_for_message``, ``pinned_message``, ``commands``, ``effective_commands``,
-``callback_answers``, ``file_bytes``, ``api_log``, ``chats_for_user``), and conditions
-(``set_rate_limits``, ``inject_fault``, ``set_clock_offset``, ``reset``). Chat changes are also
-published as events (``/control/events`` long poll, ``/control/events/stream`` SSE).
+``callback_answers``, ``file_bytes``, ``api_log``, ``chats_for_user``), the bot's polling
+(``polls_started``, ``is_polling``, ``is_idle``, ``wait_until_polling``, ``wait_until_idle``:
+known when a long poll starts, while the API log records it only when it returns), and
+conditions (``set_rate_limits``, ``inject_fault``, ``end_hangs``, ``set_clock_offset``,
+``reset``). Chat changes are also published as events (``/control/events`` long poll,
+``/control/events/stream`` SSE).
 
 Flood control (off by default) counts sendMessage, sendDocument and sendPhoto (edits, deletes,
 callback answers and getters are free): a sliding window of N calls per W seconds per bot

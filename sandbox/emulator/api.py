@@ -134,9 +134,15 @@ class BotApi:
             raise too_many_requests(fault.retry_after)
         if fault.kind == "5xx":
             raise ApiError(fault.status, HTTPStatus(fault.status).phrase)
-        # A hang ends early when the emulator stops, so shutdown never waits for it.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.stopping.wait(), fault.seconds)
+        # A hang ends early when the emulator stops, so shutdown never waits for it, or when
+        # a test ends it (`end_hangs`) instead of sitting it out.
+        ends = [asyncio.ensure_future(self.stopping.wait())]
+        ends.append(asyncio.ensure_future(self.core.hangs_end.wait()))
+        try:
+            await asyncio.wait(ends, timeout=fault.seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for end in ends:
+                end.cancel()
         if fault.after_timeout == "close" or self.stopping.is_set():
             raise _DropConnection
 

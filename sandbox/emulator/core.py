@@ -6,6 +6,7 @@ Both the Bot API methods and the control side (tests, the control HTTP API) go t
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import deque
 from collections.abc import Callable
@@ -48,6 +49,8 @@ class Core:
         self.faults = FaultInjector()
         self.api_log: deque[JSONDict] = deque(maxlen=20000)
         self._log_seq = 0
+        # Set (and replaced) by `end_hangs`: the timeout faults hanging then end at once.
+        self.hangs_end = asyncio.Event()
         # Set by the server so that setWebhook can start a delivery task.
         self.on_webhook_set: Callable[[int], None] = lambda bot_id: None
 
@@ -249,6 +252,11 @@ class Core:
             return None
         log = self.world.chats.get(key)
         return None if log is None else log.get(message_id)
+
+    def end_hangs(self) -> None:
+        """End the timeout faults hanging now as if their time had run out."""
+        ended, self.hangs_end = self.hangs_end, asyncio.Event()
+        ended.set()
 
     # -- API log ---------------------------------------------------------------------------
 

@@ -3,12 +3,18 @@
 Updates wait in ``pending`` until confirmed (a later getUpdates with a higher offset) or
 delivered to the webhook. ``allowed_updates`` is a per-bot setting shared by getUpdates and
 setWebhook; like Telegram it filters updates when they are created, not ones already queued.
+
+A queue also knows whether the bot is listening: ``polls_started`` counts getUpdates calls
+and ``waiting_poll`` is the one now waiting with nothing to return. A test waits on these
+(``wait_until``) for "the bot polls" or "the bot has taken everything and asks for more"
+without sitting out a long poll, as the API log only records a call once it has returned.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,8 +78,22 @@ class UpdateQueue:
         # must not keep every update it ever queued.
         self.history: deque[JSONDict] = deque(maxlen=100)
         self._changed = asyncio.Event()
+        # Set whenever the queue or its polls change; for observers (tests), not for polls.
+        self._observed = asyncio.Event()
         self._poll_generation = 0
+        self.waiting_poll: int | None = None
         self.closed = False
+
+    @property
+    def polls_started(self) -> int:
+        """getUpdates calls received so far (each one's number is its generation)."""
+        return self._poll_generation
+
+    @property
+    def idle(self) -> bool:
+        """A long poll is waiting and nothing is pending: every update has been fetched and
+        confirmed, and the bot asks for more."""
+        return self.waiting_poll is not None and not self.pending
 
     def allows(self, kind: str) -> bool:
         allowed = self.allowed_updates
@@ -89,6 +109,30 @@ class UpdateQueue:
     def notify(self) -> None:
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
+        self._observe()
+
+    def _observe(self) -> None:
+        observed, self._observed = self._observed, asyncio.Event()
+        observed.set()
+
+    async def observe(self, seconds: float) -> None:
+        """Return after the next change of the queue or of its polls, or after ``seconds``."""
+        try:
+            await asyncio.wait_for(self._observed.wait(), seconds)
+        except TimeoutError:
+            return
+
+    async def wait_until(self, condition: Callable[[], bool], seconds: float) -> bool:
+        """Wait until ``condition()`` (re-checked whenever the queue or a poll changes) holds;
+        False if it still does not after ``seconds``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not condition():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            await self.observe(remaining)
+        return True
 
     async def changed(self, seconds: float) -> None:
         if seconds <= 0 or self.closed:
@@ -139,21 +183,29 @@ class UpdateQueue:
         self.notify()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + poll_seconds
-        while True:
-            if generation != self._poll_generation:
-                raise ApiError(
-                    409,
-                    "Conflict: terminated by other getUpdates request; "
-                    "make sure that only one bot instance is running",
-                )
-            if self.webhook is not None:
-                raise _webhook_conflict()
-            if self.pending:
-                return self.pending[: max(1, min(limit, 100))]
-            remaining = deadline - loop.time()
-            if remaining <= 0 or self.closed:
-                return []
-            await self.changed(remaining)
+        try:
+            while True:
+                if generation != self._poll_generation:
+                    raise ApiError(
+                        409,
+                        "Conflict: terminated by other getUpdates request; "
+                        "make sure that only one bot instance is running",
+                    )
+                if self.webhook is not None:
+                    raise _webhook_conflict()
+                if self.pending:
+                    return self.pending[: max(1, min(limit, 100))]
+                remaining = deadline - loop.time()
+                if remaining <= 0 or self.closed:
+                    return []
+                if self.waiting_poll != generation:
+                    self.waiting_poll = generation
+                    self._observe()
+                await self.changed(remaining)
+        finally:
+            if self.waiting_poll == generation:
+                self.waiting_poll = None
+                self._observe()
 
     def close(self) -> None:
         self.closed = True

@@ -216,6 +216,51 @@ class EmulatorViews:
     def pending_updates(self, bot: BotRef = None) -> list[JSONDict]:
         return list(self.core.queue(self.core.resolve_bot(bot).id).pending)
 
+    def polls_started(self, bot: BotRef = None) -> int:
+        """How many getUpdates calls the bot has made (counted when they arrive, unlike the
+        API log, which records a long poll only when it returns)."""
+        return self.core.queue(self.core.resolve_bot(bot).id).polls_started
+
+    def is_polling(self, bot: BotRef = None, *, after: int = 0) -> bool:
+        """The bot has a long poll open that is waiting for updates (one of its getUpdates
+        calls after the first ``after``, see `polls_started`)."""
+        waiting = self.core.queue(self.core.resolve_bot(bot).id).waiting_poll
+        return waiting is not None and waiting > after
+
+    def is_idle(self, bot: BotRef = None) -> bool:
+        """The bot is polling and has nothing pending: it has fetched and confirmed every
+        update (its handlers may still be running)."""
+        return self.core.queue(self.core.resolve_bot(bot).id).idle
+
+    async def wait_until_polling(
+        self,
+        bot: BotRef = None,
+        *,
+        after: int = 0,
+        timeout: float = 30.0,  # noqa: ASYNC109 - like wait_for_message
+    ) -> None:
+        """Return once a getUpdates call later than the first ``after`` (see
+        `polls_started`) is waiting for updates, at once if one is; TimeoutError if none
+        comes within ``timeout`` seconds."""
+        queue = self.core.queue(self.core.resolve_bot(bot).id)
+        if not await queue.wait_until(lambda: self.is_polling(queue.bot_id, after=after), timeout):
+            raise TimeoutError(f"bot {queue.bot_id} did not start a long poll within {timeout}s")
+
+    async def wait_until_idle(
+        self,
+        bot: BotRef = None,
+        *,
+        timeout: float = 30.0,  # noqa: ASYNC109 - like wait_for_message
+    ) -> None:
+        """Return once the bot is polling with nothing pending (`is_idle`), without waiting
+        for its long poll to end; TimeoutError after ``timeout`` seconds."""
+        queue = self.core.queue(self.core.resolve_bot(bot).id)
+        if not await queue.wait_until(lambda: queue.idle, timeout):
+            raise TimeoutError(
+                f"bot {queue.bot_id} did not take its {len(queue.pending)} pending updates "
+                f"within {timeout}s"
+            )
+
     def bot_info(self, bot: BotRef = None) -> JSONDict:
         rec = self.core.resolve_bot(bot)
         queue = self.core.queue(rec.id)
@@ -224,6 +269,8 @@ class EmulatorViews:
             **rec.as_dict(),
             "pending_updates": len(queue.pending),
             "allowed_updates": queue.allowed_updates,
+            "polls_started": queue.polls_started,
+            "polling": queue.waiting_poll is not None,
             "webhook": None
             if hook is None
             else {
@@ -311,6 +358,12 @@ class EmulatorViews:
         except ValueError as exc:
             raise ControlError(str(exc)) from exc
         return fault.as_dict()
+
+    def end_hangs(self) -> None:
+        """End the timeout faults hanging now, as if their ``seconds`` had run out (a call
+        with ``after_timeout="process"`` is then performed); a test waits for what it needs
+        while a call hangs, instead of for a fixed time."""
+        self.core.end_hangs()
 
     @property
     def faults(self) -> list[JSONDict]:

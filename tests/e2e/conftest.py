@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import sqlite3
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -35,6 +37,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def bot_environment(workdir: Path, api_base: str, extra_config: str = "") -> dict[str, str]:
+    """What `python -m bot` is run with: the e2e token, a config file and a SQLite database in
+    `workdir`."""
+    config = workdir / "config.toml"
+    config.write_text(f"[admins]\ntelegram_ids = [{ADMIN_ID}]\n{extra_config}", "utf-8")
+    return {
+        **os.environ,
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE": api_base,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bot.db'}",
+        "BOT_CONFIG": str(config),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
 class BotProcess:
     """Runs `python -m bot` as a separate process, the way an operator would."""
 
@@ -42,17 +59,13 @@ class BotProcess:
         self.emulator = emulator
         self.workdir = workdir
         self.config = workdir / "config.toml"
-        self.config.write_text(f"[admins]\ntelegram_ids = [{ADMIN_ID}]\n{extra_config}", "utf-8")
-        self.env = {
-            **os.environ,
-            "BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE": emulator.base_url,
-            "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bot.db'}",
-            "BOT_CONFIG": str(self.config),
-            "PYTHONUNBUFFERED": "1",
-        }
+        self.env = bot_environment(workdir, emulator.base_url, extra_config)
         self.process: asyncio.subprocess.Process | None = None
         self.log = workdir / "bot.log"
+
+    def use_database(self, template: Path) -> None:
+        """Start from a copy of `template` (see the `demo_org_database` fixture)."""
+        shutil.copyfile(template, self.workdir / "bot.db")
 
     async def cli(self, *args: str) -> tuple[int, str]:
         process = await asyncio.create_subprocess_exec(
@@ -77,8 +90,17 @@ class BotProcess:
         return None if row is None else str(row[0])
 
     async def start(self) -> None:
-        """Start and wait until the bot polls (or has set its webhook)."""
-        calls_before = len(self.emulator.api_calls("getMe"))
+        """Start and wait until the bot polls (or has set its webhook).
+
+        "Polls" means a getUpdates call of this process is waiting in the emulator: the API
+        log records a long poll only when it returns, which an idle bot's does after its
+        whole timeout."""
+        emulator = self.emulator
+        calls_before = {
+            method: len(emulator.api_calls(method))
+            for method in ("getMe", "setMyCommands", "setWebhook")
+        }
+        polls_before = emulator.polls_started(BOT_ID)
         log = self.log.open("ab")
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -91,17 +113,21 @@ class BotProcess:
             stderr=log,
         )
         log.close()
-        deadline = asyncio.get_running_loop().time() + START_TIMEOUT
-        while asyncio.get_running_loop().time() < deadline:
-            if self.process.returncode is not None:
+        process = self.process
+
+        def called(method: str) -> bool:
+            return len(emulator.api_calls(method)) > calls_before[method]
+
+        def ready() -> bool:
+            if process.returncode is not None:
                 raise AssertionError(f"the bot exited:\n{self.log.read_text()}")
-            ready = len(self.emulator.api_calls("getMe")) > calls_before and (
-                self.emulator.api_calls("getUpdates") or self.emulator.api_calls("setWebhook")
-            )
-            if ready and self.emulator.api_calls("setMyCommands"):
-                return
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"the bot did not start:\n{self.log.read_text()}")
+            listening = emulator.is_polling(BOT_ID, after=polls_before) or called("setWebhook")
+            return called("getMe") and called("setMyCommands") and listening
+
+        try:
+            await until(emulator, ready, within=START_TIMEOUT)
+        except TimeoutError:
+            raise AssertionError(f"the bot did not start:\n{self.log.read_text()}") from None
 
     async def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process is None or self.process.returncode is not None:
@@ -159,13 +185,39 @@ async def emulator() -> AsyncIterator[Emulator]:
         yield emu
 
 
+@pytest.fixture(scope="session")
+def demo_org_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database with the demo organisation loaded by `python -m bot org load`.
+
+    Made once per session; each bot process starts from a copy (`BotProcess.use_database`),
+    as the command spends seconds importing the bot."""
+    workdir = tmp_path_factory.mktemp("demo-org")
+    loaded = subprocess.run(
+        [sys.executable, "-m", "bot", "org", "load", str(ORG)],
+        cwd=workdir,
+        env=bot_environment(workdir, "http://127.0.0.1:9"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=START_TIMEOUT,
+        check=False,
+    )
+    assert loaded.returncode == 0, loaded.stdout
+    database = workdir / "bot.db"
+    assert not Path(f"{database}-wal").exists()  # the whole database is in the one file
+    return database
+
+
 @pytest.fixture
-async def bot_process(emulator: Emulator, tmp_path: Path) -> AsyncIterator[BotProcess]:
+async def bot_process(
+    emulator: Emulator, tmp_path: Path, demo_org_database: Path
+) -> AsyncIterator[BotProcess]:
     process = BotProcess(emulator, tmp_path)
-    code, output = await process.cli("org", "load", str(ORG))
-    assert code == 0, output
+    process.use_database(demo_org_database)
     yield process
-    await process.stop()
+    # Nothing is asserted on how it ends here (tests that care stop it themselves), and a
+    # clean stop takes a second of the bot's shutdown.
+    await process.kill()
 
 
 @pytest.fixture
@@ -188,3 +240,17 @@ async def eventually(check: Callable[[], T | None], within: float = 30.0) -> T:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {within}s")
         await asyncio.sleep(0.05)
+
+
+async def until(emulator: Emulator, condition: Callable[[], bool], within: float = 30.0) -> None:
+    """Wait until `condition()` holds, checking it after every event of the emulator (each API
+    call is one) and at least every 20 ms; TimeoutError after `within` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not condition():
+        if loop.time() > deadline:
+            raise TimeoutError(f"condition not met within {within}s")
+        if emulator.core.events.closed:
+            await asyncio.sleep(0.02)
+        else:
+            await emulator.core.events.changed(0.02)

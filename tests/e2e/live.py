@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from aiogram.types import TelegramObject
 from bot.app import App
 from bot.clock import AdjustableClock
 from bot.config import Settings
+from bot.retry import RetryRequestMiddleware
 from sandbox.emulator import Emulator
 from services.org import load_org_file
 from storage import Database, Repositories
@@ -30,11 +31,32 @@ from storage.migrate import upgrade
 TOKEN = "7100001:LIVEtokenLIVEtokenLIVEtokenLIVE12345"
 BOT_ID = 7100001
 SETTLE_TIMEOUT_S = 30.0
+START_TIMEOUT_S = 30.0
+
+
+class MovingClock(AdjustableClock):
+    """The bot's adjustable clock, telling waiters (`moved`) whenever a test moves it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.moved = asyncio.Event()
+
+    def advance(self, delta: timedelta) -> None:
+        super().advance(delta)
+        self._tell()
+
+    def set(self, moment: datetime) -> None:
+        super().set(moment)
+        self._tell()
+
+    def _tell(self) -> None:
+        moved, self.moved = self.moved, asyncio.Event()
+        moved.set()
 
 
 class LiveBot:
     def __init__(
-        self, emulator: Emulator, app: App, clock: AdjustableClock, settings: Settings
+        self, emulator: Emulator, app: App, clock: MovingClock, settings: Settings
     ) -> None:
         self.emu = emulator
         self.app = app
@@ -42,6 +64,7 @@ class LiveBot:
         self.settings = settings
         self._task: asyncio.Task[None] | None = None
         self._handling = 0  # updates fetched whose handler has not finished (and committed)
+        self._handled = asyncio.Event()  # set when a handler finishes
 
     async def _count_handling(
         self,
@@ -54,6 +77,7 @@ class LiveBot:
             return await handler(event, data)
         finally:
             self._handling -= 1
+            self._handled.set()
 
     @property
     def database(self) -> Database:
@@ -68,14 +92,33 @@ class LiveBot:
             manager.unregister(middleware)
         for middleware in (self._count_handling, *others):
             manager.register(middleware)
+        for request_middleware in self.app.bot.session.middleware:
+            if isinstance(request_middleware, RetryRequestMiddleware):
+                request_middleware.sleep = self._sleep_on_clock
+        polls_before = self.emu.polls_started(BOT_ID)
         self._task = asyncio.create_task(self.app.run(handle_signals=False))
-        for _ in range(600):
-            if self.emu.api_calls("getUpdates", bot=BOT_ID):
-                return
-            if self._task.done():
-                await self._task  # raises what stopped it
-            await asyncio.sleep(0.05)
-        raise AssertionError("the bot did not start polling")
+        polling = asyncio.create_task(
+            self.emu.wait_until_polling(BOT_ID, after=polls_before, timeout=START_TIMEOUT_S)
+        )
+        try:
+            await asyncio.wait((self._task, polling), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            polling.cancel()
+        if self._task.done():
+            await self._task  # raises what stopped it
+            raise AssertionError("the bot stopped before it polled")
+        try:
+            await polling
+        except TimeoutError:
+            raise AssertionError("the bot did not start polling") from None
+
+    async def _sleep_on_clock(self, seconds: float) -> None:
+        """The bot's waits before retrying a request (a 429's retry_after) pass on the test's
+        clock: in real time as before, or at once when the test moves the clock past them."""
+        end = self.clock.now() + timedelta(seconds=seconds)
+        while (left := (end - self.clock.now()).total_seconds()) > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.clock.moved.wait(), left)
 
     async def stop(self) -> None:
         if self._task is None:
@@ -102,20 +145,44 @@ class LiveBot:
         await self.settled()
 
     async def settled(self) -> None:
-        """Wait until nothing is pending in the outbox and no update is waiting."""
-        deadline = asyncio.get_running_loop().time() + SETTLE_TIMEOUT_S
-        while asyncio.get_running_loop().time() < deadline:
-            async with self.database.session() as session:
-                pending = await Repositories(session).outbox.pending_count()
-            if pending == 0 and self._handling == 0 and not self.emu.pending_updates(bot=BOT_ID):
-                await asyncio.sleep(0.1)  # an update fetched just now may not be counted yet
-                if self._handling == 0 and not self.emu.pending_updates(bot=BOT_ID):
-                    async with self.database.session() as session:
-                        pending = await Repositories(session).outbox.pending_count()
-                    if pending == 0:
-                        return
-            await asyncio.sleep(0.05)
-        raise AssertionError("the bot did not settle")
+        """Wait until the bot has taken every update and handled it, and nothing is pending
+        in the outbox.
+
+        The bot takes every update when it is polling with nothing pending in the emulator
+        (`Emulator.is_idle`): that poll confirmed the updates of the one before, whose
+        handlers had started before it was sent. Re-checked after each of the emulator's
+        events and handler ends, and at least every 20 ms; the outbox is read only when the
+        rest holds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_TIMEOUT_S
+        while True:
+            self._handled.clear()
+            if self._quiet() and await self._outbox_empty() and self._quiet():
+                return
+            if loop.time() > deadline:
+                raise AssertionError("the bot did not settle")
+            await self._next_change(0.02)
+
+    async def _next_change(self, seconds: float) -> None:
+        """Until the emulator has news (an API call, a message, the bot's poll waiting) or a
+        handler ends; at most `seconds`, as the outbox changes without telling anyone."""
+        changes = [
+            asyncio.ensure_future(self.emu.core.events.changed(seconds)),
+            asyncio.ensure_future(self.emu.core.queue(BOT_ID).observe(seconds)),
+            asyncio.ensure_future(self._handled.wait()),
+        ]
+        try:
+            await asyncio.wait(changes, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for change in changes:
+                change.cancel()
+
+    def _quiet(self) -> bool:
+        return self._handling == 0 and self.emu.is_idle(BOT_ID)
+
+    async def _outbox_empty(self) -> bool:
+        async with self.database.session() as session:
+            return await Repositories(session).outbox.pending_count() == 0
 
     async def say(self, user: int, text: str, chat: int | None = None) -> list[str]:
         """Send a message as `user` and return the texts of the bot's answers to it."""
@@ -166,11 +233,13 @@ async def live_bot(
     config: dict[str, Any] | None = None,
     *,
     started: Sequence[int] = (),
+    before_start: Callable[[Emulator], None] | None = None,
 ) -> AsyncIterator[LiveBot]:
     """A running bot on `org` (an organisation file's text) with the clock at `start`;
     `started` are users who have written /start to the bot before it starts (their /start
-    is handled once it runs), so what it sends at start-up can reach them."""
-    clock = AdjustableClock()
+    is handled once it runs), so what it sends at start-up can reach them; `before_start`
+    sets up the emulator's people and faults before the bot first calls it."""
+    clock = MovingClock()
     clock.set(start)
     emulator = Emulator(clock=clock.now)
     await emulator.start("127.0.0.1", 0)
@@ -193,6 +262,8 @@ async def live_bot(
     for user in started:
         emulator.create_user(f"user{user}", user_id=user)
         emulator.user_sends(user, user, "/start", bot=BOT_ID)
+    if before_start is not None:
+        before_start(emulator)
     app = App.build(settings, clock)
     live = LiveBot(emulator, app, clock, settings)
     try:

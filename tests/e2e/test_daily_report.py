@@ -21,6 +21,20 @@ from domain.org import Language
 from scheduler.actions import rollup_job_name
 from storage import Repositories
 from tests.e2e.live import LiveBot, live_bot
+from tests.orgs import (
+    BEIJIE,
+    CHENGGUAN,
+    CHENGGUAN_SUPERVISOR_EN,
+    DONGGUAN,
+    DONGGUAN_LIAISON,
+    NANJIE,
+    XIAN,
+    XIAN_SUPERVISOR,
+    XIGUAN,
+    Group,
+    Member,
+    org_toml,
+)
 from texts.i18n import Translator
 
 pytestmark = pytest.mark.e2e
@@ -33,74 +47,18 @@ EAST, WEST, SOUTH, NORTH = 2001, 2002, 2003, 2004
 EAST_GROUP = -1001000000021
 ROLLUP = rollup_job_name(time(17, 0))
 
-ORG = f"""
-[[unit]]
-code = "xian"
-name = "示范县"
-kind = "office"
-[[unit]]
-code = "chengguan"
-name = "城关镇"
-kind = "township"
-parent = "xian"
-[[unit]]
-code = "dongguan"
-name = "东关村"
-kind = "village"
-parent = "chengguan"
-[[unit]]
-code = "xiguan"
-name = "西关村"
-kind = "village"
-parent = "chengguan"
-[[unit]]
-code = "nanjie"
-name = "南街社区"
-kind = "community"
-parent = "chengguan"
-[[unit]]
-code = "beijie"
-name = "北街社区"
-kind = "community"
-parent = "chengguan"
-[[member]]
-telegram_id = {COUNTY}
-name = "王主任"
-unit = "xian"
-role = "supervisor"
-[[member]]
-telegram_id = {TOWNSHIP}
-name = "Li Zhen"
-unit = "chengguan"
-role = "supervisor"
-language = "en"
-[[member]]
-telegram_id = {EAST}
-name = "张联络"
-unit = "dongguan"
-role = "liaison"
-[[member]]
-telegram_id = {WEST}
-name = "Wang West"
-unit = "xiguan"
-role = "liaison"
-language = "en"
-[[member]]
-telegram_id = {SOUTH}
-name = "刘联络"
-unit = "nanjie"
-role = "liaison"
-[[member]]
-telegram_id = {NORTH}
-name = "杨联络"
-unit = "beijie"
-role = "liaison"
-[[group]]
-chat_id = {EAST_GROUP}
-title = "东关村工作群"
-unit = "dongguan"
-purpose = "work"
-"""
+ORG = org_toml(
+    [XIAN, CHENGGUAN, DONGGUAN, XIGUAN, NANJIE, BEIJIE],
+    [
+        XIAN_SUPERVISOR,
+        CHENGGUAN_SUPERVISOR_EN,
+        DONGGUAN_LIAISON,
+        Member(WEST, "Wang West", "xiguan", "liaison", language="en"),
+        Member(SOUTH, "刘联络", "nanjie", "liaison"),
+        Member(NORTH, "杨联络", "beijie", "liaison"),
+    ],
+    [Group(EAST_GROUP, "东关村工作群", "dongguan", "work")],
+)
 
 
 def at(hour: int, minute: int = 0) -> datetime:

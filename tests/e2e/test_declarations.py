@@ -28,6 +28,16 @@ from domain.org import Language
 from storage import Repositories
 from storage.models import DeclarationRow, ObligationRow
 from tests.e2e.live import BOT_ID, LiveBot, live_bot
+from tests.orgs import (
+    CHENGGUAN,
+    CHENGGUAN_SUPERVISOR_EN,
+    DONGGUAN,
+    DONGGUAN_LIAISON,
+    XIAN,
+    XIAN_SUPERVISOR,
+    Member,
+    org_toml,
+)
 from texts.declaration_keyboards import DeclStep
 from texts.i18n import Translator
 
@@ -55,43 +65,15 @@ COUNTY, TOWNSHIP, LIAISON, TRACKER = 1001, 1002, 2001, 2101
 LOW, MID, ABROAD, FEVER, OTHER = 3001, 3002, 3003, 3004, 3005
 RESIDENTS_GROUP = -1003000000001
 
-ORG = f"""
-[[unit]]
-code = "xian"
-name = "示范县"
-kind = "office"
-[[unit]]
-code = "chengguan"
-name = "城关镇"
-kind = "township"
-parent = "xian"
-[[unit]]
-code = "dongguan"
-name = "东关村"
-kind = "village"
-parent = "chengguan"
-[[member]]
-telegram_id = {COUNTY}
-name = "王主任"
-unit = "xian"
-role = "supervisor"
-[[member]]
-telegram_id = {TOWNSHIP}
-name = "Li Zhen"
-unit = "chengguan"
-role = "supervisor"
-language = "en"
-[[member]]
-telegram_id = {LIAISON}
-name = "张联络"
-unit = "dongguan"
-role = "liaison"
-[[member]]
-telegram_id = {TRACKER}
-name = "赵包保"
-unit = "dongguan"
-role = "tracker"
-"""
+ORG = org_toml(
+    [XIAN, CHENGGUAN, DONGGUAN],
+    [
+        XIAN_SUPERVISOR,
+        CHENGGUAN_SUPERVISOR_EN,
+        DONGGUAN_LIAISON,
+        Member(TRACKER, "赵包保", "dongguan", "tracker"),
+    ],
+)
 
 RISK_CSV = "地区,风险等级,生效日期\n湖北省武汉市江汉区,中,2026-11-10\n"
 RISK_CSV_UPDATED = RISK_CSV + "江苏省南京市玄武区,高,2026-11-15\n"

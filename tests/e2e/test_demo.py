@@ -44,7 +44,7 @@ async def pinned_button(http: aiohttp.ClientSession, base: str) -> dict[str, Any
     deadline = asyncio.get_running_loop().time() + START_TIMEOUT
     while True:
         assert asyncio.get_running_loop().time() < deadline, "the demo did not come up"
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.05)
         try:
             async with http.get(f"{base}/chats/{RESIDENTS_GROUP}/messages") as response:
                 answer = await response.json()
@@ -62,11 +62,11 @@ async def help_is_answered(http: aiohttp.ClientSession, base: str) -> None:
     send = {"user_id": 1003, "chat_id": 1003, "text": "/help"}
     async with http.post(f"{base}/send", json=send) as response:
         assert (await response.json())["ok"]
-    for _ in range(150):
+    for _ in range(600):
         texts = [m["text"] for m in (await messages_of(http, base, 1003))[len(before) :]]
         if any(text and text.startswith("Commands") for text in texts):
             return
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.05)
     raise AssertionError(f"no answer to /help: {texts}")
 
 

@@ -4,12 +4,13 @@ import asyncio
 import html
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from domain.org import Language
 from sandbox.emulator import Emulator
-from tests.e2e.conftest import BOT_ID, BotProcess, Chat, eventually, people
+from tests.e2e.conftest import BOT_ID, BotProcess, Chat, eventually, people, webhook_process
 from texts.i18n import Translator
 
 
@@ -167,11 +168,11 @@ async def test_a_dialog_draft_survives_a_restart(
     assert link["text"].startswith(ZH("invite-created", role=ZH("role-liaison"), unit=DONGGUAN))
 
 
-async def test_webhook_mode(emulator: Emulator, tmp_path, chat: Chat) -> None:
-    from tests.e2e.conftest import ORG, webhook_process
-
+async def test_webhook_mode(
+    emulator: Emulator, tmp_path: Path, chat: Chat, demo_org_database: Path
+) -> None:
     process, port = webhook_process(emulator, tmp_path)
-    assert (await process.cli("org", "load", str(ORG)))[0] == 0
+    process.use_database(demo_org_database)
     demo_people(emulator)
     await process.start()
     try:

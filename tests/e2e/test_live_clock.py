@@ -13,34 +13,20 @@ from domain.org import Language
 from services.obligations import open_obligation
 from storage import Repositories
 from tests.e2e.live import BOT_ID, LiveBot, live_bot
+from tests.orgs import EAST, TOWN, Member, org_toml
 from texts.i18n import Translator
 
 pytestmark = pytest.mark.e2e
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DUE = datetime(2026, 11, 23, 17, 0, tzinfo=ZONE)
-ORG = """
-[[unit]]
-code = "town"
-name = "城关镇"
-kind = "township"
-[[unit]]
-code = "east"
-name = "东关村"
-kind = "village"
-parent = "town"
-[[member]]
-telegram_id = 501
-name = "李镇长"
-unit = "town"
-role = "supervisor"
-language = "en"
-[[member]]
-telegram_id = 601
-name = "张联络"
-unit = "east"
-role = "liaison"
-"""
+ORG = org_toml(
+    [TOWN, EAST],
+    [
+        Member(501, "李镇长", "town", "supervisor", language="en"),
+        Member(601, "张联络", "east", "liaison"),
+    ],
+)
 
 
 async def test_moving_the_clock_sends_each_step_when_due(tmp_path: Path) -> None:

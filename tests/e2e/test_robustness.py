@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import make_url, text
@@ -70,10 +71,10 @@ async def test_a_failing_download_logs_no_token(
 
 @pytest.mark.parametrize("problem", ["unreachable", "rejected"])
 async def test_a_bot_that_cannot_start_says_why_without_the_token(
-    emulator: Emulator, tmp_path, problem: str
+    emulator: Emulator, tmp_path: Path, demo_org_database: Path, problem: str
 ) -> None:
     process = BotProcess(emulator, tmp_path)
-    assert (await process.cli("org", "load", str(ORG)))[0] == 0
+    process.use_database(demo_org_database)
     if problem == "unreachable":
         process.env["TELEGRAM_API_BASE"] = f"http://127.0.0.1:{free_port()}"
     else:
@@ -111,10 +112,10 @@ async def test_an_unreadable_update_is_skipped_and_polling_goes_on(
 
 
 async def test_an_unreadable_update_is_answered_without_acting_in_webhook_mode(
-    emulator: Emulator, tmp_path, chat: Chat
+    emulator: Emulator, tmp_path: Path, chat: Chat, demo_org_database: Path
 ) -> None:
     process, _ = webhook_process(emulator, tmp_path)
-    assert (await process.cli("org", "load", str(ORG)))[0] == 0
+    process.use_database(demo_org_database)
     demo_people(emulator)
     await process.start()
     try:

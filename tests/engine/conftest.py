@@ -16,58 +16,23 @@ from services.obligations import EscalationPolicy, open_obligation
 from services.org import load_org_file
 from storage import Database, Repositories
 from storage.models import OutboxRow
+from tests.orgs import COUNTY_SUPERVISOR, COUNTY_TREE, Member, org_toml
 
 ZONE = ZoneInfo("Asia/Shanghai")
 OFFICE_HEAD, TOWNSHIP_HEAD = 1, 2
 LIAISON, DEPUTY, OTHER_LIAISON = 10, 11, 20
 ADMIN = 99
 
-ORG = """
-[[unit]]
-code = "county"
-name = "县防控办"
-kind = "office"
-[[unit]]
-code = "town"
-name = "城关镇"
-kind = "township"
-parent = "county"
-[[unit]]
-code = "east"
-name = "东关村"
-kind = "village"
-parent = "town"
-[[unit]]
-code = "west"
-name = "西关村"
-kind = "village"
-parent = "town"
-[[member]]
-telegram_id = 1
-name = "王主任"
-unit = "county"
-role = "supervisor"
-[[member]]
-telegram_id = 2
-name = "李镇长"
-unit = "town"
-role = "supervisor"
-[[member]]
-telegram_id = 10
-name = "张联络"
-unit = "east"
-role = "liaison"
-[[member]]
-telegram_id = 11
-name = "赵副手"
-unit = "east"
-role = "deputy"
-[[member]]
-telegram_id = 20
-name = "钱联络"
-unit = "west"
-role = "liaison"
-"""
+ORG = org_toml(
+    COUNTY_TREE,
+    [
+        COUNTY_SUPERVISOR,
+        Member(TOWNSHIP_HEAD, "李镇长", "town", "supervisor"),
+        Member(LIAISON, "张联络", "east", "liaison"),
+        Member(DEPUTY, "赵副手", "east", "deputy"),
+        Member(OTHER_LIAISON, "钱联络", "west", "liaison"),
+    ],
+)
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:

@@ -42,48 +42,29 @@ from bot.session import CommitBeforeRequestMiddleware
 from domain.org import Language
 from services.org import load_org_file
 from storage import Database, Repositories, SQLStorage
+from tests.orgs import (
+    CHENGGUAN,
+    DONGGUAN,
+    DONGGUAN_LIAISON,
+    HEXI,
+    XIAN,
+    XIAN_SUPERVISOR,
+    Member,
+    org_toml,
+)
 from texts.i18n import Translator
 
 BOT_ID = 42
 TOKEN = f"{BOT_ID}:TESTtokenTESTtokenTESTtokenTEST12345"
 ADMIN_ID = 9
-ORG = """
-[[unit]]
-code = "xian"
-name = "示范县"
-kind = "office"
-[[unit]]
-code = "chengguan"
-name = "城关镇"
-kind = "township"
-parent = "xian"
-[[unit]]
-code = "hexi"
-name = "河西街道"
-kind = "street"
-parent = "xian"
-[[unit]]
-code = "dongguan"
-name = "东关村"
-kind = "village"
-parent = "chengguan"
-[[member]]
-telegram_id = 1001
-name = "王主任"
-unit = "xian"
-role = "supervisor"
-[[member]]
-telegram_id = 1002
-name = "李镇长"
-unit = "chengguan"
-role = "supervisor"
-language = "en"
-[[member]]
-telegram_id = 2001
-name = "张联络"
-unit = "dongguan"
-role = "liaison"
-"""
+ORG = org_toml(
+    [XIAN, CHENGGUAN, HEXI, DONGGUAN],
+    [
+        XIAN_SUPERVISOR,
+        Member(1002, "李镇长", "chengguan", "supervisor", language="en"),
+        DONGGUAN_LIAISON,
+    ],
+)
 ZH = Translator(Language.ZH_CN)
 EN = Translator(Language.EN)
 

@@ -21,6 +21,7 @@ from services.org import load_org_file
 from storage import Repositories
 from storage.models import CheckinRow, DeclarationRow, OutboxRow, TestRecordRow
 from tests.handlers.conftest import BOT_ID, ZH, Harness
+from tests.orgs import NANJIE, Member, org_toml
 from texts.checkin_keyboards import CheckinStart, CheckinSymptom, TestRecord
 from texts.obligations import ObligationTexts
 
@@ -30,33 +31,15 @@ DUE = datetime(2026, 11, 23, 20, 0, tzinfo=ZONE)
 MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=ZONE)
 ESCALATION = obligations.EscalationPolicy(DEFAULT_CHAIN_BOOK, WorkCalendar.of(ZONE))
 LIAISON, TRACKER, RESIDENT, OTHER, STRANGER = 2001, 2101, 3001, 3002, 4001
-MORE_ORG = f"""
-[[unit]]
-code = "nanjie"
-name = "南街社区"
-kind = "community"
-parent = "chengguan"
-[[member]]
-telegram_id = {TRACKER}
-name = "刘网格"
-unit = "dongguan"
-role = "tracker"
-[[member]]
-telegram_id = {RESIDENT}
-name = "胡军"
-unit = "dongguan"
-role = "resident"
-[[member]]
-telegram_id = {OTHER}
-name = "钱居民"
-unit = "dongguan"
-role = "resident"
-[[member]]
-telegram_id = {STRANGER}
-name = "孙网格"
-unit = "nanjie"
-role = "tracker"
-"""
+MORE_ORG = org_toml(
+    [NANJIE],
+    [
+        Member(TRACKER, "刘网格", "dongguan", "tracker"),
+        Member(RESIDENT, "胡军", "dongguan", "resident"),
+        Member(OTHER, "钱居民", "dongguan", "resident"),
+        Member(STRANGER, "孙网格", "nanjie", "tracker"),
+    ],
+)
 
 
 @pytest.fixture(autouse=True)

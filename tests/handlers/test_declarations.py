@@ -20,6 +20,7 @@ from services.org import load_org_file
 from storage import Repositories
 from storage.models import DeclarationRow, OutboxRow
 from tests.handlers.conftest import BOT_ID, ZH, Harness
+from tests.orgs import NANJIE, Member, org_toml
 from texts.declaration_keyboards import DeclStep
 from texts.i18n import Translator
 
@@ -28,18 +29,7 @@ NOW = datetime(2026, 11, 22, 10, 0, tzinfo=ZONE)
 RESIDENT, NEWCOMER, LIAISON, SUPERVISOR = 3001, 3002, 2001, 1002
 GROUP = -1003001
 TOKEN = "tok123"
-MORE_ORG = f"""
-[[unit]]
-code = "nanjie"
-name = "南街社区"
-kind = "community"
-parent = "chengguan"
-[[member]]
-telegram_id = {RESIDENT}
-name = "刘居民"
-unit = "dongguan"
-role = "resident"
-"""
+MORE_ORG = org_toml([NANJIE], [Member(RESIDENT, "刘居民", "dongguan", "resident")])
 
 
 @pytest.fixture(autouse=True)

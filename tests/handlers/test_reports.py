@@ -25,6 +25,8 @@ from storage import Repositories
 from storage.db import open_unit_of_work
 from storage.models import OutboxRow
 from tests.handlers.conftest import BOT_ID, EN, ZH, Harness
+from tests.orgs import NANJIE as NANJIE_UNIT
+from tests.orgs import Group, Member, Unit, org_toml
 from texts.keyboards import ReminderReport, ReportStep, ReportUnitChoice, ZeroConfirm
 from texts.obligations import ObligationTexts
 
@@ -36,54 +38,21 @@ ESCALATION = obligations.EscalationPolicy(DEFAULT_CHAIN_BOOK, WorkCalendar.of(ZO
 POLICY = ReportPolicy.default()
 WORK_GROUP = -1002001
 LIAISON, DEPUTY, NANJIE, MULTI, RESIDENT = 2001, 2002, 2003, 2004, 3001
-MORE_ORG = f"""
-[[unit]]
-code = "nanjie"
-name = "南街社区"
-kind = "community"
-parent = "chengguan"
-[[unit]]
-code = "liulin"
-name = "柳林村"
-kind = "village"
-parent = "chengguan"
-[[unit]]
-code = "binhe"
-name = "滨河<社区>"
-kind = "community"
-parent = "hexi"
-[[member]]
-telegram_id = {DEPUTY}
-name = "赵副手"
-unit = "dongguan"
-role = "deputy"
-[[member]]
-telegram_id = {NANJIE}
-name = "钱联络"
-unit = "nanjie"
-role = "liaison"
-language = "en"
-[[member]]
-telegram_id = {MULTI}
-name = "孙联络"
-unit = "liulin"
-role = "liaison"
-[[member]]
-telegram_id = {MULTI}
-name = "孙联络"
-unit = "binhe"
-role = "liaison"
-[[member]]
-telegram_id = {RESIDENT}
-name = "胡军"
-unit = "dongguan"
-role = "resident"
-[[group]]
-chat_id = {WORK_GROUP}
-title = "东关村工作群"
-unit = "dongguan"
-purpose = "work"
-"""
+MORE_ORG = org_toml(
+    [
+        NANJIE_UNIT,
+        Unit("liulin", "柳林村", "village", "chengguan"),
+        Unit("binhe", "滨河<社区>", "community", "hexi"),
+    ],
+    [
+        Member(DEPUTY, "赵副手", "dongguan", "deputy"),
+        Member(NANJIE, "钱联络", "nanjie", "liaison", language="en"),
+        Member(MULTI, "孙联络", "liulin", "liaison"),
+        Member(MULTI, "孙联络", "binhe", "liaison"),
+        Member(RESIDENT, "胡军", "dongguan", "resident"),
+    ],
+    [Group(WORK_GROUP, "东关村工作群", "dongguan", "work")],
+)
 # Telegram's name of whoever presses a button in the harness: the bot keeps names up to date.
 SHOWN = "用户"
 ANSWERS = {

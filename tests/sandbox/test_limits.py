@@ -155,3 +155,17 @@ async def test_timeout_fault_processed_late_makes_a_duplicate_risk(
     # The client gave up, but Telegram sent the message anyway.
     message = await emu.wait_for_message(alice["id"], timeout=2)
     assert message["text"] == "发送了吗？"
+
+
+async def test_a_hang_ended_by_the_test_goes_on_at_once(
+    emu: Emulator, bot: Bot, alice: User
+) -> None:
+    emu.inject_fault("timeout", method="sendMessage", seconds=30, after_timeout="process")
+    started = time.monotonic()
+    send = asyncio.create_task(bot.send_message(alice["id"], "终于"))
+    await asyncio.sleep(0.2)
+    assert not send.done()
+    emu.end_hangs()
+    sent = await asyncio.wait_for(send, 5)
+    assert sent.text == "终于"
+    assert time.monotonic() - started < 5

@@ -22,37 +22,19 @@ from sandbox.web import PageError, SandboxPage, parse_target, presets
 from services.org import load_org_file
 from storage import Database, Repositories
 from storage.migrate import upgrade
+from tests.orgs import TOWN, Group, Member, Unit, org_toml
 
 ZONE = ZoneInfo("Asia/Shanghai")
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=ZONE)
 TOKEN = "4200001:PAGEtokenPAGEtokenPAGEtokenPAGE12345"
-ORG = """
-[[unit]]
-code = "town"
-name = "城关镇"
-kind = "township"
-[[unit]]
-code = "south"
-name = "南街社区"
-kind = "community"
-parent = "town"
-[[member]]
-telegram_id = 501
-name = "李镇长"
-unit = "town"
-role = "supervisor"
-[[member]]
-telegram_id = 601
-name = "Liu"
-unit = "south"
-role = "liaison"
-language = "en"
-[[group]]
-chat_id = -100777
-title = "南街社区居民群"
-unit = "south"
-purpose = "residents"
-"""
+ORG = org_toml(
+    [TOWN, Unit("south", "南街社区", "community", "town")],
+    [
+        Member(501, "李镇长", "town", "supervisor"),
+        Member(601, "Liu", "south", "liaison", language="en"),
+    ],
+    [Group(-100777, "南街社区居民群", "south", "residents")],
+)
 
 
 def keys(found: list[Any]) -> dict[str, datetime]:

@@ -309,3 +309,41 @@ async def test_stop_ends_open_long_polls_quickly(http: aiohttp.ClientSession) ->
     response = await asyncio.wait_for(poll, 3)
     assert (await response.json())["result"] == []
     assert time.monotonic() - started < 2.5
+
+
+async def test_a_long_poll_is_known_when_it_starts_not_only_when_it_returns(
+    emu: Emulator, bot: Bot
+) -> None:
+    user = emu.create_user("Dora")
+    assert emu.polls_started(BOT_ID) == 0
+    assert not emu.is_polling(BOT_ID)
+    poll = asyncio.create_task(bot.get_updates(timeout=10))
+    await asyncio.wait_for(emu.wait_until_polling(BOT_ID), 2)
+    # Waiting with nothing pending: idle, although the API log has no getUpdates yet.
+    assert emu.polls_started(BOT_ID) == 1
+    assert emu.is_polling(BOT_ID)
+    assert emu.is_polling(BOT_ID, after=1) is False
+    assert emu.is_idle(BOT_ID)
+    assert emu.api_calls("getUpdates") == []
+    info = emu.bot_info(BOT_ID)
+    assert (info["polling"], info["polls_started"]) == (True, 1)
+    emu.user_sends(user["id"], user["id"], "hi")
+    assert not emu.is_idle(BOT_ID)  # something is pending
+    [update] = await asyncio.wait_for(poll, 2)
+    # Fetched but not confirmed yet: still pending, and no poll waits.
+    assert not emu.is_polling(BOT_ID)
+    assert emu.pending_updates(BOT_ID)
+    with pytest.raises(TimeoutError, match="did not take its 1 pending updates"):
+        await emu.wait_until_idle(BOT_ID, timeout=0.05)
+    # The next poll confirms it and waits: now the bot has taken everything.
+    poll = asyncio.create_task(bot.get_updates(offset=update.update_id + 1, timeout=10))
+    await asyncio.wait_for(emu.wait_until_idle(BOT_ID), 2)
+    assert emu.polls_started(BOT_ID) == 2
+    assert emu.is_polling(BOT_ID, after=1)
+    assert emu.pending_updates(BOT_ID) == []
+    poll.cancel()
+
+
+async def test_waiting_for_a_poll_that_never_comes_times_out(emu: Emulator) -> None:
+    with pytest.raises(TimeoutError, match="did not start a long poll"):
+        await emu.wait_until_polling(BOT_ID, timeout=0.05)

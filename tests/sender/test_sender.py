@@ -15,6 +15,7 @@ from domain.orgfile import parse_org_file
 from domain.outbox import OutboxEntry, OutboxState, Priority
 from sandbox.emulator import Emulator
 from storage import Database, Repositories
+from tests.orgs import COUNTY, EAST, TOWN, Group, Member, org_toml
 
 from .conftest import (
     ADMIN,
@@ -158,28 +159,13 @@ async def test_400_is_recorded_as_failed_with_the_reason_and_never_retried(
     assert "<b>unclosed & <i>" in alert["text"]  # the excerpt is escaped, shown as written
 
 
-SUPERVISED = """
-[[unit]]
-code = "town"
-name = "城关镇"
-kind = "township"
-[[unit]]
-code = "east"
-name = "东关村"
-kind = "village"
-parent = "town"
-[[member]]
-telegram_id = 601
-name = "Li Zhen"
-unit = "town"
-role = "supervisor"
-language = "en"
-[[member]]
-telegram_id = 402
-name = "张联络"
-unit = "east"
-role = "liaison"
-"""
+SUPERVISED = org_toml(
+    [TOWN, EAST],
+    [
+        Member(601, "Li Zhen", "town", "supervisor", language="en"),
+        Member(402, "张联络", "east", "liaison"),
+    ],
+)
 
 
 async def test_403_escalates_to_the_persons_supervisor_in_their_language(
@@ -202,18 +188,8 @@ async def test_403_escalates_to_the_persons_supervisor_in_their_language(
     assert (audit.action, audit.target) == ("person.unreachable", "402")
 
 
-ORG = """
-[[unit]]
-code = "county"
-name = "县防控办"
-kind = "office"
-
-[[group]]
-chat_id = {chat}
-title = "工作群"
-unit = "county"
-purpose = "work"
-"""
+def work_group_org(chat: int) -> str:
+    return org_toml([COUNTY], groups=[Group(chat, "工作群", "county", "work")])
 
 
 async def test_a_migrated_group_is_followed(
@@ -223,7 +199,7 @@ async def test_a_migrated_group_is_followed(
     emu.add_bot_to_group(group)
     new_id = emu.migrate_group(group)
     async with sqlite_database.transaction() as session:
-        plan = parse_org_file(ORG.format(chat=group))
+        plan = parse_org_file(work_group_org(group))
         await Repositories(session).org.apply_plan(plan, now=now())
     await enqueue(sqlite_database, outgoing("roll-up", group), outgoing("later", group))
     running = Running(make_sender(bot, sqlite_database, group_per_min=600))

@@ -21,6 +21,7 @@ from services.obligations import EscalationPolicy, open_obligation
 from services.org import load_org_file
 from storage import Repositories
 from storage.models import AuditLogRow, CheckinRow, DeclarationRow, OutboxRow, TestRecordRow
+from tests.orgs import COUNTY_SUPERVISOR, COUNTY_TREE, TOWN_SUPERVISOR_EN, Member, org_toml
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 23)
@@ -29,59 +30,17 @@ THRESHOLD = 37.3
 COUNTY_HEAD, TOWN_HEAD = 1, 2
 LIAISON, TRACKER, RESIDENT = 10, 12, 50
 WEST_TRACKER = 22
-ORG = """
-[[unit]]
-code = "county"
-name = "县防控办"
-kind = "office"
-[[unit]]
-code = "town"
-name = "城关镇"
-kind = "township"
-parent = "county"
-[[unit]]
-code = "east"
-name = "东关村"
-kind = "village"
-parent = "town"
-[[unit]]
-code = "west"
-name = "西关村"
-kind = "village"
-parent = "town"
-[[member]]
-telegram_id = 1
-name = "王主任"
-unit = "county"
-role = "supervisor"
-[[member]]
-telegram_id = 2
-name = "Li Town"
-unit = "town"
-role = "supervisor"
-language = "en"
-[[member]]
-telegram_id = 10
-name = "张联络"
-unit = "east"
-role = "liaison"
-[[member]]
-telegram_id = 12
-name = "刘网格"
-unit = "east"
-role = "tracker"
-[[member]]
-telegram_id = 22
-name = "钱网格"
-unit = "west"
-role = "tracker"
-[[member]]
-telegram_id = 50
-name = "陈居民"
-unit = "east"
-role = "resident"
-phone = "13912345678"
-"""
+ORG = org_toml(
+    COUNTY_TREE,
+    [
+        COUNTY_SUPERVISOR,
+        TOWN_SUPERVISOR_EN,
+        Member(LIAISON, "张联络", "east", "liaison"),
+        Member(TRACKER, "刘网格", "east", "tracker"),
+        Member(WEST_TRACKER, "钱网格", "west", "tracker"),
+        Member(RESIDENT, "陈居民", "east", "resident", phone="13912345678"),
+    ],
+)
 
 
 def at(day: date, hour: int = 9) -> datetime:

@@ -31,6 +31,7 @@ from services.declarations import DeclarationRefused
 from services.org import load_org_file
 from storage import Database, Repositories
 from storage.models import DeclarationRow, ObligationRow, OutboxRow, RiskAreaRow
+from tests.orgs import COUNTY_SUPERVISOR, COUNTY_TREE, TOWN_SUPERVISOR_EN, Member, org_toml
 
 ZONE = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 11, 20)
@@ -43,65 +44,18 @@ WUHAN_HONGSHAN = "420111"  # 湖北省武汉市洪山区
 WUHAN_JIANGHAN = "420103"  # 湖北省武汉市江汉区
 CHANGSHA = "430102"  # 湖南省长沙市芙蓉区
 
-ORG = f"""
-[[unit]]
-code = "county"
-name = "县防控办"
-kind = "office"
-[[unit]]
-code = "town"
-name = "城关镇"
-kind = "township"
-parent = "county"
-[[unit]]
-code = "east"
-name = "东关村"
-kind = "village"
-parent = "town"
-[[unit]]
-code = "west"
-name = "西关村"
-kind = "village"
-parent = "town"
-[[member]]
-telegram_id = {COUNTY_HEAD}
-name = "王主任"
-unit = "county"
-role = "supervisor"
-[[member]]
-telegram_id = {TOWN_HEAD}
-name = "Li Town"
-unit = "town"
-role = "supervisor"
-language = "en"
-[[member]]
-telegram_id = {LIAISON}
-name = "张联络"
-unit = "east"
-role = "liaison"
-[[member]]
-telegram_id = {TRACKER}
-name = "Tracker Tom"
-unit = "east"
-role = "tracker"
-language = "en"
-[[member]]
-telegram_id = {WEST_LIAISON}
-name = "钱联络"
-unit = "west"
-role = "liaison"
-[[member]]
-telegram_id = {RESIDENT}
-name = "李四"
-unit = "east"
-role = "resident"
-[[member]]
-telegram_id = {OTHER_RESIDENT}
-name = "Ann"
-unit = "east"
-role = "resident"
-language = "en"
-"""
+ORG = org_toml(
+    COUNTY_TREE,
+    [
+        COUNTY_SUPERVISOR,
+        TOWN_SUPERVISOR_EN,
+        Member(LIAISON, "张联络", "east", "liaison"),
+        Member(TRACKER, "Tracker Tom", "east", "tracker", language="en"),
+        Member(WEST_LIAISON, "钱联络", "west", "liaison"),
+        Member(RESIDENT, "李四", "east", "resident"),
+        Member(OTHER_RESIDENT, "Ann", "east", "resident", language="en"),
+    ],
+)
 
 CONFIG = followup_config(Settings(admins=AdminsSettings(telegram_ids=[ADMIN])))
 

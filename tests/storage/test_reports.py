@@ -24,6 +24,15 @@ from services.org import load_org_file
 from services.refusal import Refused
 from storage import Database, Repositories
 from storage.models import ObligationRow, ReportVersionRow
+from tests.orgs import (
+    COUNTY_SUPERVISOR,
+    COUNTY_TREE,
+    TOWN_SUPERVISOR_EN,
+    Group,
+    Member,
+    Unit,
+    org_toml,
+)
 
 ZONE = ZoneInfo("Asia/Shanghai")
 MONDAY = date(2026, 11, 23)
@@ -32,103 +41,30 @@ COUNTY_HEAD, TOWN_HEAD, NORTH_HEAD, BOTH_HEAD = 1, 2, 3, 4
 EAST, EAST_DEPUTY, WEST, NORTH, SCHOOL = 10, 11, 20, 30, 40
 ADMIN = 99
 
-ORG = """
-[[unit]]
-code = "county"
-name = "县防控办"
-kind = "office"
-[[unit]]
-code = "town"
-name = "城关镇"
-kind = "township"
-parent = "county"
-[[unit]]
-code = "east"
-name = "东关村"
-kind = "village"
-parent = "town"
-[[unit]]
-code = "west"
-name = "西关村"
-kind = "village"
-parent = "town"
-[[unit]]
-code = "school"
-name = "城关小学"
-kind = "school"
-parent = "town"
-[[unit]]
-code = "hills"
-name = "山区乡"
-kind = "township"
-parent = "county"
-[[unit]]
-code = "north"
-name = "北山村"
-kind = "village"
-parent = "hills"
-[[member]]
-telegram_id = 1
-name = "王主任"
-unit = "county"
-role = "supervisor"
-[[member]]
-telegram_id = 2
-name = "Li Town"
-unit = "town"
-role = "supervisor"
-language = "en"
-[[member]]
-telegram_id = 3
-name = "赵乡长"
-unit = "hills"
-role = "supervisor"
-[[member]]
-telegram_id = 4
-name = "钱双职"
-unit = "county"
-role = "supervisor"
-[[member]]
-telegram_id = 4
-name = "钱双职"
-unit = "hills"
-role = "supervisor"
-[[member]]
-telegram_id = 10
-name = "张联络"
-unit = "east"
-role = "liaison"
-[[member]]
-telegram_id = 11
-name = "赵副手"
-unit = "east"
-role = "deputy"
-[[member]]
-telegram_id = 20
-name = "钱联络"
-unit = "west"
-role = "liaison"
-[[member]]
-telegram_id = 30
-name = "孙联络"
-unit = "north"
-role = "liaison"
-[[member]]
-telegram_id = 40
-name = "周老师"
-unit = "school"
-role = "liaison"
-[[group]]
-chat_id = -100200
-title = "东关村工作群"
-unit = "east"
-purpose = "work"
-[[group]]
-chat_id = -100300
-title = "东关村居民群"
-unit = "east"
-purpose = "residents"
-"""
+ORG = org_toml(
+    [
+        *COUNTY_TREE,
+        Unit("school", "城关小学", "school", "town"),
+        Unit("hills", "山区乡", "township", "county"),
+        Unit("north", "北山村", "village", "hills"),
+    ],
+    [
+        COUNTY_SUPERVISOR,
+        TOWN_SUPERVISOR_EN,
+        Member(NORTH_HEAD, "赵乡长", "hills", "supervisor"),
+        Member(BOTH_HEAD, "钱双职", "county", "supervisor"),
+        Member(BOTH_HEAD, "钱双职", "hills", "supervisor"),
+        Member(EAST, "张联络", "east", "liaison"),
+        Member(EAST_DEPUTY, "赵副手", "east", "deputy"),
+        Member(WEST, "钱联络", "west", "liaison"),
+        Member(NORTH, "孙联络", "north", "liaison"),
+        Member(SCHOOL, "周老师", "school", "liaison"),
+    ],
+    [
+        Group(-100200, "东关村工作群", "east", "work"),
+        Group(-100300, "东关村居民群", "east", "residents"),
+    ],
+)
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
