@@ -10,7 +10,6 @@ rights and the unit again. Nothing personal is ever asked or shown in a group.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import secrets
 from collections.abc import Mapping
@@ -32,6 +31,7 @@ from domain.declaration_build import build as build_declaration
 from domain.declaration_dialog import Draft, DraftError
 from domain.invites import DECLARE_PAYLOAD_PREFIX
 from domain.org import GroupPurpose, Role, Unit
+from handlers.chat import drop_buttons, send_private
 from services import declarations, drafts
 from texts import declarations as declaration_texts
 from texts.declaration_keyboards import (
@@ -42,7 +42,6 @@ from texts.declaration_keyboards import (
     unit_keyboard,
 )
 from texts.keyboards import link_keyboard
-from texts.messaging import split_html
 
 logger = logging.getLogger(__name__)
 
@@ -65,23 +64,6 @@ class Stored:
 
 class _Restart(Exception):
     """The stored dialog cannot be used any more."""
-
-
-async def _send(ctx: Context, text: str, markup: object = None) -> None:
-    parts = split_html(text)
-    for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        await ctx.bot.send_message(
-            ctx.actor.telegram_id,
-            part,
-            reply_markup=markup if last else None,  # type: ignore[arg-type]
-        )
-
-
-async def _drop_buttons(query: CallbackQuery) -> None:
-    if isinstance(query.message, Message) and query.message.reply_markup is not None:
-        with contextlib.suppress(TelegramBadRequest):
-            await query.message.edit_reply_markup(reply_markup=None)
 
 
 # --- starting ------------------------------------------------------------------------------
@@ -109,7 +91,7 @@ async def begin(ctx: Context, state: FSMContext, unit: Unit, *, proxy: bool) -> 
         now=ctx.now(),
     )
     key = "declare-intro-proxy" if proxy else "declare-intro"
-    await _send(ctx, ctx.tr(key, unit=unit.name))
+    await send_private(ctx, ctx.tr(key, unit=unit.name))
     stored = await _load(ctx, state)
     await _show(ctx, stored)
 
@@ -157,7 +139,7 @@ async def unit_chosen(
         await query.answer(ctx.tr("button-expired"), show_alert=True)
         return
     await query.answer()
-    await _drop_buttons(query)
+    await drop_buttons(query)
     await begin(ctx, state, unit, proxy=callback_data.proxy)
 
 
@@ -201,7 +183,7 @@ async def _end(ctx: Context, state: FSMContext, key: str) -> None:
     """Forget the dialog and its expiry lease (no expiry notice follows), and say why."""
     await state.clear()
     await drafts.drop(ctx.repos, ctx.actor.telegram_id)
-    await _send(ctx, ctx.tr(key))
+    await send_private(ctx, ctx.tr(key))
 
 
 async def _expired(ctx: Context, state: FSMContext, stored: Stored) -> bool:
@@ -209,7 +191,7 @@ async def _expired(ctx: Context, state: FSMContext, stored: Stored) -> bool:
     ttl = ctx.settings.declarations.draft_ttl_hours
     if not drafts.expired(stored.touched, ctx.now(), ttl):
         return False
-    await _send(ctx, ctx.tr("declare-expired"))
+    await send_private(ctx, ctx.tr("declare-expired"))
     unit = await ctx.repos.org.get_unit(stored.unit)
     if unit is None:
         await state.clear()
@@ -236,7 +218,7 @@ async def _show(
     params: Mapping[str, str] | None = None,
 ) -> None:
     text = question_text(ctx.tr, stored.draft, refusal, params)
-    await _send(ctx, text, question_keyboard(ctx.tr, stored.draft, stored.dialog_id))
+    await send_private(ctx, text, question_keyboard(ctx.tr, stored.draft, stored.dialog_id))
 
 
 def _today(ctx: Context) -> datetime:
@@ -289,7 +271,7 @@ async def step_pressed(
         return
     if callback_data.action == "cancel":
         await query.answer()
-        await _drop_buttons(query)
+        await drop_buttons(query)
         await _end(ctx, state, "declare-cancelled")
         return
     outcome = dialog.press(
@@ -309,7 +291,7 @@ async def step_pressed(
         await _save(ctx, state, draft)
         if await _redraw(ctx, query, _with(stored, draft)):
             return
-    await _drop_buttons(query)
+    await drop_buttons(query)
     if outcome.submit:
         await _submit(ctx, state, _with(stored, outcome.draft))
         return
@@ -356,11 +338,11 @@ async def _submit(ctx: Context, state: FSMContext, stored: Stored) -> None:
     except declarations.DeclarationRefused as refused:
         await state.clear()
         await drafts.drop(ctx.repos, ctx.actor.telegram_id)
-        await _send(ctx, ctx.tr(refused.key, **refused.params))
+        await send_private(ctx, ctx.tr(refused.key, **refused.params))
         return
     await state.clear()
     await drafts.drop(ctx.repos, ctx.actor.telegram_id)
-    await _send(ctx, declaration_texts.resident_result(ctx.tr, submitted))
+    await send_private(ctx, declaration_texts.resident_result(ctx.tr, submitted))
 
 
 def create_cancel_router() -> Router:

@@ -40,10 +40,11 @@ from domain.risk_areas import (
     parse_csv,
     unpack_areas,
 )
+from handlers.chat import send_private
 from services import risk
 from services.onboarding import log_refusal
 from storage.repos.risk_areas import LoadStamp
-from texts.messaging import answer_long, split_html
+from texts.messaging import answer_long
 from texts.risk import list_text, problems_text, report_text
 from texts.risk_keyboards import RiskConfirm, confirm_keyboard
 
@@ -180,7 +181,7 @@ async def confirm_pressed(
         await state.clear()
         await query.answer()
         await _drop_buttons(query)
-        await _say(ctx, ctx.tr("risk-confirm-cancelled"))
+        await send_private(ctx, ctx.tr("risk-confirm-cancelled"))
         return
     try:
         report = await _load(ctx, areas, confirmed_for=asked_for)  # checks the rights again
@@ -199,7 +200,7 @@ async def confirm_pressed(
     # Loading and re-screening may outlast the query's life; the list is loaded either way.
     await _answer_late(query)
     await _drop_buttons(query)
-    await _say(ctx, report_text(ctx.tr, report))
+    await send_private(ctx, report_text(ctx.tr, report))
 
 
 async def _pending(state: FSMContext, pressed: str) -> tuple[tuple[RiskArea, ...], str] | None:
@@ -228,11 +229,6 @@ async def _drop_buttons(query: CallbackQuery) -> None:
     if isinstance(query.message, Message):
         with contextlib.suppress(TelegramBadRequest):
             await query.message.edit_reply_markup(reply_markup=None)
-
-
-async def _say(ctx: Context, text: str) -> None:
-    for part in split_html(text):
-        await ctx.bot.send_message(ctx.actor.telegram_id, part)
 
 
 async def _download(message: Message, ctx: Context, document: Document) -> str | None:

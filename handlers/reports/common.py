@@ -1,37 +1,13 @@
-"""What the report handlers share: sending into the private chat, dropping a question's
-buttons, and the unit and day as message values."""
+"""What the report handlers share: the audit action and the unit and day as message values."""
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date
 
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-
-from bot.context import Context
 from domain.org import Unit
 from services import reports
-from texts.messaging import split_html
 
 ACTION = reports.ACTION  # "report.file": refusals to start a report are audited alongside
-
-
-async def send(ctx: Context, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Into the caller's private chat, split if long; the keyboard on the last part."""
-    parts = split_html(text)
-    for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        await ctx.bot.send_message(
-            ctx.actor.telegram_id, part, reply_markup=markup if last else None
-        )
-
-
-async def drop_buttons(query: CallbackQuery) -> None:
-    """Take the keyboard off the message a button was pressed on (best effort)."""
-    if isinstance(query.message, Message) and query.message.reply_markup is not None:
-        with contextlib.suppress(TelegramBadRequest):  # too old, or already changed
-            await query.message.edit_reply_markup(reply_markup=None)
 
 
 def facts(unit: Unit | None, day: date) -> dict[str, str]:

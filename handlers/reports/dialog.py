@@ -18,7 +18,8 @@ from domain import forms
 from domain.forms import Draft, Refusal
 from domain.org import Unit
 from domain.reports import ReportSchedule
-from handlers.reports.common import drop_buttons, facts, send
+from handlers.chat import drop_buttons, send_private
+from handlers.reports.common import facts
 from services import reports
 from services.refusal import Refused
 from services.reports import Filed, Owed, ReportService
@@ -46,7 +47,7 @@ async def owed_or_told(ctx: Context, service: ReportService, unit: Unit, day: da
     try:
         return await service.owed(ctx.repos, ctx.actor, unit, day, ctx.now())
     except Refused as refused:
-        await send(ctx, ctx.tr(refused.key, **refused.params))
+        await send_private(ctx, ctx.tr(refused.key, **refused.params))
         return None
 
 
@@ -117,7 +118,7 @@ async def _show(
         )
     if intro:
         text = intro + "\n\n" + text
-    await send(ctx, text, markup)
+    await send_private(ctx, text, markup)
 
 
 async def _base(state: FSMContext) -> int | None:
@@ -156,7 +157,7 @@ async def _load(
 
 async def _restart(ctx: Context, state: FSMContext) -> None:
     await state.clear()
-    await send(ctx, ctx.tr("report-restart"))
+    await send_private(ctx, ctx.tr("report-restart"))
 
 
 async def _save(state: FSMContext, draft: Draft) -> None:
@@ -235,7 +236,7 @@ async def step_pressed(
         await query.answer()
         await drop_buttons(query)
         await state.clear()
-        await send(ctx, ctx.tr("report-cancelled"))
+        await send_private(ctx, ctx.tr("report-cancelled"))
         return
     if action == "submit" and at_summary:
         await query.answer()
@@ -306,7 +307,7 @@ async def _submit(
             await _show(ctx, state, schedule, unit, day, draft, intro=ctx.tr(refused.key))
             return
         await state.clear()
-        await send(ctx, ctx.tr(refused.key, **refused.params))
+        await send_private(ctx, ctx.tr(refused.key, **refused.params))
         return
     await state.clear()
     await confirm_filed(ctx, filed)
@@ -319,4 +320,4 @@ async def confirm_filed(ctx: Context, filed: Filed) -> None:
     text = report_texts.filed_confirmation(
         ctx.tr, filed.report, unit=filed.unit.name, due=due, zone=zone
     )
-    await send(ctx, text)
+    await send_private(ctx, text)

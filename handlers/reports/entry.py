@@ -8,7 +8,8 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.context import Context
 from domain.org import Unit
-from handlers.reports.common import ACTION, drop_buttons
+from handlers.chat import drop_buttons
+from handlers.reports.common import ACTION
 from handlers.reports.dialog import begin
 from handlers.reports.zero import ask_zero, zero_question
 from services.onboarding import log_refusal

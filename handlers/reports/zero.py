@@ -8,7 +8,8 @@ from aiogram.types import CallbackQuery
 
 from bot.context import Context
 from domain.org import Unit
-from handlers.reports.common import drop_buttons, facts, send
+from handlers.chat import drop_buttons, send_private
+from handlers.reports.common import facts
 from handlers.reports.dialog import confirm_filed, owed_or_told
 from services import reports
 from services.refusal import Refused
@@ -48,7 +49,7 @@ async def zero_question(ctx: Context, owed: Owed) -> None:
         )
     )
     keyboard = zero_confirm_keyboard(tr, unit.code, day.isoformat(), len(previous))
-    await send(ctx, "\n".join(lines), keyboard)
+    await send_private(ctx, "\n".join(lines), keyboard)
 
 
 async def zero_pressed(
@@ -57,7 +58,7 @@ async def zero_pressed(
     if not callback_data.ok:
         await query.answer()
         await drop_buttons(query)
-        await send(ctx, ctx.tr("report-zero-cancelled"))
+        await send_private(ctx, ctx.tr("report-zero-cancelled"))
         return
     try:
         day = date.fromisoformat(callback_data.day)

@@ -64,6 +64,15 @@ def may_file(actor: Actor, unit_code: str) -> bool:
     )
 
 
+async def check_filer(
+    repos: Repositories, actor: Actor, unit_code: str, day: date, now: datetime
+) -> None:
+    """Refuse (audited) unless the actor may file the unit's reports."""
+    if not may_file(actor, unit_code):
+        await log_refusal(repos, actor, ACTION, f"{unit_code}/{day.isoformat()}", NOT_LIAISON, now)
+        raise Refused(NOT_LIAISON, day=day.isoformat())
+
+
 def _normalised(spec: FormSpec, answers: Mapping[str, Value]) -> dict[str, Value]:
     """Valid answers as stored: texts without edge spaces, a blank optional text as None."""
     kinds = {item.key: item.kind for item in spec.fields}
@@ -101,9 +110,7 @@ async def file_report(
     The version is stored late when filed after the deadline; the obligation is met (late)
     in the same transaction; the first version's time decides, a correction changes nothing.
     """
-    if not may_file(actor, unit_code):
-        await log_refusal(repos, actor, ACTION, f"{unit_code}/{day.isoformat()}", NOT_LIAISON, now)
-        raise Refused(NOT_LIAISON, day=day.isoformat())
+    await check_filer(repos, actor, unit_code, day, now)
     unit = await repos.org.get_unit(unit_code)
     if unit is None:
         await log_refusal(repos, actor, ACTION, f"{unit_code}/{day.isoformat()}", NOT_DUE, now)

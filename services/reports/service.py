@@ -25,8 +25,8 @@ from services.reports.filing import (
     CORRECTION_CLOSED,
     NOT_DUE,
     NOT_LIAISON,
+    check_filer,
     file_for_unit,
-    may_file,
     units_for,
 )
 from services.reports.opening import report_key, reporting_day
@@ -160,10 +160,7 @@ class ReportService:
         """File (`answers` None: a zero report) and put the work group's line in the outbox,
         in the default language, in the same transaction. Refused as `file_report` is."""
         try:
-            if not may_file(actor, unit.code):
-                target = f"{unit.code}/{day.isoformat()}"
-                await log_refusal(repos, actor, ACTION, target, NOT_LIAISON, now)
-                raise Refused(NOT_LIAISON)
+            await check_filer(repos, actor, unit.code, day, now)
             outcome = await file_for_unit(
                 repos,
                 self.policy,
