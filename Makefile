@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: test test-fast lint browser demo run clean
 
+# Test processes: the machine's two cores (`make test WORKERS=0` runs in one process).
+WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
@@ -23,11 +27,11 @@ browser:
 
 # Everything, as CI runs it (.ci/run calls `make test`).
 test: lint browser
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 # For iterating: lint and every test but the end-to-end and browser ones.
 test-fast: lint
-	$(BIN)/python -m pytest -m "not e2e and not browser"
+	$(PYTEST) -m "not e2e and not browser"
 
 demo: $(STAMP)
 	$(BIN)/python -m bot sandbox
