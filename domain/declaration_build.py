@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from domain import declaration_steps as steps
 from domain import regions
 from domain.declaration_dialog import Draft, complete
+from domain.declaration_steps import Step
 from domain.declarations import (
     CodeColour,
     ContactKind,
@@ -34,22 +35,24 @@ def build(draft: Draft) -> Declaration:
         return date.fromisoformat(value) if isinstance(value, str) else None
 
     origin: DomesticOrigin | OverseasOrigin
-    if a["origin"] == steps.OVERSEAS:
-        docs = a.get("docs")
-        origin = OverseasOrigin(a["country"], a.get("port"), day("entry"), docs == steps.YES)
+    if a[Step.ORIGIN] == steps.OVERSEAS:
+        docs = a.get(Step.DOCS)
+        origin = OverseasOrigin(
+            a[Step.COUNTRY], a.get(Step.PORT), day(Step.ENTRY), docs == steps.YES
+        )
     else:
-        deepest = a.get("dist") or a.get("city") or a["prov"]
+        deepest = a.get(Step.DIST) or a.get(Step.CITY) or a[Step.PROV]
         chain = regions.path(deepest)
-        names = tuple(r.name for r in chain) + ((a["street"],) if a.get("street") else ())
+        names = tuple(r.name for r in chain) + ((a[Step.STREET],) if a.get(Step.STREET) else ())
         origin = DomesticOrigin(tuple(r.code for r in chain), names)
     arrival = None
-    if day("arrdate") is not None:
-        at = time.fromisoformat(a["arrtime"]) if a.get("arrtime") else time(0, 0)
-        arrival = datetime.combine(day("arrdate"), at)  # type: ignore[arg-type]
+    if day(Step.ARRDATE) is not None:
+        at = time.fromisoformat(a[Step.ARRTIME]) if a.get(Step.ARRTIME) else time(0, 0)
+        arrival = datetime.combine(day(Step.ARRDATE), at)  # type: ignore[arg-type]
     last_test = None
-    if day("testdate") is not None and a.get("testres"):
-        last_test = TestRecord(day("testdate"), TestResult(a["testres"]))  # type: ignore[arg-type]
-    transport = Transport(TransportKind(a["transport"]), a.get("tnum"))
+    if day(Step.TESTDATE) is not None and a.get(Step.TESTRES):
+        last_test = TestRecord(day(Step.TESTDATE), TestResult(a[Step.TESTRES]))  # type: ignore[arg-type]
+    transport = Transport(TransportKind(a[Step.TRANSPORT]), a.get(Step.TNUM))
     stays = tuple(
         Stay(
             s["place"],
@@ -58,25 +61,25 @@ def build(draft: Draft) -> Declaration:
             bool(s.get("transit", False)),
             tuple(s.get("codes", ())),
         )
-        for s in a.get("stays") or ()
+        for s in a.get(Step.STAYS) or ()
     )
     return Declaration(
-        status=DeclarationStatus(a["status"]),
+        status=DeclarationStatus(a[Step.STATUS]),
         origin=origin,
-        planned_date=day("planned"),
+        planned_date=day(Step.PLANNED),
         stays=stays,
         transport=transport,
         arrival=arrival,
-        health_code=CodeColour(a["hcode"]),
-        itinerary_card=CodeColour(a["icard"]),
+        health_code=CodeColour(a[Step.HCODE]),
+        itinerary_card=CodeColour(a[Step.ICARD]),
         last_test=last_test,
-        vaccination_doses=int(a["vacc"]),
-        symptoms=frozenset(Symptom(s) for s in a["symptoms"]),
-        temperature=a["temp"],
-        contacts=frozenset(ContactKind(c) for c in a["contacts"]),
-        companions=a.get("companions") or 0,
+        vaccination_doses=int(a[Step.VACC]),
+        symptoms=frozenset(Symptom(s) for s in a[Step.SYMPTOMS]),
+        temperature=a[Step.TEMP],
+        contacts=frozenset(ContactKind(c) for c in a[Step.CONTACTS]),
+        companions=a.get(Step.COMPANIONS) or 0,
         attested=True,
-        name=a["name"],
-        phone=a["phone"],
-        id_number=a.get("idno"),
+        name=a[Step.NAME],
+        phone=a[Step.PHONE],
+        id_number=a.get(Step.IDNO),
     )

@@ -19,12 +19,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from enum import StrEnum
 from typing import Any, Final
 
 from domain import answers as parse
 from domain import declaration_steps as steps
 from domain import regions
-from domain.declaration_steps import ATTEST, ORDER, REGION_MATCH, SUMMARY
+from domain.declaration_steps import ATTEST, ORDER, REGION_MATCH, SUMMARY, Step
 from domain.policy import DEFAULT_LOOKBACK_DAYS
 
 USE_BUTTONS: Final = "declare-use-buttons"
@@ -33,15 +34,26 @@ MATCH_LIMIT: Final = 8
 KEEP_TYPED: Final = "typed"  # the "keep what I typed" choice at a stay's region match
 
 
+class Action(StrEnum):
+    """What a button of the dialog does."""
+
+    PICK = "pick"  # one of the step's options
+    BACK = "back"
+    SKIP = "skip"
+    PAGE = "page"  # another page of a long list
+    EDIT = "edit"  # the summary's button for an answer: ask it again
+    CANCEL = "cancel"
+
+
 class DraftError(ValueError):
     """A stored draft does not fit the dialog any more."""
 
 
 @dataclass(frozen=True, slots=True)
 class Draft:
-    step: str = ORDER[0]
+    step: Step = ORDER[0]
     answers: dict[str, Any] = field(default_factory=dict)
-    history: tuple[str, ...] = ()
+    history: tuple[Step, ...] = ()
     page: int = 0  # page of a long button list
     pending: tuple[str, ...] = ()  # ticked items of a checklist not yet confirmed
     stays: tuple[dict[str, Any], ...] = ()  # stays added so far (confirmed at "done")
@@ -111,14 +123,14 @@ def _from_data(data: Any, today: date) -> Draft:
     matches, match_for = data["matches"], data["match_for"]
     if not isinstance(matches, list) or any(regions.get(m) is None for m in matches):
         raise DraftError("matches")
-    if match_for not in ("", *steps.REGION_STEPS, "splace"):
+    if match_for not in ("", *steps.REGION_STEPS, Step.SPLACE):
         raise DraftError("match_for")
-    if step in (REGION_MATCH, "smatch") and not matches:
+    if step in (REGION_MATCH, Step.SMATCH) and not matches:
         raise DraftError("a match step without matches")
     draft = Draft(
-        step,
+        Step(step),
         dict(answers),
-        tuple(history),
+        tuple(Step(h) for h in history),
         page,
         tuple(pending),
         tuple(stays),
@@ -144,9 +156,9 @@ def options(draft: Draft) -> tuple[str, ...]:
     step = draft.step
     if step == REGION_MATCH:
         return draft.matches
-    if step == "smatch":
+    if step == Step.SMATCH:
         return (*draft.matches, KEEP_TYPED)
-    if step == "stays":
+    if step == Step.STAYS:
         can_add = len(draft.stays) < steps.MAX_STAYS
         more = ("done", "clear") if draft.stays else ("none",)
         return (("add",) if can_add else ()) + more
@@ -167,7 +179,7 @@ def can_back(draft: Draft) -> bool:
     return bool(draft.history)
 
 
-def editable(draft: Draft) -> tuple[str, ...]:
+def editable(draft: Draft) -> tuple[Step, ...]:
     """The questions the summary offers to edit: every one asked (skipped ones too)."""
     return tuple(s for s in ORDER if s in draft.answers and steps.applies(s, draft.answers))
 
@@ -179,14 +191,14 @@ def _prune(answers: dict[str, Any]) -> dict[str, Any]:
     """Drop answers whose questions no longer apply (until nothing changes)."""
     pruned = dict(answers)
     while True:
-        gone = [k for k in pruned if k in ORDER and not steps.applies(k, pruned)]
+        gone = [k for k in pruned if k in ORDER and not steps.applies(Step(k), pruned)]
         if not gone:
             return pruned
         for key in gone:
             del pruned[key]
 
 
-def _next_after(answers: dict[str, Any], after: str) -> str:
+def _next_after(answers: dict[str, Any], after: Step) -> Step:
     start = ORDER.index(after) + 1 if after in ORDER else 0
     for step in ORDER[start:]:
         if step not in answers and steps.applies(step, answers):
@@ -197,19 +209,19 @@ def _next_after(answers: dict[str, Any], after: str) -> str:
     return SUMMARY
 
 
-def _enter(draft: Draft, step: str, *, push: bool = True) -> Draft:
+def _enter(draft: Draft, step: Step, *, push: bool = True) -> Draft:
     """Go to `step`, remembering the current one for back (unless it goes nowhere)."""
     history = (*draft.history, draft.step) if push and draft.step != step else draft.history
     pending: tuple[str, ...] = ()
     if step in steps.MULTI and isinstance(draft.answers.get(step), list):
         pending = tuple(draft.answers[step])
     stays = draft.stays
-    if step == "stays" and draft.step not in steps.STAY_STEPS:
-        stays = tuple(draft.answers.get("stays") or ())
+    if step == Step.STAYS and draft.step not in steps.STAY_STEPS:
+        stays = tuple(draft.answers.get(Step.STAYS) or ())
     return replace(draft, step=step, history=history[-60:], page=0, pending=pending, stays=stays)
 
 
-def _answered(draft: Draft, step: str, value: Any, after: str | None = None) -> Outcome:
+def _answered(draft: Draft, step: Step, value: Any, after: Step | None = None) -> Outcome:
     answers = _prune({**draft.answers, step: value})
     nxt = _next_after(answers, after or step)
     return Outcome(_enter(replace(draft, answers=answers), nxt))
@@ -221,7 +233,7 @@ def back(draft: Draft) -> Outcome:
     previous = draft.history[-1]
     # The matches of a region question stay in the draft, so back can show them again.
     stale_match = (previous == REGION_MATCH and draft.match_for not in steps.REGION_STEPS) or (
-        previous == "smatch" and draft.match_for != "splace"
+        previous == Step.SMATCH and draft.match_for != Step.SPLACE
     )
     if (previous in ORDER and not steps.applies(previous, draft.answers)) or stale_match:
         # A question an edit made moot, or a match list since replaced by another: drop it
@@ -240,26 +252,27 @@ def skip(draft: Draft) -> Outcome:
 
 
 def edit(draft: Draft, step: str) -> Outcome:
+    """The summary's button for an answer (`step` comes from the client: checked here)."""
     if draft.step != SUMMARY or step not in editable(draft):
         return Outcome(draft, STALE)
-    return Outcome(_enter(draft, step))
+    return Outcome(_enter(draft, Step(step)))
 
 
-def press(draft: Draft, step: str, action: str, value: str, *, today: date) -> Outcome:
+def press(draft: Draft, step: Step, action: Action, value: str, *, today: date) -> Outcome:
     """A button: refused unless it belongs to the current step and carries a current value."""
     if step != draft.step:
         return Outcome(draft, STALE)
-    if action == "back":
+    if action == Action.BACK:
         return back(draft)
-    if action == "skip":
+    if action == Action.SKIP:
         return skip(draft)
-    if action == "edit":
+    if action == Action.EDIT:
         return edit(draft, value)
-    if action == "page":
+    if action == Action.PAGE:
         if not value.isascii() or not value.isdigit() or len(value) > 3:
             return Outcome(draft, STALE)
         return Outcome(replace(draft, page=int(value)))
-    if action != "pick" or value not in options(draft):
+    if action != Action.PICK or value not in options(draft):
         return Outcome(draft, STALE)
     return _pick(draft, value, today)
 
@@ -280,12 +293,12 @@ def _pick(draft: Draft, value: str, today: date) -> Outcome:
         pending = set(draft.pending) ^ {value}
         ordered = tuple(v for v in steps.CHOICES[step] if v in pending)
         return Outcome(replace(draft, pending=ordered))
-    if step == "stays":
+    if step == Step.STAYS:
         if value == "add":
-            return Outcome(_enter(replace(draft, stay={}), "splace"))
+            return Outcome(_enter(replace(draft, stay={}), Step.SPLACE))
         if value == "clear":  # start the list again (a place added by mistake)
             return Outcome(replace(draft, stays=()))
-        return _answered(draft, "stays", [dict(s) for s in draft.stays])
+        return _answered(draft, Step.STAYS, [dict(s) for s in draft.stays])
     if step in steps.STAY_STEPS:
         return _stay_step(draft, value)
     if step in (*steps.REGION_STEPS, REGION_MATCH):
@@ -296,9 +309,9 @@ def _pick(draft: Draft, value: str, today: date) -> Outcome:
 def _region_chosen(draft: Draft, code: str) -> Outcome:
     """A region picked from buttons or matches: set it and the levels above, drop below."""
     chain = [region.code for region in regions.path(code)]
-    answers = {k: v for k, v in draft.answers.items() if k not in ("prov", "city", "dist")}
-    if draft.answers.get("dist") not in chain:  # another district: ask the street again
-        answers.pop("street", None)
+    answers = {k: v for k, v in draft.answers.items() if k not in (Step.PROV, Step.CITY, Step.DIST)}
+    if draft.answers.get(Step.DIST) not in chain:  # another district: ask the street again
+        answers.pop(Step.STREET, None)
     for level, region_code in zip(steps.REGION_STEPS, chain, strict=False):
         answers[level] = region_code
     answers = _prune(answers)
@@ -310,26 +323,26 @@ def _region_chosen(draft: Draft, code: str) -> Outcome:
 def _stay_step(draft: Draft, value: Any) -> Outcome:
     """The stay sub-dialog: place (matched to a region when possible), start, end, transit."""
     stay, step = dict(draft.stay), draft.step
-    if step == "smatch":
+    if step == Step.SMATCH:
         if value != KEEP_TYPED:
             stay["codes"] = [r.code for r in regions.path(str(value))]
-        return Outcome(_enter(replace(draft, stay=stay), "sstart"))
-    if step == "sstart":
+        return Outcome(_enter(replace(draft, stay=stay), Step.SSTART))
+    if step == Step.SSTART:
         stay["start"] = value
-        return Outcome(_enter(replace(draft, stay=stay), "send"))
-    if step == "send":
+        return Outcome(_enter(replace(draft, stay=stay), Step.SEND))
+    if step == Step.SEND:
         stay["end"] = value
-        return Outcome(_enter(replace(draft, stay=stay), "stransit"))
-    if step == "stransit":
+        return Outcome(_enter(replace(draft, stay=stay), Step.STRANSIT))
+    if step == Step.STRANSIT:
         stay["transit"] = value == steps.YES
         done = {k: v for k, v in stay.items() if v is not None}
         stays = (*draft.stays, done)
         # Back from the list goes to what came before it, not into the finished stay.
         history = draft.history
-        if "stays" in history:
-            history = history[: len(history) - 1 - history[::-1].index("stays")]
+        if Step.STAYS in history:
+            history = history[: len(history) - 1 - history[::-1].index(Step.STAYS)]
         return Outcome(
-            _enter(replace(draft, stays=stays, stay={}, history=history), "stays", push=False)
+            _enter(replace(draft, stays=stays, stay={}, history=history), Step.STAYS, push=False)
         )
     return Outcome(draft, STALE)
 
@@ -346,29 +359,29 @@ def answer(
     if step in steps.MAX_LENGTH:
         cleaned = (
             steps.valid_name(text)
-            if step == "name"
+            if step == Step.NAME
             else steps.clean_text(text, steps.MAX_LENGTH[step])
         )
         if cleaned is None:
             return Outcome(draft, f"declare-invalid-{step}")
-        if step == "splace":
+        if step == Step.SPLACE:
             return _place_typed(draft, cleaned)
         return _answered(draft, step, cleaned)
     if step in steps.REGION_STEPS:
         return _region_typed(draft, text)
     parsed: parse.Parsed[Any]
-    if step == "phone":
+    if step == Step.PHONE:
         parsed = parse.parse_phone(text)
-    elif step == "idno":
+    elif step == Step.IDNO:
         parsed = parse.parse_id_number(text, today=today)
-    elif step == "tnum":
+    elif step == Step.TNUM:
         parsed = parse.parse_train_or_flight(text)
-    elif step == "temp":
+    elif step == Step.TEMP:
         parsed = parse.parse_temperature(text)
-    elif step == "arrtime":
+    elif step == Step.ARRTIME:
         found = parse.parse_time(text)
         parsed = found if found.value is None else parse.Parsed(found.value.isoformat("minutes"))
-    elif step == "companions":
+    elif step == Step.COMPANIONS:
         count = steps.parse_count(text, steps.MAX_COMPANIONS)
         parsed = (
             parse.Parsed(refusal="declare-invalid-companions")
@@ -392,9 +405,9 @@ def _date_typed(draft: Draft, text: str, today: date, lookback_days: int) -> Out
         params = window.params() if found.refusal == window.refusal else {}
         return Outcome(draft, found.refusal, params=params)
     day = found.value
-    if step == "send" and draft.stay.get("start") and day.isoformat() < draft.stay["start"]:
+    if step == Step.SEND and draft.stay.get("start") and day.isoformat() < draft.stay["start"]:
         return Outcome(draft, "declare-end-before-start")
-    if step in ("sstart", "send"):
+    if step in (Step.SSTART, Step.SEND):
         return _stay_step(draft, day.isoformat())
     return _answered(draft, step, day.isoformat())
 
@@ -402,8 +415,8 @@ def _date_typed(draft: Draft, text: str, today: date, lookback_days: int) -> Out
 def _region_typed(draft: Draft, text: str) -> Outcome:
     step = draft.step
     found = [r.code for r in regions.match(text[:200], MATCH_LIMIT * 4)]
-    if step != "prov":
-        parent = draft.answers.get("prov" if step == "city" else "city")
+    if step != Step.PROV:
+        parent = draft.answers.get(Step.PROV if step == Step.CITY else Step.CITY)
         found = [c for c in found if isinstance(parent, str) and regions.within(c, parent)]
         found = [c for c in found if c != parent]
     found = found[:MATCH_LIMIT]
@@ -417,9 +430,9 @@ def _place_typed(draft: Draft, place: str) -> Outcome:
     stay = {"place": place, "codes": []}
     found = tuple(r.code for r in regions.match(place, MATCH_LIMIT))
     if not found:
-        return Outcome(_enter(replace(draft, stay=stay), "sstart"))
-    moved = replace(draft, stay=stay, matches=found, match_for="splace")
-    return Outcome(_enter(moved, "smatch"))
+        return Outcome(_enter(replace(draft, stay=stay), Step.SSTART))
+    moved = replace(draft, stay=stay, matches=found, match_for=Step.SPLACE)
+    return Outcome(_enter(moved, Step.SMATCH))
 
 
 def complete(draft: Draft) -> bool:

@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from enum import StrEnum
 from typing import Any, Final
 
 from domain import answers as parse
@@ -33,60 +34,114 @@ from domain.declarations import (
 )
 from domain.policy import DEFAULT_LOOKBACK_DAYS
 
+
+class Step(StrEnum):
+    """A question of the dialog; its value is also the key of its answer."""
+
+    NAME = "name"
+    PHONE = "phone"
+    IDNO = "idno"
+    ADDRESS = "address"
+    STATUS = "status"
+    PLANNED = "planned"
+    ORIGIN = "origin"
+    PROV = "prov"
+    CITY = "city"
+    DIST = "dist"
+    STREET = "street"
+    COUNTRY = "country"
+    PORT = "port"
+    ENTRY = "entry"
+    DOCS = "docs"
+    STAYS = "stays"
+    TRANSPORT = "transport"
+    TNUM = "tnum"
+    ARRDATE = "arrdate"
+    ARRTIME = "arrtime"
+    HCODE = "hcode"
+    ICARD = "icard"
+    TESTDATE = "testdate"
+    TESTRES = "testres"
+    VACC = "vacc"
+    SYMPTOMS = "symptoms"
+    TEMP = "temp"
+    CONTACTS = "contacts"
+    COMPANIONS = "companions"
+    RMATCH = "rmatch"
+    SPLACE = "splace"
+    SMATCH = "smatch"
+    SSTART = "sstart"
+    SEND = "send"
+    STRANSIT = "stransit"
+    SUMMARY = "summary"
+    ATTEST = "attest"
+
+
 # The questions in the order they are asked; conditional ones are skipped when they do not
 # apply. The stay sub-dialog (STAY_STEPS) and the region match (REGION_MATCH) sit outside it.
 ORDER: Final = (
-    "name",
-    "phone",
-    "idno",
-    "address",
-    "status",
-    "planned",
-    "origin",
-    "prov",
-    "city",
-    "dist",
-    "street",
-    "country",
-    "port",
-    "entry",
-    "docs",
-    "stays",
-    "transport",
-    "tnum",
-    "arrdate",
-    "arrtime",
-    "hcode",
-    "icard",
-    "testdate",
-    "testres",
-    "vacc",
-    "symptoms",
-    "temp",
-    "contacts",
-    "companions",
+    Step.NAME,
+    Step.PHONE,
+    Step.IDNO,
+    Step.ADDRESS,
+    Step.STATUS,
+    Step.PLANNED,
+    Step.ORIGIN,
+    Step.PROV,
+    Step.CITY,
+    Step.DIST,
+    Step.STREET,
+    Step.COUNTRY,
+    Step.PORT,
+    Step.ENTRY,
+    Step.DOCS,
+    Step.STAYS,
+    Step.TRANSPORT,
+    Step.TNUM,
+    Step.ARRDATE,
+    Step.ARRTIME,
+    Step.HCODE,
+    Step.ICARD,
+    Step.TESTDATE,
+    Step.TESTRES,
+    Step.VACC,
+    Step.SYMPTOMS,
+    Step.TEMP,
+    Step.CONTACTS,
+    Step.COMPANIONS,
 )
-REGION_MATCH: Final = "rmatch"
-STAY_STEPS: Final = ("splace", "smatch", "sstart", "send", "stransit")
-SUMMARY: Final = "summary"
-ATTEST: Final = "attest"
+REGION_MATCH: Final = Step.RMATCH
+STAY_STEPS: Final = (Step.SPLACE, Step.SMATCH, Step.SSTART, Step.SEND, Step.STRANSIT)
+SUMMARY: Final = Step.SUMMARY
+ATTEST: Final = Step.ATTEST
 ALL_STEPS: Final = frozenset((*ORDER, REGION_MATCH, *STAY_STEPS, SUMMARY, ATTEST))
 
 OPTIONAL: Final = frozenset(
-    {"idno", "street", "port", "arrtime", "testdate", "companions", "sstart", "send"}
+    {
+        Step.IDNO,
+        Step.STREET,
+        Step.PORT,
+        Step.ARRTIME,
+        Step.TESTDATE,
+        Step.COMPANIONS,
+        Step.SSTART,
+        Step.SEND,
+    }
 )
-MULTI: Final = frozenset({"symptoms", "contacts"})
-REGION_STEPS: Final = ("prov", "city", "dist")
-DATE_STEPS: Final = frozenset({"planned", "entry", "arrdate", "testdate", "sstart", "send"})
+MULTI: Final = frozenset({Step.SYMPTOMS, Step.CONTACTS})
+REGION_STEPS: Final = (Step.PROV, Step.CITY, Step.DIST)
+DATE_STEPS: Final = frozenset(
+    {Step.PLANNED, Step.ENTRY, Step.ARRDATE, Step.TESTDATE, Step.SSTART, Step.SEND}
+)
 
 # Length caps of the free texts (characters, after trimming).
 MAX_LENGTH: Final = {
-    "name": 50,
-    "address": 200,
-    "street": 100,
-    "country": 60,
-    "port": 60,
-    "splace": 100,
+    Step.NAME: 50,
+    Step.ADDRESS: 200,
+    Step.STREET: 100,
+    Step.COUNTRY: 60,
+    Step.PORT: 60,
+    Step.SPLACE: 100,
 }
 MAX_COMPANIONS: Final = 1000
 MAX_STAYS: Final = 20
@@ -103,18 +158,18 @@ YES, NO = "yes", "no"
 DOMESTIC, OVERSEAS = "domestic", "overseas"
 NONE: Final = "none"  # the "none of these" choice of a checklist
 
-CHOICES: Final[Mapping[str, tuple[str, ...]]] = {
-    "status": tuple(s.value for s in DeclarationStatus),
-    "origin": (DOMESTIC, OVERSEAS),
-    "docs": (YES, NO),
-    "stransit": (NO, YES),
-    "transport": tuple(t.value for t in TransportKind),
-    "hcode": tuple(c.value for c in CodeColour),
-    "icard": tuple(c.value for c in CodeColour),
-    "testres": tuple(r.value for r in TestResult),
-    "vacc": ("0", "1", "2", "3", "4"),
-    "symptoms": tuple(s.value for s in Symptom),
-    "contacts": tuple(c.value for c in ContactKind),
+CHOICES: Final[Mapping[Step, tuple[str, ...]]] = {
+    Step.STATUS: tuple(s.value for s in DeclarationStatus),
+    Step.ORIGIN: (DOMESTIC, OVERSEAS),
+    Step.DOCS: (YES, NO),
+    Step.STRANSIT: (NO, YES),
+    Step.TRANSPORT: tuple(t.value for t in TransportKind),
+    Step.HCODE: tuple(c.value for c in CodeColour),
+    Step.ICARD: tuple(c.value for c in CodeColour),
+    Step.TESTRES: tuple(r.value for r in TestResult),
+    Step.VACC: ("0", "1", "2", "3", "4"),
+    Step.SYMPTOMS: tuple(s.value for s in Symptom),
+    Step.CONTACTS: tuple(c.value for c in ContactKind),
 }
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
@@ -129,18 +184,18 @@ def _region_code(value: Any) -> str | None:
     return value if isinstance(value, str) and regions.get(value) is not None else None
 
 
-def applies(step: str, answers: Mapping[str, Any]) -> bool:
+def applies(step: Step, answers: Mapping[str, Any]) -> bool:
     """Whether a question of ORDER is asked, given the answers so far."""
-    status, origin = answers.get("status"), answers.get("origin")
-    if step == "planned":
+    status, origin = answers.get(Step.STATUS), answers.get(Step.ORIGIN)
+    if step == Step.PLANNED:
         return status == DeclarationStatus.PLANNING_RETURN.value
-    if step in ("prov", "street"):
+    if step in (Step.PROV, Step.STREET):
         return origin == DOMESTIC
-    if step == "city":
-        prov = _region_code(answers.get("prov"))
+    if step == Step.CITY:
+        prov = _region_code(answers.get(Step.PROV))
         return origin == DOMESTIC and prov is not None and bool(regions.children(prov))
-    if step == "dist":
-        city = _region_code(answers.get("city"))
+    if step == Step.DIST:
+        city = _region_code(answers.get(Step.CITY))
         return (
             origin == DOMESTIC
             and city is not None
@@ -148,27 +203,30 @@ def applies(step: str, answers: Mapping[str, Any]) -> bool:
             and regions.get(city).level is regions.Level.CITY  # type: ignore[union-attr]
             and bool(regions.children(city))
         )
-    if step in ("country", "port", "entry", "docs"):
+    if step in (Step.COUNTRY, Step.PORT, Step.ENTRY, Step.DOCS):
         return origin == OVERSEAS
-    if step == "tnum":
-        return answers.get("transport") in (TransportKind.TRAIN.value, TransportKind.FLIGHT.value)
-    if step in ("arrdate", "arrtime"):
+    if step == Step.TNUM:
+        return answers.get(Step.TRANSPORT) in (
+            TransportKind.TRAIN.value,
+            TransportKind.FLIGHT.value,
+        )
+    if step in (Step.ARRDATE, Step.ARRTIME):
         # Planning to return: the planned date stands in; planning to leave: no arrival.
         return status == DeclarationStatus.RETURNED.value
-    if step == "testres":
-        return answers.get("testdate") is not None
+    if step == Step.TESTRES:
+        return answers.get(Step.TESTDATE) is not None
     return True
 
 
-def region_options(step: str, answers: Mapping[str, Any]) -> tuple[str, ...]:
+def region_options(step: Step, answers: Mapping[str, Any]) -> tuple[str, ...]:
     """The region codes offered as buttons at prov / city / dist."""
-    if step == "prov":
+    if step == Step.PROV:
         return tuple(region.code for region in regions.provinces())
-    parent = _region_code(answers.get("prov" if step == "city" else "city"))
+    parent = _region_code(answers.get(Step.PROV if step == Step.CITY else Step.CITY))
     return tuple(region.code for region in regions.children(parent)) if parent else ()
 
 
-def choices(step: str, answers: Mapping[str, Any]) -> tuple[str, ...]:
+def choices(step: Step, answers: Mapping[str, Any]) -> tuple[str, ...]:
     if step in REGION_STEPS:
         return region_options(step, answers)
     return CHOICES.get(step, ())
@@ -188,7 +246,7 @@ def clean_text(text: str, most: int) -> str | None:
 
 
 def valid_name(text: str) -> str | None:
-    cleaned = clean_text(text, MAX_LENGTH["name"])
+    cleaned = clean_text(text, MAX_LENGTH[Step.NAME])
     if cleaned is None or not any(ch.isalpha() for ch in cleaned):
         return None
     for ch in cleaned:
@@ -222,12 +280,12 @@ class DateWindow:
         return {"first": self.first.isoformat(), "last": self.last.isoformat(), "days": days}
 
 
-def date_window(step: str, today: date, lookback_days: int = DEFAULT_LOOKBACK_DAYS) -> DateWindow:
+def date_window(step: Step, today: date, lookback_days: int = DEFAULT_LOOKBACK_DAYS) -> DateWindow:
     """The window of a date question (see the module docstring)."""
-    if step == "planned":
+    if step == Step.PLANNED:
         ahead = today + timedelta(days=PLANNED_AHEAD_DAYS)
         return DateWindow(today, ahead, "declare-planned-range")
-    if step == "arrdate":
+    if step == Step.ARRDATE:
         # An arrival before the look-back window is outside everything the policy screens.
         since = today - timedelta(days=lookback_days)
         return DateWindow(since, today, "declare-arrdate-range")
@@ -235,13 +293,15 @@ def date_window(step: str, today: date, lookback_days: int = DEFAULT_LOOKBACK_DA
 
 
 def parse_typed_date(
-    step: str, text: str, today: date, lookback_days: int = DEFAULT_LOOKBACK_DAYS
+    step: Step, text: str, today: date, lookback_days: int = DEFAULT_LOOKBACK_DAYS
 ) -> parse.Parsed[date]:
     """The date typed at a date question, or a refusal: "answer-date-invalid" when it is no
     date, the window's key (see `date_window`) when it is outside the window."""
     window = date_window(step, today, lookback_days)
     # Only the planned return reads a date without a year forwards ("1/3" late in December).
-    found = parse.parse_date(text, today, allow_future=step == "planned", max_past_days=PAST_DAYS)
+    found = parse.parse_date(
+        text, today, allow_future=step == Step.PLANNED, max_past_days=PAST_DAYS
+    )
     if found.refusal == parse.DATE_INVALID:
         return found
     if found.value not in window:  # also parse_date's "future" and "too old"
@@ -287,7 +347,7 @@ def _is_time(value: Any) -> bool:
 def check_stay(value: Any, *, today: date) -> None:
     if not isinstance(value, dict) or set(value) - {"place", "codes", "start", "end", "transit"}:
         raise StoredAnswerError("stay: not an object of known keys")
-    if not _is_text(value.get("place"), MAX_LENGTH["splace"]):
+    if not _is_text(value.get("place"), MAX_LENGTH[Step.SPLACE]):
         raise StoredAnswerError("stay.place")
     codes = value.get("codes", [])
     if not isinstance(codes, list) or any(_region_code(c) is None for c in codes):
@@ -301,7 +361,7 @@ def check_stay(value: Any, *, today: date) -> None:
         raise StoredAnswerError("stay.transit")
 
 
-def check_answer(step: str, value: Any, *, today: date) -> None:
+def check_answer(step: Step, value: Any, *, today: date) -> None:
     """Raise StoredAnswerError unless `value` is a possible answer of `step` (None: skipped),
     given by the dialog within a draft's lifetime before `today` (dates: see
     `stored_date_window`; a tampered or outdated draft with a year-9999 date must restart,
@@ -323,23 +383,23 @@ def check_answer(step: str, value: Any, *, today: date) -> None:
         ok = _region_code(value) is not None
     elif step in MAX_LENGTH:
         ok = _is_text(value, MAX_LENGTH[step])
-        if step == "name":
+        if step == Step.NAME:
             ok = ok and valid_name(value) == value
     elif step in DATE_STEPS:
         ok = _is_date(value, today)
-    elif step == "arrtime":
+    elif step == Step.ARRTIME:
         ok = _is_time(value)
-    elif step == "phone":
+    elif step == Step.PHONE:
         ok = isinstance(value, str) and parse.parse_phone(value).value == value
-    elif step == "idno":
+    elif step == Step.IDNO:
         ok = isinstance(value, str) and parse.parse_id_number(value).value == value
-    elif step == "tnum":
+    elif step == Step.TNUM:
         ok = isinstance(value, str) and parse.parse_train_or_flight(value).value == value
-    elif step == "temp":
+    elif step == Step.TEMP:
         ok = isinstance(value, float) and 35.0 <= value <= 42.0
-    elif step == "companions":
+    elif step == Step.COMPANIONS:
         ok = type(value) is int and 0 <= value <= MAX_COMPANIONS
-    elif step == "stays":
+    elif step == Step.STAYS:
         ok = isinstance(value, list) and len(value) <= MAX_STAYS
         if ok:
             for stay in value:

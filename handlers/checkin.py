@@ -26,6 +26,7 @@ from domain.checkins import (
 )
 from domain.obligations import ObligationKind
 from domain.org import Person
+from handlers.dialogs import answered, ask
 from services import checkins
 from texts.checkin_keyboards import (
     DONE_CHOICE,
@@ -33,6 +34,7 @@ from texts.checkin_keyboards import (
     CheckinSymptom,
     TestRecord,
     choose_keyboard,
+    symptoms_answer,
     symptoms_keyboard,
 )
 from texts.i18n import Translator
@@ -125,18 +127,20 @@ async def _start(
         else:
             await send(ctx.tr(allowed.key))
         return False
+    await answered(ctx, state, None)  # another dialog's question keeps no live buttons
     await state.set_state(CheckinDialog.temperature)
     await state.set_data({"obligation_id": obligation_id})
     name = await checkins.resident_name(ctx.repos, allowed.monitored)
-    await send(ctx.tr("checkin-ask-temperature", name=name, day=allowed.day.isoformat()))
+    await ask(ctx, state, ctx.tr("checkin-ask-temperature", name=name, day=allowed.day.isoformat()))
     return True
 
 
 async def temperature_given(message: Message, state: FSMContext, ctx: Context) -> None:
     parsed = read_temperature(message.text or "")
+    await answered(ctx, state, message.text)
     if not parsed.ok or parsed.value is None:
         reason = ctx.tr(f"checkin-{(parsed.refusal or '').removeprefix('answer-')}")
-        await message.answer(reason + "\n" + ctx.tr("checkin-ask-temperature-again"))
+        await ask(ctx, state, reason + "\n" + ctx.tr("checkin-ask-temperature-again"))
         return
     data = await state.get_data()
     obligation_id = data.get("obligation_id")
@@ -146,9 +150,11 @@ async def temperature_given(message: Message, state: FSMContext, ctx: Context) -
         return
     await state.update_data(temperature=parsed.value, symptoms=[])
     await state.set_state(CheckinDialog.symptoms)
-    await message.answer(
+    await ask(
+        ctx,
+        state,
         ctx.tr("checkin-ask-symptoms", temperature=f"{parsed.value:.1f}"),
-        reply_markup=symptoms_keyboard(ctx.tr, obligation_id, frozenset()),
+        symptoms_keyboard(ctx.tr, obligation_id, frozenset()),
     )
 
 
@@ -176,8 +182,9 @@ async def symptom_pressed(
         return
     if callback_data.choice == NONE_CHOICE:
         selected = frozenset()
-    await state.clear()
     await query.answer()
+    await answered(ctx, state, symptoms_answer(ctx.tr, selected))
+    await state.clear()
     recorded = await checkins.record_checkin(
         ctx.repos,
         ctx.actor,

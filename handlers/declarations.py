@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -28,15 +27,26 @@ from bot.context import Context
 from bot.wiring import followup_config
 from domain import declaration_dialog as dialog
 from domain.declaration_build import build as build_declaration
+from domain.declaration_dialog import Action as DeclAction
 from domain.declaration_dialog import Draft, DraftError
 from domain.invites import DECLARE_PAYLOAD_PREFIX
 from domain.org import GroupPurpose, Role, Unit
 from handlers.chat import drop_buttons, send_private
+from handlers.dialogs import (
+    StoredDialogError,
+    answered,
+    answered_by_button,
+    ask,
+    pressed_label,
+    redraw,
+    refuse_stale,
+)
 from services import declarations, drafts
 from texts import declarations as declaration_texts
 from texts.declaration_keyboards import (
     DeclStep,
     DeclUnit,
+    pressed_answer,
     question_keyboard,
     question_text,
     unit_keyboard,
@@ -62,15 +72,12 @@ class Stored:
     draft: Draft
 
 
-class _Restart(Exception):
-    """The stored dialog cannot be used any more."""
-
-
 # --- starting ------------------------------------------------------------------------------
 
 
 async def begin(ctx: Context, state: FSMContext, unit: Unit, *, proxy: bool) -> None:
     """Start a new dialog for `unit` (dropping any other dialog in progress)."""
+    await answered(ctx, state, None)  # the other dialog's question keeps no live buttons
     await state.clear()
     await state.set_state(DeclarationDialog.filling)
     draft = Draft()
@@ -93,7 +100,7 @@ async def begin(ctx: Context, state: FSMContext, unit: Unit, *, proxy: bool) -> 
     key = "declare-intro-proxy" if proxy else "declare-intro"
     await send_private(ctx, ctx.tr(key, unit=unit.name))
     stored = await _load(ctx, state)
-    await _show(ctx, stored)
+    await _show(ctx, state, stored)
 
 
 async def _units(ctx: Context, roles: frozenset[Role]) -> list[Unit]:
@@ -175,12 +182,13 @@ async def _load(ctx: Context, state: FSMContext) -> Stored:
         stored = Stored(unit, proxy, dialog_id, datetime.fromisoformat(touched), draft)
     except (ValueError, KeyError, DraftError) as error:
         logger.info("declaration dialog of %s restarted: %s", ctx.actor.telegram_id, error)
-        raise _Restart from error
+        raise StoredDialogError(str(error)) from error
     return stored
 
 
 async def _end(ctx: Context, state: FSMContext, key: str) -> None:
     """Forget the dialog and its expiry lease (no expiry notice follows), and say why."""
+    await answered(ctx, state, None)
     await state.clear()
     await drafts.drop(ctx.repos, ctx.actor.telegram_id)
     await send_private(ctx, ctx.tr(key))
@@ -213,12 +221,13 @@ async def _save(ctx: Context, state: FSMContext, draft: Draft) -> None:
 
 async def _show(
     ctx: Context,
+    state: FSMContext,
     stored: Stored,
     refusal: str | None = None,
     params: Mapping[str, str] | None = None,
 ) -> None:
     text = question_text(ctx.tr, stored.draft, refusal, params)
-    await send_private(ctx, text, question_keyboard(ctx.tr, stored.draft, stored.dialog_id))
+    await ask(ctx, state, text, question_keyboard(ctx.tr, stored.draft, stored.dialog_id))
 
 
 def _today(ctx: Context) -> datetime:
@@ -228,13 +237,15 @@ def _today(ctx: Context) -> datetime:
 async def answer_given(message: Message, state: FSMContext, ctx: Context) -> None:
     try:
         stored = await _load(ctx, state)
-    except _Restart:
+    except StoredDialogError:
         await _end(ctx, state, "declare-restart")
         return
     if await _expired(ctx, state, stored):
         return
+    # The question is asked again below: the old one shows what was sent, without buttons.
+    await answered(ctx, state, message.text)
     if message.text is None:
-        await _show(ctx, stored, "declare-text-only")
+        await _show(ctx, state, stored, "declare-text-only")
         return
     outcome = dialog.answer(
         stored.draft,
@@ -244,7 +255,7 @@ async def answer_given(message: Message, state: FSMContext, ctx: Context) -> Non
     )
     if outcome.refusal is None:
         await _save(ctx, state, outcome.draft)
-    await _show(ctx, _with(stored, outcome.draft), outcome.refusal, outcome.params)
+    await _show(ctx, state, _with(stored, outcome.draft), outcome.refusal, outcome.params)
 
 
 def _with(stored: Stored, draft: Draft) -> Stored:
@@ -255,23 +266,23 @@ async def step_pressed(
     query: CallbackQuery, callback_data: DeclStep, state: FSMContext, ctx: Context
 ) -> None:
     if await state.get_state() != DeclarationDialog.filling.state:
-        await query.answer(ctx.tr("button-expired"), show_alert=True)
+        await refuse_stale(ctx, query)
         return
     try:
         stored = await _load(ctx, state)
-    except _Restart:
+    except StoredDialogError:
         await query.answer()
         await _end(ctx, state, "declare-restart")
         return
     if callback_data.dialog != stored.dialog_id or callback_data.step != stored.draft.step:
-        await query.answer(ctx.tr("declare-stale"), show_alert=True)
+        await refuse_stale(ctx, query, "declare-stale")
         return
     if await _expired(ctx, state, stored):
         await query.answer()
         return
-    if callback_data.action == "cancel":
+    if callback_data.action is DeclAction.CANCEL:
         await query.answer()
-        await drop_buttons(query)
+        await answered_by_button(ctx, state, query)
         await _end(ctx, state, "declare-cancelled")
         return
     outcome = dialog.press(
@@ -282,36 +293,24 @@ async def step_pressed(
         today=_today(ctx).date(),
     )
     if outcome.refusal == dialog.STALE:
-        await query.answer(ctx.tr("declare-stale"), show_alert=True)
+        await refuse_stale(ctx, query, "declare-stale")
         return
     await query.answer()
     draft = outcome.draft
     if outcome.refusal is None and not outcome.submit and draft.step == stored.draft.step:
         # A checklist tick or another page: redraw the same message rather than add one.
         await _save(ctx, state, draft)
-        if await _redraw(ctx, query, _with(stored, draft)):
+        text = question_text(ctx.tr, draft)
+        if await redraw(ctx, state, text, question_keyboard(ctx.tr, draft, stored.dialog_id)):
             return
-    await drop_buttons(query)
+    step = stored.draft.step
+    await answered(ctx, state, pressed_answer(ctx.tr, step, draft.answers, pressed_label(query)))
     if outcome.submit:
         await _submit(ctx, state, _with(stored, outcome.draft))
         return
     if outcome.refusal is None:
         await _save(ctx, state, outcome.draft)
-    await _show(ctx, _with(stored, outcome.draft), outcome.refusal, outcome.params)
-
-
-async def _redraw(ctx: Context, query: CallbackQuery, stored: Stored) -> bool:
-    """Edit the pressed message to show the current step; False if it cannot be edited."""
-    if not isinstance(query.message, Message):
-        return False
-    try:
-        await query.message.edit_text(
-            question_text(ctx.tr, stored.draft),
-            reply_markup=question_keyboard(ctx.tr, stored.draft, stored.dialog_id),
-        )
-    except TelegramBadRequest:
-        return False
-    return True
+    await _show(ctx, state, _with(stored, outcome.draft), outcome.refusal, outcome.params)
 
 
 async def cancel_command(message: Message, state: FSMContext, ctx: Context) -> None:

@@ -97,3 +97,12 @@ def symptoms_keyboard(
         InlineKeyboardButton(text=tr("checkin-button-done"), callback_data=done),
     )
     return builder.as_markup()
+
+
+def symptoms_answer(tr: Translator, selected: frozenset[Symptom]) -> str:
+    """The checklist's answer as its question shows it once submitted."""
+    if not selected:
+        return tr("checkin-button-none")
+    return tr("list-separator").join(
+        tr(f"checkin-symptom-{symptom.value}") for symptom in Symptom if symptom in selected
+    )

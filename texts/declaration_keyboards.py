@@ -17,18 +17,19 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from domain import declaration_dialog as dialog
 from domain import declaration_steps as steps
 from domain import regions
-from domain.declaration_dialog import Draft
+from domain.declaration_dialog import Action, Draft
+from domain.declaration_steps import Step
 from domain.org import Unit
 from texts.i18n import Translator
 
 PAGE_SIZE: Final = 12  # region buttons per page (three to a row)
 MAX_UNIT_BUTTONS: Final = 30
-COLOUR_STEPS: Final = frozenset({"hcode", "icard"})
+COLOUR_STEPS: Final = frozenset({Step.HCODE, Step.ICARD})
 
 
 class DeclStep(CallbackData, prefix="v1dcl"):
-    step: str
-    action: str  # pick, back, skip, page, edit, cancel
+    step: Step
+    action: Action
     value: str = ""
     dialog: str = ""  # the dialog's id: buttons of an earlier dialog are refused
 
@@ -44,19 +45,19 @@ def _button(text: str, data: DeclStep) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
-def option_label(tr: Translator, step: str, value: str) -> str:
-    if step in steps.REGION_STEPS or step in (steps.REGION_MATCH, "smatch"):
+def option_label(tr: Translator, step: Step, value: str) -> str:
+    if step in steps.REGION_STEPS or step in (steps.REGION_MATCH, Step.SMATCH):
         if value == dialog.KEEP_TYPED:
             return tr("declare-button-keep")
         region = regions.get(value)
         if region is None:
             return value
         return region.name if step in steps.REGION_STEPS else regions.full_name(value)
-    if step == "vacc":
+    if step == Step.VACC:
         return tr("declare-doses", n=value)
     if step in COLOUR_STEPS:
         return tr(f"declare-opt-colour-{value}")
-    if step == "stays":
+    if step == Step.STAYS:
         return tr(
             {
                 "add": "declare-button-add",
@@ -89,39 +90,41 @@ def question_keyboard(tr: Translator, draft: Draft, dialog_id: str) -> InlineKey
         pages = max(1, -(-len(values) // PAGE_SIZE))
         page = min(draft.page, pages - 1)
         shown = values[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-        rows += _rows([_button(option_label(tr, step, v), data("pick", v)) for v in shown], 3)
+        rows += _rows([_button(option_label(tr, step, v), data(Action.PICK, v)) for v in shown], 3)
         nav = []
         if page > 0:
-            nav.append(_button(tr("declare-button-prev"), data("page", str(page - 1))))
+            nav.append(_button(tr("declare-button-prev"), data(Action.PAGE, str(page - 1))))
         if page < pages - 1:
-            nav.append(_button(tr("declare-button-next"), data("page", str(page + 1))))
+            nav.append(_button(tr("declare-button-next"), data(Action.PAGE, str(page + 1))))
         if nav:
             rows.append(nav)
     elif step == steps.SUMMARY:
         edits = [
-            _button(tr("declare-button-edit", field=tr(f"declare-f-{field}")), data("edit", field))
+            _button(
+                tr("declare-button-edit", field=tr(f"declare-f-{field}")), data(Action.EDIT, field)
+            )
             for field in dialog.editable(draft)
         ]
         rows += _rows(edits, 2)
-        rows.append([_button(option_label(tr, step, "confirm"), data("pick", "confirm"))])
+        rows.append([_button(option_label(tr, step, "confirm"), data(Action.PICK, "confirm"))])
     else:
         buttons = []
         for value in values:
             label = option_label(tr, step, value)
             if step in steps.MULTI and value in draft.pending:
                 label = "✅ " + label
-            buttons.append(_button(label, data("pick", value)))
-        width = 1 if step in (steps.REGION_MATCH, "smatch", steps.ATTEST, "stays") else 2
-        width = 5 if step == "vacc" else width
+            buttons.append(_button(label, data(Action.PICK, value)))
+        width = 1 if step in (steps.REGION_MATCH, Step.SMATCH, steps.ATTEST, Step.STAYS) else 2
+        width = 5 if step == Step.VACC else width
         rows += _rows(buttons, width)
     tail = []
     if dialog.can_back(draft):
-        tail.append(_button(tr("declare-button-back"), data("back")))
+        tail.append(_button(tr("declare-button-back"), data(Action.BACK)))
     if dialog.can_skip(draft):
-        tail.append(_button(tr("declare-button-skip"), data("skip")))
+        tail.append(_button(tr("declare-button-skip"), data(Action.SKIP)))
     if tail:
         rows.append(tail)
-    rows.append([_button(tr("declare-button-cancel"), data("cancel"))])
+    rows.append([_button(tr("declare-button-cancel"), data(Action.CANCEL))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -140,14 +143,14 @@ def unit_keyboard(units: list[Unit], *, proxy: bool) -> InlineKeyboardMarkup | N
 # --- texts ---------------------------------------------------------------------------------
 
 
-def answer_text(tr: Translator, step: str, value: Any) -> str:
+def answer_text(tr: Translator, step: Step, value: Any) -> str:
     """How an answer reads in the summary (Telegram HTML)."""
-    if step == "stays":
+    if step == Step.STAYS:
         return "; ".join(stay_text(tr, stay) for stay in value or ()) or tr("declare-nothing")
-    return html.escape(_plain(tr, step, value), quote=False)
+    return html.escape(plain_answer(tr, step, value), quote=False)
 
 
-def _plain(tr: Translator, step: str, value: Any) -> str:
+def plain_answer(tr: Translator, step: Step, value: Any) -> str:
     if value is None:
         return tr("declare-skipped")
     if step in steps.MULTI:
@@ -157,9 +160,19 @@ def _plain(tr: Translator, step: str, value: Any) -> str:
         return region.name if region else str(value)
     if step in steps.CHOICES:
         return option_label(tr, step, str(value))
-    if step == "temp":
+    if step == Step.TEMP:
         return f"{value} ℃"
     return str(value)
+
+
+def pressed_answer(
+    tr: Translator, step: Step, answers: Mapping[str, Any], label: str | None
+) -> str | None:
+    """What a pressed button answered, as its question will show it: a checklist by the items
+    ticked (its button says only "done"), any other button by its label."""
+    if step in steps.MULTI and step in answers:
+        return plain_answer(tr, step, answers[step])
+    return label
 
 
 def stay_text(tr: Translator, stay: dict[str, Any]) -> str:
@@ -190,7 +203,7 @@ def question_text(
             lines.append(f"{tr('declare-f-' + field)}: {value}")
     else:
         lines.append(tr(f"declare-q-{step}"))
-    if step == "stays" and draft.stays:
+    if step == Step.STAYS and draft.stays:
         lines.append(tr("declare-q-stays-list"))
         lines += [f"· {stay_text(tr, s)}" for s in draft.stays]
     return "\n".join(lines)

@@ -1,6 +1,7 @@
 """The report form as a dialog: the question or the summary, typed answers and buttons, and
 filing. The draft lives in FSM storage, so it survives restarts; a draft that no longer fits
-the form restarts politely, a button from an earlier question is refused."""
+the form restarts politely, a button from an earlier question is refused. Questions are asked
+and answered through handlers.dialogs, so each answer shows in its question."""
 
 from __future__ import annotations
 
@@ -18,13 +19,15 @@ from domain import forms
 from domain.forms import Draft, Refusal
 from domain.org import Unit
 from domain.reports import ReportSchedule
-from handlers.chat import drop_buttons, send_private
+from handlers.chat import send_private
+from handlers.dialogs import StoredDialogError, answered, answered_by_button, ask, refuse_stale
 from handlers.reports.common import facts
 from services import reports
 from services.refusal import Refused
 from services.reports import Filed, Owed, ReportService
 from texts import reports as report_texts
 from texts.keyboards import (
+    ReportAction,
     ReportStep,
     report_question_keyboard,
     report_summary_keyboard,
@@ -35,10 +38,6 @@ logger = logging.getLogger(__name__)
 
 class ReportDialog(StatesGroup):
     filling = State()  # a question of the form, or its summary
-
-
-class _Restart(Exception):
-    """The stored dialog cannot be used any more."""
 
 
 async def owed_or_told(ctx: Context, service: ReportService, unit: Unit, day: date) -> Owed | None:
@@ -118,7 +117,7 @@ async def _show(
         )
     if intro:
         text = intro + "\n\n" + text
-    await send_private(ctx, text, markup)
+    await ask(ctx, state, text, markup)
 
 
 async def _base(state: FSMContext) -> int | None:
@@ -134,7 +133,7 @@ async def _dialog(state: FSMContext) -> str:
 async def _load(
     ctx: Context, state: FSMContext, service: ReportService
 ) -> tuple[Unit, date, ReportSchedule, Draft]:
-    """The dialog as stored, checked against today's organisation and form; _Restart if not."""
+    """The dialog as stored, checked against today's organisation and form."""
     data = await state.get_data()
     try:
         code, day_text, stored = data.get("unit"), data.get("day"), data.get("draft")
@@ -151,11 +150,12 @@ async def _load(
         forms.check_draft(schedule.form, draft)
     except ValueError as error:
         logger.info("report dialog of %s restarted: %s", ctx.actor.telegram_id, error)
-        raise _Restart from error
+        raise StoredDialogError(str(error)) from error
     return unit, day, schedule, draft
 
 
 async def _restart(ctx: Context, state: FSMContext) -> None:
+    await answered(ctx, state, None)
     await state.clear()
     await send_private(ctx, ctx.tr("report-restart"))
 
@@ -169,10 +169,12 @@ async def answer_given(
 ) -> None:
     try:
         unit, day, schedule, draft = await _load(ctx, state, report_service)
-    except _Restart:
+    except StoredDialogError:
         await _restart(ctx, state)
         return
     spec = schedule.form
+    # The question (or summary) is asked again below: the old one shows what was sent.
+    await answered(ctx, state, message.text)
     if forms.current(spec, draft) is None:
         await _show(
             ctx,
@@ -217,38 +219,38 @@ async def step_pressed(
     report_service: ReportService,
 ) -> None:
     if await state.get_state() != ReportDialog.filling.state:
-        await query.answer(ctx.tr("button-expired"), show_alert=True)
+        await refuse_stale(ctx, query)
         return
     try:
         unit, day, schedule, draft = await _load(ctx, state, report_service)
-    except _Restart:
+    except StoredDialogError:
         await query.answer()
         await _restart(ctx, state)
         return
     spec, action = schedule.form, callback_data.action
     # A button of an earlier question, or of another dialog (another unit, another day).
     if callback_data.position != draft.position or callback_data.dialog != await _dialog(state):
-        await query.answer(ctx.tr("button-expired"), show_alert=True)
+        await refuse_stale(ctx, query)
         return
     at_summary = draft.position == len(spec.fields)
     refusal: Refusal | None = None
-    if action == "cancel":
+    if action is ReportAction.CANCEL:
         await query.answer()
-        await drop_buttons(query)
+        await answered_by_button(ctx, state, query)
         await state.clear()
         await send_private(ctx, ctx.tr("report-cancelled"))
         return
-    if action == "submit" and at_summary:
+    if action is ReportAction.SUBMIT and at_summary:
         await query.answer()
-        await drop_buttons(query)
+        await answered_by_button(ctx, state, query)
         await _submit(ctx, state, report_service, unit, day, schedule, draft)
         return
-    if action == "back":
+    if action is ReportAction.BACK:
         draft = forms.back(spec, draft)
-    elif action == "skip" and not at_summary:
+    elif action is ReportAction.SKIP and not at_summary:
         outcome = forms.skip(spec, draft)
         draft, refusal = outcome.draft, outcome.refusal
-    elif action == "choose" and not at_summary:
+    elif action is ReportAction.CHOOSE and not at_summary:
         item = forms.current(spec, draft)
         choices = item.choices if item is not None else ()
         # ASCII only: "²".isdigit() holds, and int() refuses it.
@@ -257,17 +259,17 @@ async def step_pressed(
         value = choices[index] if 0 <= index < len(choices) else ""
         outcome = forms.choose(spec, draft, value)
         draft, refusal = outcome.draft, outcome.refusal
-    elif action == "edit" and at_summary:
+    elif action is ReportAction.EDIT and at_summary:
         try:
             draft = forms.edit(spec, draft, callback_data.key)
         except ValueError:
-            await query.answer(ctx.tr("button-expired"), show_alert=True)
+            await refuse_stale(ctx, query)
             return
     else:
-        await query.answer(ctx.tr("button-expired"), show_alert=True)
+        await refuse_stale(ctx, query)
         return
     await query.answer()
-    await drop_buttons(query)
+    await answered_by_button(ctx, state, query)
     await _save(state, draft)
     await _show(ctx, state, schedule, unit, day, draft, refusal=refusal)
 

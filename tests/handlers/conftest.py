@@ -151,6 +151,16 @@ class RecordingSession(BaseSession):
         self.requests.clear()
 
 
+# How an echoed answer begins, in either language (handlers.dialogs.answered).
+ECHO_MARKS = tuple(tr("dialog-answered", answer="").split("<b>")[0] for tr in (ZH, EN))
+
+
+def _is_echo(request: EditMessageText) -> bool:
+    return request.reply_markup is None and any(
+        "\n\n" + mark in request.text for mark in ECHO_MARKS
+    )
+
+
 def bot_user() -> User:
     return User(id=BOT_ID, is_bot=True, first_name="防控助手", username="fangkong_test_bot")
 
@@ -212,11 +222,35 @@ class Harness:
         """The user sends `text`; returns the texts of the bot's messages that followed."""
         before = len(self.session.requests)
         await self.feed(self.message_update(user_id, text, **kwargs))
+        return self._replies(before)
+
+    def _replies(self, before: int) -> list[str]:
+        """The messages sent or redrawn since `before`; the answers echoed into questions
+        (handlers.dialogs.answered) are not replies, `echoes` shows them."""
         return [
             r.text
             for r in self.session.requests[before:]
-            if isinstance(r, SendMessage | EditMessageText)
+            if isinstance(r, SendMessage | EditMessageText) and not _is_echo(r)
         ]
+
+    def echoes(self, chat_id: int) -> list[str]:
+        """The questions edited to show the answer given, as last shown."""
+        return [
+            r.text
+            for r in self.session.requests
+            if isinstance(r, EditMessageText) and _is_echo(r) and r.chat_id == chat_id
+        ]
+
+    def _pressed_on(self, data: str) -> tuple[str, InlineKeyboardMarkup | None]:
+        """The text and keyboard of the last message sent with a button carrying `data`, as
+        Telegram puts them into the callback query (a forged `data` matches none)."""
+        for request in reversed(self.session.requests):
+            markup = getattr(request, "reply_markup", None)
+            if not isinstance(markup, InlineKeyboardMarkup):
+                continue
+            if any(b.callback_data == data for row in markup.inline_keyboard for b in row):
+                return getattr(request, "text", None) or "…", markup
+        return "…", None
 
     async def press(
         self, user_id: int, data: str, *, chat_id: int | None = None, language: str = "zh-hans"
@@ -224,11 +258,13 @@ class Harness:
         before = len(self.session.requests)
         chat_id = user_id if chat_id is None else chat_id
         user = User(id=user_id, is_bot=False, first_name="用户", language_code=language)
+        text, markup = self._pressed_on(data)
         message = Message(
             message_id=7,
             date=datetime.now(UTC),
             from_user=bot_user(),
-            text="…",
+            text=text,
+            reply_markup=markup,
             chat=Chat(id=chat_id, type="private" if chat_id > 0 else "supergroup"),
         )
         query = CallbackQuery(
@@ -239,11 +275,7 @@ class Harness:
             data=data,
         )
         await self.feed(Update(update_id=next(self._update_ids), callback_query=query))
-        return [
-            getattr(r, "text", None) or ""
-            for r in self.session.requests[before:]
-            if isinstance(r, SendMessage | EditMessageText)
-        ]
+        return self._replies(before)
 
     def last_keyboard(self) -> InlineKeyboardMarkup:
         for request in reversed(self.session.requests):

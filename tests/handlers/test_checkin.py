@@ -265,3 +265,26 @@ async def test_test_day_buttons_record_done_and_result(harness: Harness) -> None
     negative = TestRecord(obligation_id=ob, result=TestResult.NEGATIVE).pack()
     assert await harness.press(RESIDENT, negative) == []
     assert refusal(harness) == ZH("checkin-test-already")
+
+
+async def test_the_temperature_and_the_symptoms_show_in_their_questions(
+    harness: Harness,
+) -> None:
+    ob = await followup(harness)
+    [temperature] = await harness.send(RESIDENT, "/checkin")
+    await harness.send(RESIDENT, "37,9")
+    [symptoms] = [
+        m
+        for m in harness.session.texts(RESIDENT)
+        if m.startswith(ZH("checkin-ask-symptoms", temperature="37.9"))
+    ]
+    await harness.press(RESIDENT, symptom(ob, Symptom.SORE_THROAT.value))
+    await harness.press(RESIDENT, symptom(ob, Symptom.DRY_COUGH.value))
+    await harness.press(RESIDENT, symptom(ob, "done"))
+    ticked = ZH("list-separator").join(
+        [ZH("checkin-symptom-dry_cough"), ZH("checkin-symptom-sore_throat")]
+    )
+    assert harness.echoes(RESIDENT) == [
+        temperature + "\n\n" + ZH("dialog-answered", answer="37,9"),
+        symptoms + "\n\n" + ZH("dialog-answered", answer=ticked),
+    ]

@@ -12,6 +12,7 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText, PinChatMessage
 from sqlalchemy import func, select
 
 from bot.wiring import expired_draft_notice, jobs_config
+from domain.declaration_steps import Step
 from domain.org import ChatGroup, GroupPurpose, Role, RoleAssignment
 from handlers.groups import post_join_button
 from scheduler.actions import expire_drafts
@@ -21,7 +22,7 @@ from storage import Repositories
 from storage.models import DeclarationRow, OutboxRow
 from tests.handlers.conftest import BOT_ID, ZH, Harness
 from tests.orgs import NANJIE, Member, org_toml
-from texts.declaration_keyboards import DeclStep
+from texts.declaration_keyboards import DeclStep, option_label, plain_answer
 from texts.i18n import Translator
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -70,9 +71,8 @@ async def answer_who_and_where(harness: Harness, user: int) -> None:
     await harness.send(user, "东关村5组")
 
 
-async def walk_to_summary(harness: Harness, user: int) -> None:
-    await answer_who_and_where(harness, user)
-    await click(harness, user, "returned")
+async def answer_origin_to_vaccination(harness: Harness, user: int) -> None:
+    """From the origin question of a returned resident up to the symptoms question."""
     await click(harness, user, "domestic")
     await click(harness, user, "420000")
     await click(harness, user, "420100")
@@ -87,6 +87,12 @@ async def walk_to_summary(harness: Harness, user: int) -> None:
     await click(harness, user, "green")
     await click(harness, user, action="skip")
     await click(harness, user, "3")
+
+
+async def walk_to_summary(harness: Harness, user: int) -> None:
+    await answer_who_and_where(harness, user)
+    await click(harness, user, "returned")
+    await answer_origin_to_vaccination(harness, user)
     await click(harness, user, "none")
     await harness.send(user, "36.5")
     await click(harness, user, "none")
@@ -381,3 +387,29 @@ async def test_a_stored_draft_with_an_absurd_date_restarts_instead_of_failing(
     assert await click(harness, RESIDENT, "confirm") == [ZH("declare-restart")]
     assert await declarations_count(harness) == 0
     assert await harness.repos(lambda r: r.drafts.get(RESIDENT)) is None
+
+
+async def test_answers_show_in_their_questions_a_checklist_by_its_ticks(harness: Harness) -> None:
+    await harness.send(RESIDENT, "/declare")
+    await harness.send(RESIDENT, "刘小明")
+    [name] = harness.echoes(RESIDENT)
+    assert name == ZH("declare-q-name") + "\n\n" + ZH("dialog-answered", answer="刘小明")
+    await harness.send(RESIDENT, "13800138000")
+    await click(harness, RESIDENT, action="skip")
+    assert harness.echoes(RESIDENT)[-1].endswith(
+        ZH("dialog-answered", answer=ZH("declare-button-skip"))
+    )
+    await harness.send(RESIDENT, "东关村5组")
+    await click(harness, RESIDENT, "returned")
+    assert harness.echoes(RESIDENT)[-1].endswith(
+        ZH("dialog-answered", answer=option_label(ZH, Step.STATUS, "returned"))
+    )
+    await answer_origin_to_vaccination(harness, RESIDENT)
+    assert current(harness).step == Step.SYMPTOMS
+    await click(harness, RESIDENT, "fever")
+    await click(harness, RESIDENT, "dry_cough")
+    await click(harness, RESIDENT, "done")
+    ticked = plain_answer(ZH, Step.SYMPTOMS, ["fever", "dry_cough"])
+    assert harness.echoes(RESIDENT)[-1] == (
+        ZH("declare-q-symptoms") + "\n\n" + ZH("dialog-answered", answer=ticked)
+    )

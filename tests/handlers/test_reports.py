@@ -6,8 +6,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.storage.base import StorageKey
-from aiogram.methods import AnswerCallbackQuery
+from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, EditMessageText
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -745,3 +746,76 @@ async def test_a_zero_report_from_a_reminder_costs_no_more_than_it_did(harness: 
     assert (await obligation(harness)).state is ObligationState.MET
     assert counts["statements"] <= MOST_STATEMENTS, counts
     assert counts["commits"] <= MOST_COMMITS, counts
+
+
+# --- answers shown in their questions (handlers.dialogs) ------------------------------------
+
+
+async def asked_id(harness: Harness, user: int = LIAISON) -> int:
+    key = StorageKey(bot_id=BOT_ID, chat_id=user, user_id=user)
+    asked = (await harness.storage.get_data(key))["asked"]
+    assert isinstance(asked["id"], int)
+    return asked["id"]
+
+
+async def test_a_typed_answer_shows_in_its_question_which_loses_its_buttons(
+    harness: Harness,
+) -> None:
+    [first] = await harness.send(LIAISON, "/report")
+    question = await asked_id(harness)
+    [second] = await harness.send(LIAISON, " ３ ")
+    assert q(ZH, "returned_risk") in second
+    [echo] = harness.session.of_type(EditMessageText)
+    assert (echo.message_id, echo.reply_markup) == (question, None)
+    assert echo.text == first + "\n\n" + ZH("dialog-answered", answer=" ３ ")
+    assert await asked_id(harness) != question  # the next answer goes into the next question
+
+
+async def test_a_wrong_answer_shows_in_the_old_question_and_the_new_one_has_the_buttons(
+    harness: Harness,
+) -> None:
+    [first] = await harness.send(LIAISON, "/report")
+    [again] = await harness.send(LIAISON, "<b>三</b>")
+    assert again.startswith(ZH("report-refused", reason=ZH("form-not-a-number")))
+    assert harness.echoes(LIAISON) == [
+        first + "\n\n" + ZH("dialog-answered", answer="<b>三</b>")  # escaped by ZH
+    ]
+    assert "&lt;b&gt;三&lt;/b&gt;" in harness.echoes(LIAISON)[0]
+    assert [b.text for row in harness.last_keyboard().inline_keyboard for b in row] == [
+        ZH("report-button-cancel")
+    ]
+
+
+async def test_a_pressed_button_shows_its_label_and_a_long_answer_is_shortened(
+    harness: Harness,
+) -> None:
+    await harness.send(LIAISON, "/report")
+    await harness.send(LIAISON, "3")
+    await harness.press(LIAISON, harness.button(ZH("report-button-back")))
+    assert harness.echoes(LIAISON)[-1].endswith(
+        ZH("dialog-answered", answer=ZH("report-button-back"))
+    )
+    await harness.send(LIAISON, "9" * 300)
+    shortened = "9" * 199 + "…"
+    assert harness.echoes(LIAISON)[-1].endswith(ZH("dialog-answered", answer=shortened))
+
+
+async def test_a_photo_takes_the_buttons_off_and_an_uneditable_question_changes_nothing(
+    harness: Harness,
+) -> None:
+    await harness.send(LIAISON, "/report")
+    await harness.send(LIAISON, "3")
+    question = await asked_id(harness)
+    photo = harness.message_update(LIAISON, "x").model_copy(deep=True)
+    assert photo.message is not None
+    photo.message.__dict__["text"] = None  # a message without text, as a photo is
+    await harness.feed(photo)
+    [dropped] = harness.session.of_type(EditMessageReplyMarkup)
+    assert (dropped.message_id, dropped.reply_markup) == (question, None)
+    assert harness.session.texts(LIAISON)[-1].startswith(ZH("report-text-only"))
+    # Telegram refuses the edit (a question too old): the answer is taken all the same.
+    harness.session.fail_on[EditMessageText] = TelegramBadRequest(
+        EditMessageText(text="x"), "message can't be edited"
+    )
+    [third] = await harness.send(LIAISON, "1")
+    assert q(ZH, "central_quarantine") in third

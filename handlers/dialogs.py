@@ -1,0 +1,126 @@
+"""What every dialog does the same way.
+
+- `ask`: send a question into the caller's private chat (split at Telegram's limit, buttons on
+  the last part) and remember it in the dialog's stored data.
+- `answered`: once a question is answered, by typing or by a button, edit it to show the answer
+  given and take its buttons off, so the chat never fills with dead buttons. A question re-asked
+  after a wrong answer is a new message; the old one shows what was typed and loses its buttons.
+- `redraw`: edit the asked question in place (a ticked checklist, another page).
+- `refuse_stale`: the alert for a button of another question or dialog.
+- `StoredDialogError`: a stored draft that no longer fits, which the dialog restarts.
+
+Each dialog keeps its draft in FSM storage, so it survives restarts; what this module stores
+there sits under ASKED, beside the dialog's own keys.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot.context import Context
+from texts.messaging import TELEGRAM_TEXT_LIMIT, split_html
+
+logger = logging.getLogger(__name__)
+
+ASKED = "asked"  # the last question: {"id": message id, "text": its HTML}
+# An echoed typed answer longer than this is shortened: it is a reminder, not a record.
+ECHO_LIMIT = 200
+
+
+class StoredDialogError(ValueError):
+    """A stored dialog that cannot be used any more (tampered with, or from an older form)."""
+
+
+async def ask(
+    ctx: Context, state: FSMContext, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Send the question and remember its last part, which the answer will be echoed into."""
+    parts = split_html(text)
+    sent: Message | None = None
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        sent = await ctx.bot.send_message(
+            ctx.actor.telegram_id, part, reply_markup=markup if last else None
+        )
+    if sent is not None:
+        await state.update_data({ASKED: {"id": sent.message_id, "text": parts[-1]}})
+
+
+async def redraw(
+    ctx: Context, state: FSMContext, text: str, markup: InlineKeyboardMarkup | None
+) -> bool:
+    """Edit the asked question to `text` (one part only); False when it cannot be edited,
+    and the caller asks anew."""
+    asked = await _asked(state)
+    if asked is None or len(text) > TELEGRAM_TEXT_LIMIT:
+        return False
+    message_id, _ = asked
+    try:
+        await ctx.bot.edit_message_text(
+            text=text, chat_id=ctx.actor.telegram_id, message_id=message_id, reply_markup=markup
+        )
+    except TelegramBadRequest:
+        return False
+    await state.update_data({ASKED: {"id": message_id, "text": text}})
+    return True
+
+
+async def answered(ctx: Context, state: FSMContext, answer: str | None) -> None:
+    """Show `answer` under the asked question and take its buttons off (best effort: a
+    question too old to edit keeps them, and its buttons are refused as stale)."""
+    asked = await _asked(state)
+    if asked is None:
+        return
+    message_id, text = asked
+    await state.update_data({ASKED: None})
+    if answer:
+        shown = answer if len(answer) <= ECHO_LIMIT else answer[: ECHO_LIMIT - 1] + "…"
+        echoed = text + "\n\n" + ctx.tr("dialog-answered", answer=shown)
+        if len(echoed) <= TELEGRAM_TEXT_LIMIT:
+            with contextlib.suppress(TelegramBadRequest):
+                await ctx.bot.edit_message_text(
+                    text=echoed, chat_id=ctx.actor.telegram_id, message_id=message_id
+                )
+                return
+    with contextlib.suppress(TelegramBadRequest):  # too old, or already without buttons
+        await ctx.bot.edit_message_reply_markup(
+            chat_id=ctx.actor.telegram_id, message_id=message_id, reply_markup=None
+        )
+
+
+def pressed_label(query: CallbackQuery) -> str | None:
+    """The label of the button that was pressed, read off the message it was pressed on."""
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return None
+    for row in message.reply_markup.inline_keyboard:
+        for button in row:
+            if button.callback_data == query.data:
+                return button.text
+    return None
+
+
+async def answered_by_button(ctx: Context, state: FSMContext, query: CallbackQuery) -> None:
+    """`answered` with the pressed button's label as the answer."""
+    await answered(ctx, state, pressed_label(query))
+
+
+async def refuse_stale(ctx: Context, query: CallbackQuery, key: str = "button-expired") -> None:
+    await query.answer(ctx.tr(key), show_alert=True)
+
+
+async def _asked(state: FSMContext) -> tuple[int, str] | None:
+    """The remembered question; None if there is none or it was tampered with."""
+    asked: Any = (await state.get_data()).get(ASKED)
+    if not isinstance(asked, dict):
+        return None
+    message_id, text = asked.get("id"), asked.get("text")
+    if isinstance(message_id, int) and not isinstance(message_id, bool) and isinstance(text, str):
+        return message_id, text
+    return None
