@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -29,16 +30,20 @@ from bot.middlewares import (
 from bot.retry import RetryRequestMiddleware
 from bot.session import BotSession, CommitBeforeRequestMiddleware
 from bot.webhook import WebhookHandler
-from bot.wiring import delivery_alerts, expired_draft_notice, jobs_config
+from bot.wiring import delivery_alerts, expired_draft_notice, followup_config, jobs_config
 from domain.clock import Clock
 from handlers import build_router
 from outbox.sender import STOP_GRACE_S, OutboxSender
 from scheduler.actions import open_today
 from scheduler.engine import ObligationEngine
 from scheduler.jobs import CalendarJobs
+from services.checkin_service import CheckinService
+from services.declarations import DeclarationService
 from services.obligations import EscalationPolicy
+from services.onboarding import OnboardingService
 from services.reports import ReportService
 from storage import Database, SQLStorage
+from texts.checkins import render_alert
 from texts.obligations import ObligationTexts
 from texts.reports import ReportTexts
 
@@ -115,8 +120,18 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(DedupeUpdatesMiddleware(database, clock))
     dispatcher.update.outer_middleware(DatabaseSessionMiddleware(database))
     dispatcher.update.outer_middleware(ActorMiddleware(settings, clock))
+    # The services, built once with their policies and renderers.
     dispatcher["report_service"] = ReportService(
         settings.reports.policy(), settings.time.zone, ReportTexts(), settings.i18n.default_locale
+    )
+    dispatcher["declaration_service"] = DeclarationService(followup_config(settings))
+    dispatcher["onboarding_service"] = OnboardingService(
+        invite_ttl=timedelta(hours=settings.invites.ttl_hours)
+    )
+    dispatcher["checkin_service"] = CheckinService(
+        fever_threshold=settings.policy.fever_threshold,
+        zone=settings.time.zone,
+        render=render_alert,
     )
     dispatcher.include_router(build_router())
 

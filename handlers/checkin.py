@@ -2,12 +2,10 @@
 
 The dialog: the temperature (typed, re-asked with the reason when invalid), then the symptoms
 checklist (multi-select; "none" answers at once, "done" submits the selection). Its state is
-in FSM storage, so it survives a restart. Every press is checked again by services.checkins.
+in FSM storage, so it survives a restart. Every press is checked again by the service.
 """
 
 from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -18,16 +16,14 @@ from aiogram.types import CallbackQuery, Message
 from bot.context import Context
 from domain.checkins import (
     NONE_CHOICE,
-    AlertReason,
     CheckinAnswer,
     parse_symptoms,
     read_temperature,
     toggle,
 )
-from domain.obligations import ObligationKind
-from domain.org import Person
 from handlers.dialogs import answered, ask
-from services import checkins
+from services.checkin_service import CheckinService
+from services.refusal import Refused
 from texts.checkin_keyboards import (
     DONE_CHOICE,
     CheckinStart,
@@ -37,42 +33,11 @@ from texts.checkin_keyboards import (
     symptoms_answer,
     symptoms_keyboard,
 )
-from texts.i18n import Translator
 
 
 class CheckinDialog(StatesGroup):
     temperature = State()
     symptoms = State()
-
-
-def render_alert(person: Person, alert: checkins.Alert) -> str:
-    """An alert or flag in the recipient's language: the resident's name, never a phone or ID."""
-    tr = Translator(person.language)
-    day = alert.day.isoformat()
-    if not alert.reasons:
-        return tr(
-            "checkin-flag-identical",
-            name=alert.name,
-            unit=alert.unit_name,
-            days=alert.identical_days,
-            temperature=f"{alert.temperature:.1f}",
-            day=day,
-        )
-    lines = [tr("checkin-alert-title", name=alert.name, unit=alert.unit_name, day=day)]
-    if AlertReason.FEVER in alert.reasons or (
-        AlertReason.SYMPTOMS in alert.reasons and alert.temperature is not None
-    ):
-        lines.append(tr("checkin-alert-temperature", temperature=f"{alert.temperature:.1f}"))
-    if AlertReason.SYMPTOMS in alert.reasons:
-        names = tr("list-separator").join(tr(f"checkin-symptom-{s.value}") for s in alert.symptoms)
-        lines.append(tr("checkin-alert-symptoms", symptoms=names))
-    if AlertReason.POSITIVE in alert.reasons:
-        lines.append(tr("checkin-alert-positive"))
-    lines.append(tr("checkin-alert-action"))
-    return "\n".join(lines)
-
-
-Send = Callable[[str], Awaitable[object]]
 
 
 async def _private(ctx: Context, text: str) -> None:
@@ -81,58 +46,47 @@ async def _private(ctx: Context, text: str) -> None:
     await ctx.bot.send_message(ctx.actor.telegram_id, text)
 
 
-async def checkin_command(message: Message, state: FSMContext, ctx: Context) -> None:
-    today = ctx.now().astimezone(ctx.settings.time.zone).date()
-    open_ = await checkins.open_checkins(ctx.repos, ctx.actor, today)
-    if not open_:
+async def checkin_command(
+    message: Message, state: FSMContext, ctx: Context, checkin_service: CheckinService
+) -> None:
+    choices = await checkin_service.choices(ctx.repos, ctx.actor, ctx.now())
+    if choices.only is not None:
+        try:
+            await _start(ctx, state, checkin_service, choices.only)
+        except Refused as refused:
+            await message.answer(ctx.tr(refused.key))
+        return
+    if not choices.named:
         await message.answer(ctx.tr("checkin-none"))
         return
-    if len(open_) == 1 and open_[0].id is not None:
-        await _start(ctx, state, open_[0].id, message.answer)
-        return
-    choices = []
-    for ob in open_:
-        allowed = await checkins.access(
-            ctx.repos, ctx.actor, ob.id or 0, ObligationKind.HEALTH_CHECKIN, now=ctx.now()
-        )
-        if allowed.ok and allowed.monitored is not None and ob.id is not None:
-            choices.append((ob.id, await checkins.resident_name(ctx.repos, allowed.monitored)))
-    await message.answer(ctx.tr("checkin-choose"), reply_markup=choose_keyboard(choices))
+    await message.answer(ctx.tr("checkin-choose"), reply_markup=choose_keyboard(choices.named))
 
 
 async def start_pressed(
-    query: CallbackQuery, callback_data: CheckinStart, state: FSMContext, ctx: Context
+    query: CallbackQuery,
+    callback_data: CheckinStart,
+    state: FSMContext,
+    ctx: Context,
+    checkin_service: CheckinService,
 ) -> None:
-    async def send(text: str) -> None:
-        await _private(ctx, text)
-
-    if await _start(ctx, state, callback_data.obligation_id, send, query=query):
-        await query.answer()
+    try:
+        await _start(ctx, state, checkin_service, callback_data.obligation_id)
+    except Refused as refused:
+        await query.answer(ctx.tr(refused.key), show_alert=True)
+        return
+    await query.answer()
 
 
 async def _start(
-    ctx: Context,
-    state: FSMContext,
-    obligation_id: int,
-    send: Send,
-    *,
-    query: CallbackQuery | None = None,
-) -> bool:
-    allowed = await checkins.access(
-        ctx.repos, ctx.actor, obligation_id, ObligationKind.HEALTH_CHECKIN, now=ctx.now()
-    )
-    if not allowed.ok or allowed.monitored is None:
-        if query is not None:
-            await query.answer(ctx.tr(allowed.key), show_alert=True)
-        else:
-            await send(ctx.tr(allowed.key))
-        return False
+    ctx: Context, state: FSMContext, service: CheckinService, obligation_id: int
+) -> None:
+    """Ask the temperature; Refused (nothing sent) if the caller may not record it."""
+    started = await service.begin(ctx.repos, ctx.actor, obligation_id, ctx.now())
     await answered(ctx, state, None)  # another dialog's question keeps no live buttons
     await state.set_state(CheckinDialog.temperature)
     await state.set_data({"obligation_id": obligation_id})
-    name = await checkins.resident_name(ctx.repos, allowed.monitored)
-    await ask(ctx, state, ctx.tr("checkin-ask-temperature", name=name, day=allowed.day.isoformat()))
-    return True
+    text = ctx.tr("checkin-ask-temperature", name=started.name, day=started.day.isoformat())
+    await ask(ctx, state, text)
 
 
 async def temperature_given(message: Message, state: FSMContext, ctx: Context) -> None:
@@ -159,7 +113,11 @@ async def temperature_given(message: Message, state: FSMContext, ctx: Context) -
 
 
 async def symptom_pressed(
-    query: CallbackQuery, callback_data: CheckinSymptom, state: FSMContext, ctx: Context
+    query: CallbackQuery,
+    callback_data: CheckinSymptom,
+    state: FSMContext,
+    ctx: Context,
+    checkin_service: CheckinService,
 ) -> None:
     data = await state.get_data()
     temperature = data.get("temperature")
@@ -185,29 +143,29 @@ async def symptom_pressed(
     await query.answer()
     await answered(ctx, state, symptoms_answer(ctx.tr, selected))
     await state.clear()
-    recorded = await checkins.record_checkin(
-        ctx.repos,
-        ctx.actor,
-        callback_data.obligation_id,
-        CheckinAnswer(float(temperature), selected),
-        fever_threshold=ctx.settings.policy.fever_threshold,
-        render=render_alert,
-        now=ctx.now(),
-    )
+    try:
+        recorded = await checkin_service.record_checkin(
+            ctx.repos,
+            ctx.actor,
+            callback_data.obligation_id,
+            CheckinAnswer(float(temperature), selected),
+            ctx.now(),
+        )
+    except Refused as refused:
+        await _private(ctx, ctx.tr(refused.key))
+        return
     await _private(ctx, ctx.tr(recorded.key))
 
 
-async def test_pressed(query: CallbackQuery, callback_data: TestRecord, ctx: Context) -> None:
-    recorded = await checkins.record_test(
-        ctx.repos,
-        ctx.actor,
-        callback_data.obligation_id,
-        callback_data.result,
-        render=render_alert,
-        now=ctx.now(),
-    )
-    if not recorded.ok:
-        await query.answer(ctx.tr(recorded.key), show_alert=True)
+async def test_pressed(
+    query: CallbackQuery, callback_data: TestRecord, ctx: Context, checkin_service: CheckinService
+) -> None:
+    try:
+        recorded = await checkin_service.record_test(
+            ctx.repos, ctx.actor, callback_data.obligation_id, callback_data.result, ctx.now()
+        )
+    except Refused as refused:
+        await query.answer(ctx.tr(refused.key), show_alert=True)
         return
     await query.answer()
     await _private(ctx, ctx.tr(recorded.key))

@@ -24,7 +24,6 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 
 from bot.context import Context
-from bot.wiring import followup_config
 from domain import declaration_dialog as dialog
 from domain.declaration_build import build as build_declaration
 from domain.declaration_dialog import Action as DeclAction
@@ -41,7 +40,8 @@ from handlers.dialogs import (
     redraw,
     refuse_stale,
 )
-from services import declarations, drafts
+from services import drafts
+from services.declarations import DeclarationRefused, DeclarationService
 from texts import declarations as declaration_texts
 from texts.declaration_keyboards import (
     DeclStep,
@@ -263,7 +263,11 @@ def _with(stored: Stored, draft: Draft) -> Stored:
 
 
 async def step_pressed(
-    query: CallbackQuery, callback_data: DeclStep, state: FSMContext, ctx: Context
+    query: CallbackQuery,
+    callback_data: DeclStep,
+    state: FSMContext,
+    ctx: Context,
+    declaration_service: DeclarationService,
 ) -> None:
     if await state.get_state() != DeclarationDialog.filling.state:
         await refuse_stale(ctx, query)
@@ -306,7 +310,7 @@ async def step_pressed(
     step = stored.draft.step
     await answered(ctx, state, pressed_answer(ctx.tr, step, draft.answers, pressed_label(query)))
     if outcome.submit:
-        await _submit(ctx, state, _with(stored, outcome.draft))
+        await _submit(ctx, state, declaration_service, _with(stored, outcome.draft))
         return
     if outcome.refusal is None:
         await _save(ctx, state, outcome.draft)
@@ -318,23 +322,24 @@ async def cancel_command(message: Message, state: FSMContext, ctx: Context) -> N
     await _end(ctx, state, "declare-cancelled")
 
 
-async def _submit(ctx: Context, state: FSMContext, stored: Stored) -> None:
+async def _submit(
+    ctx: Context, state: FSMContext, service: DeclarationService, stored: Stored
+) -> None:
     try:
         declaration = build_declaration(stored.draft)
     except ValueError:  # cannot happen through the dialog
         await _end(ctx, state, "declare-restart")
         return
     try:
-        submitted = await declarations.submit(
+        submitted = await service.submit(
             ctx.repos,
-            followup_config(ctx.settings),
-            declaration=declaration,
+            declaration,
             unit_code=stored.unit,
             filed_by=ctx.actor.telegram_id,
             resident_id=None if stored.proxy else ctx.actor.telegram_id,
             now=ctx.now(),
         )
-    except declarations.DeclarationRefused as refused:
+    except DeclarationRefused as refused:
         await state.clear()
         await drafts.drop(ctx.repos, ctx.actor.telegram_id)
         await send_private(ctx, ctx.tr(refused.key, **refused.params))

@@ -13,7 +13,7 @@ from aiogram.utils.deep_linking import create_start_link
 from bot.context import Context
 from domain.invites import DECLARE_PAYLOAD_PREFIX
 from domain.org import ChatGroup, GroupPurpose
-from services import onboarding
+from services.onboarding import OnboardingService
 from texts.i18n import Translator
 from texts.keyboards import link_keyboard
 from texts.rendering import outcome_text
@@ -22,7 +22,9 @@ logger = logging.getLogger(__name__)
 GROUP_CHATS = F.chat.type.in_({"group", "supergroup"})
 
 
-async def bind(message: Message, command: CommandObject, ctx: Context) -> None:
+async def bind(
+    message: Message, command: CommandObject, ctx: Context, onboarding_service: OnboardingService
+) -> None:
     tr = ctx.tr
     args = (command.args or "").split()
     if len(args) != 2 or args[1] not in {purpose.value for purpose in GroupPurpose}:
@@ -32,7 +34,7 @@ async def bind(message: Message, command: CommandObject, ctx: Context) -> None:
     # Asked before binding: a Telegram request commits what the update has written so far, and
     # a binding must not stand when the question about it failed.
     missing = await missing_rights(ctx.bot, message.chat.id, purpose)
-    outcome = await onboarding.bind_group(
+    outcome = await onboarding_service.bind(
         ctx.repos,
         ctx.actor,
         chat_id=message.chat.id,

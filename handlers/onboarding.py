@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
@@ -14,8 +12,9 @@ from aiogram.utils.deep_linking import create_start_link
 from bot.context import Context
 from domain.invites import INVITE_PAYLOAD_PREFIX
 from domain.org import Role
-from domain.permissions import Capability, manageable_units
-from services import onboarding
+from domain.permissions import manageable_units
+from services.onboarding import OnboardingService
+from services.refusal import Refused
 from texts.keyboards import InviteRoleChoice, InviteUnitChoice, role_keyboard, unit_keyboard
 from texts.rendering import local_time, outcome_text, role_name
 
@@ -25,12 +24,17 @@ class InviteWizard(StatesGroup):
     choosing_unit = State()
 
 
-async def invite(message: Message, command: CommandObject, state: FSMContext, ctx: Context) -> None:
-    if Capability.SUPERVISOR not in ctx.actor.capabilities():
-        await onboarding.log_refusal(
-            ctx.repos, ctx.actor, "invite", "", "perm-not-supervisor", ctx.now()
-        )
-        await message.answer(ctx.tr("perm-not-supervisor"))
+async def invite(
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    ctx: Context,
+    onboarding_service: OnboardingService,
+) -> None:
+    try:
+        await onboarding_service.check_inviter(ctx.repos, ctx.actor, ctx.now())
+    except Refused as refused:
+        await message.answer(ctx.tr(refused.key))
         return
     args = (command.args or "").split()
     await state.clear()  # a new /invite replaces any unfinished one
@@ -41,18 +45,21 @@ async def invite(message: Message, command: CommandObject, state: FSMContext, ct
     if len(args) != 2 or args[0] not in {role.value for role in Role}:
         await message.answer(ctx.tr("invite-usage"))
         return
-    await _issue_invite(message, Role(args[0]), args[1].lower(), ctx)
+    await _issue_invite(message, onboarding_service, Role(args[0]), args[1].lower(), ctx)
 
 
 async def invite_role_chosen(
-    query: CallbackQuery, callback_data: InviteRoleChoice, state: FSMContext, ctx: Context
+    query: CallbackQuery,
+    callback_data: InviteRoleChoice,
+    state: FSMContext,
+    ctx: Context,
+    onboarding_service: OnboardingService,
 ) -> None:
-    if Capability.SUPERVISOR not in ctx.actor.capabilities():  # a button is no proof of a right
+    try:  # a button is no proof of a right
+        await onboarding_service.check_inviter(ctx.repos, ctx.actor, ctx.now())
+    except Refused as refused:
         await state.clear()
-        await onboarding.log_refusal(
-            ctx.repos, ctx.actor, "invite", "", "perm-not-supervisor", ctx.now()
-        )
-        await query.answer(ctx.tr("perm-not-supervisor"), show_alert=True)
+        await query.answer(ctx.tr(refused.key), show_alert=True)
         return
     await query.answer()
     await state.update_data(role=callback_data.role.value)
@@ -66,17 +73,23 @@ async def invite_role_chosen(
 
 
 async def invite_unit_chosen(
-    query: CallbackQuery, callback_data: InviteUnitChoice, state: FSMContext, ctx: Context
+    query: CallbackQuery,
+    callback_data: InviteUnitChoice,
+    state: FSMContext,
+    ctx: Context,
+    onboarding_service: OnboardingService,
 ) -> None:
     await query.answer()
     role = await _wizard_role(state)
     await state.clear()
     if role is not None and isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
-        await _issue_invite(query.message, role, callback_data.unit, ctx)
+        await _issue_invite(query.message, onboarding_service, role, callback_data.unit, ctx)
 
 
-async def invite_unit_typed(message: Message, state: FSMContext, ctx: Context) -> None:
+async def invite_unit_typed(
+    message: Message, state: FSMContext, ctx: Context, onboarding_service: OnboardingService
+) -> None:
     role = await _wizard_role(state)
     if role is None:
         await state.clear()
@@ -86,7 +99,7 @@ async def invite_unit_typed(message: Message, state: FSMContext, ctx: Context) -
         await message.answer(ctx.tr("unit-unknown-retry"))  # the wizard stays on this question
         return
     await state.clear()
-    await _issue_invite(message, role, unit_code, ctx)
+    await _issue_invite(message, onboarding_service, role, unit_code, ctx)
 
 
 async def _wizard_role(state: FSMContext) -> Role | None:
@@ -95,11 +108,14 @@ async def _wizard_role(state: FSMContext) -> Role | None:
     return Role(value) if value in {role.value for role in Role} else None
 
 
-async def _issue_invite(message: Message, role: Role, unit_code: str, ctx: Context) -> None:
-    ttl = timedelta(hours=ctx.settings.invites.ttl_hours)
-    outcome = await onboarding.create_invite(
-        ctx.repos, ctx.actor, role, unit_code, now=ctx.now(), ttl=ttl
-    )
+async def _issue_invite(
+    message: Message, service: OnboardingService, role: Role, unit_code: str, ctx: Context
+) -> None:
+    try:
+        outcome = await service.invite(ctx.repos, ctx.actor, role, unit_code, now=ctx.now())
+    except Refused as refused:
+        await message.answer(ctx.tr(refused.key))
+        return
     text = outcome_text(ctx.tr, outcome, await ctx.repos.org.load_tree())
     if outcome.invite is not None:
         link = await create_start_link(ctx.bot, INVITE_PAYLOAD_PREFIX + outcome.invite.token)

@@ -29,7 +29,6 @@ from aiogram.types import CallbackQuery, Document, Message
 from aiohttp import ClientError
 
 from bot.context import Context
-from bot.wiring import followup_config
 from domain.risk_areas import (
     MAX_FILE_BYTES,
     CsvProblem,
@@ -42,6 +41,7 @@ from domain.risk_areas import (
 )
 from handlers.chat import send_private
 from services import risk
+from services.declarations import DeclarationService
 from services.onboarding import log_refusal
 from storage.repos.risk_areas import LoadStamp
 from texts.messaging import answer_long
@@ -101,7 +101,9 @@ async def start_load(message: Message, state: FSMContext, ctx: Context) -> None:
     await message.answer(ctx.tr("risk-load-ask"))
 
 
-async def file_sent(message: Message, state: FSMContext, ctx: Context) -> None:
+async def file_sent(
+    message: Message, state: FSMContext, ctx: Context, declaration_service: DeclarationService
+) -> None:
     document = message.document
     if document is None:  # pragma: no cover - the filter lets documents only
         return
@@ -125,7 +127,7 @@ async def file_sent(message: Message, state: FSMContext, ctx: Context) -> None:
         await answer_long(message, problems_text(ctx.tr, parsed.problems))
         return
     try:
-        report = await _load(ctx, parsed.areas)
+        report = await _load(ctx, declaration_service, parsed.areas)
     except risk.RiskLoadUnconfirmed as asked:
         await _ask_first(ctx, state, parsed.areas, asked)
         return
@@ -138,11 +140,15 @@ async def file_sent(message: Message, state: FSMContext, ctx: Context) -> None:
 
 
 async def _load(
-    ctx: Context, areas: Sequence[RiskArea], *, confirmed_for: str | None = None
+    ctx: Context,
+    declarations: DeclarationService,
+    areas: Sequence[RiskArea],
+    *,
+    confirmed_for: str | None = None,
 ) -> risk.LoadReport:
     return await risk.load(
         ctx.repos,
-        followup_config(ctx.settings),
+        declarations.config,
         areas,
         by=ctx.actor.telegram_id,
         now=ctx.now(),
@@ -170,7 +176,11 @@ async def _ask_first(
 
 
 async def confirm_pressed(
-    query: CallbackQuery, callback_data: RiskConfirm, state: FSMContext, ctx: Context
+    query: CallbackQuery,
+    callback_data: RiskConfirm,
+    state: FSMContext,
+    ctx: Context,
+    declaration_service: DeclarationService,
 ) -> None:
     pending = await _pending(state, callback_data.pending)
     if pending is None:  # an earlier question's button, a finished dialog or a forged payload
@@ -184,7 +194,8 @@ async def confirm_pressed(
         await send_private(ctx, ctx.tr("risk-confirm-cancelled"))
         return
     try:
-        report = await _load(ctx, areas, confirmed_for=asked_for)  # checks the rights again
+        # The rights are checked again.
+        report = await _load(ctx, declaration_service, areas, confirmed_for=asked_for)
     except risk.RiskLoadRefused as refused:
         await state.clear()
         await query.answer(ctx.tr(refused.key), show_alert=True)

@@ -13,24 +13,26 @@ from bot.context import Context
 from bot.menus import set_personal_menu
 from domain.invites import parse_start_payload
 from handlers import declarations
-from services import onboarding
+from services.onboarding import OnboardingService
 from texts.rendering import outcome_text
 
 
 async def start_with_link(
-    message: Message, command: CommandObject, state: FSMContext, ctx: Context
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    ctx: Context,
+    onboarding_service: OnboardingService,
 ) -> None:
     payload = parse_start_payload(command.args)
     user_id = ctx.actor.telegram_id
     if payload.kind == "declare":
-        await _declare_from_group(message, state, ctx, payload.token)
+        await _declare_from_group(message, state, ctx, onboarding_service, payload.token)
         return
     if payload.kind == "invite":
-        outcome = await onboarding.redeem_invite(ctx.repos, payload.token, user_id, now=ctx.now())
+        outcome = await onboarding_service.redeem(ctx.repos, payload.token, user_id, now=ctx.now())
     elif payload.kind == "join":
-        outcome = await onboarding.join_as_resident(
-            ctx.repos, payload.token, user_id, now=ctx.now()
-        )
+        outcome = await onboarding_service.join(ctx.repos, payload.token, user_id, now=ctx.now())
     else:
         await message.answer(ctx.tr("start-link-invalid"))
         return
@@ -41,13 +43,11 @@ async def start_with_link(
 
 
 async def _declare_from_group(
-    message: Message, state: FSMContext, ctx: Context, token: str
+    message: Message, state: FSMContext, ctx: Context, service: OnboardingService, token: str
 ) -> None:
     """The residents' group button: join the group's unit as a resident if not yet, then
     start the declaration with that unit."""
-    outcome = await onboarding.join_as_resident(
-        ctx.repos, token, ctx.actor.telegram_id, now=ctx.now()
-    )
+    outcome = await service.join(ctx.repos, token, ctx.actor.telegram_id, now=ctx.now())
     if not outcome.ok or outcome.unit is None:
         await message.answer(ctx.tr("declare-join-failed"))
         return

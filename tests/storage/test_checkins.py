@@ -15,13 +15,13 @@ from domain.escalation import DEFAULT_CHAIN_BOOK
 from domain.obligations import Obligation, ObligationKind, ObligationState
 from domain.outbox import Priority
 from domain.permissions import Actor
-from handlers.checkin import render_alert
 from services import checkins
 from services.obligations import EscalationPolicy, open_obligation
 from services.org import load_org_file
 from storage import Repositories
 from storage.models import AuditLogRow, CheckinRow, DeclarationRow, OutboxRow, TestRecordRow
 from tests.orgs import COUNTY_SUPERVISOR, COUNTY_TREE, TOWN_SUPERVISOR_EN, Member, org_toml
+from texts.checkins import render_alert
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 23)

@@ -109,10 +109,9 @@ async def submit(
     now: datetime = NOW,
 ) -> service.Submitted:
     async with database.transaction() as session:
-        return await service.submit(
+        return await service.DeclarationService(CONFIG).submit(
             Repositories(session),
-            CONFIG,
-            declaration=declaration,
+            declaration,
             unit_code=unit,
             filed_by=filed_by,
             resident_id=resident_id,
@@ -305,10 +304,9 @@ async def test_refusals_store_nothing_and_are_audited(
     # Caught inside the transaction, as a caller does: the audit entry then commits.
     async with org.transaction() as session:
         with pytest.raises(DeclarationRefused) as caught:
-            await service.submit(
+            await service.DeclarationService(CONFIG).submit(
                 Repositories(session),
-                CONFIG,
-                declaration=CALM,
+                CALM,
                 unit_code=unit,
                 filed_by=filed_by,
                 resident_id=resident_id,

@@ -179,10 +179,9 @@ def wuhan_returnee(district: str) -> Declaration:
 
 async def test_a_load_reclassifies_an_earlier_declaration(org: Repositories) -> None:
     repos = org
-    submitted = await declarations.submit(
+    submitted = await declarations.DeclarationService(CONFIG).submit(
         repos,
-        CONFIG,
-        declaration=wuhan_returnee(JIANGHAN),
+        wuhan_returnee(JIANGHAN),
         unit_code="dongguan",
         filed_by=1002,  # the village's liaison, for a resident without the messenger
         resident_id=None,

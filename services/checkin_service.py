@@ -1,0 +1,101 @@
+"""The service the check-in handlers use, built once with the fever threshold, the local time
+zone and the alert renderer. Refusals are `Refused` with the message key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from domain.checkins import CheckinAnswer
+from domain.declarations import TestResult
+from domain.obligations import ObligationKind
+from domain.permissions import Actor
+from services import checkins
+from services.checkins import Recorded, Render
+from services.refusal import Refused
+from storage import Repositories
+
+
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """Today's open check-ins for /checkin: the only one, or those the caller may record."""
+
+    only: int | None = None  # exactly one open: started at once (and refused there if need be)
+    named: list[tuple[int, str]] = field(default_factory=list)  # (obligation id, resident)
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    name: str  # the resident's
+    day: date
+
+
+class CheckinService:
+    def __init__(self, *, fever_threshold: float, zone: ZoneInfo, render: Render) -> None:
+        self.fever_threshold = fever_threshold
+        self.zone = zone
+        self.render = render
+
+    async def choices(self, repos: Repositories, actor: Actor, now: datetime) -> Choices:
+        today = now.astimezone(self.zone).date()
+        open_ = [ob.id for ob in await checkins.open_checkins(repos, actor, today) if ob.id]
+        if len(open_) == 1:
+            return Choices(only=open_[0])
+        named = []
+        for obligation_id in open_:
+            allowed = await checkins.access(
+                repos, actor, obligation_id, ObligationKind.HEALTH_CHECKIN, now=now
+            )
+            if allowed.ok and allowed.monitored is not None:
+                named.append(
+                    (obligation_id, await checkins.resident_name(repos, allowed.monitored))
+                )
+        return Choices(named=named)
+
+    async def begin(
+        self, repos: Repositories, actor: Actor, obligation_id: int, now: datetime
+    ) -> Started:
+        """Whose check-in of which day the dialog is for; Refused if the caller may not."""
+        allowed = await checkins.access(
+            repos, actor, obligation_id, ObligationKind.HEALTH_CHECKIN, now=now
+        )
+        if not allowed.ok or allowed.monitored is None:
+            raise Refused(allowed.key)
+        return Started(await checkins.resident_name(repos, allowed.monitored), allowed.day)
+
+    async def record_checkin(
+        self,
+        repos: Repositories,
+        actor: Actor,
+        obligation_id: int,
+        answer: CheckinAnswer,
+        now: datetime,
+    ) -> Recorded:
+        recorded = await checkins.record_checkin(
+            repos,
+            actor,
+            obligation_id,
+            answer,
+            fever_threshold=self.fever_threshold,
+            render=self.render,
+            now=now,
+        )
+        if not recorded.ok:
+            raise Refused(recorded.key)
+        return recorded
+
+    async def record_test(
+        self,
+        repos: Repositories,
+        actor: Actor,
+        obligation_id: int,
+        result: TestResult,
+        now: datetime,
+    ) -> Recorded:
+        recorded = await checkins.record_test(
+            repos, actor, obligation_id, result, render=self.render, now=now
+        )
+        if not recorded.ok:
+            raise Refused(recorded.key)
+        return recorded

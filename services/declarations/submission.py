@@ -1,0 +1,169 @@
+"""Submitting a declaration: check the filer, classify, store, open the follow-up, alert."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain import followup
+from domain.declarations import Declaration
+from domain.org import Role
+from domain.policy import classify
+from domain.risk_areas import places_of
+from services.declaration_support import Scheduler, load_staff, mask_phone
+from services.declarations.model import (
+    NOT_ALLOWED,
+    NOT_ATTESTED,
+    NOT_ONBOARDED,
+    SUBMIT,
+    UNKNOWN_UNIT,
+    Alert,
+    DeclarationRefused,
+    FollowupConfig,
+    Submitted,
+    alert_messages,
+    plan_for,
+    submitted,
+)
+from storage import Repositories
+from storage.repos.declarations import NewDeclaration
+
+# Who may file for someone else in a unit (supervisors of it or above may too).
+_PROXY_ROLES = frozenset({Role.LIAISON, Role.DEPUTY, Role.TRACKER})
+
+
+async def _may_file_for_others(repos: Repositories, filed_by: int, unit_code: str) -> bool:
+    assignments = await repos.roles.of_person(filed_by)
+    if any(a.unit_code == unit_code and a.role in _PROXY_ROLES for a in assignments):
+        return True
+    supervised = {a.unit_code for a in assignments if a.role is Role.SUPERVISOR}
+    if not supervised:
+        return False
+    if unit_code in supervised:
+        return True
+    tree = await repos.org.load_tree()
+    return unit_code in tree and any(u.code in supervised for u in tree.ancestors(unit_code))
+
+
+async def _check_filer(
+    repos: Repositories, filed_by: int, resident_id: int | None, unit_code: str
+) -> str | None:
+    """The refusal key, or None when `filed_by` may file this declaration."""
+    if resident_id is None:
+        return None if await _may_file_for_others(repos, filed_by, unit_code) else NOT_ALLOWED
+    if resident_id != filed_by:
+        return NOT_ALLOWED
+    if await repos.people.get(filed_by) is None or not await repos.roles.of_person(filed_by):
+        return NOT_ONBOARDED
+    return None
+
+
+class DeclarationService:
+    """What the declaration handlers call, built once with the configured follow-up."""
+
+    def __init__(self, config: FollowupConfig) -> None:
+        self.config = config
+
+    async def submit(
+        self,
+        repos: Repositories,
+        declaration: Declaration,
+        *,
+        unit_code: str,
+        filed_by: int,
+        resident_id: int | None,
+        now: datetime,
+    ) -> Submitted:
+        """Classify and store an attested declaration, open its follow-up and alert the staff.
+
+        `resident_id == filed_by` for a self-declaration (the declarer must be an onboarded
+        person); None for a proxy one, which the filer's role in the unit (liaison, deputy,
+        tracker, or supervisor of it or above) must allow. Refusals raise `DeclarationRefused`
+        after recording an audit entry: catch it inside the transaction (and commit) for the
+        entry to be kept. Follow-up obligations already past their deadline are not opened.
+        """
+        target = f"unit {unit_code}"
+
+        async def refuse(key: str) -> DeclarationRefused:
+            await repos.audit.record(
+                at=now, actor_id=filed_by, action=SUBMIT, target=target, allowed=False, detail=key
+            )
+            return DeclarationRefused(key)
+
+        if not declaration.attested:
+            raise await refuse(NOT_ATTESTED)
+        unit = await repos.org.get_unit(unit_code)
+        if unit is None:
+            raise await refuse(UNKNOWN_UNIT)
+        refusal = await _check_filer(repos, filed_by, resident_id, unit_code)
+        if refusal is not None:
+            raise await refuse(refusal)
+
+        config = self.config
+        policy = config.policy
+        start = followup.start_date(declaration, now, config.zone)
+        places = places_of(declaration, start)
+        risk_list = await repos.risk_areas.current()
+        facts = risk_list.facts(places, start, policy.lookback_days)
+        classification = classify(declaration, facts, policy)
+        declaration_id = await repos.declarations.add(
+            NewDeclaration(
+                unit_code=unit_code,
+                resident_id=resident_id,
+                filed_by=filed_by,
+                proxy=resident_id is None,
+                submitted_at=now,
+                start_date=start,
+                declaration=declaration,
+                places=places,
+                classification=classification,
+                facts=facts,
+                policy_version=policy.label,
+            )
+        )
+        plan = plan_for(config, classification, start)
+        owed = Scheduler(config.escalation).obligations(
+            plan.pending(now),
+            declaration_id,
+            resident_id if resident_id is not None else filed_by,
+            unit_code,
+        )
+        await repos.obligations.open_many(owed, now=now)
+
+        alerted = 0
+        if classification.category.needs_follow_up or classification.immediate_report:
+            staff = await load_staff(
+                repos, config.admins, config.default_language, await repos.org.load_tree()
+            )
+            alert = Alert(
+                declaration_id=declaration_id,
+                resident_name=declaration.name or "",
+                phone_masked=mask_phone(declaration.phone),
+                unit_name=unit.name,
+                category=classification.category,
+                immediate_report=classification.immediate_report,
+                start_date=plan.start,
+                end_date=plan.end,
+                matched=facts.matched,
+                proxy=resident_id is None,
+            )
+            recipients = staff.for_unit(
+                unit_code, immediate=classification.immediate_report, skip=resident_id
+            )
+            messages = alert_messages(
+                config.texts, alert, recipients, f"declaration:{declaration_id}", now
+            )
+            alerted = await repos.outbox.enqueue_many(messages, now=now)
+        await repos.audit.record(
+            at=now,
+            actor_id=filed_by,
+            action=SUBMIT,
+            target=f"declaration {declaration_id}",
+            allowed=True,
+            detail=(
+                f"{classification.category.value} by {classification.rule_name}"
+                f"{' immediate' if classification.immediate_report else ''}"
+                f"{' proxy' if resident_id is None else ''}; {len(owed)} obligations, "
+                f"{alerted} alerts"
+            ),
+        )
+        return submitted(declaration_id, classification, facts, plan)
