@@ -1,4 +1,4 @@
-"""Helpers of services/declarations.py that need no declaration: masking a phone, scheduling
+"""Helpers of services/declarations/ that need no declaration: masking a phone, scheduling
 many new follow-up obligations, who hears about a unit's declarations, and screening many
 declarations against a risk-area list."""
 

@@ -1,0 +1,146 @@
+"""The declaration dialog as stored in FSM storage: reading it back (never trusted), saving
+a step, asking the current question, starting and ending it."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+
+from bot.context import Context
+from domain.declaration_dialog import Draft, DraftError
+from domain.org import Role, Unit
+from handlers.chat import send_private
+from handlers.dialogs import (
+    StoredDialogError,
+    answered,
+    ask,
+)
+from services import drafts
+from texts.declaration_keyboards import (
+    question_keyboard,
+    question_text,
+)
+
+logger = logging.getLogger(__name__)
+
+
+PROXY_ROLES = frozenset({Role.LIAISON, Role.DEPUTY, Role.TRACKER})
+DIALOG = drafts.DECLARATION
+
+
+class DeclarationDialog(StatesGroup):
+    filling = State()
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    unit: str
+    proxy: bool
+    dialog_id: str
+    touched: datetime
+    draft: Draft
+
+
+async def begin(ctx: Context, state: FSMContext, unit: Unit, *, proxy: bool) -> None:
+    """Start a new dialog for `unit` (dropping any other dialog in progress)."""
+    await answered(ctx, state, None)  # the other dialog's question keeps no live buttons
+    await state.clear()
+    await state.set_state(DeclarationDialog.filling)
+    draft = Draft()
+    await state.set_data(
+        {
+            "dialog": DIALOG,
+            "unit": unit.code,
+            "proxy": proxy,
+            "id": secrets.token_hex(4),
+            "touched": ctx.now().isoformat(),
+            "draft": draft.to_data(),
+        }
+    )
+    await drafts.touch(
+        ctx.repos,
+        ctx.actor.telegram_id,
+        ttl_hours=ctx.settings.declarations.draft_ttl_hours,
+        now=ctx.now(),
+    )
+    key = "declare-intro-proxy" if proxy else "declare-intro"
+    await send_private(ctx, ctx.tr(key, unit=unit.name))
+    stored = await load_stored(ctx, state)
+    await show_question(ctx, state, stored)
+
+
+async def load_stored(ctx: Context, state: FSMContext) -> Stored:
+    data = await state.get_data()
+    try:
+        unit, proxy, dialog_id = data.get("unit"), data.get("proxy"), data.get("id")
+        touched = data.get("touched")
+        if data.get("dialog") != DIALOG or not isinstance(unit, str):
+            raise ValueError("not a declaration dialog")
+        if not isinstance(proxy, bool) or not isinstance(dialog_id, str):
+            raise ValueError("stored declaration dialog: no proxy flag or id")
+        if not isinstance(touched, str):
+            raise ValueError("stored declaration dialog: no time")
+        draft = Draft.from_data(data["draft"], today=local_today(ctx).date())
+        stored = Stored(unit, proxy, dialog_id, datetime.fromisoformat(touched), draft)
+    except (ValueError, KeyError, DraftError) as error:
+        logger.info("declaration dialog of %s restarted: %s", ctx.actor.telegram_id, error)
+        raise StoredDialogError(str(error)) from error
+    return stored
+
+
+async def end_dialog(ctx: Context, state: FSMContext, key: str) -> None:
+    """Forget the dialog and its expiry lease (no expiry notice follows), and say why."""
+    await answered(ctx, state, None)
+    await state.clear()
+    await drafts.drop(ctx.repos, ctx.actor.telegram_id)
+    await send_private(ctx, ctx.tr(key))
+
+
+async def expired_restarted(ctx: Context, state: FSMContext, stored: Stored) -> bool:
+    """An expired draft is dropped and the dialog starts over for the same unit."""
+    ttl = ctx.settings.declarations.draft_ttl_hours
+    if not drafts.expired(stored.touched, ctx.now(), ttl):
+        return False
+    await send_private(ctx, ctx.tr("declare-expired"))
+    unit = await ctx.repos.org.get_unit(stored.unit)
+    if unit is None:
+        await state.clear()
+        await drafts.drop(ctx.repos, ctx.actor.telegram_id)
+        return True
+    await begin(ctx, state, unit, proxy=stored.proxy)
+    return True
+
+
+async def save_draft(ctx: Context, state: FSMContext, draft: Draft) -> None:
+    await state.update_data(draft=draft.to_data(), touched=ctx.now().isoformat())
+    await drafts.touch(
+        ctx.repos,
+        ctx.actor.telegram_id,
+        ttl_hours=ctx.settings.declarations.draft_ttl_hours,
+        now=ctx.now(),
+    )
+
+
+async def show_question(
+    ctx: Context,
+    state: FSMContext,
+    stored: Stored,
+    refusal: str | None = None,
+    params: Mapping[str, str] | None = None,
+) -> None:
+    text = question_text(ctx.tr, stored.draft, refusal, params)
+    await ask(ctx, state, text, question_keyboard(ctx.tr, stored.draft, stored.dialog_id))
+
+
+def local_today(ctx: Context) -> datetime:
+    return ctx.now().astimezone(ctx.settings.time.zone)
+
+
+def with_draft(stored: Stored, draft: Draft) -> Stored:
+    return Stored(stored.unit, stored.proxy, stored.dialog_id, stored.touched, draft)

@@ -1,0 +1,80 @@
+"""Starting a declaration: /declare, /declare_for, choosing the unit, and the group's button
+to the private chat."""
+
+from __future__ import annotations
+
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.deep_linking import create_start_link
+
+from bot.context import Context
+from domain.invites import DECLARE_PAYLOAD_PREFIX
+from domain.org import GroupPurpose, Role, Unit
+from handlers.chat import drop_buttons
+from handlers.declarations.draft import PROXY_ROLES, begin
+from texts.declaration_keyboards import (
+    DeclUnit,
+    unit_keyboard,
+)
+from texts.keyboards import link_keyboard
+
+
+async def _units(ctx: Context, roles: frozenset[Role]) -> list[Unit]:
+    codes = sorted({a.unit_code for a in ctx.actor.assignments if a.role in roles})
+    found = [await ctx.repos.org.get_unit(code) for code in codes]
+    return [unit for unit in found if unit is not None]
+
+
+def _roles(proxy: bool) -> frozenset[Role]:
+    """Who may declare: residents for themselves; unit staff for someone else (proxy)."""
+    return PROXY_ROLES if proxy else frozenset({Role.RESIDENT})
+
+
+async def _start(message: Message, state: FSMContext, ctx: Context, *, proxy: bool) -> None:
+    """The caller's one unit starts the dialog at once; several are offered as buttons."""
+    units = await _units(ctx, _roles(proxy))
+    if not units:
+        await message.answer(ctx.tr("declare-for-not-allowed" if proxy else "declare-no-unit"))
+        return
+    if len(units) == 1:
+        await begin(ctx, state, units[0], proxy=proxy)
+        return
+    keyboard = unit_keyboard(units, proxy=proxy)
+    key = "declare-for-choose-unit" if proxy else "declare-choose-unit"
+    await message.answer(ctx.tr(key), reply_markup=keyboard)
+
+
+async def declare_command(message: Message, state: FSMContext, ctx: Context) -> None:
+    await _start(message, state, ctx, proxy=False)
+
+
+async def declare_for_command(message: Message, state: FSMContext, ctx: Context) -> None:
+    await _start(message, state, ctx, proxy=True)
+
+
+async def unit_chosen(
+    query: CallbackQuery, callback_data: DeclUnit, state: FSMContext, ctx: Context
+) -> None:
+    # The unit comes from the client: checked against the caller's roles again.
+    units = {unit.code: unit for unit in await _units(ctx, _roles(callback_data.proxy))}
+    unit = units.get(callback_data.unit)
+    if unit is None:
+        await query.answer(ctx.tr("button-expired"), show_alert=True)
+        return
+    await query.answer()
+    await drop_buttons(query)
+    await begin(ctx, state, unit, proxy=callback_data.proxy)
+
+
+async def declare_in_group(message: Message, ctx: Context) -> None:
+    """Never a question in a group: a button to the private chat (with the unit if known)."""
+    group = await ctx.repos.groups.get(message.chat.id)
+    token = group.join_token if group and group.purpose is GroupPurpose.RESIDENTS else None
+    if token:
+        link = await create_start_link(ctx.bot, DECLARE_PAYLOAD_PREFIX + token)
+    else:
+        link = f"https://t.me/{(await ctx.bot.me()).username}"
+    await message.answer(
+        ctx.tr("declare-in-private"),
+        reply_markup=link_keyboard(ctx.tr("declare-button-private"), link),
+    )
