@@ -1,5 +1,6 @@
-"""What the dialog handlers share: writing into the caller's private chat, split at
-Telegram's limit, and taking the buttons off the message a button was pressed on."""
+"""Writing into the caller's private chat, split at Telegram's limit, and taking the buttons
+off a message a button was pressed on (for buttons outside a dialog; dialogs use
+handlers.dialogs)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,10 @@ in FSM storage, so it survives a restart. Every press is checked again by the se
 
 from __future__ import annotations
 
+import contextlib
+
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -21,7 +24,7 @@ from domain.checkins import (
     read_temperature,
     toggle,
 )
-from handlers.dialogs import answered, ask
+from handlers.dialogs import answered, ask, leave
 from services.checkin_service import CheckinService
 from services.refusal import Refused
 from texts.checkin_keyboards import (
@@ -136,13 +139,12 @@ async def symptom_pressed(
         await query.answer()
         if isinstance(query.message, Message):
             markup = symptoms_keyboard(ctx.tr, callback_data.obligation_id, selected)
-            await query.message.edit_reply_markup(reply_markup=markup)
+            with contextlib.suppress(TelegramBadRequest):  # too old to edit: ticks still count
+                await query.message.edit_reply_markup(reply_markup=markup)
         return
     if callback_data.choice == NONE_CHOICE:
         selected = frozenset()
     await query.answer()
-    await answered(ctx, state, symptoms_answer(ctx.tr, selected))
-    await state.clear()
     try:
         recorded = await checkin_service.record_checkin(
             ctx.repos,
@@ -152,8 +154,12 @@ async def symptom_pressed(
             ctx.now(),
         )
     except Refused as refused:
+        await leave(ctx, state)
         await _private(ctx, ctx.tr(refused.key))
         return
+    # The request of this edit commits the check-in first.
+    await answered(ctx, state, symptoms_answer(ctx.tr, selected))
+    await state.clear()
     await _private(ctx, ctx.tr(recorded.key))
 
 

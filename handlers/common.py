@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from bot.context import Context
 from bot.menus import set_personal_menu
 from domain.commands import ChatKind, visible_commands
+from handlers.dialogs import leave
 from texts.i18n import Translator
 from texts.keyboards import LanguageChoice, language_keyboard
 from texts.messaging import answer_long
@@ -59,12 +60,12 @@ async def choose_language(
     await set_personal_menu(ctx.bot, ctx.actor, callback_data.language)
 
 
-async def cancel_dialog(message: Message, state: FSMContext, tr: Translator) -> None:
+async def cancel_dialog(message: Message, state: FSMContext, ctx: Context) -> None:
     if await state.get_state() is None:
-        await message.answer(tr("cancel-nothing"), reply_markup=ReplyKeyboardRemove())
+        await message.answer(ctx.tr("cancel-nothing"), reply_markup=ReplyKeyboardRemove())
         return
-    await state.clear()
-    await message.answer(tr("cancel-done"), reply_markup=ReplyKeyboardRemove())
+    await leave(ctx, state)
+    await message.answer(ctx.tr("cancel-done"), reply_markup=ReplyKeyboardRemove())
 
 
 async def stale_button(query: CallbackQuery, tr: Translator) -> None:

@@ -24,6 +24,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.context import Context
+from services import drafts
 from texts.messaging import TELEGRAM_TEXT_LIMIT, split_html
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,8 @@ async def ask(
             ctx.actor.telegram_id, part, reply_markup=markup if last else None
         )
     if sent is not None:
-        await state.update_data({ASKED: {"id": sent.message_id, "text": parts[-1]}})
+        asked = {"id": sent.message_id, "text": parts[-1], "buttons": markup is not None}
+        await state.update_data({ASKED: asked})
 
 
 async def redraw(
@@ -60,14 +62,18 @@ async def redraw(
     asked = await _asked(state)
     if asked is None or len(text) > TELEGRAM_TEXT_LIMIT:
         return False
-    message_id, _ = asked
+    message_id, _, _ = asked
     try:
         await ctx.bot.edit_message_text(
             text=text, chat_id=ctx.actor.telegram_id, message_id=message_id, reply_markup=markup
         )
-    except TelegramBadRequest:
-        return False
-    await state.update_data({ASKED: {"id": message_id, "text": text}})
+    except TelegramBadRequest as error:
+        # A double tap asks for what is already shown: nothing to do, nothing to ask anew.
+        if "message is not modified" not in str(error):
+            return False
+    await state.update_data(
+        {ASKED: {"id": message_id, "text": text, "buttons": markup is not None}}
+    )
     return True
 
 
@@ -77,7 +83,7 @@ async def answered(ctx: Context, state: FSMContext, answer: str | None) -> None:
     asked = await _asked(state)
     if asked is None:
         return
-    message_id, text = asked
+    message_id, text, buttons = asked
     await state.update_data({ASKED: None})
     if answer:
         shown = answer if len(answer) <= ECHO_LIMIT else answer[: ECHO_LIMIT - 1] + "…"
@@ -88,6 +94,8 @@ async def answered(ctx: Context, state: FSMContext, answer: str | None) -> None:
                     text=echoed, chat_id=ctx.actor.telegram_id, message_id=message_id
                 )
                 return
+    if not buttons:  # nothing to take off
+        return
     with contextlib.suppress(TelegramBadRequest):  # too old, or already without buttons
         await ctx.bot.edit_message_reply_markup(
             chat_id=ctx.actor.telegram_id, message_id=message_id, reply_markup=None
@@ -115,12 +123,26 @@ async def refuse_stale(ctx: Context, query: CallbackQuery, key: str = "button-ex
     await query.answer(ctx.tr(key), show_alert=True)
 
 
-async def _asked(state: FSMContext) -> tuple[int, str] | None:
-    """The remembered question; None if there is none or it was tampered with."""
+async def _asked(state: FSMContext) -> tuple[int, str, bool] | None:
+    """The remembered question (id, text, whether it has buttons); None if there is none or
+    it was tampered with."""
     asked: Any = (await state.get_data()).get(ASKED)
     if not isinstance(asked, dict):
         return None
-    message_id, text = asked.get("id"), asked.get("text")
-    if isinstance(message_id, int) and not isinstance(message_id, bool) and isinstance(text, str):
-        return message_id, text
+    message_id, text, buttons = asked.get("id"), asked.get("text"), asked.get("buttons", True)
+    if (
+        isinstance(message_id, int)
+        and not isinstance(message_id, bool)
+        and isinstance(text, str)
+        and isinstance(buttons, bool)
+    ):
+        return message_id, text, buttons
     return None
+
+
+async def leave(ctx: Context, state: FSMContext) -> None:
+    """End whatever dialog is in progress: its question keeps no live buttons, and a
+    half-finished declaration's expiry lease goes with it (no expiry notice follows)."""
+    await answered(ctx, state, None)
+    await state.clear()
+    await drafts.drop(ctx.repos, ctx.actor.telegram_id)

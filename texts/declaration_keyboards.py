@@ -154,7 +154,8 @@ def plain_answer(tr: Translator, step: Step, value: Any) -> str:
     if value is None:
         return tr("declare-skipped")
     if step in steps.MULTI:
-        return "、".join(option_label(tr, step, v) for v in value) or tr("declare-nothing")
+        labels = [option_label(tr, step, v) for v in value]
+        return tr("list-separator").join(labels) or tr("declare-nothing")
     if step in steps.REGION_STEPS:
         region = regions.get(str(value))
         return region.name if region else str(value)

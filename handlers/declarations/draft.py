@@ -18,8 +18,8 @@ from domain.org import Role, Unit
 from handlers.chat import send_private
 from handlers.dialogs import (
     StoredDialogError,
-    answered,
     ask,
+    leave,
 )
 from services import drafts
 from texts.declaration_keyboards import (
@@ -49,8 +49,7 @@ class Stored:
 
 async def begin(ctx: Context, state: FSMContext, unit: Unit, *, proxy: bool) -> None:
     """Start a new dialog for `unit` (dropping any other dialog in progress)."""
-    await answered(ctx, state, None)  # the other dialog's question keeps no live buttons
-    await state.clear()
+    await leave(ctx, state)  # the other dialog's question keeps no live buttons
     await state.set_state(DeclarationDialog.filling)
     draft = Draft()
     await state.set_data(
@@ -96,9 +95,7 @@ async def load_stored(ctx: Context, state: FSMContext) -> Stored:
 
 async def end_dialog(ctx: Context, state: FSMContext, key: str) -> None:
     """Forget the dialog and its expiry lease (no expiry notice follows), and say why."""
-    await answered(ctx, state, None)
-    await state.clear()
-    await drafts.drop(ctx.repos, ctx.actor.telegram_id)
+    await leave(ctx, state)
     await send_private(ctx, ctx.tr(key))
 
 

@@ -24,12 +24,11 @@ from handlers.declarations.draft import (
 from handlers.dialogs import (
     StoredDialogError,
     answered,
-    answered_by_button,
+    leave,
     pressed_label,
     redraw,
     refuse_stale,
 )
-from services import drafts
 from services.declarations import DeclarationRefused, DeclarationService
 from texts import declarations as declaration_texts
 from texts.declaration_keyboards import (
@@ -90,7 +89,6 @@ async def step_pressed(
         return
     if callback_data.action is DeclAction.CANCEL:
         await query.answer()
-        await answered_by_button(ctx, state, query)
         await end_dialog(ctx, state, "declare-cancelled")
         return
     outcome = dialog.press(
@@ -111,11 +109,15 @@ async def step_pressed(
         text = question_text(ctx.tr, draft)
         if await redraw(ctx, state, text, question_keyboard(ctx.tr, draft, stored.dialog_id)):
             return
-    step = stored.draft.step
-    await answered(ctx, state, pressed_answer(ctx.tr, step, draft.answers, pressed_label(query)))
-    if outcome.submit:
-        await _submit(ctx, state, declaration_service, with_draft(stored, outcome.draft))
+    # A choice or a skip is an answer, shown in its question; back, edit and paging are not.
+    given = None
+    if callback_data.action in (DeclAction.PICK, DeclAction.SKIP) and outcome.refusal is None:
+        step = stored.draft.step
+        given = pressed_answer(ctx.tr, step, draft.answers, pressed_label(query))
+    if outcome.submit:  # shown once the declaration has been submitted
+        await _submit(ctx, state, declaration_service, with_draft(stored, draft), given)
         return
+    await answered(ctx, state, given)
     if outcome.refusal is None:
         await save_draft(ctx, state, outcome.draft)
     await show_question(
@@ -129,7 +131,11 @@ async def cancel_command(message: Message, state: FSMContext, ctx: Context) -> N
 
 
 async def _submit(
-    ctx: Context, state: FSMContext, service: DeclarationService, stored: Stored
+    ctx: Context,
+    state: FSMContext,
+    service: DeclarationService,
+    stored: Stored,
+    given: str | None,
 ) -> None:
     try:
         declaration = build_declaration(stored.draft)
@@ -146,10 +152,10 @@ async def _submit(
             now=ctx.now(),
         )
     except DeclarationRefused as refused:
-        await state.clear()
-        await drafts.drop(ctx.repos, ctx.actor.telegram_id)
+        await leave(ctx, state)
         await send_private(ctx, ctx.tr(refused.key, **refused.params))
         return
-    await state.clear()
-    await drafts.drop(ctx.repos, ctx.actor.telegram_id)
+    # The request of this edit commits the declaration first.
+    await answered(ctx, state, given)
+    await leave(ctx, state)
     await send_private(ctx, declaration_texts.resident_result(ctx.tr, submitted))

@@ -20,7 +20,14 @@ from domain.forms import Draft, Refusal
 from domain.org import Unit
 from domain.reports import ReportSchedule
 from handlers.chat import send_private
-from handlers.dialogs import StoredDialogError, answered, answered_by_button, ask, refuse_stale
+from handlers.dialogs import (
+    StoredDialogError,
+    answered,
+    answered_by_button,
+    ask,
+    leave,
+    refuse_stale,
+)
 from handlers.reports.common import facts
 from services import reports
 from services.refusal import Refused
@@ -59,6 +66,7 @@ async def begin(
     schedule, previous = owed.schedule, owed.previous
     draft = forms.start(schedule.form)
     dialog = secrets.token_hex(4)
+    await leave(ctx, state)  # another dialog's question keeps no live buttons
     await state.set_state(ReportDialog.filling)
     await state.set_data(
         {
@@ -155,8 +163,7 @@ async def _load(
 
 
 async def _restart(ctx: Context, state: FSMContext) -> None:
-    await answered(ctx, state, None)
-    await state.clear()
+    await leave(ctx, state)
     await send_private(ctx, ctx.tr("report-restart"))
 
 
@@ -173,9 +180,11 @@ async def answer_given(
         await _restart(ctx, state)
         return
     spec = schedule.form
-    # The question (or summary) is asked again below: the old one shows what was sent.
-    await answered(ctx, state, message.text)
-    if forms.current(spec, draft) is None:
+    at_question = forms.current(spec, draft) is not None
+    # The question (or summary) is asked again below: the old one loses its buttons and shows
+    # what was typed, when typing is how it is answered.
+    await answered(ctx, state, message.text if at_question else None)
+    if not at_question:
         await _show(
             ctx,
             state,
@@ -236,14 +245,12 @@ async def step_pressed(
     refusal: Refusal | None = None
     if action is ReportAction.CANCEL:
         await query.answer()
-        await answered_by_button(ctx, state, query)
-        await state.clear()
+        await leave(ctx, state)
         await send_private(ctx, ctx.tr("report-cancelled"))
         return
     if action is ReportAction.SUBMIT and at_summary:
         await query.answer()
-        await answered_by_button(ctx, state, query)
-        await _submit(ctx, state, report_service, unit, day, schedule, draft)
+        await _submit(ctx, state, report_service, (unit, day, schedule, draft), query)
         return
     if action is ReportAction.BACK:
         draft = forms.back(spec, draft)
@@ -269,7 +276,10 @@ async def step_pressed(
         await refuse_stale(ctx, query)
         return
     await query.answer()
-    await answered_by_button(ctx, state, query)
+    if action in (ReportAction.SKIP, ReportAction.CHOOSE):  # an answer, shown in its question
+        await answered_by_button(ctx, state, query)
+    else:  # back, or a field to change: navigation, not an answer
+        await answered(ctx, state, None)
     await _save(state, draft)
     await _show(ctx, state, schedule, unit, day, draft, refusal=refusal)
 
@@ -278,13 +288,14 @@ async def _submit(
     ctx: Context,
     state: FSMContext,
     service: ReportService,
-    unit: Unit,
-    day: date,
-    schedule: ReportSchedule,
-    draft: Draft,
+    loaded: tuple[Unit, date, ReportSchedule, Draft],
+    query: CallbackQuery,
 ) -> None:
+    """File the report; the summary shows "submit" only once it has been filed."""
+    unit, day, schedule, draft = loaded
     found = forms.problems(schedule.form, draft.answers)
     if found:  # cannot happen through the dialog; a draft from an older form, say
+        await answered(ctx, state, None)
         key, refusal = found[0]
         try:
             draft = forms.edit(schedule.form, draft, key)
@@ -306,11 +317,14 @@ async def _submit(
         )
     except Refused as refused:
         if refused.key == reports.INVALID:
+            await answered(ctx, state, None)
             await _show(ctx, state, schedule, unit, day, draft, intro=ctx.tr(refused.key))
             return
-        await state.clear()
+        await leave(ctx, state)
         await send_private(ctx, ctx.tr(refused.key, **refused.params))
         return
+    # The request of this edit commits the report first.
+    await answered_by_button(ctx, state, query)
     await state.clear()
     await confirm_filed(ctx, filed)
 

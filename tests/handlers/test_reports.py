@@ -786,18 +786,36 @@ async def test_a_wrong_answer_shows_in_the_old_question_and_the_new_one_has_the_
     ]
 
 
-async def test_a_pressed_button_shows_its_label_and_a_long_answer_is_shortened(
+async def test_back_only_drops_the_buttons_and_a_long_answer_is_shortened(
     harness: Harness,
 ) -> None:
     await harness.send(LIAISON, "/report")
     await harness.send(LIAISON, "3")
+    question = await asked_id(harness)
     await harness.press(LIAISON, harness.button(ZH("report-button-back")))
-    assert harness.echoes(LIAISON)[-1].endswith(
-        ZH("dialog-answered", answer=ZH("report-button-back"))
-    )
+    # Back is navigation, not an answer: no echo, the question only loses its buttons.
+    assert len(harness.echoes(LIAISON)) == 1
+    [dropped] = harness.session.of_type(EditMessageReplyMarkup)
+    assert (dropped.message_id, dropped.reply_markup) == (question, None)
     await harness.send(LIAISON, "9" * 300)
     shortened = "9" * 199 + "…"
     assert harness.echoes(LIAISON)[-1].endswith(ZH("dialog-answered", answer=shortened))
+
+
+async def test_typing_at_the_summary_is_not_echoed_and_submit_is(harness: Harness) -> None:
+    await harness.send(LIAISON, "/report")
+    await fill(harness)  # ends with a skip: an answer, shown with the button's label
+    assert harness.echoes(LIAISON)[-1].endswith(
+        ZH("dialog-answered", answer=ZH("report-button-skip"))
+    )
+    await harness.send(LIAISON, "done?")  # typing at the summary: not an answer, no echo
+    assert not any("done?" in echo for echo in harness.echoes(LIAISON))
+    assert harness.session.texts(LIAISON)[-1].startswith(ZH("report-use-buttons"))
+    await harness.press(LIAISON, harness.button(ZH("report-button-submit")))
+    assert len(await versions(harness)) == 1
+    assert harness.echoes(LIAISON)[-1].endswith(
+        ZH("dialog-answered", answer=ZH("report-button-submit"))
+    )
 
 
 async def test_a_photo_takes_the_buttons_off_and_an_uneditable_question_changes_nothing(
@@ -819,3 +837,14 @@ async def test_a_photo_takes_the_buttons_off_and_an_uneditable_question_changes_
     )
     [third] = await harness.send(LIAISON, "1")
     assert q(ZH, "central_quarantine") in third
+
+
+async def test_cancel_and_a_new_dialog_leave_no_live_buttons(harness: Harness) -> None:
+    await harness.send(LIAISON, "/report")
+    first = await asked_id(harness)
+    await harness.send(LIAISON, "/cancel")
+    await harness.send(LIAISON, "/report")
+    second = await asked_id(harness)
+    await harness.send(LIAISON, "/report")  # starting again leaves the last question too
+    dropped = [r.message_id for r in harness.session.of_type(EditMessageReplyMarkup)]
+    assert dropped == [first, second]
