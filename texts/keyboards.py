@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Any, Final
 
 from aiogram.filters.callback_data import CallbackData
@@ -10,6 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
+from domain.form_buttons import FormAction
 from domain.org import Language, Role, Unit
 from texts.i18n import Html, Translator
 
@@ -55,22 +55,11 @@ class ReportUnitChoice(CallbackData, prefix="v1repu"):
     unit: str
 
 
-class ReportAction(StrEnum):
-    """What a button of the report dialog does."""
-
-    BACK = "back"
-    SKIP = "skip"
-    CANCEL = "cancel"
-    SUBMIT = "submit"
-    EDIT = "edit"  # the summary's button for a field: ask it again
-    CHOOSE = "choose"  # one of a question's choices
-
-
 class ReportStep(CallbackData, prefix="v1reps"):
     """A button of the report dialog. `position` is the question (or the summary) it was sent
     with: a button from an earlier message no longer matches the draft and is refused."""
 
-    action: ReportAction
+    action: FormAction
     position: SmallNumber
     key: str = ""  # edit: the field's key; choose: the choice's index
     # Which dialog it belongs to: a summary left over from another unit's or day's dialog
@@ -132,17 +121,17 @@ def report_question_keyboard(
     rows: list[list[InlineKeyboardButton]] = []
     for index, choice in enumerate(choices):
         data = ReportStep(
-            action=ReportAction.CHOOSE, position=position, key=str(index), dialog=dialog
+            action=FormAction.CHOOSE, position=position, key=str(index), dialog=dialog
         )
         rows.append([InlineKeyboardButton(text=choice, callback_data=data.pack())])
     nav = []
     if back:
-        data = ReportStep(action=ReportAction.BACK, position=position, dialog=dialog)
+        data = ReportStep(action=FormAction.BACK, position=position, dialog=dialog)
         nav.append(InlineKeyboardButton(text=tr("report-button-back"), callback_data=data.pack()))
     if skip:
-        data = ReportStep(action=ReportAction.SKIP, position=position, dialog=dialog)
+        data = ReportStep(action=FormAction.SKIP, position=position, dialog=dialog)
         nav.append(InlineKeyboardButton(text=tr("report-button-skip"), callback_data=data.pack()))
-    cancel = ReportStep(action=ReportAction.CANCEL, position=position, dialog=dialog)
+    cancel = ReportStep(action=FormAction.CANCEL, position=position, dialog=dialog)
     nav.append(InlineKeyboardButton(text=tr("report-button-cancel"), callback_data=cancel.pack()))
     rows.append(nav)
     return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -165,7 +154,7 @@ def report_summary_keyboard(
         builder.button(
             text=tr("report-button-edit", field=Html(_short(label))),  # not HTML: no escaping
             callback_data=ReportStep(
-                action=ReportAction.EDIT, position=position, key=key, dialog=dialog
+                action=FormAction.EDIT, position=position, key=key, dialog=dialog
             ),
         )
     builder.adjust(2)
@@ -173,13 +162,13 @@ def report_summary_keyboard(
         InlineKeyboardButton(
             text=tr("report-button-submit"),
             callback_data=ReportStep(
-                action=ReportAction.SUBMIT, position=position, dialog=dialog
+                action=FormAction.SUBMIT, position=position, dialog=dialog
             ).pack(),
         ),
         InlineKeyboardButton(
             text=tr("report-button-cancel"),
             callback_data=ReportStep(
-                action=ReportAction.CANCEL, position=position, dialog=dialog
+                action=FormAction.CANCEL, position=position, dialog=dialog
             ).pack(),
         ),
     )

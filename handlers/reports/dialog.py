@@ -15,7 +15,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.context import Context
-from domain import forms
+from domain import form_buttons, forms
+from domain.form_buttons import FormAction
 from domain.forms import Draft, Refusal
 from domain.org import Unit
 from domain.reports import ReportSchedule
@@ -34,7 +35,6 @@ from services.refusal import Refused
 from services.reports import Filed, Owed, ReportService
 from texts import reports as report_texts
 from texts.keyboards import (
-    ReportAction,
     ReportStep,
     report_question_keyboard,
     report_summary_keyboard,
@@ -241,47 +241,26 @@ async def step_pressed(
     if callback_data.position != draft.position or callback_data.dialog != await _dialog(state):
         await refuse_stale(ctx, query)
         return
-    at_summary = draft.position == len(spec.fields)
-    refusal: Refusal | None = None
-    if action is ReportAction.CANCEL:
+    if action is FormAction.CANCEL:
         await query.answer()
         await leave(ctx, state)
         await send_private(ctx, ctx.tr("report-cancelled"))
         return
-    if action is ReportAction.SUBMIT and at_summary:
+    if action is FormAction.SUBMIT and draft.position == len(spec.fields):
         await query.answer()
         await _submit(ctx, state, report_service, (unit, day, schedule, draft), query)
         return
-    if action is ReportAction.BACK:
-        draft = forms.back(spec, draft)
-    elif action is ReportAction.SKIP and not at_summary:
-        outcome = forms.skip(spec, draft)
-        draft, refusal = outcome.draft, outcome.refusal
-    elif action is ReportAction.CHOOSE and not at_summary:
-        item = forms.current(spec, draft)
-        choices = item.choices if item is not None else ()
-        # ASCII only: "²".isdigit() holds, and int() refuses it.
-        key = callback_data.key
-        index = int(key) if key.isascii() and key.isdigit() else -1
-        value = choices[index] if 0 <= index < len(choices) else ""
-        outcome = forms.choose(spec, draft, value)
-        draft, refusal = outcome.draft, outcome.refusal
-    elif action is ReportAction.EDIT and at_summary:
-        try:
-            draft = forms.edit(spec, draft, callback_data.key)
-        except ValueError:
-            await refuse_stale(ctx, query)
-            return
-    else:
+    outcome = form_buttons.press(spec, draft, action, callback_data.key)
+    if outcome is None:
         await refuse_stale(ctx, query)
         return
     await query.answer()
-    if action in (ReportAction.SKIP, ReportAction.CHOOSE):  # an answer, shown in its question
+    if action in form_buttons.ANSWERS:  # shown in its question
         await answered_by_button(ctx, state, query)
     else:  # back, or a field to change: navigation, not an answer
         await answered(ctx, state, None)
-    await _save(state, draft)
-    await _show(ctx, state, schedule, unit, day, draft, refusal=refusal)
+    await _save(state, outcome.draft)
+    await _show(ctx, state, schedule, unit, day, outcome.draft, refusal=outcome.refusal)
 
 
 async def _submit(
