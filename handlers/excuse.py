@@ -10,10 +10,9 @@ from aiogram.types import CallbackQuery, Message
 from bot.context import Context
 from domain.obligations import Obligation
 from services import excuse as excuses
+from services.refusal import Refused
 from texts.keyboards import ExcuseObligation
 from texts.obligations import due_text, kind_name
-
-NO_FACTS = {"unit": "", "kind": "", "due": ""}
 
 
 class ExcuseDialog(StatesGroup):
@@ -23,17 +22,18 @@ class ExcuseDialog(StatesGroup):
 async def excuse_pressed(
     query: CallbackQuery, callback_data: ExcuseObligation, state: FSMContext, ctx: Context
 ) -> None:
-    outcome = await excuses.may_excuse(
-        ctx.repos, ctx.actor, callback_data.obligation_id, now=ctx.now()
-    )
-    if not outcome.ok or outcome.obligation is None:
-        await query.answer(ctx.tr(outcome.key), show_alert=True)
+    try:
+        obligation = await excuses.may_excuse(
+            ctx.repos, ctx.actor, callback_data.obligation_id, now=ctx.now()
+        )
+    except Refused as refused:
+        await query.answer(ctx.tr(refused.key), show_alert=True)
         return
     await query.answer()
     await state.set_state(ExcuseDialog.reason)
     await state.update_data(obligation_id=callback_data.obligation_id)
-    facts = await _facts(ctx, outcome.obligation)
-    text = ctx.tr(outcome.key, limit=excuses.MAX_REASON_LENGTH, **facts)
+    facts = await _facts(ctx, obligation)
+    text = ctx.tr("excuse-ask-reason", limit=excuses.MAX_REASON_LENGTH, **facts)
     if isinstance(query.message, Message):
         await query.message.answer(text)
     else:  # the escalation is too old for Telegram to show it; the dialog is private anyway
@@ -53,11 +53,15 @@ async def reason_given(message: Message, state: FSMContext, ctx: Context) -> Non
     obligation_id = (await state.get_data()).get("obligation_id")
     await state.clear()
     if not isinstance(obligation_id, int):  # a draft from an older version, or tampered with
-        await message.answer(ctx.tr("obligation-unknown"))
+        await message.answer(ctx.tr(excuses.UNKNOWN))
         return
-    outcome = await excuses.excuse(ctx.repos, ctx.actor, obligation_id, reason, now=ctx.now())
-    facts = await _facts(ctx, outcome.obligation) if outcome.obligation else NO_FACTS
-    await message.answer(ctx.tr(outcome.key, reason=reason, **facts))
+    try:
+        excused = await excuses.excuse(ctx.repos, ctx.actor, obligation_id, reason, now=ctx.now())
+    except Refused as refused:
+        await message.answer(ctx.tr(refused.key))
+        return
+    facts = await _facts(ctx, excused)
+    await message.answer(ctx.tr("excuse-done", reason=reason, **facts))
 
 
 async def _facts(ctx: Context, obligation: Obligation) -> dict[str, str]:

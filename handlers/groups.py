@@ -14,6 +14,7 @@ from bot.context import Context
 from domain.invites import DECLARE_PAYLOAD_PREFIX
 from domain.org import ChatGroup, GroupPurpose
 from services.onboarding import OnboardingService
+from services.refusal import Refused
 from texts.i18n import Translator
 from texts.keyboards import link_keyboard
 from texts.rendering import outcome_text
@@ -34,24 +35,28 @@ async def bind(
     # Asked before binding: a Telegram request commits what the update has written so far, and
     # a binding must not stand when the question about it failed.
     missing = await missing_rights(ctx.bot, message.chat.id, purpose)
-    outcome = await onboarding_service.bind(
-        ctx.repos,
-        ctx.actor,
-        chat_id=message.chat.id,
-        title=message.chat.title or "",
-        unit_code=args[0].lower(),
-        purpose=purpose,
-        now=ctx.now(),
-    )
+    try:
+        outcome = await onboarding_service.bind(
+            ctx.repos,
+            ctx.actor,
+            chat_id=message.chat.id,
+            title=message.chat.title or "",
+            unit_code=args[0].lower(),
+            purpose=purpose,
+            now=ctx.now(),
+        )
+    except Refused as refused:
+        await message.answer(tr(refused.key))
+        return
     lines = [outcome_text(tr, outcome, await ctx.repos.org.load_tree())]
     group = outcome.group
-    if group is not None:
-        lines.append(tr(f"purpose-{group.purpose.value}"))
-        lines += [tr("bind-missing-right", right=tr(f"right-{right}")) for right in missing]
-        if not missing:
-            lines.append(tr("bind-rights-ok"))
+    assert group is not None  # a bound group
+    lines.append(tr(f"purpose-{group.purpose.value}"))
+    lines += [tr("bind-missing-right", right=tr(f"right-{right}")) for right in missing]
+    if not missing:
+        lines.append(tr("bind-rights-ok"))
     await message.answer("\n".join(lines))
-    if group is not None and group.purpose is GroupPurpose.RESIDENTS and group.join_token:
+    if group.purpose is GroupPurpose.RESIDENTS and group.join_token:
         # The group is shared by everyone, so its post speaks the deployment's default language.
         await post_join_button(ctx.bot, group, Translator(ctx.settings.i18n.default_locale))
 

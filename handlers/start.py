@@ -14,6 +14,7 @@ from bot.menus import set_personal_menu
 from domain.invites import parse_start_payload
 from handlers import declarations
 from services.onboarding import OnboardingService
+from services.refusal import Refused
 from texts.rendering import outcome_text
 
 
@@ -29,17 +30,18 @@ async def start_with_link(
     if payload.kind == "declare":
         await _declare_from_group(message, state, ctx, onboarding_service, payload.token)
         return
-    if payload.kind == "invite":
-        outcome = await onboarding_service.redeem(ctx.repos, payload.token, user_id, now=ctx.now())
-    elif payload.kind == "join":
-        outcome = await onboarding_service.join(ctx.repos, payload.token, user_id, now=ctx.now())
-    else:
+    if payload.kind not in ("invite", "join"):
         await message.answer(ctx.tr("start-link-invalid"))
         return
+    take = onboarding_service.redeem if payload.kind == "invite" else onboarding_service.join
+    try:
+        outcome = await take(ctx.repos, payload.token, user_id, now=ctx.now())
+    except Refused as refused:
+        await message.answer(ctx.tr(refused.key))
+        return
     await message.answer(outcome_text(ctx.tr, outcome, await ctx.repos.org.load_tree()))
-    if outcome.ok:
-        roles = tuple(await ctx.repos.roles.of_person(user_id))
-        await set_personal_menu(ctx.bot, replace(ctx.actor, assignments=roles), ctx.tr.language)
+    roles = tuple(await ctx.repos.roles.of_person(user_id))
+    await set_personal_menu(ctx.bot, replace(ctx.actor, assignments=roles), ctx.tr.language)
 
 
 async def _declare_from_group(
@@ -47,8 +49,11 @@ async def _declare_from_group(
 ) -> None:
     """The residents' group button: join the group's unit as a resident if not yet, then
     start the declaration with that unit."""
-    outcome = await service.join(ctx.repos, token, ctx.actor.telegram_id, now=ctx.now())
-    if not outcome.ok or outcome.unit is None:
+    try:
+        outcome = await service.join(ctx.repos, token, ctx.actor.telegram_id, now=ctx.now())
+    except Refused:
+        outcome = None
+    if outcome is None or outcome.unit is None:
         await message.answer(ctx.tr("declare-join-failed"))
         return
     roles = tuple(await ctx.repos.roles.of_person(ctx.actor.telegram_id))

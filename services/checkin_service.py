@@ -1,5 +1,6 @@
 """The service the check-in handlers use, built once with the fever threshold, the local time
-zone and the alert renderer. Refusals are `Refused` with the message key."""
+zone and the alert renderer. Refusals are `Refused` with the message key (services.checkins
+raises them)."""
 
 from __future__ import annotations
 
@@ -44,13 +45,13 @@ class CheckinService:
             return Choices(only=open_[0])
         named = []
         for obligation_id in open_:
-            allowed = await checkins.access(
-                repos, actor, obligation_id, ObligationKind.HEALTH_CHECKIN, now=now
-            )
-            if allowed.ok and allowed.monitored is not None:
-                named.append(
-                    (obligation_id, await checkins.resident_name(repos, allowed.monitored))
+            try:
+                allowed = await checkins.access(
+                    repos, actor, obligation_id, ObligationKind.HEALTH_CHECKIN, now=now
                 )
+            except Refused:  # someone else's, or closed meanwhile: not offered
+                continue
+            named.append((obligation_id, await checkins.resident_name(repos, allowed.monitored)))
         return Choices(named=named)
 
     async def begin(
@@ -60,8 +61,6 @@ class CheckinService:
         allowed = await checkins.access(
             repos, actor, obligation_id, ObligationKind.HEALTH_CHECKIN, now=now
         )
-        if not allowed.ok or allowed.monitored is None:
-            raise Refused(allowed.key)
         return Started(await checkins.resident_name(repos, allowed.monitored), allowed.day)
 
     async def record_checkin(
@@ -72,7 +71,7 @@ class CheckinService:
         answer: CheckinAnswer,
         now: datetime,
     ) -> Recorded:
-        recorded = await checkins.record_checkin(
+        return await checkins.record_checkin(
             repos,
             actor,
             obligation_id,
@@ -81,9 +80,6 @@ class CheckinService:
             render=self.render,
             now=now,
         )
-        if not recorded.ok:
-            raise Refused(recorded.key)
-        return recorded
 
     async def record_test(
         self,
@@ -93,9 +89,6 @@ class CheckinService:
         result: TestResult,
         now: datetime,
     ) -> Recorded:
-        recorded = await checkins.record_test(
+        return await checkins.record_test(
             repos, actor, obligation_id, result, render=self.render, now=now
         )
-        if not recorded.ok:
-            raise Refused(recorded.key)
-        return recorded

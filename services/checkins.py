@@ -31,6 +31,7 @@ from domain.permissions import Actor
 from domain.recipients import case_holders
 from services import obligations
 from services.onboarding import log_refusal
+from services.refusal import Refused
 from storage import Repositories
 
 CHECKIN_ACTION = "checkin.record"
@@ -41,15 +42,14 @@ RECORDERS = (Role.TRACKER, Role.LIAISON)
 
 @dataclass(frozen=True, slots=True)
 class Access:
-    key: str  # message key: why not (or "checkin-ok")
-    ok: bool
-    obligation: Obligation | None = None
-    monitored: Monitored | None = None
+    """What the actor may record: this obligation of this monitored resident."""
+
+    obligation: Obligation
+    monitored: Monitored
     on_behalf: bool = False  # a tracker or liaison records for the resident
 
     @property
     def day(self) -> date:
-        assert self.obligation is not None
         return date.fromisoformat(self.obligation.period)
 
 
@@ -72,10 +72,9 @@ Render = Callable[[Person, Alert], str]
 @dataclass(frozen=True, slots=True)
 class Recorded:
     key: str  # message key for the person recording
-    ok: bool
+    access: Access
     alerted: int = 0  # alert messages queued
     flagged: int = 0  # identical-temperature flags queued
-    access: Access | None = None
 
 
 async def access(
@@ -87,24 +86,23 @@ async def access(
     now: datetime,
     allow_met: bool = False,
 ) -> Access:
-    """Whether the actor may record this obligation now; refusals are audited."""
+    """What the actor may record now; Refused if nothing (a refusal of a right is audited)."""
     action = CHECKIN_ACTION if kind is ObligationKind.HEALTH_CHECKIN else TEST_ACTION
     ob = await repos.obligations.get_by_id(obligation_id)
     declaration = declaration_id_of(ob.subject) if ob is not None else None
     monitored = await repos.checkins.monitored(declaration) if declaration is not None else None
     if ob is None or ob.kind is not kind or monitored is None:
         await log_refusal(repos, actor, action, str(obligation_id), "checkin-unknown", now)
-        return Access("checkin-unknown", ok=False)
+        raise Refused("checkin-unknown")
     own = ob.assignee_person == actor.telegram_id
     recorder = any(a.unit_code == ob.unit_code and a.role in RECORDERS for a in actor.assignments)
     if not own and not recorder:
         await log_refusal(repos, actor, action, str(ob.key), "checkin-not-yours", now)
-        return Access("checkin-not-yours", ok=False)
+        raise Refused("checkin-not-yours")
     met = ob.state in (ObligationState.MET, ObligationState.MET_LATE)
     if ob.state.closed and not (allow_met and met):
-        key = "checkin-already" if met else "checkin-closed"
-        return Access(key, ok=False, obligation=ob, monitored=monitored)
-    return Access("checkin-ok", True, ob, monitored, on_behalf=not own)
+        raise Refused("checkin-already" if met else "checkin-closed")
+    return Access(ob, monitored, on_behalf=not own)
 
 
 async def open_checkins(repos: Repositories, actor: Actor, day: date) -> list[Obligation]:
@@ -134,15 +132,15 @@ async def record_checkin(
     render: Render,
     now: datetime,
 ) -> Recorded:
+    """Record the day's check-in, meet its obligation, alert on fever or symptoms and flag
+    identical temperatures; Refused if the actor may not or the day is recorded already."""
     allowed = await access(repos, actor, obligation_id, ObligationKind.HEALTH_CHECKIN, now=now)
-    if not allowed.ok or allowed.obligation is None or allowed.monitored is None:
-        return Recorded(allowed.key, ok=False, access=allowed)
     ob, monitored, day = allowed.obligation, allowed.monitored, allowed.day
     store = repos.checkins
     if not await store.add_checkin(
         monitored.declaration_id, day, answer, by=actor.telegram_id, now=now
     ):
-        return Recorded("checkin-already", ok=False, access=allowed)
+        raise Refused("checkin-already")
     await obligations.meet(repos, ob.key, at=now, by=actor.telegram_id)
     await _audit(repos, actor, CHECKIN_ACTION, allowed, now)
     name = await resident_name(repos, monitored)
@@ -163,7 +161,7 @@ async def record_checkin(
         trackers = await _trackers(repos, monitored, skip={actor.telegram_id})
         flagged = await _enqueue(repos, trackers, flag, render, f"checkin-same:{ob.id}", now)
     key = "checkin-recorded-alert" if reasons else "checkin-recorded"
-    return Recorded(key, True, alerted, flagged, allowed)
+    return Recorded(key, allowed, alerted, flagged)
 
 
 async def record_test(
@@ -180,15 +178,13 @@ async def record_test(
     allowed = await access(
         repos, actor, obligation_id, ObligationKind.TEST_DUE, now=now, allow_met=True
     )
-    if not allowed.ok or allowed.obligation is None or allowed.monitored is None:
-        return Recorded(allowed.key, ok=False, access=allowed)
     ob, monitored, day = allowed.obligation, allowed.monitored, allowed.day
     store = repos.checkins
     previous = await store.test_result(monitored.declaration_id, day)
     if previous is not None and previous is not TestResult.PENDING:
-        return Recorded("checkin-test-already", ok=False, access=allowed)
+        raise Refused("checkin-test-already")
     if previous is None and ob.state.closed:  # met without a record: nothing to add to
-        return Recorded("checkin-already", ok=False, access=allowed)
+        raise Refused("checkin-already")
     await store.set_test_result(
         monitored.declaration_id, day, result, by=actor.telegram_id, now=now
     )
@@ -202,13 +198,12 @@ async def record_test(
         alert = Alert((reason,), name, _unit_name(tree, ob.unit_code), day)
         people = await _alert_recipients(repos, tree, monitored, skip={actor.telegram_id})
         alerted = await _enqueue(repos, people, alert, render, f"test-alert:{ob.id}", now)
-    return Recorded(f"checkin-test-recorded-{result.value}", True, alerted, 0, allowed)
+    return Recorded(f"checkin-test-recorded-{result.value}", allowed, alerted)
 
 
 async def _audit(
     repos: Repositories, actor: Actor, action: str, allowed: Access, now: datetime
 ) -> None:
-    assert allowed.obligation is not None
     # The value is health data: the audit keeps who recorded what for whom, not the reading.
     detail = "on behalf of the resident" if allowed.on_behalf else "by the assignee"
     await repos.audit.record(

@@ -27,7 +27,6 @@ class Outcome:
     """What happened, as a message key plus the facts needed to render it."""
 
     key: str
-    ok: bool
     unit: Unit | None = None
     role: Role | None = None
     invite: Invite | None = None
@@ -50,18 +49,18 @@ async def log_refusal(
 
 async def refuse(
     repos: Repositories, actor: Actor, action: str, target: str, decision: Decision, now: datetime
-) -> Outcome:
+) -> Refused:
+    """The refusal to raise, once audited."""
     reason = decision.reason_key or "perm-denied"
     await log_refusal(repos, actor, action, target, reason, now)
-    return Outcome(reason, ok=False)
+    return Refused(reason)
 
 
 class OnboardingService:
     """Invitations, joining and group binding, built once with the invitations' lifetime.
 
-    Each outcome, success or refusal, is a message key with the facts to render it; refusals
-    are audited. A caller without any right to invite is refused (`Refused`) before anything
-    is read."""
+    Each outcome is a message key with the facts to render it; a refusal is `Refused`
+    (audited where someone tried what their role does not allow)."""
 
     def __init__(self, *, invite_ttl: timedelta) -> None:
         self.invite_ttl = invite_ttl
@@ -85,12 +84,10 @@ class OnboardingService:
         tree = await repos.org.load_tree()
         decision = can_invite(actor, role, unit_code, tree)
         if not decision:
-            return await refuse(repos, actor, "invite", f"{role}@{unit_code}", decision, now)
+            raise await refuse(repos, actor, "invite", f"{role}@{unit_code}", decision, now)
         invite = new_invite(new_token(), role, unit_code, actor.telegram_id, now, self.invite_ttl)
         await repos.invites.add(invite)
-        return Outcome(
-            "invite-created", ok=True, unit=tree.get(unit_code), role=role, invite=invite
-        )
+        return Outcome("invite-created", unit=tree.get(unit_code), role=role, invite=invite)
 
     async def redeem(
         self, repos: Repositories, token: str, telegram_id: int, *, now: datetime
@@ -98,26 +95,26 @@ class OnboardingService:
         invite = await repos.invites.get(token)
         refusal = redeem_refusal(invite, now)
         if refusal is not None or invite is None:
-            return Outcome(refusal or "invite-unknown", ok=False)
+            raise Refused(refusal or "invite-unknown")
         # mark_used is a single conditional UPDATE: two people racing for one link cannot both
         # win.
         if not await repos.invites.mark_used(token, telegram_id, now):
-            return Outcome("invite-used", ok=False)
+            raise Refused("invite-used")
         assignment = RoleAssignment(telegram_id, invite.unit_code, invite.role)
         await repos.roles.grant(assignment, granted_by=invite.created_by, now=now)
         unit = await repos.org.get_unit(invite.unit_code)
-        return Outcome("invite-accepted", ok=True, unit=unit, role=invite.role)
+        return Outcome("invite-accepted", unit=unit, role=invite.role)
 
     async def join(
         self, repos: Repositories, join_token: str, telegram_id: int, *, now: datetime
     ) -> Outcome:
         group = await repos.groups.by_join_token(join_token)
         if group is None or group.purpose is not GroupPurpose.RESIDENTS:
-            return Outcome("join-unknown", ok=False)
+            raise Refused("join-unknown")
         assignment = RoleAssignment(telegram_id, group.unit_code, Role.RESIDENT)
         created = await repos.roles.grant(assignment, granted_by=None, now=now)
         unit = await repos.org.get_unit(group.unit_code)
-        return Outcome("join-done" if created else "join-already", ok=True, unit=unit, group=group)
+        return Outcome("join-done" if created else "join-already", unit=unit, group=group)
 
     async def bind(
         self,
@@ -139,7 +136,7 @@ class OnboardingService:
         if decision and existing is not None and existing.unit_code != unit_code:
             decision = can_bind_group(actor, existing.unit_code, tree)
         if not decision:
-            return await refuse(repos, actor, "bind", f"{chat_id}->{unit_code}", decision, now)
+            raise await refuse(repos, actor, "bind", f"{chat_id}->{unit_code}", decision, now)
         join_token = existing.join_token if existing and existing.join_token else None
         if purpose is GroupPurpose.RESIDENTS and join_token is None:
             join_token = new_token()
@@ -148,4 +145,4 @@ class OnboardingService:
             bound_by=actor.telegram_id,
             now=now,
         )
-        return Outcome("bind-done", ok=True, unit=tree.get(unit_code), group=group)
+        return Outcome("bind-done", unit=tree.get(unit_code), group=group)

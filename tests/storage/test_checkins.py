@@ -18,6 +18,7 @@ from domain.permissions import Actor
 from services import checkins
 from services.obligations import EscalationPolicy, open_obligation
 from services.org import load_org_file
+from services.refusal import Refused
 from storage import Repositories
 from storage.models import AuditLogRow, CheckinRow, DeclarationRow, OutboxRow, TestRecordRow
 from tests.orgs import COUNTY_SUPERVISOR, COUNTY_TREE, TOWN_SUPERVISOR_EN, Member, org_toml
@@ -117,6 +118,15 @@ async def check_in(
     )
 
 
+async def refused_check_in(
+    repos: Repositories, who: int, obligation_id: int, answer: CheckinAnswer
+) -> str:
+    """The key of the refusal `check_in` gets."""
+    with pytest.raises(Refused) as refused:
+        await check_in(repos, who, obligation_id, answer)
+    return refused.value.key
+
+
 async def outbox(repos: Repositories) -> list[OutboxRow]:
     return list(await repos.session.scalars(select(OutboxRow).order_by(OutboxRow.chat_id)))
 
@@ -131,7 +141,7 @@ async def test_a_normal_check_in_is_stored_and_meets_the_obligation(org: Reposit
     repos = org
     ob = await followup(repos, await declaration(repos))
     recorded = await check_in(repos, RESIDENT, ob, CheckinAnswer(36.6))
-    assert (recorded.ok, recorded.key, recorded.alerted) == (True, "checkin-recorded", 0)
+    assert (recorded.key, recorded.alerted) == ("checkin-recorded", 0)
     [row] = list(await repos.session.scalars(select(CheckinRow)))
     assert (row.day, row.temperature, row.symptoms, row.recorded_by) == (DAY, 36.6, [], RESIDENT)
     assert await state_of(repos, ob) is ObligationState.MET
@@ -148,8 +158,8 @@ async def test_the_first_check_in_of_a_day_stands(org: Repositories) -> None:
     repos = org
     ob = await followup(repos, await declaration(repos))
     await check_in(repos, RESIDENT, ob, CheckinAnswer(38.5))
-    again = await check_in(repos, RESIDENT, ob, CheckinAnswer(36.5))
-    assert (again.ok, again.key) == (False, "checkin-already")
+    again = await refused_check_in(repos, RESIDENT, ob, CheckinAnswer(36.5))
+    assert again == "checkin-already"
     temperatures = list(await repos.session.scalars(select(CheckinRow.temperature)))
     assert temperatures == [38.5]
 
@@ -218,7 +228,7 @@ async def test_the_tracker_may_record_for_the_resident_and_the_audit_says_so(
     repos = org
     ob = await followup(repos, await declaration(repos))
     recorded = await check_in(repos, TRACKER, ob, CheckinAnswer(37.8))
-    assert recorded.ok
+    assert recorded.access.on_behalf
     assert recorded.access is not None
     assert recorded.access.on_behalf
     # The tracker who entered it knows; everyone else is told.
@@ -234,8 +244,8 @@ async def test_the_tracker_may_record_for_the_resident_and_the_audit_says_so(
 async def test_another_units_tracker_is_refused_and_audited(org: Repositories) -> None:
     repos = org
     ob = await followup(repos, await declaration(repos))
-    recorded = await check_in(repos, WEST_TRACKER, ob, CheckinAnswer(36.5))
-    assert (recorded.ok, recorded.key) == (False, "checkin-not-yours")
+    recorded = await refused_check_in(repos, WEST_TRACKER, ob, CheckinAnswer(36.5))
+    assert recorded == "checkin-not-yours"
     assert list(await repos.session.scalars(select(CheckinRow))) == []
     assert await state_of(repos, ob) is ObligationState.OPEN
     refusal = await repos.session.scalar(select(AuditLogRow).where(AuditLogRow.allowed.is_(False)))
@@ -246,10 +256,10 @@ async def test_another_units_tracker_is_refused_and_audited(org: Repositories) -
 async def test_a_test_obligation_is_not_a_check_in(org: Repositories) -> None:
     repos = org
     ob = await followup(repos, await declaration(repos), kind=ObligationKind.TEST_DUE)
-    recorded = await check_in(repos, RESIDENT, ob, CheckinAnswer(36.5))
-    assert recorded.key == "checkin-unknown"
-    missing = await check_in(repos, RESIDENT, 999_999, CheckinAnswer(36.5))
-    assert missing.key == "checkin-unknown"
+    recorded = await refused_check_in(repos, RESIDENT, ob, CheckinAnswer(36.5))
+    assert recorded == "checkin-unknown"
+    missing = await refused_check_in(repos, RESIDENT, 999_999, CheckinAnswer(36.5))
+    assert missing == "checkin-unknown"
 
 
 async def test_a_proxy_filer_checks_in_for_the_resident(org: Repositories) -> None:
@@ -260,8 +270,6 @@ async def test_a_proxy_filer_checks_in_for_the_resident(org: Repositories) -> No
         o.id for o in await checkins.open_checkins(repos, await actor(repos, LIAISON), DAY)
     ] == [ob]
     recorded = await check_in(repos, LIAISON, ob, CheckinAnswer(37.5))
-    assert recorded.ok
-    assert recorded.access is not None
     assert not recorded.access.on_behalf
     rows = await outbox(repos)
     assert [r.chat_id for r in rows] == [COUNTY_HEAD, TOWN_HEAD, TRACKER]
@@ -285,24 +293,26 @@ async def test_done_then_a_positive_result_alerts(org: Repositories) -> None:
     repos = org
     ob = await followup(repos, await declaration(repos), kind=ObligationKind.TEST_DUE)
     done = await record_test(repos, RESIDENT, ob, TestResult.PENDING)
-    assert (done.ok, done.key, done.alerted) == (True, "checkin-test-recorded-pending", 0)
+    assert (done.key, done.alerted) == ("checkin-test-recorded-pending", 0)
     assert await state_of(repos, ob) is ObligationState.MET
     assert await outbox(repos) == []
     positive = await record_test(repos, RESIDENT, ob, TestResult.POSITIVE)
-    assert (positive.ok, positive.alerted) == (True, 4)
+    assert (positive.key, positive.alerted) == ("checkin-test-recorded-positive", 4)
     assert list(await repos.session.scalars(select(TestRecordRow.result))) == ["positive"]
     rows = await outbox(repos)
     assert all("阳性" in r.text or "positive" in r.text for r in rows)
     # A final result stands.
-    again = await record_test(repos, RESIDENT, ob, TestResult.NEGATIVE)
-    assert (again.ok, again.key) == (False, "checkin-test-already")
+    with pytest.raises(Refused) as again:
+        await record_test(repos, RESIDENT, ob, TestResult.NEGATIVE)
+    assert again.value.key == "checkin-test-already"
 
 
 async def test_a_negative_result_meets_the_test_day_without_alerts(org: Repositories) -> None:
     repos = org
     ob = await followup(repos, await declaration(repos), kind=ObligationKind.TEST_DUE)
     recorded = await record_test(repos, RESIDENT, ob, TestResult.NEGATIVE)
-    assert (recorded.ok, recorded.alerted) == (True, 0)
+    assert (recorded.key, recorded.alerted) == ("checkin-test-recorded-negative", 0)
     assert await state_of(repos, ob) is ObligationState.MET
-    refused = await record_test(repos, WEST_TRACKER, ob, TestResult.POSITIVE)
-    assert refused.key == "checkin-not-yours"
+    with pytest.raises(Refused) as refused:
+        await record_test(repos, WEST_TRACKER, ob, TestResult.POSITIVE)
+    assert refused.value.key == "checkin-not-yours"
