@@ -40,6 +40,7 @@ from sqlalchemy import func, insert, select
 from bot.config import Settings
 from bot.wiring import followup_config
 from domain import regions
+from domain.declaration_json import declaration_to_dict
 from domain.declarations import (
     CodeColour,
     Declaration,
@@ -47,7 +48,6 @@ from domain.declarations import (
     DomesticOrigin,
     RiskLevel,
     Stay,
-    declaration_to_dict,
 )
 from domain.followup import start_date
 from domain.policy import classify

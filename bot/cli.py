@@ -19,11 +19,12 @@ from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.logsafety import protect_logs
 from bot.wiring import followup_config
-from domain.declarations import DeclarationError, declaration_from_dict, risk_facts_from_dict
+from domain.declaration_json import DeclarationError, declaration_from_dict, risk_facts_from_dict
 from domain.org import Language
 from domain.orgfile import OrgFileError
 from domain.policy import explain
-from domain.risk_areas import ParsedList, RiskArea, decode_csv, parse_csv
+from domain.risk_areas import RiskArea
+from domain.risk_csv import ParsedList, decode_csv, parse_csv
 from services.org import load_org_file
 from services.risk import LoadReport, RiskLoadUnconfirmed
 from services.risk import load as load_risk_list

@@ -29,16 +29,8 @@ from aiogram.types import CallbackQuery, Document, Message
 from aiohttp import ClientError
 
 from bot.context import Context
-from domain.risk_areas import (
-    MAX_FILE_BYTES,
-    CsvProblem,
-    RiskArea,
-    decode_csv,
-    fingerprint,
-    pack_areas,
-    parse_csv,
-    unpack_areas,
-)
+from domain.risk_areas import RiskArea, fingerprint, pack_areas, unpack_areas
+from domain.risk_csv import MAX_FILE_BYTES, CsvProblem, decode_csv, parse_csv
 from handlers.chat import send_private
 from services import risk
 from services.declarations import DeclarationService

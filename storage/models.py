@@ -280,7 +280,7 @@ class ReportVersionRow(Base):
 class DeclarationRow(Base):
     """A returnee's submitted declaration (返乡报备) and its current classification.
 
-    `answers` is `domain.declarations.declaration_to_dict`; `places` repeats the region codes
+    `answers` is `domain.declaration_json.declaration_to_dict`; `places` repeats the region codes
     of the origin and the stays with their dates, so re-screening against a changed risk-area
     list reads one small column instead of every answer. A re-classification rewrites the
     classification columns and bumps `version`; an update by the resident is a new row that

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from domain.declarations import RiskLevel
-from domain.risk_areas import CsvProblem, RiskArea, RiskList
+from domain.risk_areas import RiskArea, RiskList
+from domain.risk_csv import CsvProblem
 from services import risk
 from texts.i18n import Html, Translator
 

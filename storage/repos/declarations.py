@@ -17,13 +17,8 @@ from typing import Any
 from sqlalchemy import Table, Text, and_, bindparam, cast, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.declarations import (
-    Declaration,
-    RiskFacts,
-    RiskLevel,
-    declaration_from_dict,
-    declaration_to_dict,
-)
+from domain.declaration_json import declaration_from_dict, declaration_to_dict
+from domain.declarations import Declaration, RiskFacts, RiskLevel
 from domain.followup import FollowupItem
 from domain.obligations import ObligationState
 from domain.policy import Category, Classification, Measure

@@ -16,7 +16,8 @@ from aiogram.types import Chat, Document, File, Message, Update, User
 
 from bot.wiring import followup_config
 from domain.declarations import RiskLevel
-from domain.risk_areas import MAX_FILE_BYTES, RiskArea, fingerprint, pack_areas, parse_csv
+from domain.risk_areas import RiskArea, fingerprint, pack_areas
+from domain.risk_csv import MAX_FILE_BYTES, parse_csv
 from handlers.risk import ASKED_FOR, PENDING, RiskUpload
 from services import risk
 from storage import Repositories

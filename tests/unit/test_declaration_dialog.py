@@ -9,14 +9,13 @@ import pytest
 from domain import declaration_dialog as dialog
 from domain.declaration_build import build as build_declaration
 from domain.declaration_dialog import Draft, DraftError
+from domain.declaration_json import declaration_from_dict, declaration_to_dict
 from domain.declarations import (
     Declaration,
     DeclarationStatus,
     DomesticOrigin,
     OverseasOrigin,
     TransportKind,
-    declaration_from_dict,
-    declaration_to_dict,
 )
 
 TODAY = date(2026, 11, 22)

@@ -13,7 +13,7 @@ from domain import declaration_dialog as dialog
 from domain import declaration_steps as steps
 from domain.declaration_build import build as build_declaration
 from domain.declaration_dialog import Draft
-from domain.declarations import declaration_from_dict, declaration_to_dict
+from domain.declaration_json import declaration_from_dict, declaration_to_dict
 from tests.unit.test_declaration_dialog import TODAY, Walk
 
 

@@ -8,11 +8,16 @@ from datetime import date, datetime
 
 import pytest
 
+from domain.declaration_json import (
+    DeclarationError,
+    declaration_from_dict,
+    declaration_to_dict,
+    risk_facts_from_dict,
+)
 from domain.declarations import (
     CodeColour,
     ContactKind,
     Declaration,
-    DeclarationError,
     DeclarationStatus,
     DomesticOrigin,
     OverseasOrigin,
@@ -24,9 +29,6 @@ from domain.declarations import (
     TestResult,
     Transport,
     TransportKind,
-    declaration_from_dict,
-    declaration_to_dict,
-    risk_facts_from_dict,
     worst_risk,
 )
 from domain.policy import (

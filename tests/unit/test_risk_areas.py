@@ -9,20 +9,16 @@ from hypothesis import strategies as st
 from domain import regions
 from domain.declarations import RiskLevel
 from domain.risk_areas import (
-    MAX_FILE_BYTES,
-    MAX_ROWS,
-    CsvProblem,
     DrasticLoad,
     Place,
     RiskArea,
     RiskList,
-    decode_csv,
     drastic_load,
     fingerprint,
     pack_areas,
-    parse_csv,
     unpack_areas,
 )
+from domain.risk_csv import MAX_FILE_BYTES, MAX_ROWS, CsvProblem, decode_csv, parse_csv
 
 DAY = date(2026, 11, 20)
 WUHAN, JIANGHAN, HONGSHAN = "420100", "420103", "420111"
