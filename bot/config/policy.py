@@ -18,6 +18,7 @@ from bot.config.base import WEEKDAY_NAMES, Section
 from bot.config.escalation import (
     clock_time,
 )
+from domain.conditions import Condition
 from domain.declarations import (
     CodeColour,
     ContactKind,
@@ -31,7 +32,6 @@ from domain.policy import (
     DEFAULT_LOOKBACK_DAYS,
     DEFAULT_RULES,
     Category,
-    Condition,
     Measure,
     Policy,
     Rule,

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 import pytest
 
+from domain.conditions import Condition
 from domain.declaration_json import (
     DeclarationError,
     declaration_from_dict,
@@ -35,7 +36,6 @@ from domain.policy import (
     DEFAULT_RULES,
     FALLBACK_RULE,
     Category,
-    Condition,
     Measure,
     Policy,
     Rule,
