@@ -114,11 +114,11 @@ def create_dispatcher(
         database=database,
         clock=clock,
     )
-    # Order matters: skip what cannot be handled and drop redelivered updates before opening
-    # a transaction for them.
+    # Order matters: skip what cannot be handled before opening a transaction; drop a
+    # redelivered update in the transaction that would handle it.
     dispatcher.update.outer_middleware(SkipEventlessUpdatesMiddleware())
-    dispatcher.update.outer_middleware(DedupeUpdatesMiddleware(database, clock))
     dispatcher.update.outer_middleware(DatabaseSessionMiddleware(database))
+    dispatcher.update.outer_middleware(DedupeUpdatesMiddleware(clock))
     dispatcher.update.outer_middleware(ActorMiddleware(settings, clock))
     # The services, built once with their policies and renderers.
     dispatcher["report_service"] = ReportService(

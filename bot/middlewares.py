@@ -40,22 +40,22 @@ class SkipEventlessUpdatesMiddleware(BaseMiddleware):
 
 
 class DedupeUpdatesMiddleware(BaseMiddleware):
-    """Telegram redelivers an update when it is unsure it arrived; act on each id only once."""
+    """Telegram redelivers an update when it is unsure it arrived; act on each id only once.
 
-    def __init__(self, database: Database, clock: Clock) -> None:
-        self.database = database
+    Runs inside the update's unit of work: the record commits with the update's first effects
+    (the first Bot API request commits them), so an update that fails before doing anything
+    is handled again when redelivered, and one that did something is never handled twice.
+    One user's updates are handled one at a time, so a redelivery waits for the first."""
+
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not isinstance(event, Update):
             return await handler(event, data)
         bot: Bot = data["bot"]
-        async with self.database.session() as session:
-            first = await Repositories(session).updates.first_delivery(
-                bot.id, event.update_id, self.clock.now()
-            )
-            await session.commit()
-        if not first:
+        repos: Repositories = data["repos"]
+        if not await repos.updates.first_delivery(bot.id, event.update_id, self.clock.now()):
             logger.info("update %s delivered again; ignored", event.update_id)
             return None
         return await handler(event, data)
@@ -74,9 +74,9 @@ class DatabaseSessionMiddleware(BaseMiddleware):
             try:
                 result = await handler(event, data)
             except BaseException:
-                await session.rollback()
+                await session.rollback()  # what was kept for the commit goes too
                 raise
-            await session.commit()
+            await session.commit()  # with what was kept for it (storage.db.BEFORE_COMMIT)
             return result
 
 

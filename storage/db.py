@@ -98,10 +98,25 @@ _ambient_session: ContextVar[tuple[Database, AsyncSession] | None] = ContextVar(
 )
 
 
+# session.info key of what must be written just before the session commits: name -> function
+# of the (sync) Session, run inside the commit (the FSM storage keeps a dialog's state there
+# and writes it once per commit, whoever commits).
+BEFORE_COMMIT = "storage.before_commit"
+# session.info key of what the session has read and kept (the FSM storage's rows); a rollback
+# drops it with BEFORE_COMMIT, since either may then disagree with the database.
+READ_CACHE = "storage.read_cache"
+
+
 def open_unit_of_work() -> AsyncSession | None:
     """The session of the unit of work the current task is in, if any."""
     ambient = _ambient_session.get()
     return None if ambient is None else ambient[1]
+
+
+def _before_commit(session: Session) -> None:
+    # Inside the commit (a greenlet under AsyncSession), so the writes run synchronously.
+    for write in session.info.pop(BEFORE_COMMIT, {}).values():
+        write(session)
 
 
 class Database:
@@ -113,6 +128,7 @@ class Database:
         self._changed: dict[str, asyncio.Event] = {}
         # A class per database, so its commit hook sees only this database's sessions.
         session_class = type("Session", (Session,), {})
+        event.listen(session_class, "before_commit", _before_commit)
         event.listen(session_class, "after_commit", self._after_commit)
         event.listen(session_class, "after_soft_rollback", self._after_rollback)
         self._sessions = async_sessionmaker(
@@ -133,6 +149,8 @@ class Database:
         # of the transaction noted still stands (a needless wake-up costs an idle pass).
         if previous.parent is None:
             take_changes(session.info)
+            session.info.pop(BEFORE_COMMIT, None)
+            session.info.pop(READ_CACHE, None)
 
     @classmethod
     def connect(cls, url: str, *, schema: str | None = None, echo: bool = False) -> Database:
@@ -179,13 +197,18 @@ class Database:
         if ambient is None or ambient[0] is not self:
             return
         session = ambient[1]
-        if not session.in_transaction():
+        if not session.in_transaction() and not session.info.get(BEFORE_COMMIT):
             return
         try:
             await session.commit()
         except BaseException:
             await session.rollback()
             raise
+
+    def current_unit_of_work(self) -> AsyncSession | None:
+        """The session of the unit of work the current task holds on this database, if any."""
+        ambient = _ambient_session.get()
+        return ambient[1] if ambient is not None and ambient[0] is self else None
 
     @asynccontextmanager
     async def joined_transaction(self) -> AsyncIterator[AsyncSession]:

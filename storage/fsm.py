@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,23 +18,23 @@ from aiogram.fsm.storage.base import (
     StateType,
     StorageKey,
 )
-from sqlalchemy import Text, cast, delete, select, update
+from sqlalchemy import Executable, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from storage.db import Database
+from storage.db import BEFORE_COMMIT, READ_CACHE, Database
 from storage.models import FsmStateRow
 from storage.repos._sql import upsert
-
-_EMPTY_JSON = "{}"
 
 
 class SQLStorage(BaseStorage):
     """One row per dialog key holding both the state and the data.
 
-    Inside an update the calls join the update's transaction (Database.unit_of_work), so a
-    dialog step commits together with what it changed; elsewhere each call is its own short
-    transaction. A row whose state and data are both empty is deleted, so finished dialogs
-    leave nothing behind.
+    Inside an update the calls join the update's unit of work (Database.unit_of_work): the
+    row is read once, and written once, with the rest of the update's work, only if it
+    changed; so a dialog step commits together with what it changed. Elsewhere each call is
+    its own short transaction. A row whose state and data are both empty is deleted, so
+    finished dialogs leave nothing behind.
     """
 
     def __init__(
@@ -54,31 +56,24 @@ class SQLStorage(BaseStorage):
             await self.database.dispose()
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
-        row_key = self.key_builder.build(key)
         value = state.state if isinstance(state, State) else state
-        now = datetime.now(UTC)
-        async with self.database.joined_transaction() as session:
-            if value is None:
-                await session.execute(
-                    update(FsmStateRow)
-                    .where(FsmStateRow.key == row_key)
-                    .values(state=None, updated_at=now)
-                )
-                await _delete_if_empty(session, row_key)
-                return
-            await session.execute(
-                upsert(session, FsmStateRow)
-                .values(key=row_key, state=value, data={}, updated_at=now)
-                .on_conflict_do_update(
-                    index_elements=[FsmStateRow.key], set_={"state": value, "updated_at": now}
-                )
-            )
+        row_key = self.key_builder.build(key)
+        session = self.database.current_unit_of_work()
+        if session is not None:
+            _, data = await self._cached(session, row_key)
+            self._keep(session, row_key, value, data)
+            return
+        async with self.database.transaction() as short:
+            _, data = await _read(short, row_key)
+            await _write(short, row_key, value, data)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        async with self.database.joined_transaction() as session:
-            return await session.scalar(
-                select(FsmStateRow.state).where(FsmStateRow.key == self.key_builder.build(key))
-            )
+        row_key = self.key_builder.build(key)
+        session = self.database.current_unit_of_work()
+        if session is not None:
+            return (await self._cached(session, row_key))[0]
+        async with self.database.transaction() as short:
+            return (await _read(short, row_key))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         if not isinstance(data, dict):
@@ -87,39 +82,93 @@ class SQLStorage(BaseStorage):
             )
         check_json(data)
         row_key = self.key_builder.build(key)
-        now = datetime.now(UTC)
-        async with self.database.joined_transaction() as session:
-            if not data:
-                await session.execute(
-                    update(FsmStateRow)
-                    .where(FsmStateRow.key == row_key)
-                    .values(data={}, updated_at=now)
-                )
-                await _delete_if_empty(session, row_key)
-                return
-            await session.execute(
-                upsert(session, FsmStateRow)
-                .values(key=row_key, state=None, data=data, updated_at=now)
-                .on_conflict_do_update(
-                    index_elements=[FsmStateRow.key], set_={"data": data, "updated_at": now}
-                )
-            )
+        session = self.database.current_unit_of_work()
+        if session is not None:
+            state, _ = await self._cached(session, row_key)
+            self._keep(session, row_key, state, copy.deepcopy(data))
+            return
+        async with self.database.transaction() as short:
+            state, _ = await _read(short, row_key)
+            await _write(short, row_key, state, data)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        async with self.database.joined_transaction() as session:
-            data = await session.scalar(
-                select(FsmStateRow.data).where(FsmStateRow.key == self.key_builder.build(key))
-            )
-        return dict(data) if data else {}
+        row_key = self.key_builder.build(key)
+        session = self.database.current_unit_of_work()
+        if session is not None:
+            data = (await self._cached(session, row_key))[1]
+        else:
+            async with self.database.transaction() as short:
+                data = (await _read(short, row_key))[1]
+        # A copy: what a handler changes in it is not stored until it says so.
+        return copy.deepcopy(data)
+
+    # Inside an update's unit of work the row is read once and kept in the session; a change
+    # is written once, inside the unit of work's next commit (storage.db.BEFORE_COMMIT), and
+    # not at all when the dialog ends where it began.
+
+    async def _cached(self, session: AsyncSession, row_key: str) -> _Row:
+        rows: dict[str, _Cached] = session.info.setdefault(READ_CACHE, {}).setdefault("fsm", {})
+        if row_key not in rows:
+            state, data = await _read(session, row_key)
+            rows[row_key] = _Cached(state, data, stored=(state, data))
+        cached = rows[row_key]
+        return cached.state, cached.data
+
+    def _keep(
+        self, session: AsyncSession, row_key: str, state: str | None, data: dict[str, Any]
+    ) -> None:
+        cached: _Cached = session.info[READ_CACHE]["fsm"][row_key]
+        cached.state, cached.data = state, data
+        pending = session.info.setdefault(BEFORE_COMMIT, {})
+
+        def write(sync: Session) -> None:
+            if (cached.state, cached.data) != cached.stored:
+                sync.execute(_write_statement(sync, row_key, cached.state, cached.data))
+                cached.stored = (cached.state, copy.deepcopy(cached.data))
+
+        pending[f"fsm:{row_key}"] = write
 
 
-async def _delete_if_empty(session: AsyncSession, row_key: str) -> None:
-    # Both dialects keep the JSON text as written, and an empty dict is always written "{}".
-    await session.execute(
-        delete(FsmStateRow).where(
-            FsmStateRow.key == row_key,
-            FsmStateRow.state.is_(None),
-            cast(FsmStateRow.data, Text) == _EMPTY_JSON,
+_Row = tuple[str | None, dict[str, Any]]
+
+
+@dataclass
+class _Cached:
+    state: str | None
+    data: dict[str, Any]
+    stored: _Row  # as the database holds it
+
+
+async def _read(session: AsyncSession, row_key: str) -> _Row:
+    row = (
+        await session.execute(
+            select(FsmStateRow.state, FsmStateRow.data).where(FsmStateRow.key == row_key)
+        )
+    ).first()
+    if row is None:
+        return None, {}
+    return row[0], dict(row[1]) if row[1] else {}
+
+
+async def _write(
+    session: AsyncSession, row_key: str, state: str | None, data: Mapping[str, Any]
+) -> None:
+    await session.execute(_write_statement(session, row_key, state, data))
+
+
+def _write_statement(
+    session: AsyncSession | Session, row_key: str, state: str | None, data: Mapping[str, Any]
+) -> Executable:
+    """The row as given; none at all when both are empty, so finished dialogs leave nothing."""
+    if state is None and not data:
+        return delete(FsmStateRow).where(FsmStateRow.key == row_key)
+    now = datetime.now(UTC)
+    return (
+        upsert(session, FsmStateRow)
+        .values(key=row_key, state=state, data=dict(data), updated_at=now)
+        .on_conflict_do_update(
+            index_elements=[FsmStateRow.key],
+            set_={"state": state, "data": dict(data), "updated_at": now},
         )
     )
 

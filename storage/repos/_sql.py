@@ -8,6 +8,7 @@ from sqlalchemy import Result, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from domain.org import UnknownUnitError
 from storage.models import Base, UnitRow
@@ -15,7 +16,7 @@ from storage.models import Base, UnitRow
 Upsert = postgresql.Insert | sqlite.Insert
 
 
-def upsert(session: AsyncSession, model: type[Base]) -> Upsert:
+def upsert(session: AsyncSession | Session, model: type[Base]) -> Upsert:
     """An INSERT that accepts ON CONFLICT clauses; both dialects spell them the same way.
 
     ON CONFLICT is used instead of catching IntegrityError because a failed statement aborts

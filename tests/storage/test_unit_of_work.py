@@ -1,8 +1,12 @@
-from aiogram.fsm.storage.base import StorageKey
+from datetime import UTC, datetime
 
-from storage import Database, SQLStorage
+from aiogram.fsm.storage.base import StorageKey
+from sqlalchemy import event
+
+from storage import Database, Repositories, SQLStorage
 
 KEY = StorageKey(bot_id=1, chat_id=5, user_id=5)
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 async def test_fsm_writes_join_the_open_unit_of_work(database: Database) -> None:
@@ -24,3 +28,72 @@ async def test_fsm_writes_join_the_open_unit_of_work(database: Database) -> None
 async def test_outside_a_unit_of_work_each_call_commits_itself(database: Database) -> None:
     await SQLStorage(database).set_data(KEY, {"draft": "x"})
     assert await SQLStorage(database).get_data(KEY) == {"draft": "x"}
+
+
+class Statements:
+    """Counts the statements the database's engine runs while in a `with` block."""
+
+    def __init__(self, database: Database) -> None:
+        self.engine = database.engine.sync_engine
+        self.texts: list[str] = []
+
+    def _count(self, _conn: object, _cursor: object, statement: str, *_: object) -> None:
+        self.texts.append(statement.split()[0].upper())
+
+    def __enter__(self) -> list[str]:
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self.texts
+
+    def __exit__(self, *_: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+async def test_a_dialog_step_reads_its_row_once_and_writes_it_once(database: Database) -> None:
+    storage = SQLStorage(database)
+    await storage.set_state(KEY, "Form:step")
+    await storage.set_data(KEY, {"draft": {"answers": [1]}})
+    with Statements(database) as statements:
+        async with database.unit_of_work() as session:
+            assert await storage.get_state(KEY) == "Form:step"
+            data = await storage.get_data(KEY)
+            data["draft"]["answers"].append(2)  # a copy: nothing stored until set_data
+            assert await storage.get_data(KEY) == {"draft": {"answers": [1]}}
+            await storage.set_data(KEY, {**data, "asked": None})
+            await storage.set_data(KEY, data)
+            await session.commit()
+    assert statements == ["SELECT", "INSERT"]  # the row read, then written (an upsert)
+    assert await storage.get_data(KEY) == {"draft": {"answers": [1, 2]}}
+
+
+async def test_a_step_that_changes_nothing_writes_nothing(database: Database) -> None:
+    storage = SQLStorage(database)
+    await storage.set_state(KEY, "Form:step")
+    with Statements(database) as statements:
+        async with database.unit_of_work() as session:
+            await storage.set_data(KEY, {"x": 1})
+            await storage.set_data(KEY, {})  # back to where it was
+            await storage.set_state(KEY, "Form:step")
+            await session.commit()
+    assert statements == ["SELECT"]
+
+
+async def test_a_rollback_forgets_what_was_kept_for_the_commit(database: Database) -> None:
+    storage = SQLStorage(database)
+    async with database.unit_of_work() as session:
+        await storage.set_state(KEY, "Form:step")
+        await session.rollback()
+        assert await storage.get_state(KEY) is None  # read again, not the kept value
+        await session.commit()
+    assert await storage.get_state(KEY) is None
+
+
+async def test_an_update_recorded_in_a_rolled_back_unit_of_work_is_new_again(
+    database: Database,
+) -> None:
+    async with database.unit_of_work() as session:
+        assert await Repositories(session).updates.first_delivery(1, 77, NOW)
+        await session.rollback()  # the handler failed before it did anything
+    async with database.unit_of_work() as session:
+        assert await Repositories(session).updates.first_delivery(1, 77, NOW)
+        assert not await Repositories(session).updates.first_delivery(1, 77, NOW)
+        await session.commit()
