@@ -88,11 +88,14 @@ class _Locator:
         if start is None:
             return None
         pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        for offset, line in enumerate(self._lines[start:], start=start + 1):
+        # By index, not over a slice: copying the rest of the file for every key of every
+        # entry made a large file's check quadratic.
+        for index in range(start, len(self._lines)):
+            line = self._lines[index]
             if _HEADER.match(line) or line.lstrip().startswith("["):
                 break
             if pattern.match(line):
-                return offset
+                return index + 1
         return start
 
 
