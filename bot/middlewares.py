@@ -42,10 +42,10 @@ class SkipEventlessUpdatesMiddleware(BaseMiddleware):
 class DedupeUpdatesMiddleware(BaseMiddleware):
     """Telegram redelivers an update when it is unsure it arrived; act on each id only once.
 
-    Runs inside the update's unit of work: the record commits with the update's first effects
-    (the first Bot API request commits them), so an update that fails before doing anything
-    is handled again when redelivered, and one that did something is never handled twice.
-    One user's updates are handled one at a time, so a redelivery waits for the first."""
+    Runs inside the update's unit of work: the record is written with the update's first
+    effects (the first Bot API request commits them), so an update that fails before doing
+    anything is handled again when redelivered, and one that did something is never handled
+    twice. One user's updates are handled one at a time, so a redelivery finds the record."""
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
@@ -55,9 +55,10 @@ class DedupeUpdatesMiddleware(BaseMiddleware):
             return await handler(event, data)
         bot: Bot = data["bot"]
         repos: Repositories = data["repos"]
-        if not await repos.updates.first_delivery(bot.id, event.update_id, self.clock.now()):
+        if await repos.updates.seen(bot.id, event.update_id):
             logger.info("update %s delivered again; ignored", event.update_id)
             return None
+        repos.updates.record_at_commit(bot.id, event.update_id, self.clock.now())
         return await handler(event, data)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -113,6 +113,15 @@ def open_unit_of_work() -> AsyncSession | None:
     return None if ambient is None else ambient[1]
 
 
+def keep_for_commit(session: AsyncSession, name: str, write: Callable[[Session], None]) -> None:
+    """Run `write` inside the session's next commit (once per `name`: a later one replaces
+    it); a rollback drops it. A transaction is begun if none is open (without connecting),
+    so a rollback before that commit always drops it."""
+    if not session.in_transaction():
+        session.sync_session.begin()
+    session.info.setdefault(BEFORE_COMMIT, {})[name] = write
+
+
 def _before_commit(session: Session) -> None:
     # Inside the commit (a greenlet under AsyncSession), so the writes run synchronously.
     for write in session.info.pop(BEFORE_COMMIT, {}).values():
@@ -197,7 +206,7 @@ class Database:
         if ambient is None or ambient[0] is not self:
             return
         session = ambient[1]
-        if not session.in_transaction() and not session.info.get(BEFORE_COMMIT):
+        if not session.in_transaction():
             return
         try:
             await session.commit()

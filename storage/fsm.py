@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from sqlalchemy import Executable, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from storage.db import BEFORE_COMMIT, READ_CACHE, Database
+from storage.db import READ_CACHE, Database, keep_for_commit
 from storage.models import FsmStateRow
 from storage.repos._sql import upsert
 
@@ -35,6 +36,10 @@ class SQLStorage(BaseStorage):
     changed; so a dialog step commits together with what it changed. Elsewhere each call is
     its own short transaction. A row whose state and data are both empty is deleted, so
     finished dialogs leave nothing behind.
+
+    The row kept for the update is trusted until the update ends: one dialog has one writer
+    at a time, since the dispatcher handles one user's updates one after the other (events
+    isolation, in the process or across processes through Redis).
     """
 
     def __init__(
@@ -119,14 +124,18 @@ class SQLStorage(BaseStorage):
     ) -> None:
         cached: _Cached = session.info[READ_CACHE]["fsm"][row_key]
         cached.state, cached.data = state, data
-        pending = session.info.setdefault(BEFORE_COMMIT, {})
 
         def write(sync: Session) -> None:
-            if (cached.state, cached.data) != cached.stored:
+            if not _same((cached.state, cached.data), cached.stored):
                 sync.execute(_write_statement(sync, row_key, cached.state, cached.data))
                 cached.stored = (cached.state, copy.deepcopy(cached.data))
 
-        pending[f"fsm:{row_key}"] = write
+        keep_for_commit(session, f"fsm:{row_key}", write)
+
+
+def _same(one: _Row, other: _Row) -> bool:
+    """Equal as stored: JSON tells True from 1 and 1 from 1.0, Python's == does not."""
+    return json.dumps(one, sort_keys=True) == json.dumps(other, sort_keys=True)
 
 
 _Row = tuple[str | None, dict[str, Any]]

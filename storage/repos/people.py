@@ -33,6 +33,11 @@ class PeopleRepository:
         A stored language is kept because the person may have chosen it with /lang, while the
         name follows whatever Telegram currently shows.
         """
+        return to_person(await self._ensured_row(telegram_id, name, language, now=now))
+
+    async def _ensured_row(
+        self, telegram_id: int, name: str, language: Language, *, now: datetime
+    ) -> PersonRow:
         row = await self._session.get(PersonRow, telegram_id)
         if row is None:
             # Two updates from a new person can arrive together; the loser of the insert
@@ -55,7 +60,7 @@ class PeopleRepository:
             row.name = name
             row.updated_at = now
             await self._session.flush()
-        return to_person(row)
+        return row
 
     async def set_language(
         self, telegram_id: int, language: Language, *, now: datetime | None = None
@@ -83,14 +88,15 @@ class PeopleRepository:
         The row is read once and written only when something changed: on SQLite any write,
         even a no-op UPDATE, holds the single write lock for the rest of the update.
         """
-        person = await self.ensure(telegram_id, name, language, now=now)
-        row = await self._session.get(PersonRow, telegram_id)  # loaded by ensure: no query
-        if row is not None and (row.started_at is None or row.unreachable_at is not None):
+        # The row itself, not read again: the session keeps loaded rows only while they are
+        # referenced, so a second `get` would query.
+        row = await self._ensured_row(telegram_id, name, language, now=now)
+        if row.started_at is None or row.unreachable_at is not None:
             row.started_at = row.started_at or now
             row.unreachable_at = row.unreachable_reason = None
             row.updated_at = now
             await self._session.flush()
-        return person
+        return to_person(row)
 
     async def unreachable(self, telegram_id: int) -> tuple[datetime, str | None] | None:
         """When and why Telegram last refused a private message to the person, if it did."""

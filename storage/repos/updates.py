@@ -6,7 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
+from storage.db import keep_for_commit
 from storage.models import ProcessedUpdateRow
 from storage.repos._sql import rowcount, upsert
 
@@ -14,6 +16,31 @@ from storage.repos._sql import rowcount, upsert
 class UpdateRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def seen(self, bot_id: int, update_id: int) -> bool:
+        """Whether the update was recorded (by a committed transaction)."""
+        found = await self._session.scalar(
+            select(ProcessedUpdateRow.update_id).where(
+                ProcessedUpdateRow.bot_id == bot_id, ProcessedUpdateRow.update_id == update_id
+            )
+        )
+        return found is not None
+
+    def record_at_commit(self, bot_id: int, update_id: int, now: datetime) -> None:
+        """Record the update inside the session's next commit, with the update's first effects
+        (an INSERT at the start would hold SQLite's one write lock for the whole update)."""
+        row = {"bot_id": bot_id, "update_id": update_id, "processed_at": now}
+
+        def write(sync: Session) -> None:
+            sync.execute(
+                upsert(sync, ProcessedUpdateRow)
+                .values(**row)
+                .on_conflict_do_nothing(
+                    index_elements=[ProcessedUpdateRow.bot_id, ProcessedUpdateRow.update_id]
+                )
+            )
+
+        keep_for_commit(self._session, f"update:{bot_id}:{update_id}", write)
 
     async def first_delivery(self, bot_id: int, update_id: int, now: datetime) -> bool:
         """True the first time the update is seen, False for a redelivery.

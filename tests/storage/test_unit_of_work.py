@@ -87,13 +87,53 @@ async def test_a_rollback_forgets_what_was_kept_for_the_commit(database: Databas
     assert await storage.get_state(KEY) is None
 
 
-async def test_an_update_recorded_in_a_rolled_back_unit_of_work_is_new_again(
+async def test_an_update_is_recorded_with_its_first_effects_and_only_then(
     database: Database,
 ) -> None:
     async with database.unit_of_work() as session:
-        assert await Repositories(session).updates.first_delivery(1, 77, NOW)
+        repos = Repositories(session)
+        assert not await repos.updates.seen(1, 77)
+        repos.updates.record_at_commit(1, 77, NOW)
+        # Nothing is written yet: another transaction can write at once (on SQLite an early
+        # INSERT would hold the one write lock until this update's first commit).
+        async with database.transaction() as other:
+            await Repositories(other).updates.first_delivery(1, 78, NOW)
         await session.rollback()  # the handler failed before it did anything
+        assert not await repos.updates.seen(1, 77)  # handled again when redelivered
+        repos.updates.record_at_commit(1, 77, NOW)
+        await database.commit_unit_of_work()  # a reply: the first effects commit
+        assert await repos.updates.seen(1, 77)
+
+
+async def test_a_write_kept_after_a_commit_is_written_by_the_next_one(database: Database) -> None:
+    storage = SQLStorage(database)
+    async with database.unit_of_work():
+        await storage.set_state(KEY, "Form:one")
+        await database.commit_unit_of_work()
+        await storage.set_state(KEY, "Form:two")  # from the kept row: no transaction open
+        await database.commit_unit_of_work()
+    assert await SQLStorage(database).get_state(KEY) == "Form:two"
+
+
+async def test_a_rollback_with_no_statement_since_the_commit_drops_the_kept_write(
+    database: Database,
+) -> None:
+    storage = SQLStorage(database)
     async with database.unit_of_work() as session:
-        assert await Repositories(session).updates.first_delivery(1, 77, NOW)
-        assert not await Repositories(session).updates.first_delivery(1, 77, NOW)
+        await storage.set_state(KEY, "Form:one")
         await session.commit()
+        await storage.set_state(KEY, "Form:two")
+        await session.rollback()
+        assert await storage.get_state(KEY) == "Form:one"
+        await session.commit()
+    assert await SQLStorage(database).get_state(KEY) == "Form:one"
+
+
+async def test_true_is_not_taken_for_one(database: Database) -> None:
+    storage = SQLStorage(database)
+    await storage.set_data(KEY, {"a": 1})
+    async with database.unit_of_work() as session:
+        await storage.set_data(KEY, {"a": True})
+        await session.commit()
+    assert await SQLStorage(database).get_data(KEY) == {"a": True}
+    assert (await SQLStorage(database).get_data(KEY))["a"] is True
