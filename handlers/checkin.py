@@ -24,6 +24,7 @@ from domain.checkins import (
     read_temperature,
     toggle,
 )
+from handlers.chat import send_private
 from handlers.dialogs import answered, ask, leave
 from services.checkin_service import CheckinService
 from services.refusal import Refused
@@ -41,12 +42,6 @@ from texts.checkin_keyboards import (
 class CheckinDialog(StatesGroup):
     temperature = State()
     symptoms = State()
-
-
-async def _private(ctx: Context, text: str) -> None:
-    # Always the presser's private chat: health questions and answers never go to a group,
-    # whatever chat a (forwarded, forged) button was pressed in.
-    await ctx.bot.send_message(ctx.actor.telegram_id, text)
 
 
 async def checkin_command(
@@ -155,12 +150,12 @@ async def symptom_pressed(
         )
     except Refused as refused:
         await leave(ctx, state)
-        await _private(ctx, ctx.tr(refused.key))
+        await send_private(ctx, ctx.tr(refused.key))
         return
     # The request of this edit commits the check-in first.
     await answered(ctx, state, symptoms_answer(ctx.tr, selected))
     await state.clear()
-    await _private(ctx, ctx.tr(recorded.key))
+    await send_private(ctx, ctx.tr(recorded.key))
 
 
 async def test_pressed(
@@ -174,7 +169,7 @@ async def test_pressed(
         await query.answer(ctx.tr(refused.key), show_alert=True)
         return
     await query.answer()
-    await _private(ctx, ctx.tr(recorded.key))
+    await send_private(ctx, ctx.tr(recorded.key))
 
 
 def create_router() -> Router:

@@ -25,7 +25,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.context import Context
 from services import drafts
-from texts.messaging import TELEGRAM_TEXT_LIMIT, split_html
+from texts.messaging import TELEGRAM_TEXT_LIMIT, shorten, split_html
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +86,7 @@ async def answered(ctx: Context, state: FSMContext, answer: str | None) -> None:
     message_id, text, buttons = asked
     await state.update_data({ASKED: None})
     if answer:
-        shown = answer if len(answer) <= ECHO_LIMIT else answer[: ECHO_LIMIT - 1] + "…"
-        echoed = text + "\n\n" + ctx.tr("dialog-answered", answer=shown)
+        echoed = text + "\n\n" + ctx.tr("dialog-answered", answer=shorten(answer, ECHO_LIMIT))
         if len(echoed) <= TELEGRAM_TEXT_LIMIT:
             with contextlib.suppress(TelegramBadRequest):
                 await ctx.bot.edit_message_text(

@@ -31,7 +31,7 @@ from aiohttp import ClientError
 from bot.context import Context
 from domain.risk_areas import RiskArea, fingerprint, pack_areas, unpack_areas
 from domain.risk_csv import MAX_FILE_BYTES, CsvProblem, decode_csv, parse_csv
-from handlers.chat import send_private
+from handlers.chat import drop_buttons, send_private
 from services import risk
 from services.declarations import DeclarationService
 from services.onboarding import log_refusal
@@ -182,7 +182,7 @@ async def confirm_pressed(
     if not callback_data.ok:
         await state.clear()
         await query.answer()
-        await _drop_buttons(query)
+        await drop_buttons(query)
         await send_private(ctx, ctx.tr("risk-confirm-cancelled"))
         return
     try:
@@ -191,18 +191,18 @@ async def confirm_pressed(
     except risk.RiskLoadRefused as refused:
         await state.clear()
         await query.answer(ctx.tr(refused.key), show_alert=True)
-        await _drop_buttons(query)
+        await drop_buttons(query)
         return
     except risk.RiskLoadUnconfirmed as asked:
         # Someone loaded another list since the question: what this file lifts has changed.
         await _answer_late(query)
-        await _drop_buttons(query)
+        await drop_buttons(query)
         await _ask_first(ctx, state, areas, asked, intro="risk-confirm-changed")
         return
     await state.clear()
     # Loading and re-screening may outlast the query's life; the list is loaded either way.
     await _answer_late(query)
-    await _drop_buttons(query)
+    await drop_buttons(query)
     await send_private(ctx, report_text(ctx.tr, report))
 
 
@@ -225,13 +225,6 @@ async def _pending(state: FSMContext, pressed: str) -> tuple[tuple[RiskArea, ...
 async def _answer_late(query: CallbackQuery) -> None:
     with contextlib.suppress(TelegramBadRequest):  # "query is too old": nothing to undo
         await query.answer()
-
-
-async def _drop_buttons(query: CallbackQuery) -> None:
-    """Take the buttons off the question (best effort: it may be too old to edit)."""
-    if isinstance(query.message, Message):
-        with contextlib.suppress(TelegramBadRequest):
-            await query.message.edit_reply_markup(reply_markup=None)
 
 
 async def _download(message: Message, ctx: Context, document: Document) -> str | None:

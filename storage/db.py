@@ -202,11 +202,8 @@ class Database:
         A failed commit is rolled back before the error goes on, so the session can still
         serve the error reply and whatever the handler does next.
         """
-        ambient = _ambient_session.get()
-        if ambient is None or ambient[0] is not self:
-            return
-        session = ambient[1]
-        if not session.in_transaction():
+        session = self.current_unit_of_work()
+        if session is None or not session.in_transaction():
             return
         try:
             await session.commit()
@@ -222,9 +219,9 @@ class Database:
     @asynccontextmanager
     async def joined_transaction(self) -> AsyncIterator[AsyncSession]:
         """The open unit of work's session on this database, else a short transaction."""
-        ambient = _ambient_session.get()
-        if ambient is not None and ambient[0] is self:
-            yield ambient[1]
+        session = self.current_unit_of_work()
+        if session is not None:
+            yield session
             return
         async with self.transaction() as session:
             yield session

@@ -12,6 +12,7 @@ from pydantic import Field
 from domain.form_buttons import FormAction
 from domain.org import Language, Role, Unit
 from texts.i18n import Html, Translator
+from texts.messaging import shorten
 
 INVITABLE_ROLES = (Role.SUPERVISOR, Role.LIAISON, Role.DEPUTY, Role.TRACKER)
 # Beyond this many units a keyboard stops being usable; the user types the unit code instead.
@@ -141,10 +142,6 @@ def report_question_keyboard(
 MAX_BUTTON_LABEL = 24
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= MAX_BUTTON_LABEL else label[: MAX_BUTTON_LABEL - 1] + "…"
-
-
 def report_summary_keyboard(
     tr: Translator, position: int, fields: list[tuple[str, str]], *, dialog: str
 ) -> InlineKeyboardMarkup:
@@ -152,7 +149,9 @@ def report_summary_keyboard(
     builder = InlineKeyboardBuilder()
     for key, label in fields:
         builder.button(
-            text=tr("report-button-edit", field=Html(_short(label))),  # not HTML: no escaping
+            text=tr(
+                "report-button-edit", field=Html(shorten(label, MAX_BUTTON_LABEL))
+            ),  # not HTML: no escaping
             callback_data=ReportStep(
                 action=FormAction.EDIT, position=position, key=key, dialog=dialog
             ),

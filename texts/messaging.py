@@ -12,6 +12,11 @@ _TOKEN = re.compile(r"<[^>]*>|&[#\w]+;|[^<&\n]+|\n|[<&]")
 _TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z-]+)")
 
 
+def shorten(text: str, limit: int) -> str:
+    """`text`, cut to at most `limit` characters with "…" where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def split_html(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     """Split at line breaks where possible; tags open across a cut are closed and reopened.
 

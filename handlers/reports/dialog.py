@@ -184,27 +184,9 @@ async def answer_given(
     # The question (or summary) is asked again below: the old one loses its buttons and shows
     # what was typed, when typing is how it is answered.
     await answered(ctx, state, message.text if at_question else None)
-    if not at_question:
-        await _show(
-            ctx,
-            state,
-            schedule,
-            unit,
-            day,
-            draft,
-            intro=ctx.tr("report-use-buttons"),
-        )
-        return
-    if message.text is None:
-        await _show(
-            ctx,
-            state,
-            schedule,
-            unit,
-            day,
-            draft,
-            intro=ctx.tr("report-text-only"),
-        )
+    if not at_question or message.text is None:
+        why = "report-text-only" if at_question else "report-use-buttons"
+        await _show(ctx, state, schedule, unit, day, draft, intro=ctx.tr(why))
         return
     outcome = forms.answer(spec, draft, message.text)
     if outcome.refusal is None:

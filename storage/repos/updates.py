@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.db import keep_for_commit
 from storage.models import ProcessedUpdateRow
-from storage.repos._sql import rowcount, upsert
+from storage.repos._sql import Upsert, rowcount, upsert
 
 
 class UpdateRepository:
@@ -29,16 +29,9 @@ class UpdateRepository:
     def record_at_commit(self, bot_id: int, update_id: int, now: datetime) -> None:
         """Record the update inside the session's next commit, with the update's first effects
         (an INSERT at the start would hold SQLite's one write lock for the whole update)."""
-        row = {"bot_id": bot_id, "update_id": update_id, "processed_at": now}
 
         def write(sync: Session) -> None:
-            sync.execute(
-                upsert(sync, ProcessedUpdateRow)
-                .values(**row)
-                .on_conflict_do_nothing(
-                    index_elements=[ProcessedUpdateRow.bot_id, ProcessedUpdateRow.update_id]
-                )
-            )
+            sync.execute(_record(sync, bot_id, update_id, now))
 
         keep_for_commit(self._session, f"update:{bot_id}:{update_id}", write)
 
@@ -50,12 +43,7 @@ class UpdateRepository:
         be processed again; committed before handling, the update is handled at most once.
         """
         inserted = await self._session.scalar(
-            upsert(self._session, ProcessedUpdateRow)
-            .values(bot_id=bot_id, update_id=update_id, processed_at=now)
-            .on_conflict_do_nothing(
-                index_elements=[ProcessedUpdateRow.bot_id, ProcessedUpdateRow.update_id]
-            )
-            .returning(ProcessedUpdateRow.update_id)
+            _record(self._session, bot_id, update_id, now).returning(ProcessedUpdateRow.update_id)
         )
         return inserted is not None
 
@@ -73,3 +61,14 @@ class UpdateRepository:
             delete(ProcessedUpdateRow).where(ProcessedUpdateRow.processed_at < cutoff)
         )
         return rowcount(result)
+
+
+def _record(session: AsyncSession | Session, bot_id: int, update_id: int, now: datetime) -> Upsert:
+    """The update's record, or nothing if it is there already."""
+    return (
+        upsert(session, ProcessedUpdateRow)
+        .values(bot_id=bot_id, update_id=update_id, processed_at=now)
+        .on_conflict_do_nothing(
+            index_elements=[ProcessedUpdateRow.bot_id, ProcessedUpdateRow.update_id]
+        )
+    )
