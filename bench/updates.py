@@ -89,8 +89,20 @@ class Counters:
 
 
 def _report_on_signal(stats: Path, counters: Counters) -> None:
-    """On SIGUSR1, write the CPU time and counters to `stats` (replacing it atomically)."""
+    """On SIGUSR1, write the CPU time and counters to `stats` (replacing it atomically).
+
+    With `BENCH_PROFILE` set to a file name, the process runs under cProfile and each signal
+    also writes the profile so far to that file with the bot's kind appended
+    (`FILE.project`, `FILE.bare`; for `python -m pstats`).
+    """
     sequence = 0
+    profile_to = os.environ.get("BENCH_PROFILE")
+    profiler = None
+    if profile_to:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
 
     def write() -> None:
         nonlocal sequence
@@ -104,6 +116,8 @@ def _report_on_signal(stats: Path, counters: Counters) -> None:
         partial = stats.with_suffix(".part")
         partial.write_text(json.dumps(figures), "utf-8")
         partial.replace(stats)
+        if profiler is not None:
+            profiler.dump_stats(f"{profile_to}.{stats.stem}")
 
     asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, write)
 
@@ -319,7 +333,9 @@ async def _ready(emulator: Emulator, bot: BotUnderTest) -> None:
     await _replies(emulator, bot, want)
 
 
-async def main(updates: int, runs: int, database: str | None) -> int:
+async def main(
+    updates: int, runs: int, database: str | None, workloads: tuple[str, ...] = WORKLOADS
+) -> int:
     figures: dict[tuple[str, str], list[float]] = {}
     per_step: dict[str, list[Snapshot]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-updates-") as scratch:
@@ -338,7 +354,7 @@ async def main(updates: int, runs: int, database: str | None) -> int:
                 for bot in bots:
                     await _ready(emulator, bot)
                 for run in range(1, runs + 1):
-                    for workload in WORKLOADS:
+                    for workload in workloads:
                         for bot in bots:
                             cpu, step = await run_workload(emulator, bot, workload, updates)
                             figures.setdefault((bot.kind, workload), []).append(cpu)
@@ -357,20 +373,19 @@ async def main(updates: int, runs: int, database: str | None) -> int:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(bot.process.wait(), 10)
     median = {key: statistics.median(values) for key, values in figures.items()}
-    ratios = {w: median[("project", w)] / median[("bare", w)] for w in WORKLOADS}
+    ratios = {w: median[("project", w)] / median[("bare", w)] for w in workloads}
     steps = [s for values in per_step.values() for s in values]
-    sql = statistics.median(s.statements for s in steps)
-    tx = statistics.median(s.transactions for s in steps)
-    for workload in WORKLOADS:
+    for workload in workloads:
         print(
             f"{workload:8} project {median[('project', workload)] * 1000:.3f} ms, "
             f"bare {median[('bare', workload)] * 1000:.3f} ms of CPU per update"
         )
-    print(
-        f"updates={updates} runs={runs} help_ratio={ratios['help']:.1f} "
-        f"report_ratio={ratios['report']:.1f} declare_ratio={ratios['declare']:.1f} "
-        f"sql_per_update={sql:.1f} tx_per_update={tx:.1f}"
-    )
+    summary = [f"updates={updates} runs={runs}"]
+    summary += [f"{w}_ratio={ratios[w]:.1f}" for w in workloads]
+    if steps:
+        summary.append(f"sql_per_update={statistics.median(s.statements for s in steps):.1f}")
+        summary.append(f"tx_per_update={statistics.median(s.transactions for s in steps):.1f}")
+    print(" ".join(summary))
     return 0
 
 
@@ -379,6 +394,9 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--updates", type=int, default=2000, help="per workload and bot")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--database", help="the project's database URL (default: SQLite)")
+    parser.add_argument(
+        "--workloads", default=",".join(WORKLOADS), help="which of help,report,declare to run"
+    )
     parser.add_argument("--serve", choices=("project", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--stats", type=Path, help=argparse.SUPPRESS)
@@ -389,7 +407,8 @@ def cli(argv: list[str] | None = None) -> int:
     if args.serve == "bare":
         asyncio.run(serve_bare(args.api, args.stats))
         return 0
-    return asyncio.run(main(args.updates, args.runs, args.database))
+    workloads = tuple(w for w in args.workloads.split(",") if w)
+    return asyncio.run(main(args.updates, args.runs, args.database, workloads))
 
 
 if __name__ == "__main__":

@@ -23,9 +23,10 @@ from bot.config import Settings
 from bot.menus import set_default_menus
 from bot.middlewares import (
     ActorMiddleware,
-    DatabaseSessionMiddleware,
-    DedupeUpdatesMiddleware,
+    DialogStateMiddleware,
+    SerialPerChatMiddleware,
     SkipEventlessUpdatesMiddleware,
+    UnitOfWorkMiddleware,
 )
 from bot.retry import RetryRequestMiddleware
 from bot.session import BotSession, CommitBeforeRequestMiddleware
@@ -108,18 +109,21 @@ def create_dispatcher(
     clock = clock or SystemClock()
     dispatcher = Dispatcher(
         storage=storage or create_fsm_storage(settings, database),
-        # One update at a time per user and chat, so a double tap cannot run a dialog step twice.
         events_isolation=create_events_isolation(settings),
+        # aiogram's FSM middleware would read the dialog's state before the update's unit of
+        # work opens, in a transaction of its own: its two halves are registered below.
+        disable_fsm=True,
         settings=settings,
         database=database,
         clock=clock,
     )
-    # Order matters: skip what cannot be handled before opening a transaction; drop a
-    # redelivered update in the transaction that would handle it.
+    # Order matters: skip what cannot be handled before taking the chat's turn; then one unit
+    # of work holds the redelivery check, the caller and the dialog's state.
     dispatcher.update.outer_middleware(SkipEventlessUpdatesMiddleware())
-    dispatcher.update.outer_middleware(DatabaseSessionMiddleware(database))
-    dispatcher.update.outer_middleware(DedupeUpdatesMiddleware(clock))
+    dispatcher.update.outer_middleware(SerialPerChatMiddleware(dispatcher.fsm))
+    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(database, clock))
     dispatcher.update.outer_middleware(ActorMiddleware(settings, clock))
+    dispatcher.update.outer_middleware(DialogStateMiddleware())
     # The services, built once with their policies and renderers.
     dispatcher["report_service"] = ReportService(
         settings.reports.policy(), settings.time.zone, ReportTexts(), settings.i18n.default_locale

@@ -1,5 +1,5 @@
-"""Per-update plumbing: drop redelivered updates, one DB transaction, who is asking and in
-which language."""
+"""Per-update plumbing: one update at a time per chat, one unit of work that drops
+redelivered updates, who is asking and in which language, the dialog's state."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot
+from aiogram import BaseMiddleware
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import Chat, TelegramObject, Update, User
 from aiogram.types.update import UpdateTypeLookupError
 
@@ -17,6 +19,7 @@ from domain.clock import Clock
 from domain.org import Language
 from domain.permissions import Actor
 from storage import Database, Repositories
+from storage.repos.updates import RedeliveredUpdate
 from texts.i18n import Translator
 
 logger = logging.getLogger(__name__)
@@ -39,46 +42,67 @@ class SkipEventlessUpdatesMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
-class DedupeUpdatesMiddleware(BaseMiddleware):
-    """Telegram redelivers an update when it is unsure it arrived; act on each id only once.
+class SerialPerChatMiddleware(BaseMiddleware):
+    """One update at a time per user and chat (aiogram's events isolation, in the process or
+    through Redis), so a double tap cannot run a dialog step twice; the dialog's state is
+    read later, inside the update's unit of work (DialogStateMiddleware)."""
 
-    Runs inside the update's unit of work: the record is written with the update's first
-    effects (the first Bot API request commits them), so an update that fails before doing
-    anything is handled again when redelivered, and one that did something is never handled
-    twice. One user's updates are handled one at a time, so a redelivery finds the record."""
+    def __init__(self, fsm: FSMContextMiddleware) -> None:
+        self.fsm = fsm
 
-    def __init__(self, clock: Clock) -> None:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        context = self.fsm.resolve_event_context(data["bot"], data)
+        data["fsm_storage"] = self.fsm.storage
+        if context is None:
+            return await handler(event, data)
+        async with self.fsm.events_isolation.lock(key=context.key):
+            data["state"] = context
+            return await handler(event, data)
+
+
+class UnitOfWorkMiddleware(BaseMiddleware):
+    """One unit of work per update, recorded with its first commit so that a redelivered
+    update is acted on once.
+
+    What a handler changes commits when it returns, or rolls back when it fails; a Bot API
+    request commits what came before it (bot/session.py). The update's record is written
+    inside the first of those commits: an update that fails before doing anything is handled
+    again when redelivered, and the commit of a redelivery finds the record and raises
+    RedeliveredUpdate before anything of it is written or sent. One user's updates are
+    handled one at a time (SerialPerChatMiddleware), so a redelivery finds the record.
+    """
+
+    def __init__(self, database: Database, clock: Clock) -> None:
+        self.database = database
         self.clock = clock
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        if not isinstance(event, Update):
-            return await handler(event, data)
-        bot: Bot = data["bot"]
-        repos: Repositories = data["repos"]
-        if await repos.updates.seen(bot.id, event.update_id):
-            logger.info("update %s delivered again; ignored", event.update_id)
-            return None
-        repos.updates.record_at_commit(bot.id, event.update_id, self.clock.now())
-        return await handler(event, data)
-
-
-class DatabaseSessionMiddleware(BaseMiddleware):
-    """One unit of work per update: what a handler changes commits when it returns, or rolls
-    back when it fails; a Bot API request commits what came before it (bot/session.py)."""
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self.database.unit_of_work() as session:
-            data["repos"] = Repositories(session)
+            repos = data["repos"] = Repositories(session)
+            if isinstance(event, Update):
+                repos.updates.record_at_commit(data["bot"].id, event.update_id, self.clock.now())
             try:
                 result = await handler(event, data)
+                await session.commit()  # with what was kept for it (storage.db.BEFORE_COMMIT)
+            except RedeliveredUpdate:
+                await session.rollback()
+                logger.info("update %s delivered again; ignored", getattr(event, "update_id", "?"))
+                return None
             except BaseException:
                 await session.rollback()  # what was kept for the commit goes too
                 raise
-            await session.commit()  # with what was kept for it (storage.db.BEFORE_COMMIT)
             return result
+
+
+class DialogStateMiddleware(BaseMiddleware):
+    """The dialog's state for the handlers' state filters, read inside the unit of work (so
+    the FSM storage reads its row once, with the rest of the update)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        state: FSMContext | None = data.get("state")
+        if state is not None:
+            data["raw_state"] = await state.get_state()
+        return await handler(event, data)
 
 
 class ActorMiddleware(BaseMiddleware):
@@ -96,18 +120,16 @@ class ActorMiddleware(BaseMiddleware):
         repos: Repositories = data["repos"]
         language = self.default_language
         actor = Actor(telegram_id=0)
-        person = None
         if user is not None and not user.is_bot:
             telegram_language = Language.from_telegram(user.language_code, self.default_language)
             if chat is not None and chat.type == "private":
-                person = await repos.people.greet(
+                caller = await repos.callers.greet(
                     user.id, user.full_name, telegram_language, now=self.clock.now()
                 )
             else:
-                person = await repos.people.get(user.id)
-            language = person.language if person else telegram_language
-            assignments = await repos.roles.of_person(user.id)
-            actor = Actor(user.id, user.id in self.admins, tuple(assignments))
+                caller = await repos.callers.find(user.id)
+            language = caller.person.language if caller.person else telegram_language
+            actor = Actor(user.id, user.id in self.admins, caller.assignments)
         tr = Translator(language)
         data["tr"] = tr  # also for the error router, which may run without a context
         data["ctx"] = Context(actor, tr, repos, self.clock, self.settings, data["bot"])

@@ -80,28 +80,29 @@ async def _start(
 ) -> None:
     """Ask the temperature; Refused (nothing sent) if the caller may not record it."""
     started = await service.begin(ctx.repos, ctx.actor, obligation_id, ctx.now())
-    await answered(ctx, state, None)  # another dialog's question keeps no live buttons
     await state.set_state(CheckinDialog.temperature)
     await state.set_data({"obligation_id": obligation_id})
+    await answered(ctx, state, None)  # another dialog's question keeps no live buttons
     text = ctx.tr("checkin-ask-temperature", name=started.name, day=started.day.isoformat())
     await ask(ctx, state, text)
 
 
 async def temperature_given(message: Message, state: FSMContext, ctx: Context) -> None:
     parsed = read_temperature(message.text or "")
-    await answered(ctx, state, message.text)
     if not parsed.ok or parsed.value is None:
+        await answered(ctx, state, message.text)
         reason = ctx.tr(f"checkin-{(parsed.refusal or '').removeprefix('answer-')}")
         await ask(ctx, state, reason + "\n" + ctx.tr("checkin-ask-temperature-again"))
         return
     data = await state.get_data()
     obligation_id = data.get("obligation_id")
     if not isinstance(obligation_id, int):  # tampered with, or from an older version
-        await state.clear()
+        await leave(ctx, state, message.text)
         await message.answer(ctx.tr("checkin-unknown"))
         return
     await state.update_data(temperature=parsed.value, symptoms=[])
     await state.set_state(CheckinDialog.symptoms)
+    await answered(ctx, state, message.text)  # its request commits the answer
     await ask(
         ctx,
         state,
@@ -131,7 +132,7 @@ async def symptom_pressed(
     if callback_data.choice not in (NONE_CHOICE, DONE_CHOICE):
         selected = toggle(selected, callback_data.choice)
         await state.update_data(symptoms=sorted(s.value for s in selected))
-        await query.answer()
+        await query.answer()  # its request commits the tick
         if isinstance(query.message, Message):
             markup = symptoms_keyboard(ctx.tr, callback_data.obligation_id, selected)
             with contextlib.suppress(TelegramBadRequest):  # too old to edit: ticks still count
@@ -152,9 +153,8 @@ async def symptom_pressed(
         await leave(ctx, state)
         await send_private(ctx, ctx.tr(refused.key))
         return
-    # The request of this edit commits the check-in first.
-    await answered(ctx, state, symptoms_answer(ctx.tr, selected))
-    await state.clear()
+    # The request of this edit commits the check-in first, with the dialog's end.
+    await leave(ctx, state, symptoms_answer(ctx.tr, selected))
     await send_private(ctx, ctx.tr(recorded.key))
 
 

@@ -9,29 +9,48 @@
 - `refuse_stale`: the alert for a button of another question or dialog.
 - `StoredDialogError`: a stored draft that no longer fits, which the dialog restarts.
 
-Each dialog keeps its draft in FSM storage, so it survives restarts; what this module stores
-there sits under ASKED, beside the dialog's own keys.
+Each dialog keeps its draft in FSM storage, so it survives restarts. A step's changes to its
+draft come before its first Bot API request, which commits them (bot/session.py), so a step
+costs one transaction.
+
+The last question asked (its message id, text and whether it has buttons) is known only once
+it has been sent, after that commit. With the SQL storage it is kept in the process rather than
+written in a second transaction: that storage comes with in-process events isolation
+(bot.app), so this process handles the dialog's next update too. After a restart, the question
+then on screen keeps its buttons when answered by typing; they are refused as stale. Any other
+storage (Redis, shared by several processes) writes it in the dialog's data, under ASKED,
+where a write costs no database transaction.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from collections import OrderedDict
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.context import Context
 from services import drafts
+from storage import SQLStorage
 from texts.messaging import TELEGRAM_TEXT_LIMIT, shorten, split_html
 
 logger = logging.getLogger(__name__)
 
-ASKED = "asked"  # the last question: {"id": message id, "text": its HTML}
+ASKED = "asked"  # the last question: {"id": message id, "text": its HTML, "buttons": bool}
 # An echoed typed answer longer than this is shortened: it is a reminder, not a record.
 ECHO_LIMIT = 200
+# Questions kept in the process, per storage: the most recent ones, so that dialogs left
+# unfinished cannot fill the memory (an older one forgotten only keeps its buttons).
+KEPT_QUESTIONS = 20_000
+
+_Asked = tuple[int, str, bool]  # message id, text, whether it has buttons
+_kept: WeakKeyDictionary[BaseStorage, OrderedDict[StorageKey, _Asked]] = WeakKeyDictionary()
 
 
 class StoredDialogError(ValueError):
@@ -50,8 +69,7 @@ async def ask(
             ctx.actor.telegram_id, part, reply_markup=markup if last else None
         )
     if sent is not None:
-        asked = {"id": sent.message_id, "text": parts[-1], "buttons": markup is not None}
-        await state.update_data({ASKED: asked})
+        await _remember(state, (sent.message_id, parts[-1], markup is not None))
 
 
 async def redraw(
@@ -71,20 +89,20 @@ async def redraw(
         # A double tap asks for what is already shown: nothing to do, nothing to ask anew.
         if "message is not modified" not in str(error):
             return False
-    await state.update_data(
-        {ASKED: {"id": message_id, "text": text, "buttons": markup is not None}}
-    )
+    await _remember(state, (message_id, text, markup is not None))
     return True
 
 
 async def answered(ctx: Context, state: FSMContext, answer: str | None) -> None:
     """Show `answer` under the asked question and take its buttons off (best effort: a
     question too old to edit keeps them, and its buttons are refused as stale)."""
-    asked = await _asked(state)
+    await _show_answer(ctx, await _take(state), answer)
+
+
+async def _show_answer(ctx: Context, asked: _Asked | None, answer: str | None) -> None:
     if asked is None:
         return
     message_id, text, buttons = asked
-    await state.update_data({ASKED: None})
     if answer:
         echoed = text + "\n\n" + ctx.tr("dialog-answered", answer=shorten(answer, ECHO_LIMIT))
         if len(echoed) <= TELEGRAM_TEXT_LIMIT:
@@ -122,9 +140,37 @@ async def refuse_stale(ctx: Context, query: CallbackQuery, key: str = "button-ex
     await query.answer(ctx.tr(key), show_alert=True)
 
 
-async def _asked(state: FSMContext) -> tuple[int, str, bool] | None:
+def _in_process(state: FSMContext) -> bool:
+    return isinstance(state.storage, SQLStorage)
+
+
+async def _remember(state: FSMContext, asked: _Asked) -> None:
+    if _in_process(state):
+        kept = _kept.setdefault(state.storage, OrderedDict())
+        kept[state.key] = asked
+        kept.move_to_end(state.key)
+        if len(kept) > KEPT_QUESTIONS:
+            kept.popitem(last=False)
+        return
+    message_id, text, buttons = asked
+    await state.update_data({ASKED: {"id": message_id, "text": text, "buttons": buttons}})
+
+
+async def _take(state: FSMContext) -> _Asked | None:
+    """The remembered question, forgotten (it is answered, or its dialog ends)."""
+    if _in_process(state):
+        return _kept.get(state.storage, OrderedDict()).pop(state.key, None)
+    asked = await _asked(state)
+    if asked is not None:
+        await state.update_data({ASKED: None})
+    return asked
+
+
+async def _asked(state: FSMContext) -> _Asked | None:
     """The remembered question (id, text, whether it has buttons); None if there is none or
     it was tampered with."""
+    if _in_process(state):
+        return _kept.get(state.storage, OrderedDict()).get(state.key)
     asked: Any = (await state.get_data()).get(ASKED)
     if not isinstance(asked, dict):
         return None
@@ -139,9 +185,12 @@ async def _asked(state: FSMContext) -> tuple[int, str, bool] | None:
     return None
 
 
-async def leave(ctx: Context, state: FSMContext) -> None:
-    """End whatever dialog is in progress: its question keeps no live buttons, and a
-    half-finished declaration's expiry lease goes with it (no expiry notice follows)."""
-    await answered(ctx, state, None)
+async def leave(ctx: Context, state: FSMContext, answer: str | None = None) -> None:
+    """End whatever dialog is in progress: its question shows `answer` if given and keeps no
+    live buttons, and a half-finished declaration's expiry lease goes with it (no expiry
+    notice follows). Forgotten before the question is edited, so the edit's request commits
+    the end with whatever came before it."""
+    asked = await _take(state)
     await state.clear()
     await drafts.drop(ctx.repos, ctx.actor.telegram_id)
+    await _show_answer(ctx, asked, answer)

@@ -1,9 +1,12 @@
 """Half-finished dialogs: their expiry leases, and telling people when one has expired.
 
-The handler touches the lease on every step and drops it on submit or cancel. The draft in
-FSM storage carries its own `touched` time, so an expired one is recognised on the person's
-next message even if the job has not run (the job cannot reach the FSM backend); the job
-only deletes expired leases and sends the notice through the outbox.
+The draft in FSM storage carries its own `touched` time, updated on every step, so an expired
+one is recognised on the person's next message even if the job has not run (the job cannot
+reach the FSM backend); the job only deletes expired leases and sends the notice through the
+outbox. The handler drops the lease on submit or cancel, and renews it only when it was last
+renewed LEASE_RENEWAL ago or more, with that much grace: a step then costs no write of its
+own, and the notice still never comes before the draft has expired (at most LEASE_RENEWAL
+after).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from storage import Repositories
 
 DECLARATION = "declaration"
 NOTICE_KEY = "declare-expired-notice"
+LEASE_RENEWAL = timedelta(minutes=10)
 
 
 def expires_at(now: datetime, ttl_hours: int) -> datetime:
@@ -33,9 +37,17 @@ async def touch(
     *,
     ttl_hours: int,
     now: datetime,
+    renewed: datetime | None = None,
     dialog: str = DECLARATION,
-) -> None:
-    await repos.drafts.touch(telegram_id, dialog, now=now, expires_at=expires_at(now, ttl_hours))
+) -> datetime:
+    """Renew the lease of a draft touched `now`, unless it was renewed less than
+    LEASE_RENEWAL before (`renewed`: when; None for a new draft). Returns when it was last
+    renewed, for the draft to keep."""
+    if renewed is not None and now - renewed < LEASE_RENEWAL:
+        return renewed
+    lease_end = expires_at(now, ttl_hours) + LEASE_RENEWAL
+    await repos.drafts.touch(telegram_id, dialog, now=now, expires_at=lease_end)
+    return now
 
 
 async def drop(repos: Repositories, telegram_id: int, dialog: str = DECLARATION) -> None:

@@ -105,6 +105,9 @@ BEFORE_COMMIT = "storage.before_commit"
 # session.info key of what the session has read and kept (the FSM storage's rows); a rollback
 # drops it with BEFORE_COMMIT, since either may then disagree with the database.
 READ_CACHE = "storage.read_cache"
+# session.info key of the organisation's version as read in the current transaction
+# (storage.repos.org); dropped when the transaction ends, so the next one reads it afresh.
+ORG_VERSION = "storage.org_version"
 
 
 def open_unit_of_work() -> AsyncSession | None:
@@ -150,6 +153,7 @@ class Database:
         return self._changed.setdefault(topic, asyncio.Event())
 
     def _after_commit(self, session: Session) -> None:
+        session.info.pop(ORG_VERSION, None)
         for topic in take_changes(session.info):
             self.changed(topic).set()
 
@@ -160,6 +164,7 @@ class Database:
             take_changes(session.info)
             session.info.pop(BEFORE_COMMIT, None)
             session.info.pop(READ_CACHE, None)
+            session.info.pop(ORG_VERSION, None)
 
     @classmethod
     def connect(cls, url: str, *, schema: str | None = None, echo: bool = False) -> Database:

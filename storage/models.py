@@ -87,6 +87,17 @@ class UnitRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class OrgVersionRow(Base):
+    """One row: a token replaced whenever the unit tree changes (storage.repos.org), so that
+    a process keeping the tree in memory knows when to read it again. A random token, not a
+    counter: a change rolled back must never share its version with a later one."""
+
+    __tablename__ = "org_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(32))
+
+
 class PersonRow(Base):
     __tablename__ = "people"
 

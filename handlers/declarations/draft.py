@@ -45,6 +45,7 @@ class Stored:
     dialog_id: str
     touched: datetime
     draft: Draft
+    renewed: datetime | None = None  # when the expiry lease was last renewed (services.drafts)
 
 
 async def begin(ctx: Context, state: FSMContext, unit: Unit, *, proxy: bool) -> None:
@@ -59,6 +60,7 @@ async def begin(ctx: Context, state: FSMContext, unit: Unit, *, proxy: bool) -> 
             "proxy": proxy,
             "id": secrets.token_hex(4),
             "touched": ctx.now().isoformat(),
+            "renewed": ctx.now().isoformat(),
             "draft": draft.to_data(),
         }
     )
@@ -86,7 +88,15 @@ async def load_stored(ctx: Context, state: FSMContext) -> Stored:
         if not isinstance(touched, str):
             raise ValueError("stored declaration dialog: no time")
         draft = Draft.from_data(data["draft"], today=local_today(ctx).date())
-        stored = Stored(unit, proxy, dialog_id, datetime.fromisoformat(touched), draft)
+        renewed = data.get("renewed")  # absent from drafts begun before it was kept
+        stored = Stored(
+            unit,
+            proxy,
+            dialog_id,
+            datetime.fromisoformat(touched),
+            draft,
+            datetime.fromisoformat(renewed) if isinstance(renewed, str) else None,
+        )
     except (ValueError, KeyError, DraftError) as error:
         logger.info("declaration dialog of %s restarted: %s", ctx.actor.telegram_id, error)
         raise StoredDialogError(str(error)) from error
@@ -114,13 +124,17 @@ async def expired_restarted(ctx: Context, state: FSMContext, stored: Stored) -> 
     return True
 
 
-async def save_draft(ctx: Context, state: FSMContext, draft: Draft) -> None:
-    await state.update_data(draft=draft.to_data(), touched=ctx.now().isoformat())
-    await drafts.touch(
+async def save_draft(ctx: Context, state: FSMContext, stored: Stored, draft: Draft) -> None:
+    now = ctx.now()
+    renewed = await drafts.touch(
         ctx.repos,
         ctx.actor.telegram_id,
         ttl_hours=ctx.settings.declarations.draft_ttl_hours,
-        now=ctx.now(),
+        now=now,
+        renewed=stored.renewed,
+    )
+    await state.update_data(
+        draft=draft.to_data(), touched=now.isoformat(), renewed=renewed.isoformat()
     )
 
 

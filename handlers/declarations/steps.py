@@ -47,9 +47,8 @@ async def answer_given(message: Message, state: FSMContext, ctx: Context) -> Non
         return
     if await expired_restarted(ctx, state, stored):
         return
-    # The question is asked again below: the old one shows what was sent, without buttons.
-    await answered(ctx, state, message.text)
     if message.text is None:
+        await answered(ctx, state, None)
         await show_question(ctx, state, stored, "declare-text-only")
         return
     outcome = dialog.answer(
@@ -59,7 +58,10 @@ async def answer_given(message: Message, state: FSMContext, ctx: Context) -> Non
         lookback_days=ctx.settings.policy.lookback_days,
     )
     if outcome.refusal is None:
-        await save_draft(ctx, state, outcome.draft)
+        await save_draft(ctx, state, stored, outcome.draft)
+    # The question is asked again below: the old one shows what was sent, without buttons.
+    # Its request commits the draft.
+    await answered(ctx, state, message.text)
     await show_question(
         ctx, state, with_draft(stored, outcome.draft), outcome.refusal, outcome.params
     )
@@ -101,28 +103,41 @@ async def step_pressed(
     if outcome.refusal == dialog.STALE:
         await refuse_stale(ctx, query, "declare-stale")
         return
-    await query.answer()
     draft = outcome.draft
-    if outcome.refusal is None and not outcome.submit and draft.step == stored.draft.step:
-        # A checklist tick or another page: redraw the same message rather than add one.
-        await save_draft(ctx, state, draft)
-        text = question_text(ctx.tr, draft)
-        if await redraw(ctx, state, text, question_keyboard(ctx.tr, draft, stored.dialog_id)):
-            return
-    # A choice or a skip is an answer, shown in its question; back, edit and paging are not.
-    given = None
-    if callback_data.action in (DeclAction.PICK, DeclAction.SKIP) and outcome.refusal is None:
-        step = stored.draft.step
-        given = pressed_answer(ctx.tr, step, draft.answers, pressed_label(query))
     if outcome.submit:  # shown once the declaration has been submitted
+        await query.answer()
+        given = _given(ctx, callback_data, stored, draft, query)
         await _submit(ctx, state, declaration_service, with_draft(stored, draft), given)
         return
-    await answered(ctx, state, given)
     if outcome.refusal is None:
-        await save_draft(ctx, state, outcome.draft)
-    await show_question(
-        ctx, state, with_draft(stored, outcome.draft), outcome.refusal, outcome.params
-    )
+        await save_draft(ctx, state, stored, draft)
+    await query.answer()  # its request commits the draft
+    answering = callback_data.action in (DeclAction.PICK, DeclAction.SKIP)
+    if answering and outcome.refusal is None and draft.step != stored.draft.step:
+        # Answered: shown in its question, and the next one asked.
+        await answered(ctx, state, _given(ctx, callback_data, stored, draft, query))
+        await show_question(ctx, state, with_draft(stored, draft))
+        return
+    # A checklist tick, another page, back or a change from the summary, or a refusal: the
+    # question changes in place.
+    text = question_text(ctx.tr, draft, outcome.refusal, outcome.params)
+    if await redraw(ctx, state, text, question_keyboard(ctx.tr, draft, stored.dialog_id)):
+        return
+    await answered(ctx, state, None)  # too old to edit: asked anew below it
+    await show_question(ctx, state, with_draft(stored, draft), outcome.refusal, outcome.params)
+
+
+def _given(
+    ctx: Context,
+    callback_data: DeclStep,
+    stored: Stored,
+    draft: dialog.Draft,
+    query: CallbackQuery,
+) -> str | None:
+    """The answer a pick or a skip gave, as the question shows it."""
+    if callback_data.action not in (DeclAction.PICK, DeclAction.SKIP):
+        return None
+    return pressed_answer(ctx.tr, stored.draft.step, draft.answers, pressed_label(query))
 
 
 async def cancel_command(message: Message, state: FSMContext, ctx: Context) -> None:
@@ -155,7 +170,6 @@ async def _submit(
         await leave(ctx, state)
         await send_private(ctx, ctx.tr(refused.key, **refused.params))
         return
-    # The request of this edit commits the declaration first.
-    await answered(ctx, state, given)
-    await leave(ctx, state)
+    # The request of this edit commits the declaration first, with the dialog's end.
+    await leave(ctx, state, given)
     await send_private(ctx, declaration_texts.resident_result(ctx.tr, submitted))

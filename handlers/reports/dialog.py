@@ -27,6 +27,8 @@ from handlers.dialogs import (
     answered_by_button,
     ask,
     leave,
+    pressed_label,
+    redraw,
     refuse_stale,
 )
 from handlers.reports.common import facts
@@ -99,9 +101,11 @@ async def _show(
     *,
     refusal: Refusal | None = None,
     intro: str | None = None,
+    in_place: bool = False,
 ) -> None:
     """The current question, or the summary with a button per field (carrying the dialog's
-    id, so they act on this dialog only)."""
+    id, so they act on this dialog only); `in_place` edits the asked question into it where
+    it can be edited."""
     tr, spec = ctx.tr, schedule.form
     dialog = await _dialog(state)
     item = forms.current(spec, draft)
@@ -125,6 +129,10 @@ async def _show(
         )
     if intro:
         text = intro + "\n\n" + text
+    if in_place:
+        if await redraw(ctx, state, text, markup):
+            return
+        await answered(ctx, state, None)  # too old to edit: asked anew below it
     await ask(ctx, state, text, markup)
 
 
@@ -181,25 +189,18 @@ async def answer_given(
         return
     spec = schedule.form
     at_question = forms.current(spec, draft) is not None
-    # The question (or summary) is asked again below: the old one loses its buttons and shows
-    # what was typed, when typing is how it is answered.
-    await answered(ctx, state, message.text if at_question else None)
     if not at_question or message.text is None:
         why = "report-text-only" if at_question else "report-use-buttons"
+        await answered(ctx, state, message.text if at_question else None)
         await _show(ctx, state, schedule, unit, day, draft, intro=ctx.tr(why))
         return
     outcome = forms.answer(spec, draft, message.text)
     if outcome.refusal is None:
         await _save(state, outcome.draft)
-    await _show(
-        ctx,
-        state,
-        schedule,
-        unit,
-        day,
-        outcome.draft,
-        refusal=outcome.refusal,
-    )
+    # The question is asked again below (the next one, or this one after a wrong answer):
+    # the old one loses its buttons and shows what was typed. Its request commits the draft.
+    await answered(ctx, state, message.text)
+    await _show(ctx, state, schedule, unit, day, outcome.draft, refusal=outcome.refusal)
 
 
 async def step_pressed(
@@ -236,13 +237,16 @@ async def step_pressed(
     if outcome is None:
         await refuse_stale(ctx, query)
         return
-    await query.answer()
-    if action in form_buttons.ANSWERS:  # shown in its question
-        await answered_by_button(ctx, state, query)
-    else:  # back, or a field to change: navigation, not an answer
-        await answered(ctx, state, None)
     await _save(state, outcome.draft)
-    await _show(ctx, state, schedule, unit, day, outcome.draft, refusal=outcome.refusal)
+    await query.answer()  # its request commits the draft
+    if action in form_buttons.ANSWERS:  # shown in its question, and the next one asked
+        await answered_by_button(ctx, state, query)
+        await _show(ctx, state, schedule, unit, day, outcome.draft, refusal=outcome.refusal)
+        return
+    # Back, or a field to change: navigation, not an answer; the question changes in place.
+    await _show(
+        ctx, state, schedule, unit, day, outcome.draft, refusal=outcome.refusal, in_place=True
+    )
 
 
 async def _submit(
@@ -256,7 +260,6 @@ async def _submit(
     unit, day, schedule, draft = loaded
     found = forms.problems(schedule.form, draft.answers)
     if found:  # cannot happen through the dialog; a draft from an older form, say
-        await answered(ctx, state, None)
         key, refusal = found[0]
         try:
             draft = forms.edit(schedule.form, draft, key)
@@ -264,6 +267,7 @@ async def _submit(
             await _restart(ctx, state)
             return
         await _save(state, draft)
+        await answered(ctx, state, None)
         await _show(ctx, state, schedule, unit, day, draft, refusal=refusal)
         return
     try:
@@ -284,9 +288,8 @@ async def _submit(
         await leave(ctx, state)
         await send_private(ctx, ctx.tr(refused.key, **refused.params))
         return
-    # The request of this edit commits the report first.
-    await answered_by_button(ctx, state, query)
-    await state.clear()
+    # The request of this edit commits the report first, with the dialog's end.
+    await leave(ctx, state, pressed_label(query))
     await confirm_filed(ctx, filed)
 
 

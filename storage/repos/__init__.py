@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.repos.absences import AbsenceRepository
 from storage.repos.audit import AuditRepository
+from storage.repos.callers import CallerRepository
 from storage.repos.checkins import CheckinRepository
 from storage.repos.declarations import DeclarationRepository
 from storage.repos.drafts import DraftLeaseRepository
@@ -32,6 +33,7 @@ class Repositories:
         self.session = session
         self.org = OrgRepository(session)
         self.people = PeopleRepository(session)
+        self.callers = CallerRepository(session)
         self.roles = RoleRepository(session)
         self.groups = GroupRepository(session)
         self.invites = InviteRepository(session)
@@ -51,6 +53,7 @@ class Repositories:
 __all__ = [
     "AbsenceRepository",
     "AuditRepository",
+    "CallerRepository",
     "CheckinRepository",
     "DeclarationRepository",
     "DraftLeaseRepository",

@@ -2,28 +2,71 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from domain.org import ChatGroup, OrgTree, Person, RoleAssignment, Unit, UnitKind, UnknownUnitError
 from domain.orgfile import OrgPlan
-from storage.models import ChatGroupRow, PersonRow, RoleAssignmentRow, UnitRow
+from storage.db import ORG_VERSION
+from storage.models import ChatGroupRow, OrgVersionRow, PersonRow, RoleAssignmentRow, UnitRow
 from storage.records import ApplyResult
+from storage.repos._sql import upsert
 
 _Parent = aliased(UnitRow)
+
+# The unit tree last read from each database (by engine), with the version it was read at.
+# A county's tree is ten thousand units: read once, not for every question about one unit.
+_trees: WeakKeyDictionary[Any, tuple[str, OrgTree]] = WeakKeyDictionary()
+
+
+_VERSION = select(OrgVersionRow.token).where(OrgVersionRow.id == 1)
+
+
+def org_version_column() -> ScalarSelect[str]:
+    """The organisation's version as a column, for a statement that reads it on the way."""
+    return _VERSION.scalar_subquery()
+
+
+def note_org_version(session: AsyncSession, version: str | None) -> None:
+    """Remember the version read by another statement until the transaction ends."""
+    session.info[ORG_VERSION] = version or ""
 
 
 class OrgRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def version(self) -> str:
+        """The organisation's version, as read earlier in this transaction or now."""
+        known = self._session.info.get(ORG_VERSION)
+        if isinstance(known, str):
+            return known
+        # No row (a database emptied by hand) reads as a version of its own.
+        version = await self._session.scalar(_VERSION) or ""
+        note_org_version(self._session, version)
+        return version
+
     async def load_tree(self) -> OrgTree:
-        """Active units; a unit below an inactive one is left out with it."""
+        """Active units; a unit below an inactive one is left out with it. Read from the
+        database only when the organisation changed since this process last read it."""
+        version = await self.version()
+        engine = self._session.bind
+        cached = _trees.get(engine)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        tree = await self._read_tree()
+        _trees[engine] = (version, tree)
+        return tree
+
+    async def _read_tree(self) -> OrgTree:
         rows = await self._session.execute(
             select(UnitRow.code, UnitRow.name, UnitRow.kind, _Parent.code)
             .outerjoin(_Parent, _Parent.id == UnitRow.parent_id)
@@ -43,15 +86,18 @@ class OrgRepository:
         return OrgTree(units)
 
     async def get_unit(self, code: str) -> Unit | None:
-        """The unit if it exists and is active."""
-        row = (
-            await self._session.execute(
-                select(UnitRow.name, UnitRow.kind, _Parent.code)
-                .outerjoin(_Parent, _Parent.id == UnitRow.parent_id)
-                .where(UnitRow.code == code, UnitRow.active.is_(True))
-            )
-        ).first()
-        return None if row is None else Unit(code, row[0], UnitKind(row[1]), row[2])
+        """The unit if it exists and is active (and so are its parents)."""
+        return (await self.load_tree()).units.get(code)
+
+    async def changed(self) -> None:
+        """Give the organisation a new version: the unit tree changed in this transaction."""
+        version = secrets.token_hex(16)
+        await self._session.execute(
+            upsert(self._session, OrgVersionRow)
+            .values(id=1, token=version)
+            .on_conflict_do_update(index_elements=[OrgVersionRow.id], set_={"token": version})
+        )
+        note_org_version(self._session, version)
 
     async def apply_plan(
         self, plan: OrgPlan, *, now: datetime, applied_by: int | None = None
@@ -79,6 +125,8 @@ class _PlanApplier:
         found = await self.session.scalars(select(UnitRow).where(UnitRow.code.in_(codes)))
         self.unit_rows = {row.code: row for row in found}
         units_created, units_updated = await self._units(plan.units)
+        if units_created or units_updated:
+            await OrgRepository(self.session).changed()
         people_created, people_updated = await self._people(plan.people)
         return ApplyResult(
             units_created=units_created,

@@ -13,25 +13,29 @@ from storage.models import ProcessedUpdateRow
 from storage.repos._sql import Upsert, rowcount, upsert
 
 
+class RedeliveredUpdate(Exception):
+    """Raised by the commit that would record an update already recorded: a redelivery,
+    whose effects are rolled back (the first delivery's stand)."""
+
+
 class UpdateRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def seen(self, bot_id: int, update_id: int) -> bool:
-        """Whether the update was recorded (by a committed transaction)."""
-        found = await self._session.scalar(
-            select(ProcessedUpdateRow.update_id).where(
-                ProcessedUpdateRow.bot_id == bot_id, ProcessedUpdateRow.update_id == update_id
-            )
-        )
-        return found is not None
-
     def record_at_commit(self, bot_id: int, update_id: int, now: datetime) -> None:
         """Record the update inside the session's next commit, with the update's first effects
-        (an INSERT at the start would hold SQLite's one write lock for the whole update)."""
+        (an INSERT at the start would hold SQLite's one write lock for the whole update).
+
+        That commit raises RedeliveredUpdate instead if the update is recorded already, so a
+        redelivery is recognised without a read of its own: what it did is rolled back before
+        anything reached Telegram or the database."""
 
         def write(sync: Session) -> None:
-            sync.execute(_record(sync, bot_id, update_id, now))
+            statement = _record(sync, bot_id, update_id, now).returning(
+                ProcessedUpdateRow.update_id
+            )
+            if sync.execute(statement).first() is None:
+                raise RedeliveredUpdate(f"update {update_id} of bot {bot_id}")
 
         keep_for_commit(self._session, f"update:{bot_id}:{update_id}", write)
 

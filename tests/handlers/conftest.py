@@ -95,6 +95,7 @@ class RecordingSession(BaseSession):
         self.fail_on: dict[type[Any], Exception] = {}
         self._answered: set[str] = set()
         self._ids = itertools.count(100)
+        self.sent_ids: list[tuple[int, int]] = []  # (chat, message id) of each message sent
 
     async def make_request(
         self,
@@ -116,8 +117,11 @@ class RecordingSession(BaseSession):
             return self.bot_member
         if isinstance(method, SendMessage | EditMessageText):
             chat_id = int(method.chat_id) if method.chat_id is not None else 0
+            message_id = next(self._ids)
+            if isinstance(method, SendMessage):
+                self.sent_ids.append((chat_id, message_id))
             return Message(
-                message_id=next(self._ids),
+                message_id=message_id,
                 date=datetime.now(UTC),
                 text=method.text,
                 chat=Chat(id=chat_id, type="private" if chat_id > 0 else "supergroup"),
@@ -140,6 +144,9 @@ class RecordingSession(BaseSession):
             for r in self.requests
             if isinstance(r, SendMessage) and (chat_id is None or r.chat_id == chat_id)
         ]
+
+    def last_sent_id(self, chat_id: int) -> int:
+        return [message for chat, message in self.sent_ids if chat == chat_id][-1]
 
     def texts(self, chat_id: int | None = None) -> list[str]:
         return [m.text for m in self.sent(chat_id)]

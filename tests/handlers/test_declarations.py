@@ -17,6 +17,7 @@ from domain.org import ChatGroup, GroupPurpose, Role, RoleAssignment
 from handlers.groups import post_join_button
 from scheduler.actions import expire_drafts
 from scheduler.context import JobContext
+from services import drafts
 from services.org import load_org_file
 from storage import Repositories
 from storage.models import DeclarationRow, OutboxRow
@@ -247,14 +248,18 @@ async def test_proxy_refused_for_a_plain_resident(harness: Harness) -> None:
 async def test_expired_draft_notice_and_start_over(harness: Harness) -> None:
     await harness.send(RESIDENT, "/declare")
     await harness.send(RESIDENT, "刘小明")
+    last_step = harness.clock.now()
     ttl = harness.settings.declarations.draft_ttl_hours
-    harness.clock.set(NOW + timedelta(hours=ttl, minutes=1))
-    context = JobContext(
-        harness.database,
-        harness.clock.now(),
-        jobs_config(harness.settings),
-        draft_notice=expired_draft_notice,
-    )
+
+    def job_at(moment: datetime) -> JobContext:
+        harness.clock.set(moment)
+        config = jobs_config(harness.settings)
+        return JobContext(harness.database, moment, config, draft_notice=expired_draft_notice)
+
+    # Expired, but the lease's grace has not run out: no notice yet (never one too early).
+    expired = last_step + timedelta(hours=ttl, minutes=1)
+    assert await expire_drafts(job_at(expired)) == {"drafts": 0}
+    context = job_at(last_step + timedelta(hours=ttl) + drafts.LEASE_RENEWAL)
     assert await expire_drafts(context) == {"drafts": 1}
     assert await expire_drafts(context) == {"drafts": 0}
 

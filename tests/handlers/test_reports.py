@@ -752,10 +752,8 @@ async def test_a_zero_report_from_a_reminder_costs_no_more_than_it_did(harness: 
 
 
 async def asked_id(harness: Harness, user: int = LIAISON) -> int:
-    key = StorageKey(bot_id=BOT_ID, chat_id=user, user_id=user)
-    asked = (await harness.storage.get_data(key))["asked"]
-    assert isinstance(asked["id"], int)
-    return asked["id"]
+    """The question asked last: the last message sent to the user."""
+    return harness.session.last_sent_id(user)
 
 
 async def test_a_typed_answer_shows_in_its_question_which_loses_its_buttons(
@@ -786,20 +784,37 @@ async def test_a_wrong_answer_shows_in_the_old_question_and_the_new_one_has_the_
     ]
 
 
-async def test_back_only_drops_the_buttons_and_a_long_answer_is_shortened(
+async def test_back_changes_the_question_in_place_and_a_long_answer_is_shortened(
     harness: Harness,
 ) -> None:
     await harness.send(LIAISON, "/report")
     await harness.send(LIAISON, "3")
     question = await asked_id(harness)
-    await harness.press(LIAISON, harness.button(ZH("report-button-back")))
-    # Back is navigation, not an answer: no echo, the question only loses its buttons.
+    sent = len(harness.session.sent(LIAISON))
+    # Back is navigation, not an answer: no echo, no new message; the question on screen
+    # becomes the first one again, with its buttons.
+    [back] = await harness.press(LIAISON, harness.button(ZH("report-button-back")))
+    assert len(harness.session.sent(LIAISON)) == sent
     assert len(harness.echoes(LIAISON)) == 1
-    [dropped] = harness.session.of_type(EditMessageReplyMarkup)
-    assert (dropped.message_id, dropped.reply_markup) == (question, None)
+    assert q(ZH, "returned") in back  # the first question again, in the same message
+    edit = harness.session.of_type(EditMessageText)[-1]
+    assert (edit.message_id, edit.text) == (question, back)
+    assert edit.reply_markup is not None
     await harness.send(LIAISON, "9" * 300)
     shortened = "9" * 199 + "…"
-    assert harness.echoes(LIAISON)[-1].endswith(ZH("dialog-answered", answer=shortened))
+    assert harness.echoes(LIAISON)[-1] == back + "\n\n" + ZH("dialog-answered", answer=shortened)
+    assert harness.session.of_type(EditMessageText)[-1].message_id == question
+
+
+async def test_a_dialog_step_delivered_twice_is_taken_once(harness: Harness) -> None:
+    await harness.send(LIAISON, "/report")
+    update = harness.message_update(LIAISON, "3")
+    await harness.feed(update)
+    requests = len(harness.session.requests)
+    await harness.feed(update)  # redelivered: found at its first commit, nothing of it stays
+    assert len(harness.session.requests) == requests
+    [second] = await harness.send(LIAISON, "1")  # the second question took this answer
+    assert q(ZH, "central_quarantine") in second
 
 
 async def test_typing_at_the_summary_is_not_echoed_and_submit_is(harness: Harness) -> None:

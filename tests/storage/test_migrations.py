@@ -27,6 +27,7 @@ TABLES = {
     "fsm_states",
     "invites",
     "obligations",
+    "org_version",
     "outbox",
     "people",
     "processed_updates",
@@ -59,7 +60,7 @@ async def test_sqlite_upgrades_from_empty_and_matches_models(tmp_path: Path) -> 
     url = f"sqlite+aiosqlite:///{tmp_path}/new/dir/bot.sqlite3"
     assert await asyncio.to_thread(current, url) is None
     await asyncio.to_thread(upgrade, url)
-    assert await asyncio.to_thread(current, url) == head() == "0006"
+    assert await asyncio.to_thread(current, url) == head() == "0007"
     database = Database.connect(url)
     try:
         await _check_migrated(database)
@@ -71,7 +72,7 @@ async def test_postgres_upgrades_from_empty_inside_the_schema(
     postgres_url: str, postgres_schema: str
 ) -> None:
     await asyncio.to_thread(upgrade, postgres_url, schema=postgres_schema)
-    assert await asyncio.to_thread(current, postgres_url, schema=postgres_schema) == "0006"
+    assert await asyncio.to_thread(current, postgres_url, schema=postgres_schema) == "0007"
     database = Database.connect(postgres_url, schema=postgres_schema)
     try:
         await _check_migrated(database)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from domain.org import (
     ChatGroup,
@@ -19,7 +19,7 @@ from domain.org import (
     UnknownUnitError,
 )
 from domain.orgfile import OrgPlan, parse_org_file
-from storage import ApplyResult, Repositories
+from storage import ApplyResult, Database, Repositories
 from storage.models import UnitRow
 from storage.repos.org import dependency_order
 
@@ -127,6 +127,7 @@ async def test_inactive_units_and_everything_below_them_are_hidden(org: Reposito
     await org.session.execute(
         update(UnitRow).where(UnitRow.code == "chengguan").values(active=False)
     )
+    await org.org.changed()
     tree = await org.org.load_tree()
     assert set(tree.units) == {"county"}
     assert await org.org.get_unit("chengguan") is None
@@ -134,6 +135,47 @@ async def test_inactive_units_and_everything_below_them_are_hidden(org: Reposito
     result = await org.org.apply_plan(sample_plan(), now=NOW)
     assert result == ApplyResult(units_updated=1)
     assert set((await org.org.load_tree()).units) == {"county", "chengguan", "dongguan"}
+
+
+async def test_the_tree_is_read_once_per_version_of_the_organisation(
+    org: Repositories, database: Database
+) -> None:
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    first = await org.org.load_tree()
+    await org.session.commit()
+    statements.clear()
+    assert await org.org.load_tree() is first  # the version is read, not the tree
+    assert await org.org.get_unit("dongguan") == first.units["dongguan"]
+    assert len(statements) == 1
+    await org.session.commit()
+    # Another process renames a unit: the next transaction reads the tree again.
+    async with database.transaction() as other:
+        plan = sample_plan()
+        units = [
+            replace(unit, name="东关社区") if unit.code == "dongguan" else unit
+            for unit in plan.units
+        ]
+        await Repositories(other).org.apply_plan(replace(plan, units=units), now=NOW)
+    reread = await org.org.load_tree()
+    assert reread.units["dongguan"].name == "东关社区"
+    assert reread is not first
+    event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+
+
+async def test_a_change_rolled_back_leaves_no_version_behind(
+    org: Repositories, database: Database
+) -> None:
+    before = await org.org.version()
+    await org.session.commit()
+    await org.org.changed()
+    assert await org.org.version() != before  # seen in its own transaction
+    await org.session.rollback()
+    assert await org.org.version() == before
 
 
 def test_dependency_order_puts_parents_first_and_detects_cycles() -> None:

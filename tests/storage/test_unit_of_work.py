@@ -1,9 +1,11 @@
 from datetime import UTC, datetime
 
+import pytest
 from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import event
 
 from storage import Database, Repositories, SQLStorage
+from storage.repos.updates import RedeliveredUpdate
 
 KEY = StorageKey(bot_id=1, chat_id=5, user_id=5)
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -90,19 +92,26 @@ async def test_a_rollback_forgets_what_was_kept_for_the_commit(database: Databas
 async def test_an_update_is_recorded_with_its_first_effects_and_only_then(
     database: Database,
 ) -> None:
+    storage = SQLStorage(database)
     async with database.unit_of_work() as session:
         repos = Repositories(session)
-        assert not await repos.updates.seen(1, 77)
         repos.updates.record_at_commit(1, 77, NOW)
         # Nothing is written yet: another transaction can write at once (on SQLite an early
         # INSERT would hold the one write lock until this update's first commit).
         async with database.transaction() as other:
-            await Repositories(other).updates.first_delivery(1, 78, NOW)
+            assert await Repositories(other).updates.first_delivery(1, 78, NOW)
         await session.rollback()  # the handler failed before it did anything
-        assert not await repos.updates.seen(1, 77)  # handled again when redelivered
-        repos.updates.record_at_commit(1, 77, NOW)
+        repos.updates.record_at_commit(1, 77, NOW)  # so it is handled again when redelivered
+        await storage.set_state(KEY, "Form:one")
         await database.commit_unit_of_work()  # a reply: the first effects commit
-        assert await repos.updates.seen(1, 77)
+    # Delivered once more: the first commit finds the record, and nothing of it stays.
+    async with database.unit_of_work() as session:
+        Repositories(session).updates.record_at_commit(1, 77, NOW)
+        await storage.set_state(KEY, "Form:two")
+        with pytest.raises(RedeliveredUpdate):
+            await database.commit_unit_of_work()
+        assert await storage.get_state(KEY) == "Form:one"
+    assert await SQLStorage(database).get_state(KEY) == "Form:one"
 
 
 async def test_a_write_kept_after_a_commit_is_written_by_the_next_one(database: Database) -> None:
