@@ -40,7 +40,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -225,14 +225,28 @@ class BotUnderTest:
             await asyncio.sleep(0.01)
 
 
+def _chat_view(emulator: Emulator, bot: BotUnderTest, user: int) -> tuple[int, str, str]:
+    """What the user sees of the bot: how many messages, and the last one with its buttons
+    (a dialog may answer by editing its question in place)."""
+    messages = emulator.bot_messages(user, bot=bot.bot_id)
+    if not messages:
+        return 0, "", ""
+    last = messages[-1]
+    return len(messages), str(last.get("text")), json.dumps(last.get("reply_markup"))
+
+
 async def _replies(emulator: Emulator, bot: BotUnderTest, want: dict[int, int]) -> None:
     """Wait until every user's chat holds `want[user]` messages of the bot."""
+    await _until(emulator, bot, lambda user: _chat_view(emulator, bot, user)[0] >= want[user], want)
+
+
+async def _until(
+    emulator: Emulator, bot: BotUnderTest, done: Callable[[int], bool], users: Iterable[int]
+) -> None:
     deadline = time.monotonic() + 120
-    pending = dict(want)
+    pending = set(users)
     while pending:
-        for user, count in list(pending.items()):
-            if len(emulator.bot_messages(user, bot=bot.bot_id)) >= count:
-                del pending[user]
+        pending = {user for user in pending if not done(user)}
         if time.monotonic() > deadline:
             raise RuntimeError(f"{bot.kind}: no answer for users {sorted(pending)[:5]}")
         if pending:
@@ -254,12 +268,22 @@ async def _round(
     users: list[int],
     act: Callable[[int], object],
     answers: int = 1,
+    *,
+    in_place: bool = False,
 ) -> None:
-    """Every user acts once; back when each has its `answers` new messages."""
-    want = {user: len(emulator.bot_messages(user, bot=bot.bot_id)) + answers for user in users}
+    """Every user acts once; back when each has its `answers` new messages, or with
+    `in_place` (an answer the bot may give by editing its last message) sees it changed."""
+    before = {user: _chat_view(emulator, bot, user) for user in users}
+
+    def answered(user: int) -> bool:
+        count, *last = _chat_view(emulator, bot, user)
+        grown = count >= before[user][0] + answers
+        changed = count == before[user][0] and last != list(before[user][1:])
+        return grown or (in_place and changed)
+
     for user in users:
         act(user)
-    await _replies(emulator, bot, want)
+    await _until(emulator, bot, answered, users)
 
 
 async def run_workload(
@@ -288,7 +312,10 @@ async def run_workload(
     before = await bot.snapshot()
     for index in range(rounds):
         pressing = workload != "help" and index % 2 == 1
-        await _round(emulator, bot, users, back if pressing else send(typed))
+        if pressing:  # the project redraws its question in place, the bare bot answers anew
+            await _round(emulator, bot, users, back, in_place=True)
+        else:
+            await _round(emulator, bot, users, send(typed))
     after = await bot.snapshot()
     if start is not None:  # leave the dialog, so the next run starts the same way
         await _round(emulator, bot, users, send("/cancel"))

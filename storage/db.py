@@ -23,6 +23,11 @@ _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncp
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 # Long enough to ride out another connection's write, short enough that a stuck writer shows up.
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Connections kept open: one per update handled at once (and the sender's, the clock's). A
+# burst beyond them waits for one rather than opening more: a connection opened for a moment
+# and closed again (SQLAlchemy's overflow) costs more than the update it serves (on SQLite a
+# thread and the connection's set-up statements, on PostgreSQL a log-in).
+POOL_SIZE = 20
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -56,7 +61,9 @@ def create_engine(
     # A failing statement's error would otherwise quote its parameters (phone numbers, typed
     # answers) into every log line and traceback that shows it.
     kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
-    if not pooled:
+    if pooled:
+        kwargs.update(pool_size=POOL_SIZE, max_overflow=0)
+    else:
         kwargs["poolclass"] = NullPool
     if parsed.get_backend_name() == "sqlite":
         if schema is not None:

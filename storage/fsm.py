@@ -19,13 +19,13 @@ from aiogram.fsm.storage.base import (
     StateType,
     StorageKey,
 )
-from sqlalchemy import Executable, delete, select
+from sqlalchemy import Executable, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from storage.db import READ_CACHE, Database, keep_for_commit
 from storage.models import FsmStateRow
-from storage.repos._sql import upsert
+from storage.repos._sql import prepared, table_of, upsert_in
 
 
 class SQLStorage(BaseStorage):
@@ -127,7 +127,7 @@ class SQLStorage(BaseStorage):
 
         def write(sync: Session) -> None:
             if not _same((cached.state, cached.data), cached.stored):
-                sync.execute(_write_statement(sync, row_key, cached.state, cached.data))
+                sync.execute(*_write_statement(sync, row_key, cached.state, cached.data))
                 cached.stored = (cached.state, copy.deepcopy(cached.data))
 
         keep_for_commit(session, f"fsm:{row_key}", write)
@@ -150,9 +150,7 @@ class _Cached:
 
 async def _read(session: AsyncSession, row_key: str) -> _Row:
     row = (
-        await session.execute(
-            select(FsmStateRow.state, FsmStateRow.data).where(FsmStateRow.key == row_key)
-        )
+        await session.execute(prepared(session, "fsm-read", _read_row), {"key": row_key})
     ).first()
     if row is None:
         return None, {}
@@ -162,23 +160,44 @@ async def _read(session: AsyncSession, row_key: str) -> _Row:
 async def _write(
     session: AsyncSession, row_key: str, state: str | None, data: Mapping[str, Any]
 ) -> None:
-    await session.execute(_write_statement(session, row_key, state, data))
+    await session.execute(*_write_statement(session, row_key, state, data))
 
 
 def _write_statement(
     session: AsyncSession | Session, row_key: str, state: str | None, data: Mapping[str, Any]
-) -> Executable:
+) -> tuple[Executable, dict[str, Any]]:
     """The row as given; none at all when both are empty, so finished dialogs leave nothing."""
     if state is None and not data:
-        return delete(FsmStateRow).where(FsmStateRow.key == row_key)
-    now = datetime.now(UTC)
-    return (
-        upsert(session, FsmStateRow)
-        .values(key=row_key, state=state, data=dict(data), updated_at=now)
-        .on_conflict_do_update(
-            index_elements=[FsmStateRow.key],
-            set_={"state": state, "data": dict(data), "updated_at": now},
-        )
+        return prepared(session, "fsm-delete", _delete_row), {"key": row_key}
+    values = {"key": row_key, "state": state, "data": dict(data), "updated_at": datetime.now(UTC)}
+    return prepared(session, "fsm-upsert", _upsert_row), values
+
+
+def _read_row(_dialect: str) -> Executable:
+    table = table_of(FsmStateRow)
+    return select(table.c.state, table.c.data).where(table.c.key == bindparam("key"))
+
+
+def _delete_row(_dialect: str) -> Executable:
+    table = table_of(FsmStateRow)
+    return delete(table).where(table.c.key == bindparam("key"))
+
+
+def _upsert_row(dialect: str) -> Executable:
+    table = table_of(FsmStateRow)
+    insert = upsert_in(dialect, table)
+    return insert.values(
+        key=bindparam("key"),
+        state=bindparam("state"),
+        data=bindparam("data"),
+        updated_at=bindparam("updated_at"),
+    ).on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={
+            "state": insert.excluded.state,
+            "data": insert.excluded.data,
+            "updated_at": insert.excluded.updated_at,
+        },
     )
 
 

@@ -79,25 +79,6 @@ class PeopleRepository:
         )
         return started is not None
 
-    async def greet(
-        self, telegram_id: int, name: str, language: Language, *, now: datetime
-    ) -> Person:
-        """A private message from the person: register or refresh them, note their first
-        start, and undo an earlier refusal (writing to the bot makes them reachable again).
-
-        The row is read once and written only when something changed: on SQLite any write,
-        even a no-op UPDATE, holds the single write lock for the rest of the update.
-        """
-        # The row itself, not read again: the session keeps loaded rows only while they are
-        # referenced, so a second `get` would query.
-        row = await self._ensured_row(telegram_id, name, language, now=now)
-        if row.started_at is None or row.unreachable_at is not None:
-            row.started_at = row.started_at or now
-            row.unreachable_at = row.unreachable_reason = None
-            row.updated_at = now
-            await self._session.flush()
-        return to_person(row)
-
     async def unreachable(self, telegram_id: int) -> tuple[datetime, str | None] | None:
         """When and why Telegram last refused a private message to the person, if it did."""
         row = (

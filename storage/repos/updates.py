@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Executable, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from storage.db import keep_for_commit
 from storage.models import ProcessedUpdateRow
-from storage.repos._sql import Upsert, rowcount, upsert
+from storage.repos._sql import Upsert, prepared, rowcount, table_of, upsert, upsert_in
 
 
 class RedeliveredUpdate(Exception):
@@ -31,10 +31,9 @@ class UpdateRepository:
         anything reached Telegram or the database."""
 
         def write(sync: Session) -> None:
-            statement = _record(sync, bot_id, update_id, now).returning(
-                ProcessedUpdateRow.update_id
-            )
-            if sync.execute(statement).first() is None:
+            statement = prepared(sync, "record-update", _record_returning)
+            values = {"bot_id": bot_id, "update_id": update_id, "processed_at": now}
+            if sync.execute(statement, values).first() is None:
                 raise RedeliveredUpdate(f"update {update_id} of bot {bot_id}")
 
         keep_for_commit(self._session, f"update:{bot_id}:{update_id}", write)
@@ -65,6 +64,21 @@ class UpdateRepository:
             delete(ProcessedUpdateRow).where(ProcessedUpdateRow.processed_at < cutoff)
         )
         return rowcount(result)
+
+
+def _record_returning(dialect: str) -> Executable:
+    """The update's record, returning its id if it was not there yet."""
+    table = table_of(ProcessedUpdateRow)
+    return (
+        upsert_in(dialect, table)
+        .values(
+            bot_id=bindparam("bot_id"),
+            update_id=bindparam("update_id"),
+            processed_at=bindparam("processed_at"),
+        )
+        .on_conflict_do_nothing(index_elements=[table.c.bot_id, table.c.update_id])
+        .returning(table.c.update_id)
+    )
 
 
 def _record(session: AsyncSession | Session, bot_id: int, update_id: int, now: datetime) -> Upsert:

@@ -158,7 +158,7 @@ async def test_an_unknown_recipient_is_reported_and_a_returning_person_is_reacha
     await repos.outbox.enqueue(message("blocked"), now=NOW)
     [row] = await repos.outbox.due(NOW, 10)
     await repos.outbox.mark_unreachable(row.id, "forbidden: blocked", now=NOW)
-    await repos.people.greet(42, "Li", Language.EN, now=NOW)  # they write to the bot again
+    await repos.callers.greet(42, "Li", Language.EN, now=NOW)  # they write to the bot again
     assert await repos.people.unreachable(42) is None
     assert await repos.people.has_started(42)
 
