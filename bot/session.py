@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 
 class BotSession(AiohttpSession):
-    """aiogram's aiohttp session, reading getUpdates one update at a time.
+    """aiogram's aiohttp session, reading getUpdates one update at a time, and keeping the
+    answer types it parametrises.
 
     aiogram validates a getUpdates answer as a whole: one update it cannot read fails the
     batch, polling asks for the same batch again forever, and each failure is logged with the
@@ -34,9 +35,19 @@ class BotSession(AiohttpSession):
     (bot/inbound.py), so an unreadable one is skipped and the rest are handled.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # aiogram reads each answer as Response[<the method's result type>]. pydantic caches a
+        # parametrised model only while something refers to it, so without these references
+        # each answer built the model class anew (a few hundred microseconds each time).
+        self._answer_types: dict[Any, type[Response[Any]]] = {}
+
     def check_response(
         self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
     ) -> Response[TelegramType]:
+        returning = method.__returning__
+        if returning not in self._answer_types:
+            self._answer_types[returning] = Response[returning]  # type: ignore[valid-type]
         if isinstance(method, GetUpdates):
             updates = self._read_updates(bot, content)
             if updates is not None:

@@ -15,6 +15,7 @@ from handlers import (
     risk,
     start,
 )
+from handlers.filters import check_filters_inline
 
 
 def build_router() -> Router:
@@ -37,4 +38,5 @@ def build_router() -> Router:
         declarations.create_router(),
         common.create_fallback_router(),
     )
+    check_filters_inline(root)
     return root

@@ -23,11 +23,13 @@ _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncp
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 # Long enough to ride out another connection's write, short enough that a stuck writer shows up.
 SQLITE_BUSY_TIMEOUT_MS = 5000
-# Connections kept open: one per update handled at once (and the sender's, the clock's). A
-# burst beyond them waits for one rather than opening more: a connection opened for a moment
-# and closed again (SQLAlchemy's overflow) costs more than the update it serves (on SQLite a
-# thread and the connection's set-up statements, on PostgreSQL a log-in).
-POOL_SIZE = 20
+# Connections kept open. A burst of updates waits for one rather than opening more: a
+# connection opened for a moment and closed again (SQLAlchemy's overflow) costs more than the
+# update it serves (on SQLite a thread and the connection's set-up statements, on PostgreSQL a
+# log-in). SQLite writes one transaction at a time whatever the number of connections, and
+# each aiosqlite connection is a thread: with many, they spend CPU taking Python's lock from
+# each other (bench/README.md, bench.updates); a few let a long read not hold up the rest.
+POOL_SIZE = {"sqlite": 4, "postgresql": 10}
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -62,7 +64,7 @@ def create_engine(
     # answers) into every log line and traceback that shows it.
     kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if pooled:
-        kwargs.update(pool_size=POOL_SIZE, max_overflow=0)
+        kwargs.update(pool_size=POOL_SIZE[parsed.get_backend_name()], max_overflow=0)
     else:
         kwargs["poolclass"] = NullPool
     if parsed.get_backend_name() == "sqlite":

@@ -1,5 +1,7 @@
+import asyncio
 from typing import Any
 
+import pytest
 from aiogram.methods import EditMessageText, GetChatMember, SendMessage
 
 from domain.org import Language
@@ -80,6 +82,26 @@ async def test_a_failure_after_answering_a_button_is_still_apologised_for(
     await harness.press(1001, "v1invr:liaison")
     # Sent as a message: the query had been answered before the handler failed.
     assert harness.session.texts(1001)[-1] == ZH("error-generic")
+
+
+async def test_filters_are_checked_in_the_event_loop(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiogram would run the magic filters and dialog states in worker threads, one thread
+    hop per check (handlers/filters.py)."""
+    threaded: list[object] = []
+    to_thread = asyncio.to_thread
+
+    async def counted(function: Any, *args: Any, **kwargs: Any) -> Any:
+        threaded.append(function)
+        return await to_thread(function, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "to_thread", counted)
+    await harness.send(1001, "/help")
+    await harness.send(1001, "/report")
+    await harness.send(1001, "3")
+    await harness.send(1001, "free text", chat_id=-100500)
+    assert threaded == []
 
 
 async def test_a_duplicate_update_is_processed_once(harness: Harness) -> None:
