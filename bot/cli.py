@@ -10,7 +10,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
@@ -229,7 +229,12 @@ async def load_org(settings: Settings, file: Path, text: str) -> int:
     try:
         async with database.session() as session:
             try:
-                result = await load_org_file(Repositories(session), text, now=SystemClock().now())
+                result = await load_org_file(
+                    Repositories(session),
+                    text,
+                    now=SystemClock().now(),
+                    progress=_terminal_progress(),
+                )
             except OrgFileError as error:
                 print(f"{file}: nothing was loaded:", file=sys.stderr)
                 for problem in error.problems:
@@ -245,6 +250,19 @@ async def load_org(settings: Settings, file: Path, text: str) -> int:
         f"roles {result.roles_added} added; groups {result.groups_bound} bound"
     )
     return 0
+
+
+def _terminal_progress() -> Callable[[str, int, int], None] | None:
+    """How far a long load has got, on one line of the terminal (nothing when not a terminal,
+    so that logs and scripts see only the result)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(what: str, done: int, of: int) -> None:
+        end = "\n" if done >= of else ""
+        print(f"\r  {what}: {done:,}/{of:,}", end=end, file=sys.stderr, flush=True)
+
+    return show
 
 
 def _plain(text: str) -> str:

@@ -10,11 +10,15 @@ from domain.orgfile import parse_org_file
 from services.obligations import load_directory
 from services.onboarding import new_token
 from storage import ApplyResult, Repositories
+from storage.repos.org import Progress
 
 
-async def load_org_file(repos: Repositories, text: str, *, now: datetime) -> ApplyResult:
+async def load_org_file(
+    repos: Repositories, text: str, *, now: datetime, progress: Progress | None = None
+) -> ApplyResult:
     """Validate the whole file against the stored tree, then upsert it in the caller's
-    transaction. Raises OrgFileError, with nothing written, when any line is at fault."""
+    transaction. Raises OrgFileError, with nothing written, when any line is at fault.
+    `progress` hears how far the writing has got."""
     plan = parse_org_file(text, await repos.org.load_tree())
     groups = []
     for group in plan.groups:
@@ -25,7 +29,7 @@ async def load_org_file(repos: Repositories, text: str, *, now: datetime) -> App
             group = replace(group, join_token=token)
         groups.append(group)
     plan.groups = groups
-    return await repos.org.apply_plan(plan, now=now)
+    return await repos.org.apply_plan(plan, now=now, progress=progress)
 
 
 async def answerable_for(repos: Repositories, telegram_id: int, *, on: date) -> list[Person]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ScalarSelect, select
+from sqlalchemy import ScalarSelect, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -18,9 +18,10 @@ from domain.orgfile import OrgPlan
 from storage.db import ORG_VERSION
 from storage.models import ChatGroupRow, OrgVersionRow, PersonRow, RoleAssignmentRow, UnitRow
 from storage.records import ApplyResult
-from storage.repos._sql import upsert
+from storage.repos._sql import table_of, upsert
 
 _Parent = aliased(UnitRow)
+_Item = TypeVar("_Item")
 
 # The unit tree last read from each database (by engine), with the version it was read at.
 # A county's tree is ten thousand units: read once, not for every question about one unit.
@@ -100,7 +101,12 @@ class OrgRepository:
         note_org_version(self._session, version)
 
     async def apply_plan(
-        self, plan: OrgPlan, *, now: datetime, applied_by: int | None = None
+        self,
+        plan: OrgPlan,
+        *,
+        now: datetime,
+        applied_by: int | None = None,
+        progress: Progress | None = None,
     ) -> ApplyResult:
         """Upsert a validated organisation file inside the caller's transaction.
 
@@ -108,7 +114,13 @@ class OrgRepository:
         assignments are only ever added: taking a role away is a deliberate act, not the side
         effect of a line missing from a file. Unchanged entries are not counted.
         """
-        return await _PlanApplier(self._session, now, applied_by).apply(plan)
+        return await _PlanApplier(self._session, now, applied_by, progress).apply(plan)
+
+
+# Rows written per statement (SQLite caps the bound parameters of one statement).
+_BATCH = 500
+# What applying a plan reports as it goes: (what, done, of).
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -116,19 +128,15 @@ class _PlanApplier:
     session: AsyncSession
     now: datetime
     applied_by: int | None
-    unit_rows: dict[str, UnitRow] = field(default_factory=dict)
+    progress: Progress | None = None
+    unit_ids: dict[str, int] = field(default_factory=dict)
 
     async def apply(self, plan: OrgPlan) -> ApplyResult:
-        codes = {unit.code for unit in plan.units}
-        codes |= {unit.parent_code for unit in plan.units if unit.parent_code is not None}
-        codes |= {a.unit_code for a in plan.assignments} | {g.unit_code for g in plan.groups}
-        found = await self.session.scalars(select(UnitRow).where(UnitRow.code.in_(codes)))
-        self.unit_rows = {row.code: row for row in found}
-        units_created, units_updated = await self._units(plan.units)
+        units_created, units_updated = await self._units(plan.units, plan)
         if units_created or units_updated:
             await OrgRepository(self.session).changed()
         people_created, people_updated = await self._people(plan.people)
-        return ApplyResult(
+        result = ApplyResult(
             units_created=units_created,
             units_updated=units_updated,
             people_created=people_created,
@@ -136,70 +144,133 @@ class _PlanApplier:
             roles_added=await self._roles(plan.assignments),
             groups_bound=await self._groups(plan.groups),
         )
+        # Written as statements: rows the session loaded earlier must be read again.
+        self.session.expire_all()
+        return result
 
     def _unit_id(self, code: str) -> int:
         try:
-            return self.unit_rows[code].id
+            return self.unit_ids[code]
         except KeyError:
             raise UnknownUnitError(code) from None
 
-    async def _units(self, units: list[Unit]) -> tuple[int, int]:
-        created = updated = 0
-        for unit in dependency_order(units):
-            parent_id = None if unit.parent_code is None else self._unit_id(unit.parent_code)
-            row = self.unit_rows.get(unit.code)
-            if row is None:
-                row = UnitRow(code=unit.code, created_at=self.now)
-                self.session.add(row)
-                self.unit_rows[unit.code] = row
-                created += 1
-            elif (row.name, row.kind, row.parent_id, row.active) == (
-                unit.name,
-                unit.kind.value,
-                parent_id,
-                True,
-            ):
-                continue
-            else:
-                updated += 1
-            row.name, row.kind, row.parent_id = unit.name, unit.kind.value, parent_id
-            row.active, row.updated_at = True, self.now
-            # Children inserted next need this unit's generated id.
-            await self.session.flush()
+    def _report(self, what: str, done: int, of: int) -> None:
+        if self.progress is not None:
+            self.progress(what, done, of)
+
+    async def _units(self, units: list[Unit], plan: OrgPlan) -> tuple[int, int]:
+        """New and changed units, written a level of the tree at a time: a level's new rows
+        in one statement per batch, after their parents' ids are known."""
+        codes = {unit.code for unit in units}
+        codes |= {unit.parent_code for unit in units if unit.parent_code is not None}
+        codes |= {a.unit_code for a in plan.assignments} | {g.unit_code for g in plan.groups}
+        stored = await self._stored_units(codes)
+        self.unit_ids = {code: row[0] for code, row in stored.items()}
+        table = table_of(UnitRow)
+        created = updated = done = 0
+        for level in _levels(dependency_order(units)):
+            new: list[dict[str, Any]] = []
+            changed: list[dict[str, Any]] = []
+            for unit in level:
+                parent_id = None if unit.parent_code is None else self._unit_id(unit.parent_code)
+                values = {"name": unit.name, "kind": unit.kind.value, "parent_id": parent_id}
+                row = stored.get(unit.code)
+                if row is None:
+                    new.append({"code": unit.code, **values, "active": True})
+                elif row[1:] != (unit.name, unit.kind.value, parent_id, True):
+                    changed.append({"unit_id": row[0], **values})
+            for batch in _batches(new):
+                rows = [{**r, "created_at": self.now, "updated_at": self.now} for r in batch]
+                await self.session.execute(insert(table), rows)
+            if changed:
+                await self.session.execute(
+                    update(table)
+                    .where(table.c.id == bindparam("unit_id"))
+                    .values(
+                        name=bindparam("name"),
+                        kind=bindparam("kind"),
+                        parent_id=bindparam("parent_id"),
+                        active=True,
+                        updated_at=self.now,
+                    ),
+                    changed,
+                )
+            # Children of this level need its new ids.
+            written = await self._stored_units({r["code"] for r in new})
+            self.unit_ids.update((code, row[0]) for code, row in written.items())
+            created, updated, done = created + len(new), updated + len(changed), done + len(level)
+            self._report("units", done, len(units))
         return created, updated
 
+    async def _stored_units(self, codes: set[str]) -> dict[str, tuple[Any, ...]]:
+        table = table_of(UnitRow)
+        found: dict[str, tuple[Any, ...]] = {}
+        for batch in _batches(sorted(codes)):
+            rows = await self.session.execute(
+                select(
+                    table.c.code,
+                    table.c.id,
+                    table.c.name,
+                    table.c.kind,
+                    table.c.parent_id,
+                    table.c.active,
+                ).where(table.c.code.in_(batch))
+            )
+            found.update((row[0], tuple(row[1:])) for row in rows)
+        return found
+
     async def _people(self, people: list[Person]) -> tuple[int, int]:
-        ids = {person.telegram_id for person in people}
-        found = await self.session.scalars(select(PersonRow).where(PersonRow.telegram_id.in_(ids)))
-        rows = {row.telegram_id: row for row in found}
-        created: set[int] = set()
-        updated: set[int] = set()
+        table = table_of(PersonRow)
+        stored: dict[int, tuple[str, str, str | None]] = {}
+        for ids in _batches(sorted({person.telegram_id for person in people})):
+            rows = await self.session.execute(
+                select(table.c.telegram_id, table.c.name, table.c.language, table.c.phone).where(
+                    table.c.telegram_id.in_(ids)
+                )
+            )
+            stored.update((row[0], (row[1], row[2], row[3])) for row in rows)
+        new: dict[int, dict[str, Any]] = {}
+        changed: dict[int, dict[str, Any]] = {}
         for person in people:
-            row = rows.get(person.telegram_id)
-            if row is None:
-                row = PersonRow(telegram_id=person.telegram_id, created_at=self.now)
-                self.session.add(row)
-                rows[person.telegram_id] = row
-                created.add(person.telegram_id)
-            phone = person.phone if person.phone is not None else row.phone
-            if (row.name, row.language, row.phone) == (person.name, person.language.value, phone):
-                continue
-            row.name, row.language, row.phone = person.name, person.language.value, phone
-            row.updated_at = self.now
-            if person.telegram_id not in created:
-                updated.add(person.telegram_id)
-        await self.session.flush()
-        return len(created), len(updated)
+            known = stored.get(person.telegram_id)
+            phone = person.phone if person.phone is not None or known is None else known[2]
+            values = {"name": person.name, "language": person.language.value, "phone": phone}
+            if known is None:
+                new[person.telegram_id] = {"telegram_id": person.telegram_id, **values}
+            elif known != (person.name, person.language.value, phone):
+                changed[person.telegram_id] = {"person_id": person.telegram_id, **values}
+            stored[person.telegram_id] = (person.name, person.language.value, phone)
+        done = 0
+        for batch in _batches(list(new.values())):
+            written = [{**r, "created_at": self.now, "updated_at": self.now} for r in batch]
+            await self.session.execute(insert(table), written)
+            done += len(batch)
+            self._report("people", done, len(new))
+        for batch in _batches(list(changed.values())):
+            await self.session.execute(
+                update(table)
+                .where(table.c.telegram_id == bindparam("person_id"))
+                .values(
+                    name=bindparam("name"),
+                    language=bindparam("language"),
+                    phone=bindparam("phone"),
+                    updated_at=self.now,
+                ),
+                batch,
+            )
+        return len(new), len(changed)
 
     async def _roles(self, assignments: list[RoleAssignment]) -> int:
-        ids = {a.telegram_id for a in assignments}
-        found = await self.session.execute(
-            select(
-                RoleAssignmentRow.telegram_id, RoleAssignmentRow.unit_id, RoleAssignmentRow.role
-            ).where(RoleAssignmentRow.telegram_id.in_(ids))
-        )
-        held = {tuple(row) for row in found}
-        added = 0
+        table = table_of(RoleAssignmentRow)
+        held: set[tuple[int, int, str]] = set()
+        for ids in _batches(sorted({a.telegram_id for a in assignments})):
+            found = await self.session.execute(
+                select(table.c.telegram_id, table.c.unit_id, table.c.role).where(
+                    table.c.telegram_id.in_(ids)
+                )
+            )
+            held.update((row[0], row[1], row[2]) for row in found)
+        new: list[dict[str, Any]] = []
         for assignment in assignments:
             key = (
                 assignment.telegram_id,
@@ -209,18 +280,21 @@ class _PlanApplier:
             if key in held:
                 continue
             held.add(key)
-            self.session.add(
-                RoleAssignmentRow(
-                    telegram_id=key[0],
-                    unit_id=key[1],
-                    role=key[2],
-                    granted_by=self.applied_by,
-                    granted_at=self.now,
-                )
+            new.append(
+                {
+                    "telegram_id": key[0],
+                    "unit_id": key[1],
+                    "role": key[2],
+                    "granted_by": self.applied_by,
+                    "granted_at": self.now,
+                }
             )
-            added += 1
-        await self.session.flush()
-        return added
+        done = 0
+        for batch in _batches(new):
+            await self.session.execute(insert(table), batch)
+            done += len(batch)
+            self._report("roles", done, len(new))
+        return len(new)
 
     async def _groups(self, groups: list[ChatGroup]) -> int:
         ids = {group.chat_id for group in groups}
@@ -250,6 +324,25 @@ class _PlanApplier:
             bound += 1
         await self.session.flush()
         return bound
+
+
+def _batches(items: Sequence[_Item]) -> Iterator[Sequence[_Item]]:
+    for start in range(0, len(items), _BATCH):
+        yield items[start : start + _BATCH]
+
+
+def _levels(ordered: list[Unit]) -> list[list[Unit]]:
+    """Units in dependency order, grouped so that each unit's parent (when among them) is in
+    an earlier group."""
+    depth: dict[str, int] = {}
+    levels: list[list[Unit]] = []
+    for unit in ordered:
+        level = depth.get(unit.parent_code, -1) + 1 if unit.parent_code else 0
+        depth[unit.code] = level
+        if level == len(levels):
+            levels.append([])
+        levels[level].append(unit)
+    return levels
 
 
 def dependency_order(units: Iterable[Unit]) -> list[Unit]:
