@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Final
 
 from aiogram.filters.callback_data import CallbackData
@@ -66,6 +67,35 @@ class ReportStep(CallbackData, prefix="v1reps"):
     # Which dialog it belongs to: a summary left over from another unit's or day's dialog
     # has the same positions and must not act on the current one.
     dialog: str = ""
+
+
+class StatusOpen(CallbackData, prefix="v1stao"):
+    """Open a unit's roll-up for a day from the roll-up of the unit above it."""
+
+    unit: str
+    day: str  # ISO date
+
+
+# Telegram allows about a hundred buttons under one message.
+MOST_STATUS_BUTTONS = 90
+
+
+def status_children_keyboard(
+    children: Sequence[tuple[str, str]], day: str
+) -> InlineKeyboardMarkup | None:
+    """A button per (unit code, name) below a roll-up, two a row; None when there are none."""
+    buttons = [
+        InlineKeyboardButton(
+            text=shorten(name, MAX_BUTTON_LABEL),
+            callback_data=StatusOpen(unit=code, day=day).pack(),
+        )
+        for code, name in children[:MOST_STATUS_BUTTONS]
+    ]
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[buttons[start : start + 2] for start in range(0, len(buttons), 2)]
+    )
 
 
 class ZeroConfirm(CallbackData, prefix="v1repz"):

@@ -22,6 +22,10 @@ from texts.messaging import split_html
 HISTORY_DAYS = 7
 # Missing units named per line of a roll-up (the parent is repeated on each line).
 MISSING_PER_LINE = 10
+# A roll-up names missing units further down than its own units below only up to this many;
+# beyond it (a county's thousands of villages) it counts them, and each unit below is opened
+# by its button. Its own units below are always named.
+MISSING_LISTED = 60
 
 
 def field_label(tr: Translator, form: FormSpec, item: FormField) -> str:
@@ -215,7 +219,11 @@ class ReportTexts:
             tr("rollup-title", unit=rollup.root.name, day=rollup.day.isoformat()),
             tr("rollup-tally", **_tally_values(tally)),
         ]
-        if rollup.missing:
+        missing = sum(len(units) for _, units in rollup.missing)
+        deep = any(parent.code != rollup.root.code for parent, _ in rollup.missing)
+        if deep and missing > MISSING_LISTED:
+            lines += ["", tr("rollup-missing-many", count=missing)]
+        elif rollup.missing:
             lines += ["", tr("rollup-missing-title")]
             separator = tr("list-separator")
             for parent, units in rollup.missing:

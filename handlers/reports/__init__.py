@@ -15,9 +15,15 @@ from aiogram.filters import Command
 
 from handlers.reports.dialog import ReportDialog, answer_given, step_pressed
 from handlers.reports.entry import reminder_pressed, report_command, unit_chosen, zero_command
-from handlers.reports.status import status_command
+from handlers.reports.status import status_command, status_open_pressed
 from handlers.reports.zero import zero_pressed
-from texts.keyboards import ReminderReport, ReportStep, ReportUnitChoice, ZeroConfirm
+from texts.keyboards import (
+    ReminderReport,
+    ReportStep,
+    ReportUnitChoice,
+    StatusOpen,
+    ZeroConfirm,
+)
 
 
 def create_router() -> Router:
@@ -30,5 +36,6 @@ def create_router() -> Router:
     router.callback_query.register(step_pressed, ReportStep.filter())
     router.callback_query.register(zero_pressed, ZeroConfirm.filter())
     router.callback_query.register(reminder_pressed, ReminderReport.filter())
+    router.callback_query.register(status_open_pressed, StatusOpen.filter())
     router.message.register(answer_given, ReportDialog.filling, private, ~F.text.startswith("/"))
     return router

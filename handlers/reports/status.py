@@ -7,17 +7,19 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from aiogram.filters import CommandObject
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.context import Context
 from domain.obligations import ObligationState
 from domain.org import OrgTree, Role, Unit
 from domain.permissions import Capability, can_manage_unit
-from domain.reports import FiledReport, ReportPolicy, UnitStatus, status_of
+from domain.reports import FiledReport, ReportPolicy, Rollup, UnitStatus, status_of
+from handlers.chat import send_private
 from services import reports
 from services.onboarding import log_refusal
 from services.reports import ReportService
 from texts import reports as report_texts
+from texts.keyboards import StatusOpen, status_children_keyboard
 from texts.messaging import split_html
 from texts.reports import HISTORY_DAYS, ReportTexts
 
@@ -99,17 +101,59 @@ async def status_command(
         rollups = await reports.day_rollups(ctx.repos, policy, tops, day)
         for code in tops:
             rollup = rollups.get(code)
-            if rollup is None:
-                continue
-            if not rollup.tally.expected:
-                parts.append(tr("status-none-owed", unit=rollup.root.name, day=day.isoformat()))
-                continue
-            form = policy.rollup_form(tree.subtree(code))
-            parts += ReportTexts().rollup(rollup, tr.language, form)
+            if rollup is not None:
+                await _send_rollup(ctx, policy, tree, rollup)
     for unit in units:
         parts += split_html(await _unit_status(ctx, policy, unit, day))
     for part in parts:
         await message.answer(part)
+
+
+async def status_open_pressed(
+    query: CallbackQuery, callback_data: StatusOpen, ctx: Context, report_service: ReportService
+) -> None:
+    """A unit's roll-up, opened from the roll-up above it (the data is not trusted: the
+    caller must supervise the unit, and the day must be one /status would show)."""
+    tree = await ctx.repos.org.load_tree()
+    today = reports.reporting_day(ctx.settings.time.zone, ctx.now())
+    try:
+        day = date.fromisoformat(callback_data.day)
+    except ValueError:
+        day = None
+    unit = callback_data.unit
+    if (
+        not can_manage_unit(ctx.actor, unit, tree)
+        or day is None
+        or not today - timedelta(STATUS_DAYS_BACK) <= day <= today
+    ):
+        await log_refusal(ctx.repos, ctx.actor, STATUS_ACTION, unit, "perm-denied", ctx.now())
+        await query.answer(ctx.tr("perm-denied"), show_alert=True)
+        return
+    await query.answer()
+    rollups = await reports.day_rollups(ctx.repos, report_service.policy, [unit], day)
+    await _send_rollup(ctx, report_service.policy, tree, rollups[unit])
+
+
+async def _send_rollup(ctx: Context, policy: ReportPolicy, tree: OrgTree, rollup: Rollup) -> None:
+    """The roll-up, with a button under it for each unit below with units of its own that
+    owe reports (the next roll-up down)."""
+    day = rollup.day.isoformat()
+    if not rollup.tally.expected:
+        await send_private(ctx, ctx.tr("status-none-owed", unit=rollup.root.name, day=day))
+        return
+    form = policy.rollup_form(tree.subtree(rollup.root.code))
+    parts = ReportTexts().rollup(rollup, ctx.tr.language, form)
+    below = [
+        (child.unit.code, child.unit.name)
+        for child in rollup.children
+        if child.tally.expected and tree.children(child.unit.code)
+    ]
+    markup = status_children_keyboard(below, day)
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        await ctx.bot.send_message(
+            ctx.actor.telegram_id, part, reply_markup=markup if last else None
+        )
 
 
 def _status_refusal(

@@ -563,7 +563,9 @@ async def test_status_for_liaisons_shows_their_unit_and_versions(harness: Harnes
     assert "滨河&lt;社区&gt;" in binhe
 
 
-async def test_a_long_rollup_is_split_never_cut(harness: Harness) -> None:
+async def test_a_county_rollup_opens_its_units_and_a_long_one_is_split_never_cut(
+    harness: Harness,
+) -> None:
     extra = []
     for index in range(300):
         extra.append(
@@ -576,10 +578,15 @@ async def test_a_long_rollup_is_split_never_cut(harness: Harness) -> None:
         await reports.open_day(repos, ESCALATION, POLICY, DAY, now=MORNING)
 
     await harness.repos(act)
-    parts = await harness.send(1001, "/status")
-    assert len(parts) > 1
-    assert all(len(part) <= 4096 for part in parts)
-    joined = "".join(parts)
+    # The county's roll-up counts the villages missing further down, and opens each unit
+    # below with a button.
+    [county] = await harness.send(1001, "/status")
+    assert ZH("rollup-missing-many", count=304) in county
+    assert "第000号" not in county
+    opened = await harness.press(1001, harness.button("河西街道"))
+    assert len(opened) > 1
+    assert all(len(part) <= 4096 for part in opened)
+    joined = "".join(opened)
     for index in range(300):
         assert f"第{index:03d}号很长名字的村民委员会" in joined
 

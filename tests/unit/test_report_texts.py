@@ -172,14 +172,33 @@ def test_a_day_with_everything_filed_says_so_and_has_no_missing_list() -> None:
     assert ZH("rollup-missing-title") not in text
 
 
-def test_a_thousand_missing_units_are_split_not_cut() -> None:
+def _county(villages: int) -> OrgTree:
     units = [Unit("xian", "示范县", UnitKind.OFFICE)]
     units += [Unit(f"t{t}", f"第{t}镇", UnitKind.TOWNSHIP, "xian") for t in range(10)]
     units += [
-        Unit(f"v{n:04d}", f"第{n:04d}村<委会>", UnitKind.VILLAGE, f"t{n % 10}") for n in range(1000)
+        Unit(f"v{n:04d}", f"第{n:04d}村<委会>", UnitKind.VILLAGE, f"t{n % 10}")
+        for n in range(villages)
     ]
-    tree = OrgTree.of(units)
+    return OrgTree.of(units)
+
+
+def test_a_thousand_missing_villages_are_counted_in_the_county_roll_up() -> None:
+    tree = _county(1000)
     result = rollup(tree, "xian", DAY, owing=[f"v{n:04d}" for n in range(1000)], versions=[])
+    [part] = ReportTexts().rollup(result, Language.EN, DEFAULT_FORM)
+    assert EN("rollup-missing-many", count=1000) in part
+    assert "村" not in part  # the villages are named a level down
+    assert part.count("第") == 10  # the ten townships
+
+
+def test_a_townships_missing_villages_are_all_named_split_never_cut() -> None:
+    units = [
+        Unit("xian", "示范县", UnitKind.OFFICE),
+        Unit("t0", "第0镇", UnitKind.TOWNSHIP, "xian"),
+    ]
+    units += [Unit(f"v{n:04d}", f"第{n:04d}村<委会>", UnitKind.VILLAGE, "t0") for n in range(1000)]
+    tree = OrgTree.of(units)
+    result = rollup(tree, "t0", DAY, owing=[f"v{n:04d}" for n in range(1000)], versions=[])
     parts = ReportTexts().rollup(result, Language.EN, DEFAULT_FORM)
     assert len(parts) > 1
     assert all(len(part) <= TELEGRAM_TEXT_LIMIT for part in parts)
