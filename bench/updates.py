@@ -25,7 +25,11 @@ The last line ends with
 update, project over bare; statements and transactions per dialog step, report and declare
 together).
 
-Run: `python -m bench.updates [--updates N] [--runs N] [--database URL]`. Linux only (signals).
+Back redraws the project's question in place: the client takes an edit of the last message as
+the answer to a Back (the bare bot sends a new message).
+
+Run: `python -m bench.updates [--updates N] [--runs N] [--database URL] [--workloads LIST]`.
+Linux only (signals).
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.org import Language, Person, Role, RoleAssignment
 from storage.models import PersonRow, RoleAssignmentRow, UnitRow
-from storage.repos._sql import prepared, table_of, upsert
+from storage.repos._sql import prepared, table_of
 from storage.repos.org import note_org_version, org_version_column
+from storage.repos.people import add_if_missing
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,20 +46,7 @@ class CallerRepository:
         """
         rows = await self._read(telegram_id)
         if not rows:
-            # Two updates from a new person can arrive together; the loser of the insert
-            # reads the winner's row.
-            await self._session.execute(
-                upsert(self._session, PersonRow)
-                .values(
-                    telegram_id=telegram_id,
-                    name=name,
-                    language=language.value,
-                    started_at=now,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=[PersonRow.telegram_id])
-            )
+            await add_if_missing(self._session, telegram_id, name, language, now=now, started=True)
             rows = await self._read(telegram_id)
         person = rows[0]
         changes: dict[str, Any] = {}

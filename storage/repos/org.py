@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ScalarSelect, bindparam, insert, select, update
+from sqlalchemy import ScalarSelect, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -179,9 +179,7 @@ class _PlanApplier:
                     new.append({"code": unit.code, **values, "active": True})
                 elif row[1:] != (unit.name, unit.kind.value, parent_id, True):
                     changed.append({"unit_id": row[0], **values})
-            for batch in _batches(new):
-                rows = [{**r, "created_at": self.now, "updated_at": self.now} for r in batch]
-                await self.session.execute(insert(table), rows)
+            await self._insert_new(table, new)
             if changed:
                 await self.session.execute(
                     update(table)
@@ -201,6 +199,18 @@ class _PlanApplier:
             created, updated, done = created + len(new), updated + len(changed), done + len(level)
             self._report("units", done, len(units))
         return created, updated
+
+    async def _insert_new(
+        self, table: Table, rows: list[dict[str, Any]], report: str | None = None
+    ) -> None:
+        """New rows, stamped now, a statement per batch."""
+        done = 0
+        for batch in _batches(rows):
+            stamped = [{**row, "created_at": self.now, "updated_at": self.now} for row in batch]
+            await self.session.execute(insert(table), stamped)
+            done += len(batch)
+            if report is not None:
+                self._report(report, done, len(rows))
 
     async def _stored_units(self, codes: set[str]) -> dict[str, tuple[Any, ...]]:
         table = table_of(UnitRow)
@@ -240,12 +250,7 @@ class _PlanApplier:
             elif known != (person.name, person.language.value, phone):
                 changed[person.telegram_id] = {"person_id": person.telegram_id, **values}
             stored[person.telegram_id] = (person.name, person.language.value, phone)
-        done = 0
-        for batch in _batches(list(new.values())):
-            written = [{**r, "created_at": self.now, "updated_at": self.now} for r in batch]
-            await self.session.execute(insert(table), written)
-            done += len(batch)
-            self._report("people", done, len(new))
+        await self._insert_new(table, list(new.values()), report="people")
         for batch in _batches(list(changed.values())):
             await self.session.execute(
                 update(table)

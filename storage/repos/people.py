@@ -17,6 +17,31 @@ def to_person(row: PersonRow) -> Person:
     return Person(row.telegram_id, row.name, Language(row.language), row.phone)
 
 
+async def add_if_missing(
+    session: AsyncSession,
+    telegram_id: int,
+    name: str,
+    language: Language,
+    *,
+    now: datetime,
+    started: bool = False,
+) -> None:
+    """Insert the person unless they are there already: two updates from a new person can
+    arrive together, and the loser of the insert then reads the winner's row."""
+    await session.execute(
+        upsert(session, PersonRow)
+        .values(
+            telegram_id=telegram_id,
+            name=name,
+            language=language.value,
+            started_at=now if started else None,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[PersonRow.telegram_id])
+    )
+
+
 class PeopleRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -40,19 +65,7 @@ class PeopleRepository:
     ) -> PersonRow:
         row = await self._session.get(PersonRow, telegram_id)
         if row is None:
-            # Two updates from a new person can arrive together; the loser of the insert
-            # simply reads the winner's row.
-            await self._session.execute(
-                upsert(self._session, PersonRow)
-                .values(
-                    telegram_id=telegram_id,
-                    name=name,
-                    language=language.value,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=[PersonRow.telegram_id])
-            )
+            await add_if_missing(self._session, telegram_id, name, language, now=now)
             row = await self._session.get(PersonRow, telegram_id)
             if row is None:  # pragma: no cover - the insert above or a concurrent one made it
                 raise RuntimeError(f"person {telegram_id} vanished while being created")

@@ -178,6 +178,35 @@ async def test_a_change_rolled_back_leaves_no_version_behind(
     assert await org.org.version() == before
 
 
+async def test_a_large_file_is_written_in_batches_with_progress(repos: Repositories) -> None:
+    units = [Unit("county", "县", UnitKind.OFFICE)]
+    units += [Unit(f"t{t}", f"镇{t}", UnitKind.TOWNSHIP, "county") for t in range(3)]
+    units += [Unit(f"v{v}", f"村{v}", UnitKind.VILLAGE, f"t{v % 3}") for v in range(1200)]
+    people = [Person(5000 + v, f"人{v}", Language.ZH_CN) for v in range(1200)]
+    roles = [RoleAssignment(5000 + v, f"v{v}", Role.LIAISON) for v in range(1200)]
+    plan = OrgPlan(units=units, people=people, assignments=roles, groups=[])
+    heard: list[tuple[str, int, int]] = []
+    result = await repos.org.apply_plan(plan, now=NOW, progress=lambda *p: heard.append(p))
+    assert result == ApplyResult(units_created=1204, people_created=1200, roles_added=1200)
+    assert heard[-1] == ("roles", 1200, 1200)
+    assert ("units", 1204, 1204) in heard
+    assert [h for h in heard if h[0] == "people"] == [
+        ("people", 500, 1200),
+        ("people", 1000, 1200),
+        ("people", 1200, 1200),
+    ]
+    tree = await repos.org.load_tree()
+    assert tree.get("v1199").parent_code == "t2"
+    assert await repos.roles.of_person(6199) == [RoleAssignment(6199, "v1199", Role.LIAISON)]
+    # A second file renames some, moves one and changes a phone: only those are written.
+    units[-1] = Unit("v1199", "新村", UnitKind.VILLAGE, "t0")
+    people[0] = Person(5000, "新名", Language.EN, "13900000000")
+    again = await repos.org.apply_plan(replace(plan, units=units, people=people), now=NOW)
+    assert again == ApplyResult(units_updated=1, people_updated=1)
+    assert (await repos.org.get_unit("v1199")) == Unit("v1199", "新村", UnitKind.VILLAGE, "t0")
+    assert await repos.people.get(5000) == Person(5000, "新名", Language.EN, "13900000000")
+
+
 def test_dependency_order_puts_parents_first_and_detects_cycles() -> None:
     a = Unit("a", "A", UnitKind.GRID, "b")
     b = Unit("b", "B", UnitKind.VILLAGE, "c")
