@@ -101,7 +101,8 @@ def load(workdir: Path, environ: dict[str, str], file: Path) -> tuple[float, flo
 
 
 async def run_bot(workdir: Path, environ: dict[str, str]) -> tuple[float, float, int]:
-    """Start-up seconds, RSS (MB) after start-up and /status, and the /status parts."""
+    """Start-up seconds, RSS (MB) after start-up and /status, and the /status parts (the RSS
+    once started is printed too)."""
     async with Emulator().running() as emulator:
         emulator.add_bot(TOKEN, username="bench_orgscale_bot")
         emulator.create_user("县督导", user_id=COUNTY_SUPERVISOR)
@@ -127,6 +128,8 @@ async def run_bot(workdir: Path, environ: dict[str, str]) -> tuple[float, float,
                     raise RuntimeError("the bot did not poll within 120 s")
                 await asyncio.sleep(0.01)
             startup = time.monotonic() - started
+            await _settled(emulator, COUNTY_SUPERVISOR)  # the answer to /start
+            print(f"bot: RSS {_rss_mb(process.pid):.0f} MB once started", flush=True)
             parts = await _status_parts(emulator)
             rss = _rss_mb(process.pid)
         finally:
@@ -137,7 +140,6 @@ async def run_bot(workdir: Path, environ: dict[str, str]) -> tuple[float, float,
 
 async def _status_parts(emulator: Emulator) -> int:
     user = COUNTY_SUPERVISOR
-    await _settled(emulator, user)  # the answer to /start
     before = len(emulator.bot_messages(user, bot=BOT_ID))
     emulator.user_sends(user, user, "/status", bot=BOT_ID)
     await _settled(emulator, user, before)
@@ -177,7 +179,7 @@ def main(villages: int, residents: int) -> int:
         load_s, load_peak = load(workdir, environ, file)
         print(f"org load: {load_s:.1f} s, peak RSS {load_peak:.0f} MB", flush=True)
         startup_s, rss_mb, parts = asyncio.run(run_bot(workdir, environ))
-        print(f"bot: first getUpdates after {startup_s:.2f} s, RSS {rss_mb:.0f} MB", flush=True)
+        print(f"bot: first getUpdates after {startup_s:.2f} s, RSS {rss_mb:.0f} MB after /status")
     figures = {"load_s": load_s, "startup_s": startup_s, "rss_mb": rss_mb, "status_parts": parts}
     print(
         f"members={members} units={units} load_s={load_s:.1f} startup_s={startup_s:.2f} "

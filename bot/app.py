@@ -14,7 +14,6 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
-from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
@@ -85,6 +84,9 @@ def create_fsm_storage(settings: Settings, database: Database) -> BaseStorage:
     if settings.fsm.storage == "memory":
         return MemoryStorage()
     if settings.fsm.storage == "redis":
+        # Imported only here: Redis's client weighs 6 MB in a process that does not use it.
+        from aiogram.fsm.storage.redis import RedisStorage
+
         # The bot id in the key keeps two bots sharing one Redis from sharing dialogs.
         return RedisStorage.from_url(
             settings.redis.url, key_builder=DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
@@ -95,6 +97,8 @@ def create_fsm_storage(settings: Settings, database: Database) -> BaseStorage:
 def create_events_isolation(settings: Settings) -> BaseEventIsolation:
     if settings.fsm.storage == "redis":
         # Several instances share Redis, so the lock must live there too.
+        from aiogram.fsm.storage.redis import RedisEventIsolation
+
         return RedisEventIsolation.from_url(settings.redis.url)
     return SimpleEventIsolation()
 
@@ -107,8 +111,9 @@ def create_dispatcher(
     storage: BaseStorage | None = None,
 ) -> Dispatcher:
     clock = clock or SystemClock()
+    storage = storage or create_fsm_storage(settings, database)
     dispatcher = Dispatcher(
-        storage=storage or create_fsm_storage(settings, database),
+        storage=storage,
         events_isolation=create_events_isolation(settings),
         # aiogram's FSM middleware would read the dialog's state before the update's unit of
         # work opens, in a transaction of its own: its two halves are registered below.
@@ -121,7 +126,11 @@ def create_dispatcher(
     # of work holds the redelivery check, the caller and the dialog's state.
     dispatcher.update.outer_middleware(SkipEventlessUpdatesMiddleware())
     dispatcher.update.outer_middleware(SerialPerChatMiddleware(dispatcher.fsm))
-    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(database, clock))
+    # Dialogs kept elsewhere than in the database are not rolled back with a redelivery.
+    in_database = isinstance(storage, SQLStorage)
+    dispatcher.update.outer_middleware(
+        UnitOfWorkMiddleware(database, clock, check_first=not in_database)
+    )
     dispatcher.update.outer_middleware(ActorMiddleware(settings, clock))
     dispatcher.update.outer_middleware(DialogStateMiddleware())
     # The services, built once with their policies and renderers.

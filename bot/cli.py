@@ -29,7 +29,7 @@ from services.org import load_org_file
 from services.risk import LoadReport, RiskLoadUnconfirmed
 from services.risk import load as load_risk_list
 from storage import Database, Repositories
-from storage.migrate import upgrade
+from storage.migrate import is_current, upgrade
 from texts.i18n import Translator
 
 logger = logging.getLogger("bot")
@@ -202,7 +202,7 @@ def run_bot(settings: Settings) -> int:
     from bot.app import App
 
     settings.require_runnable()
-    if settings.database.auto_migrate:
+    if settings.database.auto_migrate and not is_current(settings.database.url):
         upgrade(settings.database.url)
     try:
         asyncio.run(App.build(settings).run())

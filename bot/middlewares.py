@@ -70,17 +70,25 @@ class UnitOfWorkMiddleware(BaseMiddleware):
     again when redelivered, and the commit of a redelivery finds the record and raises
     RedeliveredUpdate before anything of it is written or sent. One user's updates are
     handled one at a time (SerialPerChatMiddleware), so a redelivery finds the record.
+
+    `check_first` looks for the record before the handler runs too: for a dialog storage
+    outside the database (Redis, memory), whose writes a rollback does not undo.
     """
 
-    def __init__(self, database: Database, clock: Clock) -> None:
+    def __init__(self, database: Database, clock: Clock, *, check_first: bool = False) -> None:
         self.database = database
         self.clock = clock
+        self.check_first = check_first
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self.database.unit_of_work() as session:
             repos = data["repos"] = Repositories(session)
             if isinstance(event, Update):
-                repos.updates.record_at_commit(data["bot"].id, event.update_id, self.clock.now())
+                bot_id = data["bot"].id
+                if self.check_first and await repos.updates.seen(bot_id, event.update_id):
+                    logger.info("update %s delivered again; ignored", event.update_id)
+                    return None
+                repos.updates.record_at_commit(bot_id, event.update_id, self.clock.now())
             try:
                 result = await handler(event, data)
                 await session.commit()  # with what was kept for it (storage.db.BEFORE_COMMIT)

@@ -32,12 +32,14 @@ from weakref import WeakKeyDictionary
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.context import Context
 from services import drafts
 from storage import SQLStorage
+from storage.db import on_commit
 from texts.messaging import TELEGRAM_TEXT_LIMIT, shorten, split_html
 
 logger = logging.getLogger(__name__)
@@ -96,7 +98,7 @@ async def redraw(
 async def answered(ctx: Context, state: FSMContext, answer: str | None) -> None:
     """Show `answer` under the asked question and take its buttons off (best effort: a
     question too old to edit keeps them, and its buttons are refused as stale)."""
-    await _show_answer(ctx, await _take(state), answer)
+    await _show_answer(ctx, await _take(ctx, state), answer)
 
 
 async def _show_answer(ctx: Context, asked: _Asked | None, answer: str | None) -> None:
@@ -156,13 +158,26 @@ async def _remember(state: FSMContext, asked: _Asked) -> None:
     await state.update_data({ASKED: {"id": message_id, "text": text, "buttons": buttons}})
 
 
-async def _take(state: FSMContext) -> _Asked | None:
-    """The remembered question, forgotten (it is answered, or its dialog ends)."""
-    if _in_process(state):
-        return _kept.get(state.storage, OrderedDict()).pop(state.key, None)
+async def _take(ctx: Context, state: FSMContext) -> _Asked | None:
+    """The remembered question, forgotten (it is answered, or its dialog ends) once the
+    update's next commit holds: a redelivery, rolled back at that commit, forgets nothing."""
     asked = await _asked(state)
-    if asked is not None:
-        await state.update_data({ASKED: None})
+    if asked is None:
+        return None
+    if _in_process(state):
+        kept = _kept.get(state.storage)
+        if kept is not None and kept.get(state.key) is asked:
+            key = state.key
+
+            def forget() -> None:
+                if kept.get(key) is asked:  # not a question asked since
+                    del kept[key]
+
+            on_commit(ctx.repos.session, f"dialog-question:{key}", forget)
+            return asked
+    # Kept in the dialog's data (another storage, or a dialog begun before the process kept
+    # its questions): forgotten with the step's other changes.
+    await state.update_data({ASKED: None})
     return asked
 
 
@@ -170,7 +185,9 @@ async def _asked(state: FSMContext) -> _Asked | None:
     """The remembered question (id, text, whether it has buttons); None if there is none or
     it was tampered with."""
     if _in_process(state):
-        return _kept.get(state.storage, OrderedDict()).get(state.key)
+        kept = _kept.get(state.storage, OrderedDict()).get(state.key)
+        if kept is not None:
+            return kept
     asked: Any = (await state.get_data()).get(ASKED)
     if not isinstance(asked, dict):
         return None
@@ -190,7 +207,18 @@ async def leave(ctx: Context, state: FSMContext, answer: str | None = None) -> N
     live buttons, and a half-finished declaration's expiry lease goes with it (no expiry
     notice follows). Forgotten before the question is edited, so the edit's request commits
     the end with whatever came before it."""
-    asked = await _take(state)
+    asked = await _take(ctx, state)
     await state.clear()
     await drafts.drop(ctx.repos, ctx.actor.telegram_id)
     await _show_answer(ctx, asked, answer)
+
+
+async def start_dialog(ctx: Context, state: FSMContext, new: State, data: dict[str, Any]) -> None:
+    """`leave` whatever dialog is in progress and begin `new` with `data`, in one commit: the
+    old question's buttons come off with the first request."""
+    asked = await _take(ctx, state)
+    await state.clear()
+    await drafts.drop(ctx.repos, ctx.actor.telegram_id)
+    await state.set_state(new)
+    await state.set_data(data)
+    await _show_answer(ctx, asked, None)

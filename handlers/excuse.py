@@ -29,9 +29,9 @@ async def excuse_pressed(
     except Refused as refused:
         await query.answer(ctx.tr(refused.key), show_alert=True)
         return
-    await query.answer()
     await state.set_state(ExcuseDialog.reason)
     await state.update_data(obligation_id=callback_data.obligation_id)
+    await query.answer()  # its request commits the dialog's start
     facts = await _facts(ctx, obligation)
     text = ctx.tr("excuse-ask-reason", limit=excuses.MAX_REASON_LENGTH, **facts)
     if isinstance(query.message, Message):

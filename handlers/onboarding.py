@@ -61,9 +61,9 @@ async def invite_role_chosen(
         await state.clear()
         await query.answer(ctx.tr(refused.key), show_alert=True)
         return
-    await query.answer()
     await state.update_data(role=callback_data.role.value)
     await state.set_state(InviteWizard.choosing_unit)
+    await query.answer()  # its request commits the wizard's step
     units = manageable_units(ctx.actor, await ctx.repos.org.load_tree())
     if isinstance(query.message, Message):
         await query.message.edit_text(
@@ -79,9 +79,9 @@ async def invite_unit_chosen(
     ctx: Context,
     onboarding_service: OnboardingService,
 ) -> None:
-    await query.answer()
     role = await _wizard_role(state)
     await state.clear()
+    await query.answer()
     if role is not None and isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
         await _issue_invite(query.message, onboarding_service, role, callback_data.unit, ctx)

@@ -67,6 +67,9 @@ async def expire(
     leases = await repos.drafts.expired(now, limit)
     messages = []
     for lease in leases:
+        # A lease renewed since it was read (a new dialog on PostgreSQL) is not expired.
+        if not await repos.drafts.drop(lease.telegram_id, lease.dialog, expired_at=now):
+            continue
         person = await repos.people.get(lease.telegram_id)
         language = person.language if person is not None else default_language
         messages.append(
@@ -79,7 +82,6 @@ async def expire(
                 recipient_id=lease.telegram_id,
             )
         )
-        await repos.drafts.drop(lease.telegram_id, lease.dialog)
     if messages:
         await repos.outbox.enqueue_many(messages, now=now)
-    return len(leases)
+    return len(messages)

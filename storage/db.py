@@ -114,6 +114,10 @@ BEFORE_COMMIT = "storage.before_commit"
 # session.info key of what the session has read and kept (the FSM storage's rows); a rollback
 # drops it with BEFORE_COMMIT, since either may then disagree with the database.
 READ_CACHE = "storage.read_cache"
+# session.info key of what must happen once the session's next commit has succeeded: name ->
+# function of nothing (the dialog toolkit forgets an answered question this way, so that a
+# redelivery rolled back at its commit forgets nothing). A rollback drops it.
+AFTER_COMMIT = "storage.after_commit"
 # session.info key of the organisation's version as read in the current transaction
 # (storage.repos.org); dropped when the transaction ends, so the next one reads it afresh.
 ORG_VERSION = "storage.org_version"
@@ -132,6 +136,14 @@ def keep_for_commit(session: AsyncSession, name: str, write: Callable[[Session],
     if not session.in_transaction():
         session.sync_session.begin()
     session.info.setdefault(BEFORE_COMMIT, {})[name] = write
+
+
+def on_commit(session: AsyncSession, name: str, action: Callable[[], None]) -> None:
+    """Run `action` once the session's next commit has succeeded (once per `name`); a
+    rollback drops it. A transaction is begun if none is open, as for keep_for_commit."""
+    if not session.in_transaction():
+        session.sync_session.begin()
+    session.info.setdefault(AFTER_COMMIT, {})[name] = action
 
 
 def _before_commit(session: Session) -> None:
@@ -163,6 +175,8 @@ class Database:
 
     def _after_commit(self, session: Session) -> None:
         session.info.pop(ORG_VERSION, None)
+        for action in session.info.pop(AFTER_COMMIT, {}).values():
+            action()
         for topic in take_changes(session.info):
             self.changed(topic).set()
 
@@ -174,6 +188,7 @@ class Database:
             session.info.pop(BEFORE_COMMIT, None)
             session.info.pop(READ_CACHE, None)
             session.info.pop(ORG_VERSION, None)
+            session.info.pop(AFTER_COMMIT, None)
 
     @classmethod
     def connect(cls, url: str, *, schema: str | None = None, echo: bool = False) -> Database:

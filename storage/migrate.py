@@ -2,26 +2,36 @@
 
 `python -m bot db upgrade` calls `upgrade`; developers create revisions with
 `python -m storage.migrate revision -m "what changes"` against a scratch database.
+
+Alembic is imported only when a migration runs: the running bot checks `is_current` (its own
+statement) and so never holds Alembic's 11 MB when the database is up to date.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from storage.db import create_engine, create_schema
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).resolve().with_name("migrations")
+# Revisions are numbered in order (0001, 0002, ...; `revision` below keeps it so), each file
+# saying `revision: str = "NNNN"`.
+_REVISION = re.compile(r'^revision: str = "(\d+)"$', re.MULTILINE)
 
 
 def alembic_config(url: str, *, schema: str | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     # Passed as attributes, not main options: ConfigParser would choke on a '%' in a password.
@@ -41,6 +51,8 @@ def _refuse_running_loop(name: str) -> None:
 def upgrade(url: str, revision: str = "head", *, schema: str | None = None) -> None:
     """Bring the database (and with PostgreSQL, optionally one schema in it) up to `revision`."""
     _refuse_running_loop("upgrade")
+    from alembic import command
+
     if schema is not None:
         asyncio.run(create_schema(url, schema))
     command.upgrade(alembic_config(url, schema=schema), revision)
@@ -48,6 +60,8 @@ def upgrade(url: str, revision: str = "head", *, schema: str | None = None) -> N
 
 def downgrade(url: str, revision: str, *, schema: str | None = None) -> None:
     _refuse_running_loop("downgrade")
+    from alembic import command
+
     command.downgrade(alembic_config(url, schema=schema), revision)
 
 
@@ -67,12 +81,24 @@ async def _current(url: str, schema: str | None) -> str | None:
 
 
 def _revision_of(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def head() -> str | None:
     """The newest revision shipped with the code."""
-    return ScriptDirectory.from_config(alembic_config("")).get_current_head()
+    found = [
+        match.group(1)
+        for path in (MIGRATIONS / "versions").glob("*.py")
+        if (match := _REVISION.search(path.read_text("utf-8")))
+    ]
+    return max(found) if found else None
+
+
+def is_current(url: str) -> bool:
+    """Whether the database is at the newest revision shipped (nothing to migrate)."""
+    return current(url) == head()
 
 
 def revision(url: str, message: str, *, autogenerate: bool = True) -> None:
@@ -80,6 +106,8 @@ def revision(url: str, message: str, *, autogenerate: bool = True) -> None:
     latest = head()
     # Keeps the numbered file names (0001_foundation.py, 0002_...) in order.
     rev_id = f"{int(latest) + 1:04d}" if latest and latest.isdigit() else None
+    from alembic import command
+
     command.revision(alembic_config(url), message=message, autogenerate=autogenerate, rev_id=rev_id)
 
 

@@ -208,11 +208,16 @@ class ReportTexts:
     ) -> str:
         return group_line(Translator(language), report, unit=unit, filer=filer, zone=zone)
 
-    def rollup(self, rollup: Rollup, language: Language, form: FormSpec) -> list[str]:
-        """HTML parts, each within Telegram's limit; nothing is ever cut off."""
-        return split_html(self.rollup_text(rollup, language, form))
+    def rollup(
+        self, rollup: Rollup, language: Language, form: FormSpec, *, buttons: bool = False
+    ) -> list[str]:
+        """HTML parts, each within Telegram's limit; nothing is ever cut off. `buttons`: the
+        units below can be opened with buttons under it (/status), rather than with /status."""
+        return split_html(self.rollup_text(rollup, language, form, buttons=buttons))
 
-    def rollup_text(self, rollup: Rollup, language: Language, form: FormSpec) -> str:
+    def rollup_text(
+        self, rollup: Rollup, language: Language, form: FormSpec, *, buttons: bool = False
+    ) -> str:
         tr = Translator(language)
         tally = rollup.tally
         lines = [
@@ -222,7 +227,8 @@ class ReportTexts:
         missing = sum(len(units) for _, units in rollup.missing)
         deep = any(parent.code != rollup.root.code for parent, _ in rollup.missing)
         if deep and missing > MISSING_LISTED:
-            lines += ["", tr("rollup-missing-many", count=missing)]
+            key = "rollup-missing-many" if buttons else "rollup-missing-many-status"
+            lines += ["", tr(key, count=missing)]
         elif rollup.missing:
             lines += ["", tr("rollup-missing-title")]
             separator = tr("list-separator")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from aiogram.fsm.context import FSMContext
@@ -20,6 +20,7 @@ from handlers.dialogs import (
     StoredDialogError,
     ask,
     leave,
+    start_dialog,
 )
 from services import drafts
 from texts.declaration_keyboards import (
@@ -50,10 +51,12 @@ class Stored:
 
 async def begin(ctx: Context, state: FSMContext, unit: Unit, *, proxy: bool) -> None:
     """Start a new dialog for `unit` (dropping any other dialog in progress)."""
-    await leave(ctx, state)  # the other dialog's question keeps no live buttons
-    await state.set_state(DeclarationDialog.filling)
     draft = Draft()
-    await state.set_data(
+    # The other dialog's question keeps no live buttons.
+    await start_dialog(
+        ctx,
+        state,
+        DeclarationDialog.filling,
         {
             "dialog": DIALOG,
             "unit": unit.code,
@@ -62,7 +65,7 @@ async def begin(ctx: Context, state: FSMContext, unit: Unit, *, proxy: bool) -> 
             "touched": ctx.now().isoformat(),
             "renewed": ctx.now().isoformat(),
             "draft": draft.to_data(),
-        }
+        },
     )
     await drafts.touch(
         ctx.repos,
@@ -154,4 +157,4 @@ def local_today(ctx: Context) -> datetime:
 
 
 def with_draft(stored: Stored, draft: Draft) -> Stored:
-    return Stored(stored.unit, stored.proxy, stored.dialog_id, stored.touched, draft)
+    return replace(stored, draft=draft)

@@ -30,6 +30,7 @@ from handlers.dialogs import (
     pressed_label,
     redraw,
     refuse_stale,
+    start_dialog,
 )
 from handlers.reports.common import facts
 from services import reports
@@ -68,9 +69,11 @@ async def begin(
     schedule, previous = owed.schedule, owed.previous
     draft = forms.start(schedule.form)
     dialog = secrets.token_hex(4)
-    await leave(ctx, state)  # another dialog's question keeps no live buttons
-    await state.set_state(ReportDialog.filling)
-    await state.set_data(
+    # Another dialog's question keeps no live buttons.
+    await start_dialog(
+        ctx,
+        state,
+        ReportDialog.filling,
         {
             "unit": unit.code,
             "day": day.isoformat(),
@@ -78,7 +81,7 @@ async def begin(
             # How many versions the filer knows of: one filed meanwhile is not overwritten.
             "base": len(previous),
             "dialog": dialog,
-        }
+        },
     )
     intro = None
     if previous:

@@ -142,7 +142,7 @@ async def _send_rollup(ctx: Context, policy: ReportPolicy, tree: OrgTree, rollup
         await send_private(ctx, ctx.tr("status-none-owed", unit=rollup.root.name, day=day))
         return
     form = policy.rollup_form(tree.subtree(rollup.root.code))
-    parts = ReportTexts().rollup(rollup, ctx.tr.language, form)
+    parts = ReportTexts().rollup(rollup, ctx.tr.language, form, buttons=True)
     below = [
         (child.unit.code, child.unit.name)
         for child in rollup.children

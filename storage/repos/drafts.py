@@ -51,11 +51,16 @@ class DraftLeaseRepository:
         row = await self._session.get(DraftLeaseRow, telegram_id)
         return _lease(row) if row is not None else None
 
-    async def drop(self, telegram_id: int, dialog: str | None = None) -> bool:
-        """Delete the lease (of that dialog only, when given); whether there was one."""
+    async def drop(
+        self, telegram_id: int, dialog: str | None = None, *, expired_at: datetime | None = None
+    ) -> bool:
+        """Delete the lease (of that dialog only, when given; only if it has expired by
+        `expired_at`, when given: a lease renewed meanwhile stays); whether there was one."""
         statement = delete(DraftLeaseRow).where(DraftLeaseRow.telegram_id == telegram_id)
         if dialog is not None:
             statement = statement.where(DraftLeaseRow.dialog == dialog)
+        if expired_at is not None:
+            statement = statement.where(DraftLeaseRow.expires_at <= expired_at)
         result = await self._session.execute(statement)
         return bool(getattr(result, "rowcount", 0))
 

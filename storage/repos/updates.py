@@ -22,6 +22,15 @@ class UpdateRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def seen(self, bot_id: int, update_id: int) -> bool:
+        """Whether the update was recorded (by a committed transaction)."""
+        found = await self._session.scalar(
+            select(ProcessedUpdateRow.update_id).where(
+                ProcessedUpdateRow.bot_id == bot_id, ProcessedUpdateRow.update_id == update_id
+            )
+        )
+        return found is not None
+
     def record_at_commit(self, bot_id: int, update_id: int, now: datetime) -> None:
         """Record the update inside the session's next commit, with the update's first effects
         (an INSERT at the start would hold SQLite's one write lock for the whole update).
@@ -39,12 +48,9 @@ class UpdateRepository:
         keep_for_commit(self._session, f"update:{bot_id}:{update_id}", write)
 
     async def first_delivery(self, bot_id: int, update_id: int, now: datetime) -> bool:
-        """True the first time the update is seen, False for a redelivery.
-
-        A duplicate leaves the caller's transaction usable. The record counts once committed:
-        committed with the update's effects, a crash before the commit lets the redelivery
-        be processed again; committed before handling, the update is handled at most once.
-        """
+        """Record the update now; True the first time, False when it was recorded already
+        (the caller's transaction stays usable). The bot records updates at commit instead
+        (record_at_commit); this immediate form serves tools and tests."""
         inserted = await self._session.scalar(
             _record(self._session, bot_id, update_id, now).returning(ProcessedUpdateRow.update_id)
         )

@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, EditMessageText
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app import create_dispatcher
 from domain.calendar import WorkCalendar
 from domain.escalation import DEFAULT_CHAIN_BOOK
 from domain.obligations import Obligation, ObligationState
@@ -28,7 +30,13 @@ from storage.models import OutboxRow
 from tests.handlers.conftest import BOT_ID, EN, ZH, Harness
 from tests.orgs import NANJIE as NANJIE_UNIT
 from tests.orgs import Group, Member, Unit, org_toml
-from texts.keyboards import ReminderReport, ReportStep, ReportUnitChoice, ZeroConfirm
+from texts.keyboards import (
+    ReminderReport,
+    ReportStep,
+    ReportUnitChoice,
+    StatusOpen,
+    ZeroConfirm,
+)
 from texts.obligations import ObligationTexts
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -591,6 +599,24 @@ async def test_a_county_rollup_opens_its_units_and_a_long_one_is_split_never_cut
         assert f"第{index:03d}号很长名字的村民委员会" in joined
 
 
+async def test_a_forged_status_button_opens_nothing(harness: Harness) -> None:
+    async def pressed(user: int, unit: str, day: str) -> list[str]:
+        replies = await harness.press(user, StatusOpen(unit=unit, day=day).pack())
+        assert alert(harness).text in (ZH("perm-denied"), EN("perm-denied"))
+        assert alert(harness).show_alert
+        return replies
+
+    day = DAY.isoformat()
+    assert await pressed(LIAISON, "chengguan", day) == []  # not a supervisor
+    assert await pressed(1002, "county", day) == []  # above the township supervisor
+    assert await pressed(1002, "nowhere", day) == []
+    assert await pressed(1002, "chengguan", "tomorrow") == []
+    assert await pressed(1002, "chengguan", (DAY + timedelta(days=1)).isoformat()) == []
+    # The township supervisor's own unit opens.
+    [rollup] = await harness.press(1002, StatusOpen(unit="chengguan", day=day).pack())
+    assert "城关镇" in rollup
+
+
 def test_status_dates() -> None:
     today = date(2026, 11, 23)
     assert parse_day("", today) == today
@@ -813,15 +839,35 @@ async def test_back_changes_the_question_in_place_and_a_long_answer_is_shortened
     assert harness.session.of_type(EditMessageText)[-1].message_id == question
 
 
-async def test_a_dialog_step_delivered_twice_is_taken_once(harness: Harness) -> None:
+async def _a_step_delivered_twice(harness: Harness) -> None:
     await harness.send(LIAISON, "/report")
     update = harness.message_update(LIAISON, "3")
     await harness.feed(update)
+    question = await asked_id(harness)
     requests = len(harness.session.requests)
     await harness.feed(update)  # redelivered: found at its first commit, nothing of it stays
     assert len(harness.session.requests) == requests
     [second] = await harness.send(LIAISON, "1")  # the second question took this answer
     assert q(ZH, "central_quarantine") in second
+    # ...and shows it, without its buttons: the redelivery forgot nothing of the question.
+    [echo] = [e for e in harness.session.of_type(EditMessageText) if e.message_id == question]
+    assert echo.text.endswith(ZH("dialog-answered", answer="1"))
+
+
+async def test_a_dialog_step_delivered_twice_is_taken_once(harness: Harness) -> None:
+    await _a_step_delivered_twice(harness)
+
+
+async def test_a_dialog_step_delivered_twice_is_taken_once_with_dialogs_in_memory(
+    harness: Harness,
+) -> None:
+    """A dialog storage outside the database (Redis, memory) is not rolled back: the
+    redelivery is recognised before its handler runs."""
+    harness.storage = MemoryStorage()
+    harness.dispatcher = create_dispatcher(
+        harness.settings, harness.database, clock=harness.clock, storage=harness.storage
+    )
+    await _a_step_delivered_twice(harness)
 
 
 async def test_typing_at_the_summary_is_not_echoed_and_submit_is(harness: Harness) -> None:

@@ -53,6 +53,19 @@ async def test_a_lease_is_renewed_once_per_renewal_interval(database: Database) 
         assert await drafts.touch(repos, 5, ttl_hours=24, now=again, renewed=renewed) == again
 
 
+async def test_a_lease_renewed_since_it_was_read_is_not_dropped_as_expired(
+    database: Database,
+) -> None:
+    async with database.transaction() as session:
+        repos = Repositories(session)
+        await drafts.touch(repos, 5, ttl_hours=1, now=NOW)
+        later = NOW + timedelta(hours=2)
+        [lease] = await repos.drafts.expired(later)
+        await drafts.touch(repos, 5, ttl_hours=1, now=later)  # a new dialog meanwhile
+        assert not await repos.drafts.drop(5, lease.dialog, expired_at=later)
+        assert await repos.drafts.get(5) is not None
+
+
 async def test_expire_notifies_in_the_persons_language_once(database: Database) -> None:
     async with database.transaction() as session:
         repos = Repositories(session)

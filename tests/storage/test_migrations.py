@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
 from storage import Database
-from storage.migrate import MIGRATIONS, current, downgrade, head, upgrade
+from storage.migrate import MIGRATIONS, current, downgrade, head, is_current, upgrade
 from storage.models import Base
 
 TABLES = {
@@ -59,8 +59,13 @@ async def _check_migrated(database: Database) -> None:
 async def test_sqlite_upgrades_from_empty_and_matches_models(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/new/dir/bot.sqlite3"
     assert await asyncio.to_thread(current, url) is None
+    assert not await asyncio.to_thread(is_current, url)
     await asyncio.to_thread(upgrade, url)
     assert await asyncio.to_thread(current, url) == head() == "0007"
+    assert await asyncio.to_thread(is_current, url)
+    await asyncio.to_thread(downgrade, url, "0006")
+    assert not await asyncio.to_thread(is_current, url)
+    await asyncio.to_thread(upgrade, url)
     database = Database.connect(url)
     try:
         await _check_migrated(database)
