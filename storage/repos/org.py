@@ -245,7 +245,7 @@ class _PlanApplier:
             known = stored.get(person.telegram_id)
             phone = person.phone if person.phone is not None or known is None else known[2]
             values = {"name": person.name, "language": person.language.value, "phone": phone}
-            if known is None:
+            if known is None or person.telegram_id in new:  # listed again: its last line
                 new[person.telegram_id] = {"telegram_id": person.telegram_id, **values}
             elif known != (person.name, person.language.value, phone):
                 changed[person.telegram_id] = {"person_id": person.telegram_id, **values}
