@@ -88,7 +88,14 @@ async def day_rollups(
 ) -> dict[str, Rollup]:
     """`day_rollup` for several roots with one read of the tree, obligations and reports."""
     tree = await repos.org.load_tree()
-    owed = await repos.obligations.for_period(ObligationKind.UNIT_REPORT, day.isoformat())
+    # Only the subtrees asked about: a township's roll-up reads its own units' reports, not
+    # the county's ten thousand.
+    wanted = {unit.code for code in root_codes if code in tree for unit in tree.subtree(code)}
+    period = day.isoformat()
+    every = len(wanted) == len(tree.units)
+    owed = await repos.obligations.for_period(
+        ObligationKind.UNIT_REPORT, period, None if every else wanted
+    )
     owed = _with_deadline(tree, policy, owed, deadline)
     versions = await _versions(repos, day, owed)
     result: dict[str, Rollup] = {}

@@ -14,7 +14,7 @@ from domain.calendar import WorkCalendar
 from domain.escalation import DEFAULT_CHAIN_BOOK
 from domain.forms import Value
 from domain.obligations import ObligationKind, ObligationState
-from domain.org import Role, RoleAssignment, UnitKind
+from domain.org import OrgTree, Role, RoleAssignment, UnitKind
 from domain.permissions import Actor
 from domain.reports import FiledReport, ReportPolicy, ReportSchedule, ScheduleOverride
 from services import reports
@@ -454,6 +454,33 @@ async def test_the_rollup_sums_up_the_tree_and_groups_the_missing(database: Data
     assert [(parent.code, [u.code for u in units]) for parent, units in summary.missing] == [
         ("town", ["west"])
     ]
+
+
+async def test_roll_ups_read_the_obligations_of_their_subtrees_only(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await seed(database)
+    await open_day(database)
+    asked: list[object] = []
+    async with database.session() as session:
+        repos = Repositories(session)
+        real = repos.obligations.for_period
+
+        async def recorded(kind: ObligationKind, period: str, codes: object = None) -> object:
+            asked.append(None if codes is None else sorted(codes))  # type: ignore[call-overload]
+            return await real(kind, period, codes)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(repos.obligations, "for_period", recorded)
+        town = await reports.day_rollups(repos, POLICY, ["town"], MONDAY)
+        county = await reports.day_rollups(repos, POLICY, ["county"], MONDAY)
+    tree = await _tree(database)
+    assert asked == [sorted(u.code for u in tree.subtree("town")), None]
+    assert town["town"].tally.expected < county["county"].tally.expected
+
+
+async def _tree(database: Database) -> OrgTree:
+    async with database.session() as session:
+        return await Repositories(session).org.load_tree()
 
 
 async def test_supervisors_get_one_rollup_per_topmost_unit(database: Database) -> None:
