@@ -10,7 +10,7 @@ from domain.orgfile import parse_org_file
 from services.obligations import load_directory
 from services.onboarding import new_token
 from storage import ApplyResult, Repositories
-from storage.repos.org import Progress
+from storage.repos.org_plan import Progress
 
 
 async def load_org_file(

@@ -21,7 +21,7 @@ from domain.org import (
 from domain.orgfile import OrgPlan, parse_org_file
 from storage import ApplyResult, Database, Repositories
 from storage.models import UnitRow
-from storage.repos.org import dependency_order
+from storage.repos.org_plan import dependency_order
 
 from .conftest import NOW, sample_plan
 
