@@ -75,14 +75,25 @@ async def ask(
 
 
 async def redraw(
-    ctx: Context, state: FSMContext, text: str, markup: InlineKeyboardMarkup | None
+    ctx: Context,
+    state: FSMContext,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    pressed: CallbackQuery | None = None,
 ) -> bool:
     """Edit the asked question to `text` (one part only); False when it cannot be edited,
-    and the caller asks anew."""
+    and the caller asks anew. `pressed`: the button of the question that was pressed (checked
+    by the caller to belong to it), whose message stands in for a question this process does
+    not remember (asked before a restart)."""
     asked = await _asked(state)
-    if asked is None or len(text) > TELEGRAM_TEXT_LIMIT:
+    if len(text) > TELEGRAM_TEXT_LIMIT:
         return False
-    message_id, _, _ = asked
+    if asked is not None:
+        message_id = asked[0]
+    elif pressed is not None and isinstance(pressed.message, Message):
+        message_id = pressed.message.message_id
+    else:
+        return False
     try:
         await ctx.bot.edit_message_text(
             text=text, chat_id=ctx.actor.telegram_id, message_id=message_id, reply_markup=markup

@@ -121,7 +121,8 @@ async def step_pressed(
     # A checklist tick, another page, back or a change from the summary, or a refusal: the
     # question changes in place.
     text = question_text(ctx.tr, draft, outcome.refusal, outcome.params)
-    if await redraw(ctx, state, text, question_keyboard(ctx.tr, draft, stored.dialog_id)):
+    markup = question_keyboard(ctx.tr, draft, stored.dialog_id)
+    if await redraw(ctx, state, text, markup, query):
         return
     await answered(ctx, state, None)  # too old to edit: asked anew below it
     await show_question(ctx, state, with_draft(stored, draft), outcome.refusal, outcome.params)

@@ -104,11 +104,11 @@ async def _show(
     *,
     refusal: Refusal | None = None,
     intro: str | None = None,
-    in_place: bool = False,
+    in_place: CallbackQuery | None = None,
 ) -> None:
     """The current question, or the summary with a button per field (carrying the dialog's
-    id, so they act on this dialog only); `in_place` edits the asked question into it where
-    it can be edited."""
+    id, so they act on this dialog only); `in_place` (the button pressed on the asked
+    question) edits that question into it where it can be edited."""
     tr, spec = ctx.tr, schedule.form
     dialog = await _dialog(state)
     item = forms.current(spec, draft)
@@ -132,8 +132,8 @@ async def _show(
         )
     if intro:
         text = intro + "\n\n" + text
-    if in_place:
-        if await redraw(ctx, state, text, markup):
+    if in_place is not None:
+        if await redraw(ctx, state, text, markup, in_place):
             return
         await answered(ctx, state, None)  # too old to edit: asked anew below it
     await ask(ctx, state, text, markup)
@@ -248,7 +248,7 @@ async def step_pressed(
         return
     # Back, or a field to change: navigation, not an answer; the question changes in place.
     await _show(
-        ctx, state, schedule, unit, day, outcome.draft, refusal=outcome.refusal, in_place=True
+        ctx, state, schedule, unit, day, outcome.draft, refusal=outcome.refusal, in_place=query
     )
 
 

@@ -784,6 +784,9 @@ async def test_a_zero_report_from_a_reminder_costs_no_more_than_it_did(harness: 
 # --- answers shown in their questions (handlers.dialogs) ------------------------------------
 
 
+PRESSED_MESSAGE = 7  # the message the harness presses buttons on
+
+
 async def asked_id(harness: Harness, user: int = LIAISON) -> int:
     """The question asked last: the last message sent to the user."""
     return harness.session.last_sent_id(user)
@@ -868,6 +871,20 @@ async def test_a_dialog_step_delivered_twice_is_taken_once_with_dialogs_in_memor
         harness.settings, harness.database, clock=harness.clock, storage=harness.storage
     )
     await _a_step_delivered_twice(harness)
+
+
+async def test_back_after_a_restart_changes_the_pressed_question_in_place(
+    harness: Harness,
+) -> None:
+    await harness.send(LIAISON, "/report")
+    await harness.send(LIAISON, "3")
+    harness.restart()  # the process no longer remembers which message the question is
+    sent = len(harness.session.sent(LIAISON))
+    [back] = await harness.press(LIAISON, harness.button(ZH("report-button-back")))
+    assert q(ZH, "returned") in back
+    assert len(harness.session.sent(LIAISON)) == sent
+    edit = harness.session.of_type(EditMessageText)[-1]
+    assert (edit.message_id, edit.text) == (PRESSED_MESSAGE, back)
 
 
 async def test_typing_at_the_summary_is_not_echoed_and_submit_is(harness: Harness) -> None:
