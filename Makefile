@@ -33,8 +33,9 @@ test: lint browser
 test-fast: lint
 	$(PYTEST) -m "not e2e and not browser"
 
+# `make demo PORT=8081` for another port.
 demo: $(STAMP)
-	$(BIN)/python -m bot sandbox
+	$(BIN)/python -m bot sandbox $(if $(PORT),--port $(PORT))
 
 run: $(STAMP)
 	@test -n "$$BOT_TOKEN" || (echo "Set BOT_TOKEN to your bot's token first." >&2; exit 2)
