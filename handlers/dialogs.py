@@ -218,18 +218,21 @@ async def leave(ctx: Context, state: FSMContext, answer: str | None = None) -> N
     live buttons, and a half-finished declaration's expiry lease goes with it (no expiry
     notice follows). Forgotten before the question is edited, so the edit's request commits
     the end with whatever came before it."""
-    asked = await _take(ctx, state)
-    await state.clear()
-    await drafts.drop(ctx.repos, ctx.actor.telegram_id)
-    await _show_answer(ctx, asked, answer)
+    await _show_answer(ctx, await _end(ctx, state), answer)
 
 
 async def start_dialog(ctx: Context, state: FSMContext, new: State, data: dict[str, Any]) -> None:
     """`leave` whatever dialog is in progress and begin `new` with `data`, in one commit: the
     old question's buttons come off with the first request."""
-    asked = await _take(ctx, state)
-    await state.clear()
-    await drafts.drop(ctx.repos, ctx.actor.telegram_id)
+    asked = await _end(ctx, state)
     await state.set_state(new)
     await state.set_data(data)
     await _show_answer(ctx, asked, None)
+
+
+async def _end(ctx: Context, state: FSMContext) -> _Asked | None:
+    """Forget the dialog in progress and a declaration's lease; its question, to edit."""
+    asked = await _take(ctx, state)
+    await state.clear()
+    await drafts.drop(ctx.repos, ctx.actor.telegram_id)
+    return asked

@@ -30,6 +30,11 @@ STATUS_ACTION = "report.status"
 STATUS_DAYS_BACK = 366
 
 
+def first_status_day(today: date) -> date:
+    """The earliest day /status (and its buttons) show; the latest is today."""
+    return today - timedelta(days=STATUS_DAYS_BACK)
+
+
 def parse_day(arg: str, today: date) -> date | None:
     """Empty: today; YYYY-MM-DD; or MM-DD of this year (a status looks back). None otherwise."""
     arg = arg.strip()
@@ -83,7 +88,7 @@ async def status_command(
         await log_refusal(ctx.repos, ctx.actor, STATUS_ACTION, target, key, now)
         await message.answer(tr(key))
         return
-    first = today - timedelta(days=STATUS_DAYS_BACK)
+    first = first_status_day(today)
     if not first <= day <= today:
         last = today.isoformat()
         await message.answer(
@@ -124,7 +129,7 @@ async def status_open_pressed(
     if (
         not can_manage_unit(ctx.actor, unit, tree)
         or day is None
-        or not today - timedelta(STATUS_DAYS_BACK) <= day <= today
+        or not first_status_day(today) <= day <= today
     ):
         await log_refusal(ctx.repos, ctx.actor, STATUS_ACTION, unit, "perm-denied", ctx.now())
         await query.answer(ctx.tr("perm-denied"), show_alert=True)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.db import keep_for_commit
 from storage.models import ProcessedUpdateRow
-from storage.repos._sql import Upsert, prepared, rowcount, table_of, upsert, upsert_in
+from storage.repos._sql import prepared, rowcount, table_of, upsert_in
 
 
 class RedeliveredUpdate(Exception):
@@ -51,9 +51,9 @@ class UpdateRepository:
         """Record the update now; True the first time, False when it was recorded already
         (the caller's transaction stays usable). The bot records updates at commit instead
         (record_at_commit); this immediate form serves tools and tests."""
-        inserted = await self._session.scalar(
-            _record(self._session, bot_id, update_id, now).returning(ProcessedUpdateRow.update_id)
-        )
+        statement = prepared(self._session, "record-update", _record_returning)
+        values = {"bot_id": bot_id, "update_id": update_id, "processed_at": now}
+        inserted = (await self._session.execute(statement, values)).first()
         return inserted is not None
 
     async def last_update_id(self, bot_id: int) -> int | None:
@@ -84,15 +84,4 @@ def _record_returning(dialect: str) -> Executable:
         )
         .on_conflict_do_nothing(index_elements=[table.c.bot_id, table.c.update_id])
         .returning(table.c.update_id)
-    )
-
-
-def _record(session: AsyncSession | Session, bot_id: int, update_id: int, now: datetime) -> Upsert:
-    """The update's record, or nothing if it is there already."""
-    return (
-        upsert(session, ProcessedUpdateRow)
-        .values(bot_id=bot_id, update_id=update_id, processed_at=now)
-        .on_conflict_do_nothing(
-            index_elements=[ProcessedUpdateRow.bot_id, ProcessedUpdateRow.update_id]
-        )
     )
