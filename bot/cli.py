@@ -97,8 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument(
         "--time",
         metavar="YYYY-MM-DDTHH:MM",
-        help="start the simulated clock at this local time (it never goes back for a database: "
-        "an earlier time needs --reset)",
+        help="start the simulated clock at this local time (default: 09:00 on the coming "
+        "working day, or where this database's clock had got to if that is later; it never "
+        "goes back for a database: an earlier time needs --reset)",
     )
     return parser
 

@@ -9,10 +9,11 @@ stands in for a tracker.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from domain.dates import DATE_INVALID, DateWindow, Direction, read_date, refusal_params
 from domain.org import Role, RoleAssignment
 from domain.permissions import STAFF_ROLES
 from domain.recipients import Directory
@@ -20,47 +21,43 @@ from domain.recipients import Directory
 # An absence longer than this is a change of who holds the role, not an absence.
 MAX_AWAY_DAYS = 90
 
-_FULL_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
-_SHORT_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})$")
+# Between the first and the last day: a space, "至"/"到", or a tilde.
+_RANGE_SEPARATOR = re.compile(r"\s*(?:至|到|~|～)\s*|\s+")
 
 
 @dataclass(frozen=True, slots=True)
-class UntilDate:
-    """The last day of an absence, or the message key saying why the text is not one."""
+class AwayDates:
+    """The days of an absence (both included), or the refusal key and its values."""
 
+    starts: date | None = None
     until: date | None = None
-    refusal_key: str | None = None  # away-bad-date, away-past or away-too-far
+    refusal: str | None = None
+    params: Mapping[str, str] = field(default_factory=dict)
 
 
-def _date(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
+def away_window(today: date, max_days: int = MAX_AWAY_DAYS) -> DateWindow:
+    return DateWindow(today, today + timedelta(days=max_days), "away-outside")
 
 
-def parse_until(text: str, today: date, max_days: int = MAX_AWAY_DAYS) -> UntilDate:
-    """`YYYY-MM-DD`, or `MM-DD` meaning the next such day from today on ('/' and '.' work too).
-
-    The absence includes the day given; today itself is allowed (away for the rest of it).
-    """
-    text = text.strip()
-    if full := _FULL_DATE.match(text):
-        until = _date(*(int(part) for part in full.groups()))
-    elif short := _SHORT_DATE.match(text):
-        month, day = (int(part) for part in short.groups())
-        until = _date(today.year, month, day)
-        if until is None or until < today:
-            until = _date(today.year + 1, month, day)
-    else:
-        until = None
-    if until is None:
-        return UntilDate(refusal_key="away-bad-date")
-    if until < today:
-        return UntilDate(refusal_key="away-past")
-    if until > today + timedelta(days=max_days):
-        return UntilDate(refusal_key="away-too-far")
-    return UntilDate(until)
+def read_away(text: str, today: date, max_days: int = MAX_AWAY_DAYS) -> AwayDates:
+    """`TO` (away from today through TO) or `FROM TO` (also `FROM 至 TO`), each day in any form
+    the date reader takes; a day without a year is the one nearest to today, so a day just past
+    is refused as past rather than read as next year's. Both days lie within `max_days` from
+    today; today itself is allowed (away for the rest of it)."""
+    window = away_window(today, max_days)
+    parts = [part for part in _RANGE_SEPARATOR.split(text.strip()) if part]
+    if not 1 <= len(parts) <= 2:
+        return AwayDates(refusal=DATE_INVALID)
+    days = []
+    for part in parts:
+        found = read_date(part, today, window, Direction.NEAREST)
+        if found.value is None:
+            return AwayDates(refusal=found.refusal, params=refusal_params(found.refusal, window))
+        days.append(found.value)
+    starts, until = days[0] if len(days) == 2 else today, days[-1]
+    if until < starts:
+        return AwayDates(refusal="away-end-before-start", params={"first": starts.isoformat()})
+    return AwayDates(starts, until)
 
 
 def holds_staff_role(assignments: Iterable[RoleAssignment]) -> bool:

@@ -25,7 +25,7 @@ Rules decided here, so every question behaves alike:
   830000 (residence permits of Taiwan residents, same format) is accepted. The six-digit county
   is not checked: stdnum's dated county list would refuse real numbers issued after a county was
   renamed. An old 15-digit number gets its own key ("answer-id-old").
-- **Date** (`parse_date`): see the function.
+- **Date**: see domain/dates.py, the one date reader of every command and dialog.
 - **Time** (`parse_time`): see the function.
 - **Temperature** (`parse_temperature`): "36.5", "36,5", "36.5℃", "36.5°C", "36.5 度",
   "36.5c"; at most three digits before and three after the separator; rounded half-up to one
@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, time
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, Generic, TypeVar
 
@@ -63,9 +63,6 @@ ID_OLD: Final = "answer-id-old"
 ID_CHECKSUM: Final = "answer-id-checksum"
 ID_BIRTH_DATE: Final = "answer-id-birth-date"
 ID_REGION: Final = "answer-id-region"
-DATE_INVALID: Final = "answer-date-invalid"
-DATE_FUTURE: Final = "answer-date-future"
-DATE_TOO_OLD: Final = "answer-date-too-old"
 TIME_INVALID: Final = "answer-time-invalid"
 TEMPERATURE_INVALID: Final = "answer-temperature-invalid"
 TEMPERATURE_RANGE: Final = "answer-temperature-range"
@@ -79,9 +76,6 @@ REFUSALS: Final = (
     ID_CHECKSUM,
     ID_BIRTH_DATE,
     ID_REGION,
-    DATE_INVALID,
-    DATE_FUTURE,
-    DATE_TOO_OLD,
     TIME_INVALID,
     TEMPERATURE_INVALID,
     TEMPERATURE_RANGE,
@@ -118,16 +112,16 @@ def _refuse(key: str) -> Parsed[T]:
 
 
 # Full-width ASCII (U+FF01–U+FF5E) and the ideographic space; nothing else.
-_WIDE = str.maketrans(
+WIDE = str.maketrans(
     {**{chr(code + 0xFEE0): chr(code) for code in range(0x21, 0x7F)}, "\u3000": " "}
 )
 
 
-def _normalise(text: str) -> str | None:
+def normalise(text: str) -> str | None:
     """The answer with full-width ASCII narrowed and outer spaces stripped, None if too long."""
     if len(text) > MAX_INPUT:
         return None
-    return text.translate(_WIDE).strip()
+    return text.translate(WIDE).strip()
 
 
 # --- phone -------------------------------------------------------------------------------------
@@ -138,7 +132,7 @@ _MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR
 
 def parse_phone(text: str) -> Parsed[str]:
     """A mobile phone number in E.164 ("+8613800138000"); CN is the default region."""
-    cleaned = _normalise(text)
+    cleaned = normalise(text)
     if not cleaned or not _PHONE_CHARS.fullmatch(cleaned):
         return _refuse(PHONE_INVALID)
     try:
@@ -167,7 +161,7 @@ def _province_known(number: str) -> bool:
 
 def parse_id_number(text: str, *, today: date | None = None) -> Parsed[str]:
     """An 18-character resident ID number (居民身份证号), upper-case X, no spaces."""
-    cleaned = _normalise(text)
+    cleaned = normalise(text)
     if cleaned is None:
         return _refuse(ID_INVALID)
     number = cleaned.replace(" ", "").upper()
@@ -186,112 +180,6 @@ def parse_id_number(text: str, *, today: date | None = None) -> Parsed[str]:
     if not _province_known(number):
         return _refuse(ID_REGION)
     return _accept(number)
-
-
-# --- date --------------------------------------------------------------------------------------
-
-_RELATIVE_DAYS: Final = {
-    "今天": 0,
-    "今日": 0,
-    "today": 0,
-    "昨天": -1,
-    "昨日": -1,
-    "yesterday": -1,
-    "前天": -2,
-    "明天": 1,
-    "明日": 1,
-    "tomorrow": 1,
-    "后天": 2,
-}
-_YMD = re.compile(
-    r"(?P<y>[0-9]{4})\s*(?P<sep>[-/.])\s*(?P<m>[0-9]{1,2})\s*(?P=sep)\s*(?P<d>[0-9]{1,2})",
-    re.ASCII,
-)
-_YMD_CN = re.compile(
-    r"(?P<y>[0-9]{4})\s*年\s*(?P<m>[0-9]{1,2})\s*月\s*(?P<d>[0-9]{1,2})\s*[日号]?", re.ASCII
-)
-_YMD_COMPACT = re.compile(r"(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})", re.ASCII)
-_MD = re.compile(
-    r"(?P<m>[0-9]{1,2})\s*[-/.]\s*(?P<d>[0-9]{1,2})"
-    r"|(?P<cm>[0-9]{1,2})\s*月\s*(?P<cd>[0-9]{1,2})\s*[日号]?",
-    re.ASCII,
-)
-
-
-def _safe_date(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _year_less(month: int, day: int, today: date, allow_future: bool) -> date | None:
-    """The date a month and day without a year stand for (see `parse_date`)."""
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    if allow_future:
-        candidates = [
-            found
-            for year in (today.year - 1, today.year, today.year + 1)
-            if (found := _safe_date(year, month, day)) is not None
-        ]
-        if not candidates:  # 2-29 with no leap year around: the most recent one
-            return _year_less(month, day, today, allow_future=False)
-        # Nearest to today; on a tie (never more than one day apart) the earlier one.
-        return min(candidates, key=lambda found: (abs((found - today).days), found))
-    for year in range(today.year, today.year - 9, -1):  # a leap year comes within eight
-        found = _safe_date(year, month, day)
-        if found is not None and found <= today:
-            return found
-    return None
-
-
-def parse_date(
-    text: str, today: date, *, allow_future: bool = False, max_past_days: int = 366
-) -> Parsed[date]:
-    """A calendar date as people type it.
-
-    Accepted forms (full-width digits too, spaces around separators ignored):
-
-    - with a year: "2026-11-20", "2026/11/20", "2026.11.20", "20261120", "2026年11月20日"
-      (日 or 号 optional); the month and day may have one digit ("2026-3-5");
-    - without a year: "11-20", "11/20", "11.20", "11月20日", "11月20号", "11月20";
-    - words: 今天/今日/today, 昨天/昨日/yesterday, 前天, 明天/明日/tomorrow, 后天 (English
-      case-insensitive).
-
-    A date without a year is, when `allow_future` is False, the most recent such date on or
-    before `today` (on 2026-03-01, "12/31" is 2025-12-31); when `allow_future` is True, the
-    occurrence nearest to `today` among last year's, this year's and next year's (on 2026-12-28,
-    "1/3" is 2027-01-03; on 2026-01-03, "12/28" is 2025-12-28). "2/29" is the most recent
-    29 February (or the nearest, with `allow_future`).
-
-    Refused: anything else or an impossible date ("2026-02-30") with "answer-date-invalid"; a
-    date after `today` unless `allow_future` with "answer-date-future"; a date more than
-    `max_past_days` before `today` with "answer-date-too-old".
-    """
-    cleaned = _normalise(text)
-    if not cleaned:
-        return _refuse(DATE_INVALID)
-    word = cleaned.lower()
-    found: date | None
-    if word in _RELATIVE_DAYS:
-        found = today + timedelta(days=_RELATIVE_DAYS[word])
-    elif match := (
-        _YMD.fullmatch(cleaned) or _YMD_CN.fullmatch(cleaned) or _YMD_COMPACT.fullmatch(cleaned)
-    ):
-        found = _safe_date(int(match["y"]), int(match["m"]), int(match["d"]))
-    elif match := _MD.fullmatch(cleaned):
-        month, day = (match["m"], match["d"]) if match["m"] else (match["cm"], match["cd"])
-        found = _year_less(int(month), int(day), today, allow_future)
-    else:
-        found = None
-    if found is None:
-        return _refuse(DATE_INVALID)
-    if found > today and not allow_future:
-        return _refuse(DATE_FUTURE)
-    if (today - found).days > max_past_days:
-        return _refuse(DATE_TOO_OLD)
-    return _accept(found)
 
 
 # --- time --------------------------------------------------------------------------------------
@@ -346,7 +234,7 @@ def parse_time(text: str) -> Parsed[time]:
     Anything else, a bare number ("14") and impossible times ("24:00", "14:60") are refused with
     "answer-time-invalid".
     """
-    cleaned = _normalise(text)
+    cleaned = normalise(text)
     if not cleaned:
         return _refuse(TIME_INVALID)
     lowered = cleaned.lower()
@@ -377,7 +265,7 @@ _TEMPERATURE = re.compile(
 
 def parse_temperature(text: str) -> Parsed[float]:
     """A body temperature in °C with one decimal, 35.0–42.0 inclusive."""
-    cleaned = _normalise(text)
+    cleaned = normalise(text)
     if not cleaned:
         return _refuse(TEMPERATURE_INVALID)
     match = _TEMPERATURE.fullmatch(cleaned)
@@ -399,7 +287,7 @@ _TRANSPORT_DROP = re.compile(r"[\s\-]+")
 
 def parse_train_or_flight(text: str) -> Parsed[str]:
     """A train or flight number, upper-case without spaces ("G1234", "CA1234")."""
-    cleaned = _normalise(text)
+    cleaned = normalise(text)
     if not cleaned:
         return _refuse(TRAIN_INVALID)
     number = _TRANSPORT_DROP.sub("", cleaned).upper()

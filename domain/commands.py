@@ -46,6 +46,7 @@ CATALOG: tuple[CommandSpec, ...] = (
     CommandSpec("status", Capability.WORKER, _PRIVATE),
     CommandSpec("status", Capability.SUPERVISOR, _PRIVATE),
     CommandSpec("invite", Capability.SUPERVISOR, _PRIVATE),
+    CommandSpec("members", Capability.SUPERVISOR, _PRIVATE),
     CommandSpec("bind", Capability.SUPERVISOR, _GROUP),
     # Only the root unit's supervisors and the admins may load; others are refused politely.
     CommandSpec("risk_load", Capability.SUPERVISOR, _PRIVATE),

@@ -25,6 +25,7 @@ from typing import Any, Final
 from domain import answers as parse
 from domain import declaration_steps as steps
 from domain import regions
+from domain.dates import refusal_params
 from domain.declaration_steps import ATTEST, ORDER, REGION_MATCH, SUMMARY, Step
 from domain.policy import DEFAULT_LOOKBACK_DAYS
 
@@ -350,6 +351,24 @@ def _stay_step(draft: Draft, value: Any) -> Outcome:
 # --- typed answers ---------------------------------------------------------------------------
 
 
+_TYPED_STEPS: Final = frozenset(
+    {Step.PHONE, Step.IDNO, Step.TNUM, Step.TEMP, Step.ARRTIME, Step.COMPANIONS}
+)
+
+
+def not_text_refusal(draft: Draft) -> str:
+    """Why a photo, sticker or file is no answer here: the question takes typing, or only
+    its buttons."""
+    step = draft.step
+    typed = (
+        step in steps.MAX_LENGTH
+        or step in steps.REGION_STEPS
+        or step in steps.DATE_STEPS
+        or step in _TYPED_STEPS
+    )
+    return "declare-text-only" if typed else USE_BUTTONS
+
+
 def answer(
     draft: Draft, text: str, *, today: date, lookback_days: int = DEFAULT_LOOKBACK_DAYS
 ) -> Outcome:
@@ -402,8 +421,7 @@ def _date_typed(draft: Draft, text: str, today: date, lookback_days: int) -> Out
     found = steps.parse_typed_date(step, text, today, lookback_days)
     if found.value is None:
         window = steps.date_window(step, today, lookback_days)
-        params = window.params() if found.refusal == window.refusal else {}
-        return Outcome(draft, found.refusal, params=params)
+        return Outcome(draft, found.refusal, params=refusal_params(found.refusal, window))
     day = found.value
     if step == Step.SEND and draft.stay.get("start") and day.isoformat() < draft.stay["start"]:
         return Outcome(draft, "declare-end-before-start")

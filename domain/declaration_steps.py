@@ -17,13 +17,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, time, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
 from domain import answers as parse
 from domain import regions
+from domain.dates import DateWindow, Direction, read_date
 from domain.declarations import (
     CodeColour,
     ContactKind,
@@ -256,28 +256,11 @@ def valid_name(text: str) -> str | None:
 
 
 def parse_count(text: str, most: int) -> int | None:
-    stripped = text.strip().translate(parse._WIDE)
+    stripped = text.strip().translate(parse.WIDE)
     if not stripped.isascii() or not stripped.isdigit() or len(stripped) > 4:
         return None
     value = int(stripped)
     return value if value <= most else None
-
-
-@dataclass(frozen=True, slots=True)
-class DateWindow:
-    """The days a date question accepts (both ends included) and the key that says so."""
-
-    first: date
-    last: date
-    refusal: str
-
-    def __contains__(self, day: object) -> bool:
-        return isinstance(day, date) and self.first <= day <= self.last
-
-    def params(self) -> dict[str, str]:
-        """The refusal's values: {first}, {last} and the window's length in {days}."""
-        days = str((self.last - self.first).days)
-        return {"first": self.first.isoformat(), "last": self.last.isoformat(), "days": days}
 
 
 def date_window(step: Step, today: date, lookback_days: int = DEFAULT_LOOKBACK_DAYS) -> DateWindow:
@@ -299,14 +282,8 @@ def parse_typed_date(
     date, the window's key (see `date_window`) when it is outside the window."""
     window = date_window(step, today, lookback_days)
     # Only the planned return reads a date without a year forwards ("1/3" late in December).
-    found = parse.parse_date(
-        text, today, allow_future=step == Step.PLANNED, max_past_days=PAST_DAYS
-    )
-    if found.refusal == parse.DATE_INVALID:
-        return found
-    if found.value not in window:  # also parse_date's "future" and "too old"
-        return parse.Parsed(refusal=window.refusal)
-    return found
+    direction = Direction.NEAREST if step == Step.PLANNED else Direction.PAST
+    return read_date(text, today, window, direction)
 
 
 # --- stored answers --------------------------------------------------------------------------

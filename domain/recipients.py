@@ -128,7 +128,10 @@ def _present(
 def _assignees(ob: Obligation, d: Directory) -> tuple[int, ...]:
     if ob.assignee_person is not None:
         return (ob.assignee_person,)
-    return d.holding(str(ob.assignee), Role.LIAISON)
+    unit = str(ob.assignee)
+    # A unit whose liaison role was taken away (and not yet given again) answers through its
+    # deputies meanwhile, so what it owes does not go unheard.
+    return d.holding(unit, Role.LIAISON) or d.holding(unit, Role.DEPUTY)
 
 
 def _liaisons(ob: Obligation, d: Directory) -> tuple[int, ...]:

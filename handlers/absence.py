@@ -1,4 +1,4 @@
-"""/away: away until a date (the deputy covers), `/away off`, and who is away."""
+"""/away: away until a date or between two (the deputy covers), `/away off`, and who is away."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.context import Context
-from domain.absence import MAX_AWAY_DAYS, holds_staff_role, parse_until
+from domain.absence import AwayDates, holds_staff_role, read_away
+from domain.dates import DATE_INVALID
 from domain.permissions import Capability
 from services import absence
 from services.absence import Cover
@@ -49,42 +50,62 @@ async def away(message: Message, command: CommandObject, ctx: Context) -> None:
                 now=now,
             )
     else:
-        parsed = parse_until(arg, today)
-        if parsed.until is None:
-            latest = date.fromordinal(today.toordinal() + MAX_AWAY_DAYS).isoformat()
-            key = parsed.refusal_key or "away-bad-date"
-            await message.answer(tr(key, days=MAX_AWAY_DAYS, latest=latest, today=today))
-            return
-        changed = await absence.set_away(ctx.repos, ctx.actor, parsed.until, now=now)
-        covers = await absence.covers_for(
-            ctx.repos, ctx.actor.telegram_id, ctx.actor.assignments, today
+        await _set_away(message, ctx, read_away(arg, today), today)
+
+
+async def _set_away(message: Message, ctx: Context, dates: AwayDates, today: date) -> None:
+    tr, now = ctx.tr, ctx.now()
+    if dates.starts is None or dates.until is None:
+        await message.answer(
+            tr(dates.refusal or DATE_INVALID, **dates.params) + "\n" + tr("away-usage")
         )
-        lines = [tr("away-set", until=parsed.until.isoformat()), *_cover_lines(tr, covers)]
-        await answer_long(message, "\n".join(lines))
-        if not changed:
-            return
-        # Whoever stands in learns it now, from the bot, rather than from a first escalation.
-        until = parsed.until.isoformat()
-        await absence.tell_covers(
-            ctx.repos,
-            ctx.actor,
-            covers,
-            lambda person, cover, name: Translator(person.language)(
-                "away-you-cover", name=name, unit=cover.unit_name, until=until
-            ),
-            occasion=f"set:{now.isoformat()}",
-            now=now,
-        )
+        return
+    starts, until = dates.starts, dates.until
+    changed = await absence.set_away(ctx.repos, ctx.actor, starts, until, now=now)
+    # Who stands in is worked out for the first day away: roles may change before a later one.
+    covers = await absence.covers_for(
+        ctx.repos, ctx.actor.telegram_id, ctx.actor.assignments, starts
+    )
+    lines = [_away_line(tr, "away-set", starts, until, today), *_cover_lines(tr, covers)]
+    await answer_long(message, "\n".join(lines))
+    if not changed:
+        return
+    # Whoever stands in learns it now, from the bot, rather than from a first escalation.
+    await absence.tell_covers(
+        ctx.repos,
+        ctx.actor,
+        covers,
+        lambda person, cover, name: Translator(person.language)(
+            "away-you-cover",
+            name=name,
+            unit=cover.unit_name,
+            days=_days(Translator(person.language), starts, until, today),
+        ),
+        occasion=f"set:{now.isoformat()}",
+        now=now,
+    )
+
+
+def _days(tr: Translator, starts: date, until: date, today: date) -> str:
+    """ "until 2026-12-10" for an absence running from today, else "2026-12-08 to 2026-12-10"."""
+    if starts <= today:
+        return tr("away-days-until", until=until.isoformat())
+    return tr("away-days-range", first=starts.isoformat(), last=until.isoformat())
+
+
+def _away_line(tr: Translator, key: str, starts: date, until: date, today: date) -> str:
+    return tr(key, days=_days(tr, starts, until, today))
 
 
 async def _status(ctx: Context, today: date) -> str:
     tr, me = ctx.tr, ctx.actor.telegram_id
-    until = await absence.away_until(ctx.repos, me, today)
-    if until is None:
+    coming = await absence.coming_absence(ctx.repos, me, today)
+    if coming is None:
         lines = [tr("away-status-none")]
     else:
-        covers = await absence.covers_for(ctx.repos, me, ctx.actor.assignments, today)
-        lines = [tr("away-status", until=until.isoformat()), *_cover_lines(tr, covers)]
+        starts, until = coming
+        covers = await absence.covers_for(ctx.repos, me, ctx.actor.assignments, starts)
+        lines = [_away_line(tr, "away-status", starts, until, today), *_cover_lines(tr, covers)]
     if Capability.SUPERVISOR in ctx.actor.capabilities():
         others = await absence.away_in_subtree(ctx.repos, ctx.actor, today)
         lines.append("")

@@ -5,26 +5,48 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
 
 from bot.context import Context
 from bot.menus import set_personal_menu
-from domain.commands import ChatKind, visible_commands
+from domain.commands import CATALOG, ChatKind, visible_commands
+from domain.org import GroupPurpose
+from domain.permissions import Capability
 from handlers.dialogs import leave
 from texts.i18n import Translator
-from texts.keyboards import LanguageChoice, language_keyboard
+from texts.keyboards import LanguageChoice, language_keyboard, link_keyboard
 from texts.messaging import answer_long
 from texts.rendering import role_name, unit_path
 
 
 async def show_help(message: Message, ctx: Context) -> None:
-    chat = ChatKind.PRIVATE if message.chat.type == "private" else ChatKind.GROUP
-    lines = [ctx.tr("help-title")]
-    lines += [
+    if message.chat.type == "private":
+        await message.answer("\n".join([ctx.tr("help-title"), *_command_lines(ctx)]))
+        return
+    # Everyone in the group reads the answer: only what every member may use here, and the
+    # way to the private chat for the rest.
+    group = await ctx.repos.groups.get(message.chat.id)
+    names = ["help"]
+    if group is not None and group.purpose is GroupPurpose.RESIDENTS:
+        names.append("declare")
+    if group is None and Capability.SUPERVISOR in ctx.actor.capabilities():
+        names.append("bind")  # setting a new group up: the one thing to do here
+    lines = [ctx.tr("help-title-group")]
+    lines += [f"/{name} — {ctx.tr(f'cmd-{name}')}" for name in names]
+    lines.append(ctx.tr("help-group-private"))
+    await message.answer("\n".join(lines), reply_markup=await _private_chat_button(ctx))
+
+
+def _command_lines(ctx: Context) -> list[str]:
+    return [
         f"/{spec.name} — {ctx.tr(spec.description_key)}"
-        for spec in visible_commands(ctx.actor, chat)
+        for spec in visible_commands(ctx.actor, ChatKind.PRIVATE)
     ]
-    await message.answer("\n".join(lines))
+
+
+async def _private_chat_button(ctx: Context) -> InlineKeyboardMarkup:
+    link = f"https://t.me/{(await ctx.bot.me()).username}"
+    return link_keyboard(ctx.tr("open-private-chat"), link)
 
 
 async def show_identity(message: Message, ctx: Context) -> None:
@@ -83,8 +105,60 @@ def create_router() -> Router:
     return router
 
 
+async def not_understood(message: Message, state: FSMContext, ctx: Context) -> None:
+    """A private message no handler took: never silence, always what the person can do."""
+    command = _command_of(message.text or "")
+    if command is not None:
+        key = "fallback-unknown-command"
+    elif await state.get_state() is not None:
+        # In a dialog that takes no typing here (e.g. a question answered with buttons).
+        await message.answer(ctx.tr("fallback-in-dialog"))
+        return
+    elif message.text is None:
+        key = "fallback-not-text"
+    else:
+        key = "fallback-not-understood"
+    lines = [ctx.tr(key, command=f"/{command}"), "", *_command_lines(ctx)]
+    await answer_long(message, "\n".join(lines))
+
+
+async def group_command(message: Message, ctx: Context) -> None:
+    """A command for this bot in a group that no handler took: one that works only in a
+    private chat points there; one the caller may not use is refused. Other bots' commands,
+    and plain talk, are not the bot's business."""
+    command = _command_of(message.text or "", (await ctx.bot.me()).username)
+    if command is None:
+        return
+    specs = [spec for spec in CATALOG if spec.name == command]
+    if not specs:
+        if "@" in (message.text or "").split()[0]:  # addressed to this bot by name
+            await message.answer(ctx.tr("fallback-group-unknown", command=f"/{command}"))
+        return
+    caps = ctx.actor.capabilities()
+    if not any(spec.capability in caps for spec in specs):
+        await message.answer(ctx.tr("fallback-group-not-yours", command=f"/{command}"))
+        return
+    await message.answer(
+        ctx.tr("fallback-group-private-only", command=f"/{command}"),
+        reply_markup=await _private_chat_button(ctx),
+    )
+
+
+def _command_of(text: str, username: str | None = None) -> str | None:
+    """The command a message starts with ("/status@bot 11-20" -> "status"); None when it is
+    no command, or one addressed to another bot (only checked when `username` is given)."""
+    if not text.startswith("/"):
+        return None
+    name, _, addressee = text.split(maxsplit=1)[0][1:].partition("@")
+    if not name or (addressee and username is not None and addressee != username):
+        return None
+    return name.lower()
+
+
 def create_fallback_router() -> Router:
     """Included last: whatever no other router claimed."""
     router = Router(name="fallback")
     router.callback_query.register(stale_button)
+    router.message.register(not_understood, F.chat.type == "private")
+    router.message.register(group_command, F.chat.type.in_({"group", "supergroup"}), F.text)
     return router

@@ -7,17 +7,26 @@ import logging
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
-from aiogram.types import ChatMemberAdministrator, ChatMemberOwner, ChatMemberRestricted, Message
+from aiogram.types import (
+    CallbackQuery,
+    ChatMemberAdministrator,
+    ChatMemberOwner,
+    ChatMemberRestricted,
+    Message,
+)
 from aiogram.utils.deep_linking import create_start_link
 
 from bot.context import Context
 from domain.invites import DECLARE_PAYLOAD_PREFIX
 from domain.org import ChatGroup, GroupPurpose
-from services.onboarding import OnboardingService
+from domain.permissions import manageable_units
+from handlers.unit_picker import browse, unit_named
+from services.onboarding import NOT_SUPERVISOR, OnboardingService, log_refusal
 from services.refusal import Refused
-from texts.i18n import Translator
-from texts.keyboards import link_keyboard
+from texts.i18n import Translator, named_by
+from texts.keyboards import BindPick, link_keyboard
 from texts.rendering import outcome_text
+from texts.unit_keyboards import MakeData
 
 logger = logging.getLogger(__name__)
 GROUP_CHATS = F.chat.type.in_({"group", "supergroup"})
@@ -26,12 +35,66 @@ GROUP_CHATS = F.chat.type.in_({"group", "supergroup"})
 async def bind(
     message: Message, command: CommandObject, ctx: Context, onboarding_service: OnboardingService
 ) -> None:
-    tr = ctx.tr
-    args = (command.args or "").split()
-    if len(args) != 2 or args[1] not in {purpose.value for purpose in GroupPurpose}:
-        await message.answer(tr("bind-usage"))
+    words = (command.args or "").split()
+    purposes = [purpose for word in words if (purpose := purpose_named(word)) is not None]
+    name = " ".join(word for word in words if purpose_named(word) is None)
+    if len(purposes) != 1 or not name:
+        await message.answer(ctx.tr("bind-usage"))
         return
-    purpose = GroupPurpose(args[1])
+    purpose = purposes[0]
+    units = manageable_units(ctx.actor, await ctx.repos.org.load_tree())
+    if not units:
+        await log_refusal(ctx.repos, ctx.actor, "bind", name, NOT_SUPERVISOR, ctx.now())
+        await message.answer(ctx.tr(NOT_SUPERVISOR))
+        return
+    unit = await unit_named(message, ctx, name, units, _picker(purpose))
+    if unit is not None:
+        await _bind(message, ctx, onboarding_service, unit.code, purpose)
+
+
+def purpose_named(word: str) -> GroupPurpose | None:
+    """The purpose a word names: its code or a name in either language ("工作群")."""
+    return named_by(word, GroupPurpose, lambda purpose: f"purpose-{purpose.value}-names")
+
+
+def _picker(purpose: GroupPurpose) -> MakeData:
+    return lambda code, browse: BindPick(purpose=purpose, unit=code, browse=browse)
+
+
+async def bind_unit_pressed(
+    query: CallbackQuery,
+    callback_data: BindPick,
+    ctx: Context,
+    onboarding_service: OnboardingService,
+) -> None:
+    """A unit chosen, or a level opened, from the choices /bind offered: anyone in the group
+    can press, so the presser's right is checked (by the service) before anything changes."""
+    units = manageable_units(ctx.actor, await ctx.repos.org.load_tree())
+    if not units:
+        await log_refusal(
+            ctx.repos, ctx.actor, "bind", callback_data.unit, NOT_SUPERVISOR, ctx.now()
+        )
+        await query.answer(ctx.tr(NOT_SUPERVISOR), show_alert=True)
+        return
+    if callback_data.browse:
+        await browse(query, ctx, units, callback_data.unit, _picker(callback_data.purpose))
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await _bind(
+            query.message, ctx, onboarding_service, callback_data.unit, callback_data.purpose
+        )
+
+
+async def _bind(
+    message: Message,
+    ctx: Context,
+    onboarding_service: OnboardingService,
+    unit_code: str,
+    purpose: GroupPurpose,
+) -> None:
+    tr = ctx.tr
     # Asked before binding: a Telegram request commits what the update has written so far, and
     # a binding must not stand when the question about it failed.
     missing = await missing_rights(ctx.bot, message.chat.id, purpose)
@@ -41,7 +104,7 @@ async def bind(
             ctx.actor,
             chat_id=message.chat.id,
             title=message.chat.title or "",
-            unit_code=args[0].lower(),
+            unit_code=unit_code,
             purpose=purpose,
             now=ctx.now(),
         )
@@ -112,5 +175,6 @@ def create_router() -> Router:
     router = Router(name="groups")
     router.message.register(bind, Command("bind"), GROUP_CHATS)
     router.message.register(bind_outside_group, Command("bind"))
+    router.callback_query.register(bind_unit_pressed, BindPick.filter())
     router.message.register(follow_migration, F.migrate_to_chat_id | F.migrate_from_chat_id)
     return router

@@ -1,4 +1,5 @@
-"""/invite: one-time links that grant a role, as a command or a two-step dialog."""
+"""/invite: one-time links that grant a role, as a command (role and unit by name) or a
+two-step dialog."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ from bot.context import Context
 from domain.invites import INVITE_PAYLOAD_PREFIX
 from domain.org import Role
 from domain.permissions import manageable_units
+from handlers.unit_picker import browse, unit_named, units_keyboard
 from services.onboarding import OnboardingService
 from services.refusal import Refused
-from texts.keyboards import InviteRoleChoice, InviteUnitChoice, role_keyboard, unit_keyboard
+from texts.i18n import named_by
+from texts.keyboards import InvitePick, InviteRoleChoice, role_keyboard
 from texts.rendering import local_time, outcome_text, role_name
+from texts.unit_keyboards import MakeData
 
 
 class InviteWizard(StatesGroup):
@@ -36,16 +40,34 @@ async def invite(
     except Refused as refused:
         await message.answer(ctx.tr(refused.key))
         return
-    args = (command.args or "").split()
+    words = (command.args or "").split()
     await state.clear()  # a new /invite replaces any unfinished one
-    if not args:
+    if not words:
         await state.set_state(InviteWizard.choosing_role)
         await message.answer(ctx.tr("invite-choose-role"), reply_markup=role_keyboard(ctx.tr))
         return
-    if len(args) != 2 or args[0] not in {role.value for role in Role}:
+    role = role_named(words[0])
+    if role is None or len(words) < 2:
         await message.answer(ctx.tr("invite-usage"))
         return
-    await _issue_invite(message, onboarding_service, Role(args[0]), args[1].lower(), ctx)
+    units = manageable_units(ctx.actor, await ctx.repos.org.load_tree())
+    # Should the name need a choice, the wizard waits at its unit question, so that a typed
+    # name or one press (not two) answers it.
+    await state.set_state(InviteWizard.choosing_unit)
+    await state.update_data(role=role.value)
+    unit = await unit_named(message, ctx, " ".join(words[1:]), units, _picker(role))
+    if unit is not None:
+        await state.clear()
+        await _issue_invite(message, onboarding_service, role, unit.code, ctx)
+
+
+def role_named(word: str) -> Role | None:
+    """The role a word names: its code or its name in either language ("包保责任人")."""
+    return named_by(word, Role, lambda role: f"role-{role.value}")
+
+
+def _picker(role: Role) -> MakeData:
+    return lambda code, browse: InvitePick(role=role, unit=code, browse=browse)
 
 
 async def invite_role_chosen(
@@ -61,30 +83,37 @@ async def invite_role_chosen(
         await state.clear()
         await query.answer(ctx.tr(refused.key), show_alert=True)
         return
-    await state.update_data(role=callback_data.role.value)
+    role = callback_data.role
+    await state.update_data(role=role.value)
     await state.set_state(InviteWizard.choosing_unit)
     await query.answer()  # its request commits the wizard's step
     units = manageable_units(ctx.actor, await ctx.repos.org.load_tree())
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            ctx.tr("invite-choose-unit", role=role_name(ctx.tr, callback_data.role)),
-            reply_markup=unit_keyboard(units),
+            ctx.tr("invite-choose-unit", role=role_name(ctx.tr, role)),
+            reply_markup=await units_keyboard(ctx, units, _picker(role)),
         )
 
 
-async def invite_unit_chosen(
+async def invite_unit_pressed(
     query: CallbackQuery,
-    callback_data: InviteUnitChoice,
+    callback_data: InvitePick,
     state: FSMContext,
     ctx: Context,
     onboarding_service: OnboardingService,
 ) -> None:
-    role = await _wizard_role(state)
+    """A unit chosen, or a level opened, for an invitation; the service checks the right."""
+    units = manageable_units(ctx.actor, await ctx.repos.org.load_tree())
+    if callback_data.browse:
+        await browse(query, ctx, units, callback_data.unit, _picker(callback_data.role))
+        return
     await state.clear()
     await query.answer()
-    if role is not None and isinstance(query.message, Message):
+    if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
-        await _issue_invite(query.message, onboarding_service, role, callback_data.unit, ctx)
+        await _issue_invite(
+            query.message, onboarding_service, callback_data.role, callback_data.unit, ctx
+        )
 
 
 async def invite_unit_typed(
@@ -94,12 +123,12 @@ async def invite_unit_typed(
     if role is None:
         await state.clear()
         return
-    unit_code = (message.text or "").strip().lower()
-    if await ctx.repos.org.get_unit(unit_code) is None:
-        await message.answer(ctx.tr("unit-unknown-retry"))  # the wizard stays on this question
-        return
-    await state.clear()
-    await _issue_invite(message, onboarding_service, role, unit_code, ctx)
+    units = manageable_units(ctx.actor, await ctx.repos.org.load_tree())
+    # Several or no matches keep the wizard on this question, with buttons to choose.
+    unit = await unit_named(message, ctx, message.text or "", units, _picker(role))
+    if unit is not None:
+        await state.clear()
+        await _issue_invite(message, onboarding_service, role, unit.code, ctx)
 
 
 async def _wizard_role(state: FSMContext) -> Role | None:
@@ -132,7 +161,7 @@ def create_router() -> Router:
         invite_role_chosen, InviteWizard.choosing_role, InviteRoleChoice.filter()
     )
     router.callback_query.register(
-        invite_unit_chosen, InviteWizard.choosing_unit, InviteUnitChoice.filter()
+        invite_unit_pressed, InviteWizard.choosing_unit, InvitePick.filter()
     )
     router.message.register(
         invite_unit_typed, InviteWizard.choosing_unit, F.text, ~F.text.startswith("/")

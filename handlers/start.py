@@ -15,7 +15,8 @@ from domain.invites import parse_start_payload
 from handlers import declarations
 from services.onboarding import OnboardingService
 from services.refusal import Refused
-from texts.rendering import outcome_text
+from texts.i18n import Translator
+from texts.rendering import outcome_text, role_name
 
 
 async def start_with_link(
@@ -39,7 +40,23 @@ async def start_with_link(
     except Refused as refused:
         await message.answer(ctx.tr(refused.key))
         return
-    await message.answer(outcome_text(ctx.tr, outcome, await ctx.repos.org.load_tree()))
+    tree = await ctx.repos.org.load_tree()
+    if outcome.invite is not None and outcome.role is not None and outcome.unit is not None:
+        role, unit = outcome.role, outcome.unit
+        person = await ctx.repos.people.get(user_id)
+        name = person.name if person is not None else str(user_id)
+        await onboarding_service.tell_inviter(
+            ctx.repos,
+            outcome.invite,
+            lambda language: Translator(language)(
+                "invite-accepted-inviter",
+                name=name,
+                role=role_name(Translator(language), role),
+                unit=tree.path(unit.code),
+            ),
+            now=ctx.now(),
+        )
+    await message.answer(outcome_text(ctx.tr, outcome, tree))
     roles = tuple(await ctx.repos.roles.of_person(user_id))
     await set_personal_menu(ctx.bot, replace(ctx.actor, assignments=roles), ctx.tr.language)
 

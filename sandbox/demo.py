@@ -16,14 +16,15 @@ import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from bot.app import App
 from bot.clock import AdjustableClock
 from bot.config import Settings
+from bot.config.escalation import work_calendar
+from domain.calendar import WorkCalendar
 from domain.org import Role
 from domain.orgfile import OrgPlan, parse_org_file
 from sandbox.emulator import Emulator
@@ -40,6 +41,7 @@ DEMO_DATABASE = Path("data") / "sandbox.db"
 DEMO_CLOCK = Path("data") / "sandbox-clock.txt"  # the simulated time when the demo stopped
 DEMO_CHATS = Path("data") / "sandbox-chats.bin"  # the emulator's chats when the demo stopped
 DEMO_BOT_ID = int(DEMO_TOKEN.partition(":")[0])
+DEMO_MORNING = time(9, 0)  # where a demo's day starts, unless --time says otherwise
 
 logger = logging.getLogger(__name__)
 
@@ -134,13 +136,26 @@ def saved_time() -> datetime | None:
         return None
 
 
-def demo_time(start_at: str | None, zone: ZoneInfo, now: datetime) -> datetime:
-    """Where the clock starts: the requested local time, or else where the demo stopped last
-    (or now, if that is later). Never behind the time this database had got to: obligations
-    and messages already stored must not end up in the future."""
-    saved = saved_time()
+def working_morning(now: datetime, calendar: WorkCalendar) -> datetime:
+    """The next 09:00 on a working day (today's, if still ahead) in the calendar's zone: a
+    demo started at night or on a holiday begins where a working day does, with the day's
+    reports open, their deadline ahead and the quiet hours over."""
+    day = calendar.local_date(now)
+    if datetime.combine(day, DEMO_MORNING, calendar.zone) < now:
+        day += timedelta(days=1)
+    while calendar.is_holiday(day):  # the holidays are a finite list of dates
+        day += timedelta(days=1)
+    return datetime.combine(day, DEMO_MORNING, calendar.zone)
+
+
+def demo_time(start_at: str | None, calendar: WorkCalendar, now: datetime) -> datetime:
+    """Where the clock starts: the requested local time, or else the coming working morning
+    (or where the demo stopped last, if that is later). Never behind the time this database
+    had got to: obligations and messages already stored must not end up in the future."""
+    zone, saved = calendar.zone, saved_time()
     if start_at is None:
-        return max(now, saved or now)
+        morning = working_morning(now, calendar)
+        return max(morning, saved or morning)
     try:
         wanted = datetime.fromisoformat(start_at)
     except ValueError:
@@ -199,11 +214,12 @@ async def run_demo(port: int = 8080, reset: bool = False, start_at: str | None =
     try:
         if reset:
             await asyncio.to_thread(remove_demo_database)
-        zone = demo_settings("http://127.0.0.1", DEMO_DATABASE).time.zone
-        clock.set(demo_time(start_at, zone, clock.now()))
+        settings = demo_settings("http://127.0.0.1", DEMO_DATABASE)
+        calendar = work_calendar(settings.time.zone, settings.quiet_hours, settings.holidays)
+        clock.set(demo_time(start_at, calendar, clock.now()))
         # The saved chats and the update numbering are in place before anyone can write.
         restored = await asyncio.to_thread(restore_chats, emulator)
-        await continue_update_ids(emulator, demo_settings("http://127.0.0.1", DEMO_DATABASE))
+        await continue_update_ids(emulator, settings)
         await emulator.start("127.0.0.1", port)
     except DemoError as error:
         print(error, file=sys.stderr)

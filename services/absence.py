@@ -37,15 +37,18 @@ class Absence:
     covers: tuple[Cover, ...]
 
 
-async def set_away(repos: Repositories, actor: Actor, until: date, *, now: datetime) -> bool:
-    """Away through `until`; False when exactly that was already set (nobody needs telling)."""
-    unchanged = await repos.absences.until(actor.telegram_id, until) == until
-    await repos.absences.set(actor.telegram_id, until, now=now)
+async def set_away(
+    repos: Repositories, actor: Actor, starts: date, until: date, *, now: datetime
+) -> bool:
+    """Away from `starts` through `until`; False when exactly that was already set (nobody
+    needs telling)."""
+    unchanged = await coming_absence(repos, actor.telegram_id, starts) == (starts, until)
+    await repos.absences.set(actor.telegram_id, until, starts=starts, now=now)
     await repos.audit.record(
         at=now,
         actor_id=actor.telegram_id,
         action="away.set",
-        target=until.isoformat(),
+        target=f"{starts.isoformat()}..{until.isoformat()}",
         allowed=True,
     )
     return not unchanged
@@ -94,8 +97,15 @@ async def tell_covers(
     return queued
 
 
-async def away_until(repos: Repositories, telegram_id: int, on: date) -> date | None:
-    return await repos.absences.until(telegram_id, on)
+async def coming_absence(
+    repos: Repositories, telegram_id: int, today: date
+) -> tuple[date, date] | None:
+    """The person's absence running today or set for later: its first and last day."""
+    found = await repos.absences.coming(telegram_id, today)
+    if found is None:
+        return None
+    starts, until = found
+    return max(starts or today, today), until
 
 
 async def covers_for(

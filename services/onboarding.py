@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain.invites import Invite, new_invite, redeem_refusal
-from domain.org import ChatGroup, GroupPurpose, Role, RoleAssignment, Unit
+from domain.org import ChatGroup, GroupPurpose, Language, Role, RoleAssignment, Unit
+from domain.outbox import OutboxMessage, Priority
 from domain.permissions import Actor, Capability, Decision, can_bind_group, can_invite
 from services.refusal import Refused
 from storage import Repositories
@@ -96,6 +98,9 @@ class OnboardingService:
         refusal = redeem_refusal(invite, now)
         if refusal is not None or invite is None:
             raise Refused(refusal or "invite-unknown")
+        if invite.created_by == telegram_id:
+            # The inviter clicking their own link (to test it) must not take the role.
+            raise Refused("invite-own")
         # mark_used is a single conditional UPDATE: two people racing for one link cannot both
         # win.
         if not await repos.invites.mark_used(token, telegram_id, now):
@@ -103,7 +108,31 @@ class OnboardingService:
         assignment = RoleAssignment(telegram_id, invite.unit_code, invite.role)
         await repos.roles.grant(assignment, granted_by=invite.created_by, now=now)
         unit = await repos.org.get_unit(invite.unit_code)
-        return Outcome("invite-accepted", unit=unit, role=invite.role)
+        return Outcome("invite-accepted", unit=unit, role=invite.role, invite=invite)
+
+    async def tell_inviter(
+        self,
+        repos: Repositories,
+        invite: Invite,
+        render: Callable[[Language], str],
+        *,
+        now: datetime,
+    ) -> None:
+        """Queue the news that the invitation was accepted to its author, in the author's
+        language (`render` writes it)."""
+        inviter = await repos.people.get(invite.created_by)
+        language = inviter.language if inviter is not None else Language.ZH_CN
+        await repos.outbox.enqueue(
+            OutboxMessage(
+                dedupe_key=f"invite-accepted:{invite.token}",
+                chat_id=invite.created_by,
+                text=render(language),
+                not_before=now,
+                priority=Priority.REMINDER,
+                recipient_id=invite.created_by,
+            ),
+            now=now,
+        )
 
     async def join(
         self, repos: Repositories, join_token: str, telegram_id: int, *, now: datetime

@@ -260,13 +260,15 @@ class EscalationLogRow(Base):
 
 
 class AbsenceRow(Base):
-    """`/away`: the person is away through `until` (a local date); their cover stands in."""
+    """`/away`: the person is away from `starts` through `until` (local dates, both included);
+    their cover stands in. `starts` is NULL for an absence that began when it was set."""
 
     __tablename__ = "absences"
 
     telegram_id: Mapped[int] = mapped_column(
         ForeignKey("people.telegram_id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
+    starts: Mapped[date | None] = mapped_column(Date)
     until: Mapped[date] = mapped_column(Date)
     set_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

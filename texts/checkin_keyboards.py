@@ -15,7 +15,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from domain.checkins import NONE_CHOICE
 from domain.declarations import Symptom, TestResult
 from texts.i18n import Translator
-from texts.keyboards import RowId
+from texts.keyboards import TICKED, RowId
 
 DONE_CHOICE = "done"
 
@@ -84,9 +84,9 @@ def symptoms_keyboard(
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for symptom in Symptom:
-        mark = "☑️ " if symptom in selected else ""
+        mark = TICKED if symptom in selected else ""
         builder.button(
-            text=mark + tr(f"checkin-symptom-{symptom.value}"),
+            text=mark + tr(f"symptom-{symptom.value}"),
             callback_data=CheckinSymptom(obligation_id=obligation_id, choice=symptom.value),
         )
     builder.adjust(2)
@@ -104,5 +104,5 @@ def symptoms_answer(tr: Translator, selected: frozenset[Symptom]) -> str:
     if not selected:
         return tr("checkin-button-none")
     return tr("list-separator").join(
-        tr(f"checkin-symptom-{symptom.value}") for symptom in Symptom if symptom in selected
+        tr(f"symptom-{symptom.value}") for symptom in Symptom if symptom in selected
     )

@@ -27,7 +27,7 @@ def render_alert(person: Person, alert: Alert) -> str:
     ):
         lines.append(tr("checkin-alert-temperature", temperature=f"{alert.temperature:.1f}"))
     if AlertReason.SYMPTOMS in alert.reasons:
-        names = tr("list-separator").join(tr(f"checkin-symptom-{s.value}") for s in alert.symptoms)
+        names = tr("list-separator").join(tr(f"symptom-{s.value}") for s in alert.symptoms)
         lines.append(tr("checkin-alert-symptoms", symptoms=names))
     if AlertReason.POSITIVE in alert.reasons:
         lines.append(tr("checkin-alert-positive"))

@@ -20,11 +20,20 @@ from domain import regions
 from domain.declaration_dialog import Action, Draft
 from domain.declaration_steps import Step
 from domain.org import Unit
-from texts.i18n import Translator
+from texts.i18n import Html, Translator
+from texts.keyboards import TICKED
+from texts.rendering import phone_display
 
 PAGE_SIZE: Final = 12  # region buttons per page (three to a row)
 MAX_UNIT_BUTTONS: Final = 30
 COLOUR_STEPS: Final = frozenset({Step.HCODE, Step.ICARD})
+# A region answer is named by its own level, not by the step that asked it: a municipality
+# (上海市) has districts where a province has cities, so the city step may answer a district.
+LEVEL_STEPS: Final = {
+    regions.Level.PROVINCE: Step.PROV,
+    regions.Level.CITY: Step.CITY,
+    regions.Level.DISTRICT: Step.DIST,
+}
 
 
 class DeclStep(CallbackData, prefix="v1dcl"):
@@ -67,6 +76,8 @@ def option_label(tr: Translator, step: Step, value: str) -> str:
         )
     if step in steps.MULTI and value in (steps.NONE, "done"):
         return tr(f"declare-button-{value}")
+    if step == Step.SYMPTOMS:
+        return tr(f"symptom-{value}")  # the names the check-in uses too
     if step == steps.SUMMARY:
         return tr("declare-button-confirm")
     if step == steps.ATTEST:
@@ -101,7 +112,8 @@ def question_keyboard(tr: Translator, draft: Draft, dialog_id: str) -> InlineKey
     elif step == steps.SUMMARY:
         edits = [
             _button(
-                tr("declare-button-edit", field=tr(f"declare-f-{field}")), data(Action.EDIT, field)
+                tr("declare-button-edit", field=Html(field_label(tr, field, draft.answers))),
+                data(Action.EDIT, field),
             )
             for field in dialog.editable(draft)
         ]
@@ -112,7 +124,7 @@ def question_keyboard(tr: Translator, draft: Draft, dialog_id: str) -> InlineKey
         for value in values:
             label = option_label(tr, step, value)
             if step in steps.MULTI and value in draft.pending:
-                label = "✅ " + label
+                label = TICKED + label
             buttons.append(_button(label, data(Action.PICK, value)))
         width = 1 if step in (steps.REGION_MATCH, Step.SMATCH, steps.ATTEST, Step.STAYS) else 2
         width = 5 if step == Step.VACC else width
@@ -146,7 +158,8 @@ def unit_keyboard(units: list[Unit], *, proxy: bool) -> InlineKeyboardMarkup | N
 def answer_text(tr: Translator, step: Step, value: Any) -> str:
     """How an answer reads in the summary (Telegram HTML)."""
     if step == Step.STAYS:
-        return "; ".join(stay_text(tr, stay) for stay in value or ()) or tr("declare-nothing")
+        stays = [stay_text(tr, stay) for stay in value or ()]
+        return tr("declare-stay-separator").join(stays) or tr("declare-nothing")
     return html.escape(plain_answer(tr, step, value), quote=False)
 
 
@@ -162,8 +175,16 @@ def plain_answer(tr: Translator, step: Step, value: Any) -> str:
     if step in steps.CHOICES:
         return option_label(tr, step, str(value))
     if step == Step.TEMP:
-        return f"{value} ℃"
+        return f"{value} °C"
+    if step == Step.PHONE:
+        return phone_display(str(value))
     return str(value)
+
+
+def field_label(tr: Translator, step: Step, answers: Mapping[str, Any]) -> str:
+    """An answer's name in the summary and on its edit button."""
+    region = regions.get(str(answers.get(step))) if step in steps.REGION_STEPS else None
+    return tr(f"declare-f-{LEVEL_STEPS[region.level] if region else step}")
 
 
 def pressed_answer(
@@ -177,14 +198,16 @@ def pressed_answer(
 
 
 def stay_text(tr: Translator, stay: dict[str, Any]) -> str:
+    """A place stayed in, with the dates given: either may have been skipped."""
     kind = tr("declare-opt-stransit-yes" if stay.get("transit") else "declare-opt-stransit-no")
-    return tr(
-        "declare-stay-line",
-        place=stay.get("place", ""),
-        start=stay.get("start") or "?",
-        end=stay.get("end") or "?",
-        kind=kind,
-    )
+    start, end = stay.get("start"), stay.get("end")
+    key = {
+        (True, True): "declare-stay-line",
+        (True, False): "declare-stay-line-from",
+        (False, True): "declare-stay-line-until",
+        (False, False): "declare-stay-line-undated",
+    }[bool(start), bool(end)]
+    return tr(key, place=stay.get("place", ""), start=start or "", end=end or "", kind=kind)
 
 
 def question_text(
@@ -201,10 +224,21 @@ def question_text(
         lines.append(tr("declare-q-summary"))
         for field in dialog.editable(draft):
             value = answer_text(tr, field, draft.answers.get(field))
-            lines.append(f"{tr('declare-f-' + field)}: {value}")
+            label = field_label(tr, field, draft.answers)
+            lines.append(tr("declare-summary-line", field=Html(label), value=Html(value)))
     else:
-        lines.append(tr(f"declare-q-{step}"))
+        lines.append(tr(_question_key(draft)))
     if step == Step.STAYS and draft.stays:
         lines.append(tr("declare-q-stays-list"))
         lines += [f"· {stay_text(tr, s)}" for s in draft.stays]
     return "\n".join(lines)
+
+
+def _question_key(draft: Draft) -> str:
+    """The question of the step; the city step of a municipality, whose buttons are all
+    districts, asks for the district."""
+    if draft.step == Step.CITY:
+        levels = {region.level for region in map(regions.get, dialog.options(draft)) if region}
+        if levels == {regions.Level.DISTRICT}:
+            return "declare-q-dist"
+    return f"declare-q-{draft.step}"

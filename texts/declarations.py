@@ -1,20 +1,22 @@
 """The texts of a submitted declaration: the resident's result (category, measure, dates, what
 to do) and the alerts and re-screen notices the service puts in the outbox.
 
-`TEXTS` is the renderer services.declarations uses (its `DeclarationTexts`). Names, unit
-names and area names go through the Translator, which escapes them; pieces already rendered
-are passed on as `Html`. Staff alerts carry the masked phone only.
+`TEXTS` is the renderer services.declarations uses (its `DeclarationTexts`). Names and unit
+names go through the Translator, which escapes them; area names are escaped where they are
+joined into a list, and pieces already rendered are passed on as `Html`. Staff alerts carry
+the masked phone only.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from datetime import date, timedelta
 
 from domain.org import Language
 from domain.policy import Category
 from services.declarations import Alert, ResidentUpdate, Submitted
-from texts.i18n import Translator, translator
+from texts.i18n import Html, Translator, translator
 
 # Risk areas named in one message; the rest are counted.
 AREAS_SHOWN = 5
@@ -24,13 +26,16 @@ def category_text(tr: Translator, category: Category) -> str:
     return tr(f"followup-category-{category.value}")
 
 
-def _dates(days: Sequence[date]) -> str:
-    return ", ".join(day.isoformat() for day in days)
+def _dates(tr: Translator, days: Sequence[date]) -> str:
+    return tr("list-separator").join(day.isoformat() for day in days)
 
 
-def _areas(areas: Sequence[str]) -> str:
-    shown = ", ".join(areas[:AREAS_SHOWN])
-    return shown + (f" (+{len(areas) - AREAS_SHOWN})" if len(areas) > AREAS_SHOWN else "")
+def _areas(tr: Translator, areas: Sequence[str]) -> Html:
+    named = (html.escape(area, quote=False) for area in areas[:AREAS_SHOWN])
+    shown = Html(tr("list-separator").join(named))
+    if len(areas) <= AREAS_SHOWN:
+        return shown
+    return tr.html("followup-areas-more", shown=shown, more=len(areas) - AREAS_SHOWN)
 
 
 def _measure_lines(tr: Translator, submitted: Submitted) -> list[str]:
@@ -46,7 +51,7 @@ def _measure_lines(tr: Translator, submitted: Submitted) -> list[str]:
             )
         )
     if submitted.test_dates:
-        lines.append(tr("followup-result-tests", dates=_dates(submitted.test_dates)))
+        lines.append(tr("followup-result-tests", dates=_dates(tr, submitted.test_dates)))
     if submitted.checkin_days:
         lines.append(
             tr(
@@ -80,7 +85,7 @@ def resident_update(tr: Translator, update: ResidentUpdate) -> str:
         ),
     ]
     if update.matched:
-        lines.append(tr("followup-update-areas", areas=_areas(update.matched)))
+        lines.append(tr("followup-update-areas", areas=_areas(tr, update.matched)))
     return "\n".join(lines + _measure_lines(tr, now)[1:])
 
 
@@ -113,7 +118,7 @@ def alert(tr: Translator, item: Alert) -> str:
             tr("followup-alert-period", start=item.start_date.isoformat(), last=last.isoformat())
         )
     if item.matched:
-        lines.append(tr("followup-alert-areas", areas=_areas(item.matched)))
+        lines.append(tr("followup-alert-areas", areas=_areas(tr, item.matched)))
     if item.proxy:
         lines.append(tr("followup-alert-proxy"))
     lines.append(tr("followup-alert-action"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Annotated, Any, Final
 
 from aiogram.filters.callback_data import CallbackData
@@ -11,14 +12,18 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
 from domain.form_buttons import FormAction
-from domain.org import Language, Role, Unit
+from domain.org import GroupPurpose, Language, Role, Unit
 from texts.i18n import Html, Translator
 from texts.messaging import shorten
 
 INVITABLE_ROLES = (Role.SUPERVISOR, Role.LIAISON, Role.DEPUTY, Role.TRACKER)
-# Beyond this many units a keyboard stops being usable; the user types the unit code instead.
+# Beyond this many units a keyboard stops being usable (a liaison of more units than this
+# types /report with the unit's name instead).
 MAX_UNIT_BUTTONS = 30
 LANGUAGE_NAMES = {Language.ZH_CN: "中文", Language.EN: "English"}
+# Marks the ticked items of a checklist, and only those: a mark on an item not ticked (or on
+# "none") reads as already chosen.
+TICKED = "✅ "
 
 # Every int of callback data is bounded: the data is whatever the client sends, and a number
 # beyond 64 bits would overflow the database driver instead of failing to parse. Out of
@@ -39,8 +44,44 @@ class InviteRoleChoice(CallbackData, prefix="v1invr"):
     role: Role
 
 
-class InviteUnitChoice(CallbackData, prefix="v1invu"):
+class InvitePick(CallbackData, prefix="v1invp"):
+    """A unit chosen, or a level opened, for an invitation to `role`; checked again on press."""
+
+    role: Role
+    unit: str  # "" with browse: the top level
+    browse: bool
+
+
+class BindPick(CallbackData, prefix="v1bndp"):
+    """A unit chosen, or a level opened, to bind a group to; anyone in the group may press,
+    so the presser's right is checked again."""
+
+    purpose: GroupPurpose
+    unit: str  # "" with browse: the top level
+    browse: bool
+
+
+class MembersPick(CallbackData, prefix="v1memu"):
+    """A unit chosen, or a level opened, for /members; checked again on press."""
+
+    unit: str  # "" with browse: the top level
+    browse: bool
+
+
+class RemoveStep(StrEnum):
+    ASK = "ask"  # show the confirmation
+    YES = "yes"  # confirmed: take the role away
+    BACK = "back"  # not now: the list again
+
+
+class MemberRemove(CallbackData, prefix="v1memr"):
+    """Take a role away from a person in a unit: ask to confirm, confirm, or go back to the
+    list. Every step checks the presser's right again."""
+
     unit: str
+    person: RowId
+    role: Role
+    step: RemoveStep
 
 
 class ExcuseObligation(CallbackData, prefix="v1exc"):
@@ -74,6 +115,14 @@ class StatusOpen(CallbackData, prefix="v1stao"):
 
     unit: str
     day: str  # ISO date
+
+
+class StatusUnit(CallbackData, prefix="v1stau"):
+    """A unit chosen, or a level of the tree opened, from the choices /status offered."""
+
+    unit: str  # "" with browse: the top level
+    day: str  # ISO date
+    browse: bool
 
 
 # Telegram allows about a hundred buttons under one message.
@@ -168,7 +217,8 @@ def report_question_keyboard(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-# A button shows at most this much of a field's label.
+# A button shows at most this much of a field's label. The catalog's labels fit (a field whose
+# question is longer has a short name for its button); a configured label is cut.
 MAX_BUTTON_LABEL = 24
 
 
@@ -237,16 +287,6 @@ def role_keyboard(tr: Translator) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for role in INVITABLE_ROLES:
         builder.button(text=tr(f"role-{role.value}"), callback_data=InviteRoleChoice(role=role))
-    builder.adjust(2)
-    return builder.as_markup()
-
-
-def unit_keyboard(units: list[Unit]) -> InlineKeyboardMarkup | None:
-    if not units or len(units) > MAX_UNIT_BUTTONS:
-        return None
-    builder = InlineKeyboardBuilder()
-    for unit in units:
-        builder.button(text=unit.name, callback_data=InviteUnitChoice(unit=unit.code))
     builder.adjust(2)
     return builder.as_markup()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import phonenumbers
+
 from domain.org import OrgTree, Role, Unit
 from services.onboarding import Outcome
 from texts.i18n import Translator
@@ -23,6 +25,24 @@ def unit_label(tree: OrgTree, unit: Unit | None) -> str:
     if unit is None:
         return ""
     return tree.path(unit.code) if unit.code in tree else unit.name
+
+
+def phone_display(phone: str) -> str:
+    """A stored E.164 number as people read it: a mainland number in national groups
+    ("139 0013 8000"), any other in international groups ("+852 9123 4567"); a value that is
+    no valid number is shown as stored."""
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return phone
+    if not phonenumbers.is_valid_number(number):
+        return phone
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == phonenumbers.country_code_for_region("CN")
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
 
 
 def local_time(moment: datetime, zone: ZoneInfo) -> str:

@@ -40,6 +40,15 @@ def field_label(tr: Translator, form: FormSpec, item: FormField) -> str:
     return next(iter(item.labels.values()), item.key)
 
 
+def button_label(tr: Translator, form: FormSpec, item: FormField) -> str:
+    """A field's name on its summary button: the catalog's short name where its question is
+    too long for a button (`form-<form>-<field>-short`), else its label."""
+    short = f"form-{form.name}-{item.key}-short"
+    if not item.labels and short in catalog(tr.language):
+        return tr(short)
+    return field_label(tr, form, item)
+
+
 def key_label(tr: Translator, form: FormSpec, key: str) -> str:
     """The label of a field named by its key (a refusal's {other}, a total)."""
     try:

@@ -49,7 +49,7 @@ async def answer_given(message: Message, state: FSMContext, ctx: Context) -> Non
         return
     if message.text is None:
         await answered(ctx, state, None)
-        await show_question(ctx, state, stored, "declare-text-only")
+        await show_question(ctx, state, stored, dialog.not_text_refusal(stored.draft))
         return
     outcome = dialog.answer(
         stored.draft,

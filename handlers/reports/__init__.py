@@ -15,13 +15,14 @@ from aiogram.filters import Command
 
 from handlers.reports.dialog import ReportDialog, answer_given, step_pressed
 from handlers.reports.entry import reminder_pressed, report_command, unit_chosen, zero_command
-from handlers.reports.status import status_command, status_open_pressed
+from handlers.reports.status import status_command, status_open_pressed, status_unit_pressed
 from handlers.reports.zero import zero_pressed
 from texts.keyboards import (
     ReminderReport,
     ReportStep,
     ReportUnitChoice,
     StatusOpen,
+    StatusUnit,
     ZeroConfirm,
 )
 
@@ -37,5 +38,6 @@ def create_router() -> Router:
     router.callback_query.register(zero_pressed, ZeroConfirm.filter())
     router.callback_query.register(reminder_pressed, ReminderReport.filter())
     router.callback_query.register(status_open_pressed, StatusOpen.filter())
+    router.callback_query.register(status_unit_pressed, StatusUnit.filter())
     router.message.register(answer_given, ReportDialog.filling, private, ~F.text.startswith("/"))
     return router

@@ -116,7 +116,7 @@ async def _show(
     if item is None:
         text = report_texts.summary(tr, spec, draft.answers, refusal=refusal, **where)
         fields = [
-            (f.key, report_texts.field_label(tr, spec, f))
+            (f.key, report_texts.button_label(tr, spec, f))
             for f in forms.visible(spec, draft.answers)
         ]
         markup = report_summary_keyboard(tr, draft.position, fields, dialog=dialog)
@@ -191,9 +191,15 @@ async def answer_given(
         await _restart(ctx, state)
         return
     spec = schedule.form
-    at_question = forms.current(spec, draft) is not None
+    asked = forms.current(spec, draft)
+    at_question = asked is not None
     if not at_question or message.text is None:
-        why = "report-text-only" if at_question else "report-use-buttons"
+        if asked is None:
+            why = "report-use-buttons"  # the summary
+        elif asked.kind is forms.FieldKind.CHOICE:
+            why = "form-not-a-choice"
+        else:
+            why = "report-text-only"
         await answered(ctx, state, message.text if at_question else None)
         await _show(ctx, state, schedule, unit, day, draft, intro=ctx.tr(why))
         return

@@ -10,23 +10,27 @@ from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.context import Context
+from domain.answers import Parsed
+from domain.dates import DATE_INVALID, DateWindow, looks_like_date, read_date, refusal_params
 from domain.obligations import ObligationState
 from domain.org import OrgTree, Role, Unit
-from domain.permissions import Capability, can_manage_unit
+from domain.permissions import Capability, can_manage_unit, manageable_units
 from domain.reports import FiledReport, ReportPolicy, Rollup, UnitStatus, status_of
+from domain.unit_names import exact_units
 from handlers.chat import send_private
+from handlers.unit_picker import browse, unit_named
 from services import reports
 from services.onboarding import log_refusal
 from services.reports import ReportService
 from texts import reports as report_texts
-from texts.keyboards import StatusOpen, status_children_keyboard
+from texts.keyboards import StatusOpen, StatusUnit, status_children_keyboard
 from texts.messaging import split_html
 from texts.reports import HISTORY_DAYS, ReportTexts
+from texts.unit_keyboards import MakeData
 
 STATUS_ACTION = "report.status"
 # How far back /status reads: a year of reports, and never a future day (nothing is owed
 # yet; a date near date.min or date.max would overflow going back through the history).
-
 STATUS_DAYS_BACK = 366
 
 
@@ -35,24 +39,18 @@ def first_status_day(today: date) -> date:
     return today - timedelta(days=STATUS_DAYS_BACK)
 
 
-def parse_day(arg: str, today: date) -> date | None:
-    """Empty: today; YYYY-MM-DD; or MM-DD of this year (a status looks back). None otherwise."""
-    arg = arg.strip()
-    if not arg:
-        return today
-    parts = arg.split("-")
-    if not all(part.isdigit() for part in parts):
-        return None
+def status_window(today: date) -> DateWindow:
+    """The days /status (and its buttons) show: a year back, never a day to come."""
+    return DateWindow(first_status_day(today), today)
+
+
+def _pressed_day(text: str, today: date) -> date | None:
+    """The day a button names (not trusted), if /status would show it."""
     try:
-        if len(parts) == 3 and len(parts[0]) == 4:
-            return date(int(parts[0]), int(parts[1]), int(parts[2]))
-        if len(parts) == 2 and all(len(part) <= 2 for part in parts):
-            day = date(today.year, int(parts[0]), int(parts[1]))
-            # A status looks back: in early January, 12-31 is last year's.
-            return day if day <= today else date(today.year - 1, day.month, day.day)
+        day = date.fromisoformat(text)
     except ValueError:
         return None
-    return None
+    return day if day in status_window(today) else None
 
 
 def _top_units(ctx: Context, tree: OrgTree) -> list[str]:
@@ -71,37 +69,68 @@ async def status_command(
     today = reports.reporting_day(zone, now)
     words = (command.args or "").split()
     tree = await ctx.repos.org.load_tree()
-    # A unit code among the arguments asks for that unit's detail: who filed, and when.
-    asked = [word for word in words if word in tree]
-    dates = [word for word in words if word not in tree]
-    day = parse_day(dates[0] if dates else "", today)
-    if day is None or len(dates) > 1 or len(asked) > 1:
-        await message.answer(tr("status-bad-date"))
-        return
-    policy = report_service.policy
+    # What looks like a date is the day; the rest names a unit, whose detail (who filed, and
+    # when) is asked for.
+    dates = [word for word in words if looks_like_date(word)]
+    name = " ".join(word for word in words if not looks_like_date(word))
+    window = status_window(today)
+    found = read_date(dates[0], today, window) if len(dates) == 1 else Parsed(value=today)
+    if len(dates) > 1:
+        found = Parsed(refusal=DATE_INVALID)
     units = await report_service.units_for(ctx.repos, ctx.actor)
     supervisor = Capability.SUPERVISOR in ctx.actor.capabilities()
     # Who may ask comes before which day: someone without the role hears that, not the range.
-    refusal = _status_refusal(ctx, tree, units, asked[0] if asked else None, supervisor)
-    if refusal is not None:
-        key, target = refusal
-        await log_refusal(ctx.repos, ctx.actor, STATUS_ACTION, target, key, now)
-        await message.answer(tr(key))
+    if not units and not supervisor and not exact_units(name, tree.units.values()):
+        await log_refusal(ctx.repos, ctx.actor, STATUS_ACTION, "", "status-no-role", now)
+        await message.answer(tr("status-no-role"))
         return
-    first = first_status_day(today)
-    if not first <= day <= today:
-        last = today.isoformat()
+    asked: Unit | None = None
+    if name:
+        visible = _visible_units(ctx, tree, units)
+        asked = await unit_named(message, ctx, name, visible, _picker(found.value or today))
+        if asked is None:
+            return
+        if asked not in visible:
+            await log_refusal(ctx.repos, ctx.actor, STATUS_ACTION, asked.code, "perm-denied", now)
+            await message.answer(tr("perm-denied"))
+            return
+    if found.value is None:
+        params = refusal_params(found.refusal, window)
         await message.answer(
-            tr("status-date-range", first=first.isoformat(), last=last, days=STATUS_DAYS_BACK)
+            tr(found.refusal or DATE_INVALID, **params) + "\n" + tr("status-usage")
         )
         return
+    await _show_status(ctx, report_service, tree, units, asked, found.value)
+
+
+def _visible_units(ctx: Context, tree: OrgTree, own: Sequence[Unit]) -> list[Unit]:
+    """The units whose detail the caller may see: their own and those they supervise."""
+    seen = {unit.code: unit for unit in own}
+    for unit in manageable_units(ctx.actor, tree):
+        seen.setdefault(unit.code, unit)
+    return sorted(seen.values(), key=lambda unit: tree.path(unit.code))
+
+
+def _picker(day: date) -> MakeData:
+    return lambda code, browse: StatusUnit(unit=code, day=day.isoformat(), browse=browse)
+
+
+async def _show_status(
+    ctx: Context,
+    report_service: ReportService,
+    tree: OrgTree,
+    units: list[Unit],
+    asked: Unit | None,
+    day: date,
+) -> None:
+    policy = report_service.policy
     parts: list[str] = []
-    if asked:
+    if asked is not None:
         # A supervisor of the unit (or its liaison or deputy, or an admin) sees who filed it
         # and when, with every version.
-        parts += split_html(await _unit_status(ctx, policy, tree.get(asked[0]), day))
+        parts += split_html(await _unit_status(ctx, policy, asked, day))
         units = []
-    elif supervisor:
+    elif Capability.SUPERVISOR in ctx.actor.capabilities():
         tops = _top_units(ctx, tree)
         rollups = await reports.day_rollups(ctx.repos, policy, tops, day)
         for code in tops:
@@ -111,7 +140,29 @@ async def status_command(
     for unit in units:
         parts += split_html(await _unit_status(ctx, policy, unit, day))
     for part in parts:
-        await message.answer(part)
+        await ctx.bot.send_message(ctx.actor.telegram_id, part)
+
+
+async def status_unit_pressed(
+    query: CallbackQuery, callback_data: StatusUnit, ctx: Context, report_service: ReportService
+) -> None:
+    """A unit chosen (or a level opened) from the choices /status offered; checked again."""
+    tree = await ctx.repos.org.load_tree()
+    today = reports.reporting_day(ctx.settings.time.zone, ctx.now())
+    units = await report_service.units_for(ctx.repos, ctx.actor)
+    visible = _visible_units(ctx, tree, units)
+    day = _pressed_day(callback_data.day, today)
+    code = callback_data.unit
+    allowed = (callback_data.browse and code == "") or any(u.code == code for u in visible)
+    if not allowed or day is None:
+        await log_refusal(ctx.repos, ctx.actor, STATUS_ACTION, code, "perm-denied", ctx.now())
+        await query.answer(ctx.tr("perm-denied"), show_alert=True)
+        return
+    if callback_data.browse:
+        await browse(query, ctx, visible, code, _picker(day))
+        return
+    await query.answer()
+    await _show_status(ctx, report_service, tree, units, tree.get(code), day)
 
 
 async def status_open_pressed(
@@ -121,16 +172,9 @@ async def status_open_pressed(
     caller must supervise the unit, and the day must be one /status would show)."""
     tree = await ctx.repos.org.load_tree()
     today = reports.reporting_day(ctx.settings.time.zone, ctx.now())
-    try:
-        day = date.fromisoformat(callback_data.day)
-    except ValueError:
-        day = None
+    day = _pressed_day(callback_data.day, today)
     unit = callback_data.unit
-    if (
-        not can_manage_unit(ctx.actor, unit, tree)
-        or day is None
-        or not first_status_day(today) <= day <= today
-    ):
+    if not can_manage_unit(ctx.actor, unit, tree) or day is None:
         await log_refusal(ctx.repos, ctx.actor, STATUS_ACTION, unit, "perm-denied", ctx.now())
         await query.answer(ctx.tr("perm-denied"), show_alert=True)
         return
@@ -159,20 +203,6 @@ async def _send_rollup(ctx: Context, policy: ReportPolicy, tree: OrgTree, rollup
         await ctx.bot.send_message(
             ctx.actor.telegram_id, part, reply_markup=markup if last else None
         )
-
-
-def _status_refusal(
-    ctx: Context, tree: OrgTree, units: Sequence[Unit], asked: str | None, supervisor: bool
-) -> tuple[str, str] | None:
-    """Why the caller may not see what they asked for (message key, audited target), if so."""
-    if asked is not None:
-        own = {unit.code for unit in units}
-        if asked not in own and not can_manage_unit(ctx.actor, asked, tree):
-            return "perm-denied", asked
-        return None
-    if not units and not supervisor:
-        return "status-no-role", ""
-    return None
 
 
 async def _unit_status(ctx: Context, policy: ReportPolicy, unit: Unit, day: date) -> str:

@@ -17,6 +17,16 @@ from .updates import ALL_UPDATE_TYPES
 
 JSONDict = dict[str, Any]
 
+# Why a person's message was refused, as a control error code (see ControlError): the Bot API
+# descriptions are Telegram's, in English, and are what the bot would be told.
+REFUSALS = {
+    "Bad Request: message is too long": "message_too_long",
+    "Bad Request: message caption is too long": "caption_too_long",
+    "Bad Request: message text is empty": "message_empty",
+    "Bad Request: file must be non-empty": "file_empty",
+    "Bad Request: IMAGE_PROCESS_FAILED": "bad_image",
+}
+
 
 def _user_chat(
     core: Core, user_id: int, chat_id: int, bot: BotRef
@@ -34,9 +44,11 @@ def _user_chat(
         return (rec.id, user_id), None, [rec]
     group = core.require_group(chat_id)
     if group.migrated_to is not None:
-        raise ControlError(f"group {chat_id} was upgraded to {group.migrated_to}")
+        raise ControlError(
+            f"group {chat_id} was upgraded to {group.migrated_to}", code="group_migrated"
+        )
     if not group.is_active_member(user_id):
-        raise ControlError(f"user {user_id} is not a member of {chat_id}")
+        raise ControlError(f"user {user_id} is not a member of {chat_id}", code="not_member")
     return (0, chat_id), group, member_bots(group, core)
 
 
@@ -50,11 +62,13 @@ def _user_posts(
 ) -> JSONDict:
     key, group, recipients = _user_chat(core, user_id, chat_id, bot)
     if reply_to_message_id is not None and core.find_message(key, reply_to_message_id) is None:
-        raise NotFoundError(f"message {reply_to_message_id} not found in chat {chat_id}")
+        raise NotFoundError(
+            f"message {reply_to_message_id} not found in chat {chat_id}", code="message_not_found"
+        )
     try:
         fields = content()
     except ApiError as exc:
-        raise ControlError(exc.description) from exc
+        raise ControlError(exc.description, code=REFUSALS.get(exc.description)) from exc
     msg = core.post_message(key, ("user", user_id), reply_to=reply_to_message_id, **fields)
     deliver_message(core, group, msg, recipients)
     return render.message_view(core.world, msg)
@@ -120,15 +134,18 @@ def press_button(
         raise ControlError("in a private chat chat_id is the user's own id")
     group = core.world.groups.get(chat_id)
     if group is not None and not group.is_active_member(user_id):
-        raise ControlError(f"user {user_id} is not a member of {chat_id}")
+        raise ControlError(f"user {user_id} is not a member of {chat_id}", code="not_member")
     msg = core.find_message(key, message_id)
     if msg is None:
-        raise NotFoundError(f"message {message_id} not found in chat {chat_id}")
+        raise NotFoundError(
+            f"message {message_id} not found in chat {chat_id}", code="message_not_found"
+        )
     buttons = callback_buttons(msg.reply_markup)
     if msg.sender[0] != "bot" or callback_data not in buttons:
         raise ControlError(
             f"message {message_id} has no button with callback_data {callback_data!r} "
-            f"(has {buttons})"
+            f"(has {buttons})",
+            code="button_gone",
         )
     bot_id = msg.sender[1]
     query_id = str(4_000_000_000_000_000_000 + len(core.world.callbacks) + 1)

@@ -1,6 +1,9 @@
 """The control API over HTTP under /control/: JSON in, ``{"ok": true, "result": ...}`` out.
 
-Errors are ``{"ok": false, "error": "..."}`` with 400 (bad request) or 404 (unknown thing).
+Errors are ``{"ok": false, "error": "..."}`` with 400 (bad request) or 404 (unknown thing),
+plus a ``code`` when a person could cause them by using a chat (``message_too_long``,
+``caption_too_long``, ``message_empty``, ``file_empty``, ``bad_image``, ``not_member``,
+``group_migrated``, ``message_not_found``, ``button_gone``).
 GET parameters come from the query string, POST/DELETE ones from a JSON object body; ``bot``
 (id, token or username) may be omitted when there is one bot.
 

@@ -65,7 +65,10 @@ def wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResp
                 data.update(loaded)
             result = await endpoint(request, Body(data))
         except ControlError as exc:
-            return web.json_response({"ok": False, "error": exc.message}, status=exc.status)
+            error: JSONDict = {"ok": False, "error": exc.message}
+            if exc.code is not None:
+                error["code"] = exc.code
+            return web.json_response(error, status=exc.status)
         except json.JSONDecodeError as exc:
             return web.json_response({"ok": False, "error": f"bad JSON: {exc}"}, status=400)
         if isinstance(result, web.StreamResponse):

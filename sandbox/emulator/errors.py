@@ -46,14 +46,19 @@ def chat_not_found() -> ApiError:
 
 
 class ControlError(Exception):
-    """Raised when the control side is asked for something impossible (unknown user, ...)."""
+    """Raised when the control side is asked for something impossible (unknown user, ...).
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    `code` names the reason for what a person can run into on the sandbox page (a message too
+    long, a button gone), so that the page can say it in its own language; mistakes of a test
+    or a client have none."""
+
+    def __init__(self, message: str, status: int = 400, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.code = code
 
 
 class NotFoundError(ControlError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message, status=404)
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message, status=404, code=code)

@@ -32,7 +32,8 @@ export async function api(path, body) {
   return data.result;
 }
 
-// Error codes of the /sandbox/* endpoints that have a friendlier text than the server's.
+// Error codes of the /sandbox/* endpoints and of the control API (what a person can run into
+// in a chat): the servers' texts are English, the page says them in its own language.
 const ERROR_CODES = {
   backwards: 'errBackwards',
   too_far: 'errTooFar',
@@ -42,11 +43,22 @@ const ERROR_CODES = {
   bad_language: 'errBadLanguage',
   bad_group: 'errBadGroup',
   starting: 'errStarting',
+  internal: 'errInternal',
+  message_too_long: 'errMessageTooLong',
+  caption_too_long: 'errCaptionTooLong',
+  message_empty: 'errMessageEmpty',
+  file_empty: 'errFileEmpty',
+  bad_image: 'errBadImage',
+  not_member: 'errNotMember',
+  group_migrated: 'errGroupMigrated',
+  message_not_found: 'errMessageNotFound',
+  button_gone: 'errButtonGone',
 };
 
 export function errorText(err) {
   if (err && err.code && ERROR_CODES[err.code]) return t(ERROR_CODES[err.code]);
-  return (err && err.message) || String(err);
+  // Anything else is a fault of the page or the server: their words, in a localised frame.
+  return t('errFailed', { detail: (err && err.message) || String(err) });
 }
 
 export function fileUrl(fileId, inline) {

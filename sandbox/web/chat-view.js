@@ -9,7 +9,7 @@ import { reportError } from './toasts.js';
 import { chatTitle, renderChatList } from './chat-list.js';
 import { renderTyping, typingText } from './typing.js';
 import { messageNode, messageSummary } from './message-node.js';
-import { isNearBottom, scrollToBottom, updateScrollButton } from './scroll.js';
+import { isNearBottom, scrollToBottom, updateDayPill, updateScrollButton } from './scroll.js';
 import { closeCommandPopup, loadCommands, updateComposer } from './composer.js';
 import { updateReplyKeyboard } from './reply-keyboard.js';
 
@@ -26,6 +26,7 @@ export async function openChat(chatId) {
   closeCommandPopup();
   renderChatList();
   $('#messages').replaceChildren();
+  updateDayPill();
   renderTyping(chatId);
   renderPinnedBar();
   updateReplyKeyboard();
@@ -112,6 +113,7 @@ export function renderMessages() {
   }
   if (!views.length) nodes.push(el('div', { class: 'empty-chat', text: t('noMessages') }));
   container.replaceChildren(...nodes);
+  updateDayPill();
   renderPinnedBar();
   updateReplyKeyboard();
   updateComposer();
@@ -209,6 +211,7 @@ export function removeMessage(messageId) {
     if (previous && previous.classList.contains('day-separator') && (!next || next.classList.contains('day-separator'))) {
       previous.remove();
     }
+    updateDayPill();
     if (!visibleMessages().length) renderMessages();
   }, 260);
 }

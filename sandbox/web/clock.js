@@ -7,10 +7,12 @@ import { api, errorText } from './api.js';
 import {
   fmtDayShort,
   fmtFullDate,
+  fmtInputTime,
   fmtMoment,
   fmtTime,
   fmtTimeSec,
-  localInputValue,
+  localIso,
+  parseInputTime,
   parseIso,
   setSimNow,
   simNow,
@@ -103,19 +105,23 @@ async function moveClock(body) {
 }
 
 function moveClockToCustom() {
-  const value = $('#clock-custom').value;
-  if (!value) {
-    setClockStatus('error', () => t('pickTime'));
+  const input = $('#clock-custom');
+  const to = parseInputTime(input.value);
+  input.setAttribute('aria-invalid', String(!to));
+  if (!to) {
+    setClockStatus('error', () => t(input.value.trim() ? 'timeFormat' : 'pickTime'));
     return;
   }
-  moveClock({ to: value });
+  moveClock({ to });
 }
 
 // Keep the custom time a sensible target: an hour ahead once time has passed it.
 export function bumpCustomTime() {
   const input = $('#clock-custom');
-  if (!input.value || input.value <= localInputValue(simNow())) {
-    input.value = localInputValue(simNow() + 3600000);
+  const wanted = parseInputTime(input.value);
+  if (!wanted || wanted <= localIso(simNow())) {
+    input.value = fmtInputTime(simNow() + 3600000);
+    input.removeAttribute('aria-invalid');
   }
 }
 
@@ -130,4 +136,5 @@ export function wireClock() {
   $('#clock-custom').addEventListener('keydown', (event) => {
     if (event.key === 'Enter') moveClockToCustom();
   });
+  $('#clock-custom').addEventListener('input', (event) => event.target.removeAttribute('aria-invalid'));
 }

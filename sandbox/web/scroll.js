@@ -25,6 +25,20 @@ export function updateScrollButton() {
   $('#scroll-down-count').hidden = state.pendingNew === 0;
 }
 
+// The pill above the list names the day of the messages at its top once that day's separator
+// has scrolled away (until then the separator itself is in sight).
+export function updateDayPill() {
+  const top = $('#messages').getBoundingClientRect().top;
+  let current = null;
+  for (const separator of $('#messages').querySelectorAll('.day-separator')) {
+    if (separator.getBoundingClientRect().bottom > top) break;
+    current = separator;
+  }
+  const pill = $('#day-pill');
+  pill.hidden = !current;
+  pill.textContent = current ? current.textContent : '';
+}
+
 export function scrollToMessage(messageId) {
   const node = messageElement(messageId);
   if (!node) return;
@@ -40,10 +54,12 @@ export function wireScrolling() {
     state.stuckToBottom = isNearBottom(40);
     if (isNearBottom()) state.pendingNew = 0;
     updateScrollButton();
+    updateDayPill();
   });
   // The pinned bar, reply keyboard or a growing input shrink the list: stay at the bottom.
   new ResizeObserver(() => {
     if (state.stuckToBottom) messages.scrollTop = messages.scrollHeight;
+    updateDayPill();
   }).observe(messages);
   $('#scroll-down').addEventListener('click', () => scrollToBottom(true));
   const pinned = $('#pinned-bar');

@@ -46,12 +46,32 @@ export function fmtMoment(ms) {
   return `${fmtShortDate(ms)} ${fmtTime(ms)}`;
 }
 
-// The value a datetime-local input wants, for a moment in the sandbox zone.
-export function localInputValue(ms) {
+// A moment as local ISO minutes in the sandbox zone ("2026-12-07T09:00"), as the clock
+// endpoint takes it.
+export function localIso(ms) {
   const parts = {};
   const fmt = formatter('input', {
     year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
   }, 'en-CA');
   for (const part of fmt.formatToParts(ms)) parts[part.type] = part.value;
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
+
+// The clock box shows that with a space: ISO order and 24 hours in either language, which a
+// datetime-local input would not give (Chromium draws it in the system's locale, AM/PM too).
+export const fmtInputTime = (ms) => localIso(ms).replace('T', ' ');
+
+// What was typed in the clock box ("2026-12-07 09:00", or with a T) as local ISO minutes, or
+// null unless it is a real date and time.
+export function parseInputTime(text) {
+  const match = /^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:\s+|T)(\d{1,2}):(\d{2})\s*$/.exec(text);
+  if (!match) return null;
+  const [year, month, day, hour, minute] = match.slice(1).map(Number);
+  // Date.UTC rolls a 31 November over into December: a real date comes back unchanged.
+  const check = new Date(Date.UTC(year, month - 1, day));
+  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59) {
+    return null;
+  }
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${year}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}`;
 }

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.org import Person, Role, RoleAssignment
 from storage.models import PersonRow, RoleAssignmentRow, UnitRow
-from storage.repos._sql import unit_id, upsert
+from storage.repos._sql import rowcount, unit_id, upsert
 from storage.repos.people import to_person
 
 
@@ -75,3 +75,26 @@ class RoleRepository:
             .order_by(PersonRow.name, PersonRow.telegram_id)
         )
         return [to_person(row) for row in rows]
+
+    async def in_unit(self, unit_code: str) -> list[tuple[Person, Role]]:
+        """Everyone holding a role in exactly this unit, by name (residents included)."""
+        rows = await self._session.execute(
+            select(PersonRow, RoleAssignmentRow.role)
+            .join(RoleAssignmentRow, RoleAssignmentRow.telegram_id == PersonRow.telegram_id)
+            .join(UnitRow, UnitRow.id == RoleAssignmentRow.unit_id)
+            .where(UnitRow.code == unit_code)
+            .order_by(PersonRow.name, PersonRow.telegram_id)
+        )
+        return [(to_person(row), Role(role)) for row, role in rows]
+
+    async def revoke(self, assignment: RoleAssignment) -> bool:
+        """Take the role away; False when the person did not hold it (any more)."""
+        result = await self._session.execute(
+            delete(RoleAssignmentRow).where(
+                RoleAssignmentRow.telegram_id == assignment.telegram_id,
+                RoleAssignmentRow.unit_id
+                == select(UnitRow.id).where(UnitRow.code == assignment.unit_code).scalar_subquery(),
+                RoleAssignmentRow.role == assignment.role.value,
+            )
+        )
+        return rowcount(result) == 1

@@ -425,10 +425,13 @@ async def test_wrong_answers_back_edit_cancel_and_a_restart(tmp_path: Path) -> N
         assert asked.step == "summary"
         assert "CA1234" not in summary["text"]
 
-        # Cancel: nothing is stored, and text afterwards answers nothing.
+        # Cancel: nothing is stored, and text afterwards answers no question: the bot says
+        # it did not understand, with what the person can do.
         assert await bot.say(OTHER, "/cancel") == [ZH("declare-cancelled")]
         assert await rows(bot) == []
-        assert await bot.say(OTHER, "36.6") == []
+        [lost] = await bot.say(OTHER, "36.6")
+        assert lost.startswith(ZH("fallback-not-understood"))
+        assert "/declare" in lost
 
 
 async def test_a_risk_list_update_reclassifies_and_alerts_the_tracker(tmp_path: Path) -> None:

@@ -29,10 +29,14 @@ from aiogram.types import (
     Chat,
     ChatMemberAdministrator,
     ChatMemberMember,
+    Document,
     InlineKeyboardMarkup,
     Message,
+    PhotoSize,
+    Sticker,
     Update,
     User,
+    Voice,
 )
 
 from bot.app import create_dispatcher
@@ -67,6 +71,32 @@ ORG = org_toml(
 )
 ZH = Translator(Language.ZH_CN)
 EN = Translator(Language.EN)
+
+
+MEDIA: dict[str, dict[str, Any]] = {
+    "photo": {"photo": [PhotoSize(file_id="p", file_unique_id="p", width=90, height=90)]},
+    "sticker": {
+        "sticker": Sticker(
+            file_id="s",
+            file_unique_id="s",
+            type="regular",
+            width=512,
+            height=512,
+            is_animated=False,
+            is_video=False,
+        )
+    },
+    "document": {"document": Document(file_id="d", file_unique_id="d", file_name="a.pdf")},
+    "voice": {"voice": Voice(file_id="v", file_unique_id="v", duration=3)},
+}
+
+
+def not_understood(
+    replies: list[str], tr: Translator = ZH, key: str = "fallback-not-understood"
+) -> bool:
+    """The fallback's answer alone: what was sent answered no question (and was not lost in
+    silence)."""
+    return len(replies) == 1 and replies[0].startswith(tr(key))
 
 
 class RecordingSession(BaseSession):
@@ -208,6 +238,7 @@ class Harness:
         language: str = "zh-hans",
         name: str = "用户",
         chat_title: str = "测试群",
+        media: dict[str, Any] | None = None,
     ) -> Update:
         chat_id = user_id if chat_id is None else chat_id
         chat = (
@@ -221,7 +252,7 @@ class Harness:
             date=datetime.now(UTC),
             chat=chat,
             from_user=user,
-            text=text,
+            **(media or {"text": text}),
         )
         return Update(update_id=next(self._update_ids), message=message)
 
@@ -229,6 +260,12 @@ class Harness:
         """The user sends `text`; returns the texts of the bot's messages that followed."""
         before = len(self.session.requests)
         await self.feed(self.message_update(user_id, text, **kwargs))
+        return self._replies(before)
+
+    async def send_media(self, user_id: int, kind: str, **kwargs: Any) -> list[str]:
+        """The user sends a photo, sticker, document or voice message (see `MEDIA`)."""
+        before = len(self.session.requests)
+        await self.feed(self.message_update(user_id, "", media=MEDIA[kind], **kwargs))
         return self._replies(before)
 
     def _replies(self, before: int) -> list[str]:
@@ -293,9 +330,22 @@ class Harness:
                 return markup
         raise AssertionError("the bot sent no inline keyboard")
 
-    def button(self, text: str) -> str:
-        """The callback data of the button labelled `text` on the last keyboard sent."""
-        for row in self.last_keyboard().inline_keyboard:
+    def last_markup(self) -> InlineKeyboardMarkup:
+        """The last inline keyboard sent or put in place of another."""
+        for request in reversed(self.session.requests):
+            markup = getattr(request, "reply_markup", None)
+            if isinstance(markup, InlineKeyboardMarkup):
+                return markup
+        raise AssertionError("the bot sent no inline keyboard")
+
+    def labels(self) -> list[str]:
+        """The labels of the last inline keyboard sent or put in place of another."""
+        return [button.text for row in self.last_markup().inline_keyboard for button in row]
+
+    def button(self, text: str, *, markup: InlineKeyboardMarkup | None = None) -> str:
+        """The callback data of the button labelled `text` on the last keyboard sent (or on
+        `markup`)."""
+        for row in (markup or self.last_keyboard()).inline_keyboard:
             for button in row:
                 if button.text == text and button.callback_data:
                     return button.callback_data

@@ -29,14 +29,14 @@ async def test_a_liaison_sets_away_and_is_told_who_covers(harness: Harness) -> N
     await grant(harness, DEPUTY, "赵副手", "dongguan", Role.DEPUTY)
     [reply] = await harness.send(2001, "/away 11-30", name="张联络")
     assert reply.splitlines() == [
-        ZH("away-set", until="2026-11-30"),
+        ZH("away-set", days=ZH("away-days-until", until="2026-11-30")),
         ZH("away-cover-by", unit="东关村", role=ZH("role-liaison"), names="赵副手"),
     ]
     until = await harness.repos(lambda r: r.absences.until(2001, date(2026, 11, 20)))
     assert until == date(2026, 11, 30)
     audit = await harness.repos(lambda r: r.audit.recent())
     assert [(e.actor_id, e.action, e.target, e.allowed) for e in audit] == [
-        (2001, "away.set", "2026-11-30", True)
+        (2001, "away.set", "2026-11-20..2026-11-30", True)
     ]
 
     # The deputy hears from the bot that they stand in; setting the same dates again does not
@@ -44,13 +44,18 @@ async def test_a_liaison_sets_away_and_is_told_who_covers(harness: Harness) -> N
     [told] = await harness.repos(lambda r: r.outbox.due(harness.clock.now(), 10))
     assert told.chat_id == DEPUTY
     assert told.message.text == ZH(
-        "away-you-cover", name="张联络", unit="东关村", until="2026-11-30"
+        "away-you-cover",
+        name="张联络",
+        unit="东关村",
+        days=ZH("away-days-until", until="2026-11-30"),
     )
     await harness.send(2001, "/away 11-30", name="张联络")
     assert len(await harness.repos(lambda r: r.outbox.due(harness.clock.now(), 10))) == 1
 
     [status] = await harness.send(2001, "/away", name="张联络")
-    assert status.splitlines()[0] == ZH("away-status", until="2026-11-30")
+    assert status.splitlines()[0] == ZH(
+        "away-status", days=ZH("away-days-until", until="2026-11-30")
+    )
 
     assert await harness.send(2001, "/away off", name="张联络") == [ZH("away-cleared")]
     # The deputy is told it is over, with the name the organisation knows.
@@ -78,43 +83,65 @@ async def test_nobody_covering_is_a_clear_warning(harness: Harness) -> None:
 async def test_an_away_supervisor_passes_escalations_up(harness: Harness) -> None:
     [reply] = await harness.send(1002, "/away 12-01", language="en")
     assert reply.splitlines() == [
-        EN("away-set", until="2026-12-01"),
+        EN("away-set", days=EN("away-days-until", until="2026-12-01")),
         EN("away-cover-up", unit="城关镇", role=EN("role-supervisor")),
     ]
 
 
+WINDOW = {"first": "2026-11-20", "last": "2027-02-18", "days": 90}
+
+
 @pytest.mark.parametrize(
-    ("argument", "key"),
+    ("argument", "refusal"),
     [
-        ("tomorrow", "away-bad-date"),
-        ("2026-02-30", "away-bad-date"),
-        ("30-11-2026", "away-bad-date"),
-        ("2026-11-19", "away-past"),
-        ("2027-02-19", "away-too-far"),  # 91 days ahead
-        ("11-10", "away-too-far"),  # the next 11-10 is next year's
+        ("someday", ZH("answer-date-invalid")),
+        ("2026-02-30", ZH("answer-date-invalid")),
+        ("30-11-2026", ZH("answer-date-invalid")),
+        ("2026-11-19", ZH("away-outside", **WINDOW)),
+        ("2027-02-19", ZH("away-outside", **WINDOW)),  # 91 days ahead
+        ("11-10", ZH("away-outside", **WINDOW)),  # ten days ago, not next year's 11-10
+        ("11-30 11-25", ZH("away-end-before-start", first="2026-11-30")),
     ],
 )
 async def test_bad_dates_are_refused_with_the_format(
-    harness: Harness, argument: str, key: str
+    harness: Harness, argument: str, refusal: str
 ) -> None:
     [reply] = await harness.send(2001, f"/away {argument}")
-    assert reply == ZH(key, days=90, latest="2027-02-18", today="2026-11-20")
-    assert "/away" in reply  # every refusal says again how to write it
+    # The same words as every other date question, then how to write /away.
+    assert reply == refusal + "\n" + ZH("away-usage")
     assert await harness.repos(lambda r: r.absences.away_on(date(2026, 11, 20))) == {}
+
+
+async def test_an_absence_set_in_advance_starts_on_its_first_day(harness: Harness) -> None:
+    await grant(harness, DEPUTY, "赵副手", "dongguan", Role.DEPUTY)
+    [reply] = await harness.send(2001, "/away 12月1日 12月3日", name="张联络")
+    days = ZH("away-days-range", first="2026-12-01", last="2026-12-03")
+    assert reply.splitlines()[0] == ZH("away-set", days=days)
+    assert await harness.repos(lambda r: r.absences.away_on(date(2026, 11, 30))) == {}
+    assert await harness.repos(lambda r: r.absences.away_on(date(2026, 12, 1))) == {
+        2001: date(2026, 12, 3)
+    }
+    assert await harness.repos(lambda r: r.absences.away_on(date(2026, 12, 4))) == {}
+    [status] = await harness.send(2001, "/away")
+    assert status.splitlines()[0] == ZH("away-status", days=days)
+    [told] = await harness.repos(lambda r: r.outbox.due(harness.clock.now(), 10))
+    assert told.chat_id == DEPUTY
+    assert "2026-12-01" in told.message.text
 
 
 async def test_the_last_allowed_day_and_today_are_accepted(harness: Harness) -> None:
     [far] = await harness.send(2001, "/away 2027-02-18")
-    assert far.startswith(ZH("away-set", until="2027-02-18"))
+    assert far.startswith(ZH("away-set", days=ZH("away-days-until", until="2027-02-18")))
     [today] = await harness.send(2001, "/away 11-20")
-    assert today.startswith(ZH("away-set", until="2026-11-20"))
+    assert today.startswith(ZH("away-set", days=ZH("away-days-until", until="2026-11-20")))
 
 
 async def test_today_is_the_configured_zones_date(harness: Harness) -> None:
     # 01:00 on the 21st in Shanghai is still the 20th in UTC: the 20th is already past.
     harness.clock.set(datetime(2026, 11, 21, 1, 0, tzinfo=ZONE))
     [reply] = await harness.send(2001, "/away 2026-11-20")
-    assert reply == ZH("away-past", days=90, latest="2027-02-19", today="2026-11-21")
+    window = {"first": "2026-11-21", "last": "2027-02-19", "days": 90}
+    assert reply == ZH("away-outside", **window) + "\n" + ZH("away-usage")
 
 
 async def test_only_role_holders_may_be_away(harness: Harness) -> None:
@@ -171,5 +198,10 @@ async def test_a_liaison_sees_no_subtree(harness: Harness) -> None:
 
 
 async def test_away_is_only_a_private_command(harness: Harness) -> None:
-    assert await harness.send(2001, "/away 11-30", chat_id=-100999) == []
+    # Answered in the group with the way to the private chat, and nothing set.
+    assert await harness.send(2001, "/away 11-30", chat_id=-100999) == [
+        ZH("fallback-group-private-only", command="/away")
+    ]
+    [[button]] = harness.last_keyboard().inline_keyboard
+    assert (button.text, button.url) == (ZH("open-private-chat"), "https://t.me/fangkong_test_bot")
     assert await harness.repos(lambda r: r.absences.away_on(date(2026, 11, 20))) == {}

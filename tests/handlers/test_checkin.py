@@ -281,9 +281,7 @@ async def test_the_temperature_and_the_symptoms_show_in_their_questions(
     await harness.press(RESIDENT, symptom(ob, Symptom.SORE_THROAT.value))
     await harness.press(RESIDENT, symptom(ob, Symptom.DRY_COUGH.value))
     await harness.press(RESIDENT, symptom(ob, "done"))
-    ticked = ZH("list-separator").join(
-        [ZH("checkin-symptom-dry_cough"), ZH("checkin-symptom-sore_throat")]
-    )
+    ticked = ZH("list-separator").join([ZH("symptom-dry_cough"), ZH("symptom-sore_throat")])
     assert harness.echoes(RESIDENT) == [
         temperature + "\n\n" + ZH("dialog-answered", answer="37,9"),
         symptoms + "\n\n" + ZH("dialog-answered", answer=ticked),

@@ -8,6 +8,7 @@ from aiogram.methods import PinChatMessage, SetMyCommands
 from domain.org import Role
 from handlers.onboarding import InviteWizard
 from tests.handlers.conftest import ADMIN_ID, EN, ZH, Harness, plain_member
+from texts.keyboards import InvitePick
 
 GROUP = -100555
 
@@ -38,6 +39,44 @@ async def test_invite_link_grants_the_role_once(harness: Harness) -> None:
     assert await harness.repos(lambda r: r.roles.of_person(5002)) == []
 
 
+async def test_invite_by_the_names_people_use(harness: Harness) -> None:
+    [reply] = await harness.send(1001, "/invite 包保责任人 东关村")
+    assert reply.startswith(
+        ZH("invite-created", role=ZH("role-tracker"), unit="示范县 / 城关镇 / 东关村")
+    )
+    [reply] = await harness.send(1002, "/invite Deputy dong guan", language="en")
+    assert reply.startswith(
+        EN("invite-created", role=EN("role-deputy"), unit="示范县 / 城关镇 / 东关村")
+    )
+    # A name several units share: buttons; one press answers, a second finds the question gone.
+    assert await harness.send(1001, "/invite 联络员 关") == [ZH("unit-several", query="关")]
+    assert harness.labels() == ["城关镇", "东关村"]
+    [made] = await harness.press(1001, harness.button("城关镇"))
+    assert made.startswith(ZH("invite-created", role=ZH("role-liaison"), unit="示范县 / 城关镇"))
+    assert await harness.send(1001, "/invite 居民 东关村") == [ZH("invite-resident-via-group")]
+    assert await harness.send(1001, "/invite 村长 东关村") == [ZH("invite-usage")]
+
+
+async def test_an_inviter_cannot_take_their_own_link_and_hears_when_it_is_taken(
+    harness: Harness,
+) -> None:
+    [reply] = await harness.send(1002, "/invite liaison 东关村", language="en")
+    token = link_token(reply, "inv")
+    assert await harness.send(1002, f"/start inv_{token}", language="en") == [EN("invite-own")]
+    assert [a.unit_code for a in await harness.repos(lambda r: r.roles.of_person(1002))] == [
+        "chengguan"
+    ]
+    await harness.send(5001, f"/start inv_{token}", name="赵新")
+    [told] = await harness.repos(lambda r: r.outbox.due(harness.clock.now(), 10))
+    assert told.chat_id == 1002
+    assert told.message.text == EN(
+        "invite-accepted-inviter",
+        name="赵新",
+        role=EN("role-liaison"),
+        unit="示范县 / 城关镇 / 东关村",
+    )
+
+
 async def test_expired_and_forged_invites_are_refused(harness: Harness) -> None:
     token = link_token((await harness.send(1001, "/invite deputy dongguan"))[0], "inv")
     harness.clock.advance(timedelta(hours=73))
@@ -61,8 +100,7 @@ async def test_a_supervisor_cannot_invite_outside_their_subtree(harness: Harness
 async def test_invite_wizard_draft_survives_a_restart(harness: Harness) -> None:
     assert await harness.send(1002, "/invite") == [EN("invite-choose-role")]
     await harness.press(1002, harness.button(EN("role-liaison")))
-    units = [b.text for row in harness.last_keyboard().inline_keyboard for b in row]
-    assert units == ["城关镇", "东关村"]
+    assert harness.labels() == [EN("unit-pick-this", unit="城关镇"), "东关村"]
 
     harness.restart()
     replies = await harness.press(1002, harness.button("东关村"))
@@ -74,16 +112,17 @@ async def test_invite_wizard_draft_survives_a_restart(harness: Harness) -> None:
 async def test_a_forged_unit_button_is_checked_again(harness: Harness) -> None:
     await harness.send(1002, "/invite")
     await harness.press(1002, "v1invr:liaison")
-    replies = await harness.press(1002, "v1invu:hexi")  # not offered: outside the subtree
+    forged = InvitePick(role=Role.LIAISON, unit="hexi", browse=False).pack()
+    replies = await harness.press(1002, forged)  # not offered: outside the subtree
     assert replies == [EN("perm-not-supervisor")]
-    assert await harness.press(1002, "v1invu:hexi") == []  # the wizard is over: a stale button
+    assert await harness.press(1002, forged) == []  # the wizard is over: a stale button
     assert harness.session.requests[-1].text == EN("button-expired")
 
 
 async def test_typed_unknown_unit_asks_again(harness: Harness) -> None:
     await harness.send(1001, "/invite")
     await harness.press(1001, "v1invr:tracker")
-    assert await harness.send(1001, "nowhere") == [ZH("unit-unknown-retry")]
+    assert await harness.send(1001, "nowhere") == [ZH("unit-not-found", query="nowhere")]
     [reply] = await harness.send(1001, "HEXI")
     assert reply.startswith(ZH("invite-created", role=ZH("role-tracker"), unit="示范县 / 河西街道"))
 
@@ -155,7 +194,8 @@ async def test_a_double_tap_issues_one_invitation(harness: Harness) -> None:
     await harness.press(1001, "v1invr:liaison")
     harness.session.clear()
     await asyncio.gather(
-        harness.press(1001, "v1invu:dongguan"), harness.press(1001, "v1invu:dongguan")
+        harness.press(1001, "v1invp:liaison:dongguan:0"),
+        harness.press(1001, "v1invp:liaison:dongguan:0"),
     )
     created = [t for t in harness.session.texts(1001) if "start=inv_" in t]
     assert len(created) == 1
@@ -223,3 +263,19 @@ async def test_the_binding_follows_a_migration_reported_by_the_new_supergroup(
     group = await harness.repos(lambda r: r.groups.get(-1008))
     assert (group.unit_code, group.purpose.value) == ("dongguan", "residents")
     assert group.join_token  # residents' buttons posted before keep working
+
+
+async def test_bind_by_name_and_purpose_word_with_choices_in_the_group(harness: Harness) -> None:
+    [done] = await harness.send(1001, "/bind 工作群 东关", chat_id=GROUP)
+    assert done.startswith(ZH("bind-done", unit="示范县 / 城关镇 / 东关村"))
+    # Several units: buttons in the group, which a member without the right cannot use.
+    assert await harness.send(1001, "/bind 关 负责人群", chat_id=GROUP) == [
+        ZH("unit-several", query="关")
+    ]
+    pick = harness.button("城关镇")
+    assert await harness.press(2001, pick, chat_id=GROUP) == []
+    assert harness.session.requests[-1].text == ZH("perm-not-supervisor")
+    [bound] = await harness.press(1001, pick, chat_id=GROUP)
+    assert bound.startswith(ZH("bind-done", unit="示范县 / 城关镇"))
+    group = await harness.repos(lambda r: r.groups.get(GROUP))
+    assert (group.unit_code, group.purpose.value) == ("chengguan", "supervisors")

@@ -227,7 +227,7 @@ def test_cli_loads_shows_and_refuses_a_bad_file(
     assert "The list is updated: 2 entries (2 added, 0 lifted, 0 changed, 0 unchanged)." in out
     assert "added 北京市朝阳区 (110105) high risk, from 2020-01-01" in out
     assert "added 湖北省武汉市 (420100) mid risk, 2020-01-02 to 2099-12-31" in out
-    assert "Re-screening: 0 declaration(s)" in out
+    assert "Re-screening: 0 declarations" in out
 
     assert main(["risk", "show"]) == 0
     out = capsys.readouterr().out
@@ -269,17 +269,17 @@ def test_cli_asks_for_yes_before_lifting_most_areas(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert f"{empty}: nothing was loaded" in captured.err
-    assert "This list is empty: loading it lifts all 3 area(s) currently listed" in captured.err
+    assert "This list is empty: loading it lifts every area listed now (3)" in captured.err
     assert "run the command again with --yes" in captured.err
     short = env / "short.csv"
     short.write_text(header + "110105,high,2020-01-01\n", encoding="utf-8")
     assert main(["risk", "load", str(short)]) == 2
-    assert "This list lifts 2 of the 3 areas currently listed" in capsys.readouterr().err
+    assert "This list lifts 2 of the 3 areas listed now" in capsys.readouterr().err
     assert main(["risk", "show"]) == 0
     assert "1 high-risk, 2 mid-risk" in capsys.readouterr().out  # unchanged
 
     assert main(["risk", "load", str(short), "--yes"]) == 0
-    assert "1 entries (0 added, 2 lifted, 0 changed, 1 unchanged)" in capsys.readouterr().out
+    assert "1 entry (0 added, 2 lifted, 0 changed, 1 unchanged)" in capsys.readouterr().out
     assert main(["risk", "load", "--yes", str(empty)]) == 0
     assert "0 entries (0 added, 1 lifted" in capsys.readouterr().out
     assert main(["risk", "show"]) == 0

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from domain.absence import CoverPlan, cover_plans, parse_until
+from domain.absence import CoverPlan, cover_plans, read_away
 from domain.org import OrgTree, Role, RoleAssignment, Unit, UnitKind
 from domain.recipients import Directory
 
@@ -26,24 +26,40 @@ ROLES = [
 
 
 @pytest.mark.parametrize(
-    ("text", "until", "refusal"),
+    ("text", "starts", "until", "refusal"),
     [
-        ("2026-11-30", date(2026, 11, 30), None),
-        ("2026/12/1", date(2026, 12, 1), None),
-        ("11-20", TODAY, None),
-        ("1-5", date(2027, 1, 5), None),  # the next 5 January
-        ("11-19", None, "away-too-far"),  # the next one is a year away
-        ("2026-11-19", None, "away-past"),
-        ("2027-02-18", date(2027, 2, 18), None),  # 90 days
-        ("2027-02-19", None, "away-too-far"),
-        ("2026-13-01", None, "away-bad-date"),
-        ("next week", None, "away-bad-date"),
-        ("", None, "away-bad-date"),
+        ("2026-11-30", TODAY, date(2026, 11, 30), None),
+        ("2026/12/1", TODAY, date(2026, 12, 1), None),
+        ("11-20", TODAY, TODAY, None),
+        ("12月10日", TODAY, date(2026, 12, 10), None),
+        ("明天", TODAY, date(2026, 11, 21), None),
+        ("1-5", TODAY, date(2027, 1, 5), None),  # the nearest 5 January is the next one
+        ("11-19", None, None, "away-outside"),  # yesterday, not next year's 19 November
+        ("2026-11-19", None, None, "away-outside"),
+        ("2027-02-18", TODAY, date(2027, 2, 18), None),  # 90 days
+        ("2027-02-19", None, None, "away-outside"),
+        ("11-25 11-28", date(2026, 11, 25), date(2026, 11, 28), None),
+        ("11月25日至11月28日", date(2026, 11, 25), date(2026, 11, 28), None),
+        ("11/25 ~ 11/28", date(2026, 11, 25), date(2026, 11, 28), None),
+        ("11-28 11-25", None, None, "away-end-before-start"),
+        ("11-19 11-25", None, None, "away-outside"),
+        ("11-25 11-26 11-27", None, None, "answer-date-invalid"),
+        ("2026-13-01", None, None, "answer-date-invalid"),
+        ("next week", None, None, "answer-date-invalid"),
+        ("", None, None, "answer-date-invalid"),
     ],
 )
-def test_parse_until(text: str, until: date | None, refusal: str | None) -> None:
-    parsed = parse_until(text, TODAY)
-    assert (parsed.until, parsed.refusal_key) == (until, refusal)
+def test_read_away(text: str, starts: date | None, until: date | None, refusal: str | None) -> None:
+    parsed = read_away(text, TODAY)
+    assert (parsed.starts, parsed.until, parsed.refusal) == (starts, until, refusal)
+
+
+def test_away_refusals_say_the_window() -> None:
+    assert read_away("2027-02-19", TODAY).params == {
+        "first": "2026-11-20",
+        "last": "2027-02-18",
+        "days": "90",
+    }
 
 
 def plans(

@@ -1,7 +1,7 @@
 """The free-answer validators of the declaration dialog (domain/answers.py)."""
 
 from collections.abc import Callable
-from datetime import date, time, timedelta
+from datetime import date, time
 from typing import Any
 
 import pytest
@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from domain import answers
 from domain.answers import (
     Parsed,
-    parse_date,
     parse_id_number,
     parse_phone,
     parse_temperature,
@@ -185,141 +184,6 @@ def test_id_number_refuses_unknown_provinces(prefix: str) -> None:
 )
 def test_id_number_refuses_malformed_input(text: str) -> None:
     assert parse_id_number(text) == Parsed(refusal="answer-id-invalid")
-
-
-# --- date ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "2026-11-20",
-        "2026/11/20",
-        "2026.11.20",
-        "20261120",
-        "2026 - 11 - 20",
-        "2026年11月20日",
-        "2026年11月20号",
-        "2026年11月20",
-        "2026 年 11 月 20 日",
-        "11-20",
-        "11/20",
-        "11.20",
-        "11月20日",
-        "11月20号",
-        "11月20",
-        "２０２６－１１－２０",
-        "２０２６年１１月２０日",
-        "１１／２０",
-    ],
-)
-def test_date_forms(text: str) -> None:
-    assert parse_date(text, TODAY) == Parsed(value=date(2026, 11, 20))
-
-
-def test_date_single_digit_month_and_day() -> None:
-    assert parse_date("2026-3-5", TODAY) == Parsed(value=date(2026, 3, 5))
-    assert parse_date("3月5日", TODAY) == Parsed(value=date(2026, 3, 5))
-
-
-@pytest.mark.parametrize(
-    ("text", "offset"),
-    [
-        ("今天", 0),
-        ("今日", 0),
-        ("today", 0),
-        ("TODAY", 0),
-        (" Today ", 0),
-        ("昨天", -1),
-        ("昨日", -1),
-        ("Yesterday", -1),
-        ("前天", -2),
-        ("明天", 1),
-        ("明日", 1),
-        ("tomorrow", 1),
-        ("后天", 2),
-    ],
-)
-def test_date_words(text: str, offset: int) -> None:
-    assert parse_date(text, TODAY, allow_future=True) == Parsed(
-        value=TODAY + timedelta(days=offset)
-    )
-
-
-@pytest.mark.parametrize("text", ["明天", "tomorrow", "2026-11-26", "20271120"])
-def test_date_refuses_the_future_unless_allowed(text: str) -> None:
-    assert parse_date(text, TODAY) == Parsed(refusal="answer-date-future")
-    assert parse_date(text, TODAY, allow_future=True).ok
-
-
-def test_date_today_is_not_the_future() -> None:
-    assert parse_date("2026-11-25", TODAY) == Parsed(value=TODAY)
-
-
-@pytest.mark.parametrize(
-    ("text", "today", "expected"),
-    [
-        ("12/31", date(2026, 3, 1), date(2025, 12, 31)),  # the most recent one
-        ("11/25", TODAY, TODAY),  # today itself
-        ("11/26", TODAY, date(2025, 11, 26)),  # tomorrow's month-day is last year's
-        ("2月29日", date(2026, 3, 1), date(2024, 2, 29)),  # the most recent 29 February
-    ],
-)
-def test_date_without_year_is_the_most_recent(text: str, today: date, expected: date) -> None:
-    assert parse_date(text, today, max_past_days=3650) == Parsed(value=expected)
-
-
-@pytest.mark.parametrize(
-    ("text", "today", "expected"),
-    [
-        ("1/3", date(2026, 12, 28), date(2027, 1, 3)),  # nearest: next year
-        ("12/28", date(2026, 1, 3), date(2025, 12, 28)),  # nearest: last year
-        ("11/26", TODAY, date(2026, 11, 26)),
-        ("11/20", TODAY, date(2026, 11, 20)),
-        ("5/28", TODAY, date(2026, 5, 28)),  # 181 days back, 184 ahead
-        ("5/20", TODAY, date(2027, 5, 20)),  # 189 days back, 176 ahead
-        ("2/29", date(2027, 12, 1), date(2028, 2, 29)),
-    ],
-)
-def test_date_without_year_and_future_allowed_is_the_nearest(
-    text: str, today: date, expected: date
-) -> None:
-    assert parse_date(text, today, allow_future=True) == Parsed(value=expected)
-
-
-def test_date_too_old() -> None:
-    assert parse_date("2025-11-23", TODAY) == Parsed(refusal="answer-date-too-old")  # 367 days
-    assert parse_date("2025-11-24", TODAY) == Parsed(value=date(2025, 11, 24))  # 366 days
-    assert parse_date("2025-11-24", TODAY, max_past_days=365).refusal == "answer-date-too-old"
-    assert parse_date("11月1日", TODAY, max_past_days=14) == Parsed(refusal="answer-date-too-old")
-    assert parse_date("前天", TODAY, max_past_days=1) == Parsed(refusal="answer-date-too-old")
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "2026-02-30",
-        "2026-13-01",
-        "2026-00-10",
-        "2026-11-00",
-        "2月30日",
-        "13/20",
-        "20260230",
-        "26-11-20",  # two-digit years are ambiguous
-        "2026-11/20",  # mixed separators
-        "2026-11月20",
-        "2026年11月",
-        "11月",
-        "next week",
-        "大前天",
-        "2026-11-20 10:00",
-        "١١/٢٠",
-        "1120",
-    ],
-)
-def test_date_refuses_unreadable_or_impossible(text: str) -> None:
-    assert parse_date(text, TODAY, allow_future=True) == Parsed(refusal="answer-date-invalid")
 
 
 # --- time ---------------------------------------------------------------------------------------
@@ -546,8 +410,6 @@ NASTY = [
 VALIDATORS: dict[str, Callable[[str], Parsed[Any]]] = {
     "phone": parse_phone,
     "id": parse_id_number,
-    "date": lambda text: parse_date(text, TODAY),
-    "date-future": lambda text: parse_date(text, TODAY, allow_future=True),
     "time": parse_time,
     "temperature": parse_temperature,
     "train": parse_train_or_flight,
@@ -589,20 +451,6 @@ PLAUSIBLE = st.text(
 @given(text=st.one_of(st.text(max_size=300), PLAUSIBLE))
 def test_validators_never_raise(name: str, text: str) -> None:
     check_answer(name, text)
-
-
-@settings(database=None, max_examples=200, deadline=None, derandomize=True)
-@given(day=st.dates(min_value=date(2025, 11, 24), max_value=date(2026, 11, 25)))
-def test_date_round_trips_every_accepted_form(day: date) -> None:
-    for text in (
-        day.isoformat(),
-        day.strftime("%Y/%m/%d"),
-        day.strftime("%Y%m%d"),
-        f"{day.year}年{day.month}月{day.day}日",
-    ):
-        assert parse_date(text, TODAY) == Parsed(value=day)
-    if (TODAY - day).days < 365:
-        assert parse_date(f"{day.month}月{day.day}日", TODAY) == Parsed(value=day)
 
 
 @settings(database=None, max_examples=200, deadline=None, derandomize=True)

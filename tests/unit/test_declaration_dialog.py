@@ -381,3 +381,15 @@ def test_back_past_a_replaced_match_list_skips_it() -> None:
     for expected in ("smatch", "splace", "stays", "street", "dist", "prov"):
         walk.press(action="back")
         assert walk.step == expected
+
+
+def test_media_is_refused_with_what_the_question_needs() -> None:
+    walk = Walk()
+    assert dialog.not_text_refusal(walk.draft) == "declare-text-only"  # the name is typed
+    walk.personal()
+    assert walk.step == "status"  # answered with buttons only
+    assert dialog.not_text_refusal(walk.draft) == dialog.USE_BUTTONS
+    walk.press("returned")
+    walk.press("domestic")
+    assert walk.step == "prov"  # buttons, or a typed place
+    assert dialog.not_text_refusal(walk.draft) == "declare-text-only"

@@ -65,6 +65,14 @@ def test_assignee_of_a_unit_is_its_liaison_and_deputy_is_its_deputy() -> None:
     assert both.missing == ()
 
 
+def test_a_unit_without_a_liaison_answers_through_its_deputy() -> None:
+    # The liaison's role was taken away (/members): the deputy hears the reminders.
+    roles = [a for a in ROLES if a.telegram_id != 2001]
+    assert ids(REPORT, to(Target.ASSIGNEE), directory(roles=roles)) == [2002]
+    nobody = [a for a in roles if a.telegram_id != 2002]
+    assert resolve(REPORT, to(Target.ASSIGNEE), directory(roles=nobody), DAY).nobody
+
+
 def test_an_away_liaison_is_covered_by_the_deputy_through_the_last_day() -> None:
     d = directory({2001: DAY})
     got = resolve(REPORT, to(Target.ASSIGNEE, Target.DEPUTY), d, DAY)

@@ -4,7 +4,7 @@ import pytest
 
 from domain.commands import CATALOG
 from domain.org import Language, Role
-from texts.i18n import Html, Translator, catalog, placeholders
+from texts.i18n import CatalogError, Html, Translator, catalog, check_plurals, placeholders
 
 ROOT_KEYS = set(catalog(Language.ZH_CN))
 
@@ -55,3 +55,30 @@ def test_values_are_escaped_unless_marked_html() -> None:
 
 def test_the_language_decides_the_text() -> None:
     assert Translator(Language.ZH_CN)("cancel-done") != Translator(Language.EN)("cancel-done")
+
+
+def test_a_count_selects_the_plural_form_of_the_readers_language() -> None:
+    en, zh = Translator(Language.EN), Translator(Language.ZH_CN)
+    assert [en("declare-doses", n=n) for n in (0, 1, 2)] == ["0 doses", "1 dose", "2 doses"]
+    assert zh("declare-doses", n=1) == "1 剂"
+    # A form may stand without its number.
+    assert "1 problem found. Fix it and" in en("risk-load-rejected", count=1)
+    assert "2 problems found. Fix them and" in en("risk-load-rejected", count=2)
+    # Refusal parameters are text: their digits count too, written as they are.
+    assert en("declare-doses", n="1") == "1 dose"
+    assert en("whoami-header", name="x", id="007") == "<b>x</b> (ID 007)"
+    tally = {"submitted": 1, "late": 0, "excused": 0, "missing": 0}
+    assert en("rollup-tally", expected=1, zero=1, **tally) == (
+        "1 unit owes a report: 1 filed (1 zero report, 0 late), 0 excused, 0 missing."
+    )
+    assert en("rollup-tally", expected=3, zero=2, **tally).startswith(
+        "3 units owe a report: 1 filed (2 zero reports,"
+    )
+
+
+def test_a_plural_spec_needs_one_form_per_category_of_its_language() -> None:
+    check_plurals(Language.EN, "{n} {n:dose|doses}", "ok")
+    with pytest.raises(CatalogError, match="needs 2"):
+        check_plurals(Language.EN, "{n} {n:dose|doses|dosen}", "en")
+    with pytest.raises(CatalogError, match="needs 1"):
+        check_plurals(Language.ZH_CN, "{n} {n:剂|剂}", "zh")

@@ -76,7 +76,7 @@ EVERYONE_PRIVATE = ("start", "help", "whoami", "lang", "cancel", "declare", "che
         ),
         (
             actor(("xian", Role.SUPERVISOR)),
-            {*EVERYONE_PRIVATE, "away", "status", "invite", "risk_load"},
+            {*EVERYONE_PRIVATE, "away", "status", "invite", "members", "risk_load"},
             {"help", "declare", "bind"},
         ),
     ],

@@ -59,7 +59,7 @@ def test_labels_come_from_configuration_then_the_catalog_then_the_key() -> None:
     form = FormSpec("unit_report", (*DEFAULT_FORM.fields, custom, bare))
     assert field_label(ZH, form, custom) == "接种人数"
     assert field_label(EN, form, custom) == "Vaccinated"
-    assert field_label(EN, form, form.fields[0]) == "Newly returned persons"
+    assert field_label(EN, form, form.fields[0]) == "Newly returned people"
     assert field_label(ZH, form, bare) == "other_count"
     assert cutoff_text(EN, Cutoff.TODAY_08) == "as of 08:00 today"
     assert cutoff_text(ZH, Cutoff.YESTERDAY_24) == "截至昨日24时"
