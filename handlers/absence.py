@@ -6,16 +6,19 @@ from datetime import date
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.context import Context
 from domain.absence import AwayDates, holds_staff_role, read_away
-from domain.dates import DATE_INVALID
-from domain.permissions import Capability
+from domain.dates import DATE_INVALID, looks_like_date
+from domain.org import Unit
+from domain.permissions import Capability, manageable_units
+from handlers.unit_picker import browse, unit_named
 from services import absence
 from services.absence import Cover
 from services.onboarding import log_refusal
 from texts.i18n import Translator
+from texts.keyboards import AwayPick
 from texts.messaging import answer_long
 from texts.rendering import role_name
 
@@ -30,6 +33,7 @@ async def away(message: Message, command: CommandObject, ctx: Context) -> None:
         return
     today = now.astimezone(ctx.settings.time.zone).date()
     arg = (command.args or "").strip()
+    supervisor = Capability.SUPERVISOR in ctx.actor.capabilities()
     if not arg:
         await answer_long(message, await _status(ctx, today))
     elif arg.lower() in OFF_WORDS:
@@ -49,6 +53,12 @@ async def away(message: Message, command: CommandObject, ctx: Context) -> None:
                 occasion=f"back:{now.isoformat()}",
                 now=now,
             )
+    elif supervisor and not any(looks_like_date(word) for word in arg.split()):
+        # A supervisor naming a unit: who is away there.
+        units = manageable_units(ctx.actor, await ctx.repos.org.load_tree())
+        unit = await unit_named(message, ctx, arg, units, _picker)
+        if unit is not None:
+            await answer_long(message, "\n".join(await _away_in(ctx, today, unit)))
     else:
         await _set_away(message, ctx, read_away(arg, today), today)
 
@@ -107,13 +117,45 @@ async def _status(ctx: Context, today: date) -> str:
         covers = await absence.covers_for(ctx.repos, me, ctx.actor.assignments, starts)
         lines = [_away_line(tr, "away-status", starts, until, today), *_cover_lines(tr, covers)]
     if Capability.SUPERVISOR in ctx.actor.capabilities():
-        others = await absence.away_in_subtree(ctx.repos, ctx.actor, today)
-        lines.append("")
-        lines.append(tr("away-subtree-title") if others else tr("away-subtree-none"))
-        for other in others:
-            lines.append(tr("away-subtree-item", name=other.person.name, until=other.until))
-            lines += ["  " + line for line in _cover_lines(tr, other.covers)]
+        lines += ["", *await _away_in(ctx, today, None)]
     return "\n".join(lines)
+
+
+async def _away_in(ctx: Context, today: date, unit: Unit | None) -> list[str]:
+    """Who is away in the caller's subtree (or in `unit`'s part of it), and who covers."""
+    tr = ctx.tr
+    within = None if unit is None else unit.code
+    others = await absence.away_in_subtree(ctx.repos, ctx.actor, today, within)
+    if unit is None:
+        lines = [tr("away-subtree-title") if others else tr("away-subtree-none")]
+    else:
+        key = "away-unit-title" if others else "away-unit-none"
+        lines = [tr(key, unit=unit.name)]
+    for other in others:
+        lines.append(tr("away-subtree-item", name=other.person.name, until=other.until))
+        lines += ["  " + line for line in _cover_lines(tr, other.covers)]
+    return lines
+
+
+def _picker(code: str, browse: bool) -> AwayPick:
+    return AwayPick(unit=code, browse=browse)
+
+
+async def away_unit_pressed(query: CallbackQuery, callback_data: AwayPick, ctx: Context) -> None:
+    """A unit chosen, or a level opened, from the choices `/away NAME` offered."""
+    tree = await ctx.repos.org.load_tree()
+    units = manageable_units(ctx.actor, tree)
+    if callback_data.browse:
+        await browse(query, ctx, units, callback_data.unit, _picker)
+        return
+    unit = next((u for u in units if u.code == callback_data.unit), None)
+    if unit is None:
+        await query.answer(ctx.tr("perm-denied"), show_alert=True)
+        return
+    await query.answer()
+    today = ctx.now().astimezone(ctx.settings.time.zone).date()
+    if isinstance(query.message, Message):
+        await answer_long(query.message, "\n".join(await _away_in(ctx, today, unit)))
 
 
 def _cover_lines(tr: Translator, covers: list[Cover] | tuple[Cover, ...]) -> list[str]:
@@ -133,4 +175,5 @@ def _cover_lines(tr: Translator, covers: list[Cover] | tuple[Cover, ...]) -> lis
 def create_router() -> Router:
     router = Router(name="absence")
     router.message.register(away, Command("away"), F.chat.type == "private")
+    router.callback_query.register(away_unit_pressed, AwayPick.filter())
     return router

@@ -117,11 +117,19 @@ async def covers_for(
     return await _named(repos, directory, plans)
 
 
-async def away_in_subtree(repos: Repositories, actor: Actor, on: date) -> list[Absence]:
-    """Staff of the units the actor supervises (and below) who are away on `on`, but not the
-    actor; admins see the whole organisation. Nearest return first."""
+async def away_in_subtree(
+    repos: Repositories, actor: Actor, on: date, within: str | None = None
+) -> list[Absence]:
+    """Staff of the units the actor supervises (and below; only those in `within`'s subtree
+    when given) who are away on `on`, but not the actor; admins see the whole organisation.
+    Nearest return first."""
     directory = await load_directory(repos, on)
-    units = {unit.code for unit in manageable_units(actor, directory.tree)}
+    tree = directory.tree
+    units = {
+        unit.code
+        for unit in manageable_units(actor, tree)
+        if within is None or tree.contains(within, unit.code)
+    }
     roles_of: dict[int, list[RoleAssignment]] = {}
     for (unit_code, role), holders in directory.holders.items():
         for holder in holders:

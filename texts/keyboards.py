@@ -61,6 +61,13 @@ class BindPick(CallbackData, prefix="v1bndp"):
     browse: bool
 
 
+class AwayPick(CallbackData, prefix="v1awayu"):
+    """A unit chosen, or a level opened, for `/away NAME` (who is away there)."""
+
+    unit: str  # "" with browse: the top level
+    browse: bool
+
+
 class MembersPick(CallbackData, prefix="v1memu"):
     """A unit chosen, or a level opened, for /members; checked again on press."""
 

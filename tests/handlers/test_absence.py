@@ -186,6 +186,37 @@ async def test_a_supervisor_sees_who_is_away_in_their_subtree_only(harness: Harn
     assert county.index("孙联络") < county.index("张联络")
     assert ZH("away-cover-nobody", unit="河西街道", role=ZH("role-liaison")) in county
 
+    # One unit by name: who is away there (and below); a unit with nobody away says so.
+    [village] = await harness.send(1001, "/away 东关")
+    assert village.splitlines()[:2] == [
+        ZH("away-unit-title", unit="东关村"),
+        ZH("away-subtree-item", name="张联络", until="2026-11-28"),
+    ]
+    assert await harness.send(1001, "/away 河西") == [
+        "\n".join(
+            [
+                ZH("away-unit-title", unit="河西街道"),
+                ZH("away-subtree-item", name="孙联络", until="2026-11-25"),
+                "  " + ZH("away-cover-nobody", unit="河西街道", role=ZH("role-liaison")),
+            ]
+        )
+    ]
+    assert await harness.send(1002, "/away 城关", language="en") == [
+        "\n".join(
+            [
+                EN("away-unit-title", unit="城关镇"),
+                EN("away-subtree-item", name="张联络", until="2026-11-28"),
+                "  " + EN("away-cover-by", unit="东关村", role=EN("role-liaison"), names="赵副手"),
+            ]
+        )
+    ]
+    # Outside the township: found nowhere among its units.
+    assert await harness.send(1002, "/away 滨河", language="en") == [
+        EN("unit-not-found", query="滨河")
+    ]
+    # "off" is still the end of one's own absence, not a unit.
+    assert await harness.send(1002, "/away off", language="en") == [EN("away-not-set")]
+
     # Once the absence is over it is no longer listed.
     harness.clock.set(datetime(2026, 11, 29, 9, 0, tzinfo=ZONE))
     [later] = await harness.send(1001, "/away")
