@@ -1,5 +1,5 @@
 """Command line: `python -m bot run | db upgrade | org load FILE | policy explain FILE.json |
-risk load FILE [--yes] | risk show | check-config | sandbox`."""
+risk load FILE [--yes] | risk show | region match TEXT | check-config | sandbox`."""
 
 from __future__ import annotations
 
@@ -19,10 +19,13 @@ from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.logsafety import protect_logs
 from bot.wiring import followup_config
+from domain.declaration_dialog import MATCH_LIMIT
 from domain.declaration_json import DeclarationError, declaration_from_dict, risk_facts_from_dict
 from domain.org import Language
 from domain.orgfile import OrgFileError
+from domain.place_match import match_place
 from domain.policy import explain
+from domain.regions import full_name
 from domain.risk_areas import RiskArea
 from domain.risk_csv import ParsedList, decode_csv, parse_csv
 from services.org import load_org_file
@@ -86,6 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
     risk_show = risk_commands.add_parser("show", help="print the list in effect today")
     _config_option(risk_show)
 
+    region = commands.add_parser("region", help="China's administrative divisions")
+    region_commands = region.add_subparsers(dest="region_command", required=True, metavar="ACTION")
+    region_match = region_commands.add_parser(
+        "match",
+        help="print the divisions a typed place may be (CODE<TAB>full name), best first",
+    )
+    region_match.add_argument(
+        "text", nargs="+", help="the place, in Chinese, pinyin or English (words are joined)"
+    )
+
     check = commands.add_parser("check-config", help="validate a configuration file and exit")
     check.add_argument("path", nargs="?", type=Path, help="file to check (default: BOT_CONFIG)")
 
@@ -119,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check-config":
             return check_config(args.path)
+        if args.command == "region":
+            return print_region_matches(" ".join(args.text))
         if args.command == "sandbox":
             from sandbox.demo import run_demo
 
@@ -171,6 +186,14 @@ def explain_policy(settings: Settings, file: Path) -> int:
         return 2
     for line in explain(declaration, facts, settings.policy.to_policy()).lines():
         print(line)
+    return 0
+
+
+def print_region_matches(text: str) -> int:
+    """The candidates for a typed place, one a line, best first, as many as the declaration
+    dialog offers; nothing when there is none (admins use it to prepare risk lists)."""
+    for region in match_place(text, limit=MATCH_LIMIT):
+        print(f"{region.code}\t{full_name(region.code)}")
     return 0
 
 

@@ -39,11 +39,11 @@ CATALOG: tuple[CommandSpec, ...] = (
     CommandSpec("risk", Capability.EVERYONE, _PRIVATE),
     CommandSpec("away", Capability.STAFF, _PRIVATE),
     CommandSpec("declare_for", Capability.WORKER, _PRIVATE),
-    CommandSpec("report", Capability.WORKER, _PRIVATE),
-    CommandSpec("zero", Capability.WORKER, _PRIVATE),
-    # Liaisons see their own units, supervisors (and admins) their subtree: listed twice,
-    # shown once.
-    CommandSpec("status", Capability.WORKER, _PRIVATE),
+    CommandSpec("report", Capability.FILER, _PRIVATE),
+    CommandSpec("zero", Capability.FILER, _PRIVATE),
+    # Liaisons and deputies see their own units, supervisors (and admins) their subtree:
+    # listed twice, shown once.
+    CommandSpec("status", Capability.FILER, _PRIVATE),
     CommandSpec("status", Capability.SUPERVISOR, _PRIVATE),
     CommandSpec("invite", Capability.SUPERVISOR, _PRIVATE),
     CommandSpec("members", Capability.SUPERVISOR, _PRIVATE),

@@ -9,7 +9,9 @@ Accepted forms (full-width digits too, spaces around separators ignored):
   case-insensitive).
 
 A date without a year is read in the `Direction` the question looks: the most recent such day
-(`PAST`, e.g. /status on 2026-03-01 reads "12/31" as 2025-12-31), the next one (`FUTURE`), or
+(`PAST`, e.g. /status on 2026-03-01 reads "12/31" as 2025-12-31; but a day at most a month
+ahead is this year's, so "12/07" on 2026-12-06 is tomorrow, which a window ending today
+refuses, rather than a year ago), the next one (`FUTURE`), or
 the one nearest to today (`NEAREST`: on 2026-12-05, "12-01" is four days ago and "1/3" is next
 January). A date is then checked against the question's `DateWindow`.
 
@@ -86,6 +88,8 @@ _MD = re.compile(
     r"|(?P<cm>[0-9]{1,2})\s*月\s*(?P<cd>[0-9]{1,2})\s*[日号]?",
     re.ASCII,
 )
+# Read back, a month and day at most this many days ahead are this year's (see _year_less).
+_SOON_DAYS: Final = 31
 # A leap day comes back within eight years; further than that a year-less 2/29 is no date.
 _LEAP_SEARCH_YEARS: Final = 9
 
@@ -112,6 +116,11 @@ def _year_less(month: int, day: int, today: date, direction: Direction) -> date 
         # Nearest to today; on a tie (never more than one day apart) the earlier one.
         return min(candidates, key=lambda found: (abs((found - today).days), found))
     step = -1 if direction is Direction.PAST else 1
+    this_year = _safe_date(today.year, month, day)
+    # Read back, a day just ahead is a slip or a day to come, not last year's: it is read as
+    # this year's (which a window ending today refuses) rather than silently a year back.
+    if step < 0 and this_year is not None and 0 < (this_year - today).days <= _SOON_DAYS:
+        return this_year
     for offset in range(_LEAP_SEARCH_YEARS):
         found = _safe_date(today.year + step * offset, month, day)
         if found is not None and (found <= today if step < 0 else found >= today):

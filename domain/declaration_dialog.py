@@ -27,6 +27,7 @@ from domain import declaration_steps as steps
 from domain import regions
 from domain.dates import refusal_params
 from domain.declaration_steps import ATTEST, ORDER, REGION_MATCH, SUMMARY, Step
+from domain.place_match import match_place
 from domain.policy import DEFAULT_LOOKBACK_DAYS
 
 USE_BUTTONS: Final = "declare-use-buttons"
@@ -432,7 +433,7 @@ def _date_typed(draft: Draft, text: str, today: date, lookback_days: int) -> Out
 
 def _region_typed(draft: Draft, text: str) -> Outcome:
     step = draft.step
-    found = [r.code for r in regions.match(text[:200], MATCH_LIMIT * 4)]
+    found = [r.code for r in match_place(text[:200], MATCH_LIMIT * 4)]
     if step != Step.PROV:
         parent = draft.answers.get(Step.PROV if step == Step.CITY else Step.CITY)
         found = [c for c in found if isinstance(parent, str) and regions.within(c, parent)]
@@ -446,7 +447,7 @@ def _region_typed(draft: Draft, text: str) -> Outcome:
 
 def _place_typed(draft: Draft, place: str) -> Outcome:
     stay = {"place": place, "codes": []}
-    found = tuple(r.code for r in regions.match(place, MATCH_LIMIT))
+    found = tuple(r.code for r in match_place(place, MATCH_LIMIT))
     if not found:
         return Outcome(_enter(replace(draft, stay=stay), Step.SSTART))
     moved = replace(draft, stay=stay, matches=found, match_for=Step.SPLACE)

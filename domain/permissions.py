@@ -14,6 +14,7 @@ class Capability(StrEnum):
 
     EVERYONE = "everyone"
     WORKER = "worker"  # liaison, deputy or tracker of some unit
+    FILER = "filer"  # liaison or deputy of some unit: files its daily report
     STAFF = "staff"  # any role but resident: supervisor, liaison, deputy or tracker
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
@@ -37,6 +38,8 @@ class Actor:
         roles = {a.role for a in self.assignments}
         if roles & {Role.LIAISON, Role.DEPUTY, Role.TRACKER}:
             caps.add(Capability.WORKER)
+        if roles & {Role.LIAISON, Role.DEPUTY}:
+            caps.add(Capability.FILER)
         if roles & STAFF_ROLES:
             caps.add(Capability.STAFF)
         if Role.SUPERVISOR in roles or self.is_admin:

@@ -99,11 +99,15 @@ def _cover(ob: Obligation, person: int, d: Directory) -> tuple[int, ...]:
         return _trackers(ob, person, d)
     if person in d.covers:
         return d.covers[person]
-    # Within the obligation's unit, liaison and deputy stand in for each other.
-    if person in d.holding(ob.unit_code, Role.LIAISON):
-        return d.holding(ob.unit_code, Role.DEPUTY)
-    if person in d.holding(ob.unit_code, Role.DEPUTY):
-        return d.holding(ob.unit_code, Role.LIAISON)
+    return _unit_cover(ob.unit_code, person, d)
+
+
+def _unit_cover(unit_code: str, person: int, d: Directory) -> tuple[int, ...]:
+    """Within a unit, liaison and deputy stand in for each other; nobody for anyone else."""
+    if person in d.holding(unit_code, Role.LIAISON):
+        return d.holding(unit_code, Role.DEPUTY)
+    if person in d.holding(unit_code, Role.DEPUTY):
+        return d.holding(unit_code, Role.LIAISON)
     return ()
 
 
@@ -194,6 +198,22 @@ def case_holders(tree: OrgTree, unit_code: str, *, chain: bool) -> list[tuple[st
         )
         holders += [(code, Role.SUPERVISOR) for code in units]
     return holders
+
+
+def case_recipients(d: Directory, unit_code: str, on: date, *, chain: bool) -> tuple[int, ...]:
+    """Who hears of a resident's case in a unit on `on` (the roles of `case_holders`), with
+    the covers escalation steps use: an away or unreachable liaison is replaced by the unit's
+    present deputies (and the other way round); nobody stands in for anyone else."""
+    found: dict[int, None] = {}
+    for holder_unit, role in case_holders(d.tree, unit_code, chain=chain):
+        for person in d.holding(holder_unit, role):
+            if not d.stands_in(person, on):
+                found[person] = None
+                continue
+            for cover in _unit_cover(holder_unit, person, d):
+                if not d.stands_in(cover, on):
+                    found[cover] = None
+    return tuple(found)
 
 
 def resolve(obligation: Obligation, step: Step, directory: Directory, on: date) -> Resolution:

@@ -202,6 +202,13 @@ def path(code: str) -> list[Region]:
     return chain
 
 
+def short_name(code: str) -> str | None:
+    """The name without its suffix as the data gives it (武汉, 浦东); None when that would be a
+    single character (献县) or for an unknown code."""
+    names = _index().names.get(code)
+    return names[1] if names else None
+
+
 def full_name(code: str) -> str:
     """E.g. 湖北省武汉市江汉区; empty for an unknown code."""
     return "".join(region.name for region in path(code))
@@ -269,13 +276,13 @@ def _leaf_matches(index: _Index, text: str) -> dict[str, int]:
     return found
 
 
-def match(text: str, limit: int = 5) -> list[Region]:
+def match(text: str, limit: int = 5, *, whole_names: bool = False) -> list[Region]:
     """Units whose name fits what a person typed, best first; empty when nothing fits.
 
     Exact full names come first, then short names or names typed without or with another
-    suffix (武汉 → 武汉市), each optionally preceded by the province and city; then names that
-    begin with the text, then names that contain it (at least two characters for these).
-    Ties go to the higher level, then to the lower code.
+    suffix (武汉 → 武汉市), each optionally preceded by the province and city; then, unless
+    `whole_names`, names that begin with the text, then names that contain it (at least two
+    characters for these). Ties go to the higher level, then to the lower code.
     """
     if limit <= 0:
         return []
@@ -284,7 +291,7 @@ def match(text: str, limit: int = 5) -> list[Region]:
         return []
     index = _index()
     ranks = _leaf_matches(index, query)
-    if len(query) >= 2:
+    if len(query) >= 2 and not whole_names:
         for code, (full, short) in index.names.items():
             if code in ranks:
                 continue

@@ -15,6 +15,7 @@ from handlers import (
     reports,
     risk,
     start,
+    unit_picker,
 )
 from handlers.filters import check_filters_inline
 
@@ -38,6 +39,7 @@ def build_router() -> Router:
         checkin.create_router(),
         risk.create_router(),
         declarations.create_router(),
+        unit_picker.create_router(),
         common.create_fallback_router(),
     )
     check_filters_inline(root)

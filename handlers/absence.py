@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.context import Context
@@ -13,7 +15,7 @@ from domain.absence import AwayDates, holds_staff_role, read_away
 from domain.dates import DATE_INVALID, looks_like_date
 from domain.org import Unit
 from domain.permissions import Capability, manageable_units
-from handlers.unit_picker import browse, unit_named
+from handlers.unit_picker import Again, answer_typed_names, browse, picked, unit_named
 from services import absence
 from services.absence import Cover
 from services.onboarding import log_refusal
@@ -25,7 +27,7 @@ from texts.rendering import role_name
 OFF_WORDS = frozenset({"off", "back", "取消", "结束"})
 
 
-async def away(message: Message, command: CommandObject, ctx: Context) -> None:
+async def away(message: Message, command: CommandObject, state: FSMContext, ctx: Context) -> None:
     now, tr = ctx.now(), ctx.tr
     if not holds_staff_role(ctx.actor.assignments):
         await log_refusal(ctx.repos, ctx.actor, "away", "", "away-no-role", now)
@@ -37,30 +39,63 @@ async def away(message: Message, command: CommandObject, ctx: Context) -> None:
     if not arg:
         await answer_long(message, await _status(ctx, today))
     elif arg.lower() in OFF_WORDS:
-        covers = await absence.covers_for(
-            ctx.repos, ctx.actor.telegram_id, ctx.actor.assignments, today
-        )
-        cleared = await absence.clear_away(ctx.repos, ctx.actor, now=now)
-        await message.answer(tr("away-cleared" if cleared else "away-not-set"))
-        if cleared:
-            await absence.tell_covers(
-                ctx.repos,
-                ctx.actor,
-                covers,
-                lambda person, cover, name: Translator(person.language)(
-                    "away-back-cover", name=name, unit=cover.unit_name
-                ),
-                occasion=f"back:{now.isoformat()}",
-                now=now,
-            )
+        await _back(message, ctx, today)
     elif supervisor and not any(looks_like_date(word) for word in arg.split()):
-        # A supervisor naming a unit: who is away there.
-        units = manageable_units(ctx.actor, await ctx.repos.org.load_tree())
-        unit = await unit_named(message, ctx, arg, units, _picker)
-        if unit is not None:
-            await answer_long(message, "\n".join(await _away_in(ctx, today, unit)))
+        await _away_in_unit(message, state, ctx, arg)
     else:
         await _set_away(message, ctx, read_away(arg, today), today)
+
+
+async def away_typed_again(
+    message: Message, state: FSMContext, ctx: Context, args: str, data: dict[str, Any]
+) -> None:
+    await _away_in_unit(message, state, ctx, args)
+
+
+async def _away_in_unit(message: Message, state: FSMContext, ctx: Context, name: str) -> None:
+    """A supervisor naming a unit: who is away there, or set to be."""
+    units = manageable_units(ctx.actor, await ctx.repos.org.load_tree())
+    unit = await unit_named(message, ctx, name, units, _picker, again=Again(state, "away"))
+    if unit is None:
+        return
+    if unit not in units:
+        await log_refusal(ctx.repos, ctx.actor, "away", unit.code, "perm-denied", ctx.now())
+        await message.answer(ctx.tr("perm-denied"))
+        return
+    today = ctx.now().astimezone(ctx.settings.time.zone).date()
+    await answer_long(message, "\n".join(await _away_in(ctx, today, unit)))
+
+
+async def _back(message: Message, ctx: Context, today: date) -> None:
+    """`/away off`: back at work, or an absence set in advance called off."""
+    tr, now, me = ctx.tr, ctx.now(), ctx.actor.telegram_id
+    coming = await absence.coming_absence(ctx.repos, me, today)
+    if coming is None:
+        await message.answer(tr("away-not-set"))
+        return
+    starts, until = coming
+    covers = await absence.covers_for(ctx.repos, me, ctx.actor.assignments, starts)
+    await absence.clear_away(ctx.repos, ctx.actor, now=now)
+    planned = starts > today
+    cover_key = "away-cancelled-cover" if planned else "away-back-cover"
+    # The covers' messages are queued before the answer: its request commits them together.
+    await absence.tell_covers(
+        ctx.repos,
+        ctx.actor,
+        covers,
+        lambda person, cover, name: Translator(person.language)(
+            cover_key,
+            name=name,
+            unit=cover.unit_name,
+            days=_days(Translator(person.language), starts, until, today),
+        ),
+        occasion=f"back:{now.isoformat()}",
+        now=now,
+    )
+    if planned:
+        await message.answer(_away_line(tr, "away-cancelled-planned", starts, until, today))
+    else:
+        await message.answer(tr("away-cleared"))
 
 
 async def _set_away(message: Message, ctx: Context, dates: AwayDates, today: date) -> None:
@@ -76,24 +111,24 @@ async def _set_away(message: Message, ctx: Context, dates: AwayDates, today: dat
     covers = await absence.covers_for(
         ctx.repos, ctx.actor.telegram_id, ctx.actor.assignments, starts
     )
+    if changed:
+        # Whoever stands in learns it now, from the bot, rather than from a first escalation;
+        # queued before the answer, whose request commits both.
+        await absence.tell_covers(
+            ctx.repos,
+            ctx.actor,
+            covers,
+            lambda person, cover, name: Translator(person.language)(
+                "away-you-cover",
+                name=name,
+                unit=cover.unit_name,
+                days=_days(Translator(person.language), starts, until, today),
+            ),
+            occasion=f"set:{now.isoformat()}",
+            now=now,
+        )
     lines = [_away_line(tr, "away-set", starts, until, today), *_cover_lines(tr, covers)]
     await answer_long(message, "\n".join(lines))
-    if not changed:
-        return
-    # Whoever stands in learns it now, from the bot, rather than from a first escalation.
-    await absence.tell_covers(
-        ctx.repos,
-        ctx.actor,
-        covers,
-        lambda person, cover, name: Translator(person.language)(
-            "away-you-cover",
-            name=name,
-            unit=cover.unit_name,
-            days=_days(Translator(person.language), starts, until, today),
-        ),
-        occasion=f"set:{now.isoformat()}",
-        now=now,
-    )
 
 
 def _days(tr: Translator, starts: date, until: date, today: date) -> str:
@@ -133,7 +168,13 @@ async def _away_in(ctx: Context, today: date, unit: Unit | None) -> list[str]:
         lines = [tr(key, unit=unit.name)]
     for other in others:
         lines.append(tr("away-subtree-item", name=other.person.name, until=other.until))
-        lines += ["  " + line for line in _cover_lines(tr, other.covers)]
+        lines += ["  " + line for line in _cover_lines(tr, other.covers, own=False)]
+    planned = await absence.planned_in_subtree(ctx.repos, ctx.actor, today, within)
+    if planned:
+        lines.append(tr("away-planned-title"))
+    for coming in planned:
+        days = _days(tr, coming.starts, coming.until, today)
+        lines.append(tr("away-planned-item", name=coming.person.name, days=days))
     return lines
 
 
@@ -152,13 +193,17 @@ async def away_unit_pressed(query: CallbackQuery, callback_data: AwayPick, ctx: 
     if unit is None:
         await query.answer(ctx.tr("perm-denied"), show_alert=True)
         return
-    await query.answer()
+    await picked(query)
     today = ctx.now().astimezone(ctx.settings.time.zone).date()
     if isinstance(query.message, Message):
         await answer_long(query.message, "\n".join(await _away_in(ctx, today, unit)))
 
 
-def _cover_lines(tr: Translator, covers: list[Cover] | tuple[Cover, ...]) -> list[str]:
+def _cover_lines(
+    tr: Translator, covers: list[Cover] | tuple[Cover, ...], *, own: bool = True
+) -> list[str]:
+    """Who stands in, role by role; `own`: for the away person themselves (who is asked to
+    see to it when nobody does), else for their supervisor."""
     lines = []
     for cover in covers:
         where = {"unit": cover.unit_name, "role": role_name(tr, cover.role)}
@@ -168,7 +213,7 @@ def _cover_lines(tr: Translator, covers: list[Cover] | tuple[Cover, ...]) -> lis
         elif cover.passes_up:
             lines.append(tr("away-cover-up", **where))
         else:
-            lines.append(tr("away-cover-nobody", **where))
+            lines.append(tr("away-cover-nobody" if own else "away-cover-nobody-other", **where))
     return lines
 
 
@@ -176,4 +221,5 @@ def create_router() -> Router:
     router = Router(name="absence")
     router.message.register(away, Command("away"), F.chat.type == "private")
     router.callback_query.register(away_unit_pressed, AwayPick.filter())
+    answer_typed_names("away", away_typed_again)
     return router

@@ -111,8 +111,10 @@ async def not_understood(message: Message, state: FSMContext, ctx: Context) -> N
     if command is not None:
         key = "fallback-unknown-command"
     elif await state.get_state() is not None:
-        # In a dialog that takes no typing here (e.g. a question answered with buttons).
-        await message.answer(ctx.tr("fallback-in-dialog"))
+        # In a dialog whose question takes no such answer here: typing where only its buttons
+        # answer, or a photo where it asks for typing or buttons.
+        key = "fallback-use-buttons" if message.text is not None else "fallback-in-dialog"
+        await message.answer(ctx.tr(key))
         return
     elif message.text is None:
         key = "fallback-not-text"

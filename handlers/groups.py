@@ -19,7 +19,7 @@ from aiogram.utils.deep_linking import create_start_link
 from bot.context import Context
 from domain.invites import DECLARE_PAYLOAD_PREFIX
 from domain.org import ChatGroup, GroupPurpose
-from domain.permissions import manageable_units
+from domain.permissions import can_bind_group, manageable_units
 from handlers.unit_picker import browse, unit_named
 from services.onboarding import NOT_SUPERVISOR, OnboardingService, log_refusal
 from services.refusal import Refused
@@ -38,15 +38,15 @@ async def bind(
     words = (command.args or "").split()
     purposes = [purpose for word in words if (purpose := purpose_named(word)) is not None]
     name = " ".join(word for word in words if purpose_named(word) is None)
+    units = manageable_units(ctx.actor, await ctx.repos.org.load_tree())
+    if not units:  # who may bind at all comes before how to write it
+        await log_refusal(ctx.repos, ctx.actor, "bind", name, NOT_SUPERVISOR, ctx.now())
+        await message.answer(ctx.tr(NOT_SUPERVISOR))
+        return
     if len(purposes) != 1 or not name:
         await message.answer(ctx.tr("bind-usage"))
         return
     purpose = purposes[0]
-    units = manageable_units(ctx.actor, await ctx.repos.org.load_tree())
-    if not units:
-        await log_refusal(ctx.repos, ctx.actor, "bind", name, NOT_SUPERVISOR, ctx.now())
-        await message.answer(ctx.tr(NOT_SUPERVISOR))
-        return
     unit = await unit_named(message, ctx, name, units, _picker(purpose))
     if unit is not None:
         await _bind(message, ctx, onboarding_service, unit.code, purpose)
@@ -69,11 +69,18 @@ async def bind_unit_pressed(
 ) -> None:
     """A unit chosen, or a level opened, from the choices /bind offered: anyone in the group
     can press, so the presser's right is checked (by the service) before anything changes."""
-    units = manageable_units(ctx.actor, await ctx.repos.org.load_tree())
-    if not units:
-        await log_refusal(
-            ctx.repos, ctx.actor, "bind", callback_data.unit, NOT_SUPERVISOR, ctx.now()
-        )
+    tree = await ctx.repos.org.load_tree()
+    units = manageable_units(ctx.actor, tree)
+    code = callback_data.unit
+    if callback_data.browse:
+        # Opening a level no part of which is the presser's would take the keyboard away
+        # from the supervisor who asked.
+        allowed = code == "" or (code in tree and any(tree.contains(code, u.code) for u in units))
+    else:
+        allowed = bool(can_bind_group(ctx.actor, code, tree))
+    if not units or not allowed:
+        # Refused in an alert to the presser alone: the keyboard stays for whoever asked.
+        await log_refusal(ctx.repos, ctx.actor, "bind", code, NOT_SUPERVISOR, ctx.now())
         await query.answer(ctx.tr(NOT_SUPERVISOR), show_alert=True)
         return
     if callback_data.browse:

@@ -47,15 +47,23 @@ async def invite(
         await message.answer(ctx.tr("invite-choose-role"), reply_markup=role_keyboard(ctx.tr))
         return
     role = role_named(words[0])
-    if role is None or len(words) < 2:
+    if role is None:
         await message.answer(ctx.tr("invite-usage"))
         return
     units = manageable_units(ctx.actor, await ctx.repos.org.load_tree())
+    if len(words) == 1:  # the role alone: on to the unit question
+        await state.set_state(InviteWizard.choosing_unit)
+        await state.update_data(role=role.value)
+        await message.answer(
+            ctx.tr("invite-choose-unit", role=role_name(ctx.tr, role)),
+            reply_markup=await units_keyboard(ctx, units, _picker(role)),
+        )
+        return
     # Should the name need a choice, the wizard waits at its unit question, so that a typed
     # name or one press (not two) answers it.
     await state.set_state(InviteWizard.choosing_unit)
     await state.update_data(role=role.value)
-    unit = await unit_named(message, ctx, " ".join(words[1:]), units, _picker(role))
+    unit = await unit_named(message, ctx, " ".join(words[1:]), units, _picker(role), waiting=True)
     if unit is not None:
         await state.clear()
         await _issue_invite(message, onboarding_service, role, unit.code, ctx)
@@ -125,7 +133,7 @@ async def invite_unit_typed(
         return
     units = manageable_units(ctx.actor, await ctx.repos.org.load_tree())
     # Several or no matches keep the wizard on this question, with buttons to choose.
-    unit = await unit_named(message, ctx, message.text or "", units, _picker(role))
+    unit = await unit_named(message, ctx, message.text or "", units, _picker(role), waiting=True)
     if unit is not None:
         await state.clear()
         await _issue_invite(message, onboarding_service, role, unit.code, ctx)

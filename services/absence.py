@@ -9,7 +9,7 @@ from datetime import date, datetime
 from domain.absence import CoverPlan, cover_plans
 from domain.org import Language, Person, Role, RoleAssignment
 from domain.outbox import OutboxMessage, Priority
-from domain.permissions import Actor, manageable_units
+from domain.permissions import STAFF_ROLES, Actor, manageable_units
 from domain.recipients import Directory
 from services.obligations import load_directory
 from storage import Repositories
@@ -28,6 +28,13 @@ class Cover:
     @property
     def nobody(self) -> bool:
         return not self.covers and not self.passes_up
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedAbsence:
+    person: Person
+    starts: date
+    until: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +150,31 @@ async def away_in_subtree(
         person = people.get(person_id) or Person(person_id, str(person_id), Language.ZH_CN)
         found.append(Absence(person, until, tuple(await _named(repos, directory, plans))))
     return found
+
+
+async def planned_in_subtree(
+    repos: Repositories, actor: Actor, today: date, within: str | None = None
+) -> list[PlannedAbsence]:
+    """Absences set in advance (beginning after `today`) of the staff of the units the actor
+    supervises (only `within`'s subtree when given), but not the actor's; soonest first."""
+    tree = await repos.org.load_tree()
+    units = {
+        unit.code
+        for unit in manageable_units(actor, tree)
+        if within is None or tree.contains(within, unit.code)
+    }
+    staff = {
+        a.telegram_id for a in await repos.roles.all_holding(STAFF_ROLES) if a.unit_code in units
+    } - {actor.telegram_id}
+    planned = {
+        p: days for p, days in (await repos.absences.planned_after(today)).items() if p in staff
+    }
+    people = await repos.people.many(planned)
+    found = [
+        PlannedAbsence(people.get(p) or Person(p, str(p), Language.ZH_CN), starts, until)
+        for p, (starts, until) in planned.items()
+    ]
+    return sorted(found, key=lambda a: (a.starts, a.person.telegram_id))
 
 
 async def _named(repos: Repositories, directory: Directory, plans: list[CoverPlan]) -> list[Cover]:

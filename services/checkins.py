@@ -28,7 +28,7 @@ from domain.obligations import Obligation, ObligationKind, ObligationState
 from domain.org import OrgTree, Person, Role
 from domain.outbox import OutboxMessage, Priority
 from domain.permissions import Actor
-from domain.recipients import case_holders
+from domain.recipients import case_recipients
 from services import obligations
 from services.onboarding import log_refusal
 from services.refusal import Refused
@@ -152,7 +152,7 @@ async def record_checkin(
         alert = Alert(
             reasons, name, unit_name, day, answer.temperature, tuple(sorted(answer.symptoms))
         )
-        people = await _alert_recipients(repos, tree, monitored, skip={actor.telegram_id})
+        people = await _alert_recipients(repos, monitored, day, skip={actor.telegram_id})
         alerted = await _enqueue(repos, people, alert, render, f"checkin-alert:{ob.id}", now)
     flagged = 0
     readings = await store.readings(monitored.declaration_id, day, IDENTICAL_DAYS)
@@ -196,7 +196,7 @@ async def record_test(
         name = await resident_name(repos, monitored)
         tree = await repos.org.load_tree()
         alert = Alert((reason,), name, _unit_name(tree, ob.unit_code), day)
-        people = await _alert_recipients(repos, tree, monitored, skip={actor.telegram_id})
+        people = await _alert_recipients(repos, monitored, day, skip={actor.telegram_id})
         alerted = await _enqueue(repos, people, alert, render, f"test-alert:{ob.id}", now)
     return Recorded(f"checkin-test-recorded-{result.value}", allowed, alerted)
 
@@ -221,14 +221,14 @@ def _unit_name(tree: OrgTree, unit_code: str) -> str:
 
 
 async def _alert_recipients(
-    repos: Repositories, tree: OrgTree, monitored: Monitored, *, skip: set[int]
+    repos: Repositories, monitored: Monitored, on: date, *, skip: set[int]
 ) -> list[Person]:
-    """Who hears of a declaration's case, with the whole supervisor chain (即有即报 goes up
-    at once); the person who recorded it knows already."""
-    people: list[Person] = []
-    for unit_code, role in case_holders(tree, monitored.unit_code, chain=True):
-        people.extend(await repos.roles.holders(unit_code, role))
-    return _unique(people, skip | _resident(monitored))
+    """Who hears of a declaration's case on `on`, with the whole supervisor chain (即有即报 goes
+    up at once) and the covers of anyone away; the person who recorded it knows already."""
+    directory = await obligations.load_directory(repos, on)
+    ids = case_recipients(directory, monitored.unit_code, on, chain=True)
+    people = await repos.people.many(ids)
+    return _unique((people[i] for i in ids if i in people), skip | _resident(monitored))
 
 
 async def _trackers(repos: Repositories, monitored: Monitored, *, skip: set[int]) -> list[Person]:

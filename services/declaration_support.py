@@ -13,10 +13,10 @@ from domain.declarations import RiskFacts, worst_risk
 from domain.escalation import schedule
 from domain.followup import FollowupItem
 from domain.obligations import Obligation, ObligationKind
-from domain.org import Language, OrgTree, Person, Role, RoleAssignment
-from domain.recipients import case_holders
+from domain.org import Language, Person
+from domain.recipients import Directory, case_recipients
 from domain.risk_areas import Place, RiskList
-from services.obligations import EscalationPolicy
+from services.obligations import EscalationPolicy, load_directory
 from storage import Repositories
 
 
@@ -70,41 +70,33 @@ class Scheduler:
 
 
 class Staff:
-    """Who hears about a unit's declarations, loaded once for many."""
+    """Who hears about a unit's declarations on a day, loaded once for many: the same people
+    and covers as the escalation steps (domain.recipients.case_recipients)."""
 
     def __init__(
-        self,
-        tree: OrgTree,
-        assignments: Sequence[RoleAssignment],
-        people: dict[int, Person],
-        admins: Sequence[Person],
+        self, directory: Directory, on: date, people: dict[int, Person], admins: Sequence[Person]
     ) -> None:
-        self.tree = tree
+        self.directory = directory
+        self.on = on
         self.people = people
         self.admins = admins
-        self.by_unit: dict[tuple[str, Role], list[int]] = {}
-        for a in assignments:
-            self.by_unit.setdefault((a.unit_code, a.role), []).append(a.telegram_id)
 
     def for_unit(self, unit_code: str, *, immediate: bool, skip: int | None) -> list[Person]:
-        ids = [
-            person
-            for holder in case_holders(self.tree, unit_code, chain=immediate)
-            for person in self.by_unit.get(holder, ())
-        ]
-        chosen = [self.people[i] for i in dict.fromkeys(ids) if i in self.people and i != skip]
+        ids = case_recipients(self.directory, unit_code, self.on, chain=immediate)
+        chosen = [self.people[i] for i in ids if i in self.people and i != skip]
         return chosen or list(self.admins)
 
 
 async def load_staff(
-    repos: Repositories, admin_ids: Sequence[int], language: Language, tree: OrgTree
+    repos: Repositories, admin_ids: Sequence[int], language: Language, on: date
 ) -> Staff:
-    """Staff of every unit; the admins (`admin_ids`, in `language` when unknown) stand in
-    for a unit that has none."""
-    assignments = await repos.roles.all_holding([Role.LIAISON, Role.TRACKER, Role.SUPERVISOR])
-    people = await repos.people.many([a.telegram_id for a in assignments] + list(admin_ids))
+    """Staff of every unit on local day `on`; the admins (`admin_ids`, in `language` when
+    unknown) stand in for a unit whose case reaches nobody."""
+    directory = await load_directory(repos, on)
+    staff = {person for holders in directory.holders.values() for person in holders}
+    people = await repos.people.many([*staff, *admin_ids])
     admins = [people.get(i) or Person(i, "", language) for i in admin_ids]
-    return Staff(tree, assignments, people, admins)
+    return Staff(directory, on, people, admins)
 
 
 class Screener:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any, Final
 
 from aiogram.filters.callback_data import CallbackData
@@ -16,15 +17,15 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain import declaration_dialog as dialog
 from domain import declaration_steps as steps
-from domain import regions
+from domain import place_names, regions
 from domain.declaration_dialog import Action, Draft
 from domain.declaration_steps import Step
-from domain.org import Unit
+from domain.org import Language, Unit
 from texts.i18n import Html, Translator
 from texts.keyboards import TICKED
 from texts.rendering import phone_display
 
-PAGE_SIZE: Final = 12  # region buttons per page (three to a row)
+PAGE_SIZE: Final = 12  # region buttons per page (three to a row, two for longer English names)
 MAX_UNIT_BUTTONS: Final = 30
 COLOUR_STEPS: Final = frozenset({Step.HCODE, Step.ICARD})
 # A region answer is named by its own level, not by the step that asked it: a municipality
@@ -54,14 +55,27 @@ def _button(text: str, data: DeclStep) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
+def region_name(tr: Translator, code: str, *, with_above: bool = False) -> str:
+    """A division in the reader's language: 江岸区 or Jiang'an District (English names are
+    derived from the data, see domain/place_names.py); `with_above` adds the units above it
+    (湖北省武汉市江岸区, Jiang'an District, Wuhan, Hubei)."""
+    if tr.language is Language.EN and with_above:
+        return place_names.english_full_name(code)
+    if tr.language is Language.EN:
+        return place_names.english_name(code)
+    if with_above:
+        return regions.full_name(code)
+    region = regions.get(code)
+    return region.name if region else ""
+
+
 def option_label(tr: Translator, step: Step, value: str) -> str:
     if step in steps.REGION_STEPS or step in (steps.REGION_MATCH, Step.SMATCH):
         if value == dialog.KEEP_TYPED:
             return tr("declare-button-keep")
-        region = regions.get(value)
-        if region is None:
+        if regions.get(value) is None:
             return value
-        return region.name if step in steps.REGION_STEPS else regions.full_name(value)
+        return region_name(tr, value, with_above=step not in steps.REGION_STEPS)
     if step == Step.VACC:
         return tr("declare-doses", n=value)
     if step in COLOUR_STEPS:
@@ -101,7 +115,9 @@ def question_keyboard(tr: Translator, draft: Draft, dialog_id: str) -> InlineKey
         pages = max(1, -(-len(values) // PAGE_SIZE))
         page = min(draft.page, pages - 1)
         shown = values[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-        rows += _rows([_button(option_label(tr, step, v), data(Action.PICK, v)) for v in shown], 3)
+        width = 2 if tr.language is Language.EN else 3
+        buttons = [_button(option_label(tr, step, v), data(Action.PICK, v)) for v in shown]
+        rows += _rows(buttons, width)
         nav = []
         if page > 0:
             nav.append(_button(tr("declare-button-prev"), data(Action.PAGE, str(page - 1))))
@@ -170,8 +186,7 @@ def plain_answer(tr: Translator, step: Step, value: Any) -> str:
         labels = [option_label(tr, step, v) for v in value]
         return tr("list-separator").join(labels) or tr("declare-nothing")
     if step in steps.REGION_STEPS:
-        region = regions.get(str(value))
-        return region.name if region else str(value)
+        return region_name(tr, str(value)) or str(value)
     if step in steps.CHOICES:
         return option_label(tr, step, str(value))
     if step == Step.TEMP:
@@ -210,14 +225,20 @@ def stay_text(tr: Translator, stay: dict[str, Any]) -> str:
     return tr(key, place=stay.get("place", ""), start=start or "", end=end or "", kind=kind)
 
 
+# The planned return's example lies this far ahead: always inside the question's window.
+PLANNED_EXAMPLE_DAYS = 7
+
+
 def question_text(
     tr: Translator,
     draft: Draft,
     refusal: str | None = None,
     params: Mapping[str, str] | None = None,
+    *,
+    today: date | None = None,
 ) -> str:
     """The question of the current step (after the refusal and its values, when the last
-    answer had one)."""
+    answer had one). `today` dates the example of the planned return (a word without it)."""
     lines = [tr(refusal, **(params or {}))] if refusal else []
     step = draft.step
     if step == steps.SUMMARY:
@@ -226,12 +247,21 @@ def question_text(
             value = answer_text(tr, field, draft.answers.get(field))
             label = field_label(tr, field, draft.answers)
             lines.append(tr("declare-summary-line", field=Html(label), value=Html(value)))
+    elif step == Step.PLANNED:
+        lines.append(tr("declare-q-planned", example=_planned_example(tr, today)))
     else:
         lines.append(tr(_question_key(draft)))
     if step == Step.STAYS and draft.stays:
         lines.append(tr("declare-q-stays-list"))
         lines += [f"· {stay_text(tr, s)}" for s in draft.stays]
     return "\n".join(lines)
+
+
+def _planned_example(tr: Translator, today: date | None) -> str:
+    if today is None:
+        return tr("declare-example-tomorrow")
+    day = today + timedelta(days=PLANNED_EXAMPLE_DAYS)
+    return tr("declare-example-day", month=day.month, day=day.day)
 
 
 def _question_key(draft: Draft) -> str:

@@ -82,12 +82,11 @@ class RemoveStep(StrEnum):
 
 
 class MemberRemove(CallbackData, prefix="v1memr"):
-    """Take a role away from a person in a unit: ask to confirm, confirm, or go back to the
-    list. Every step checks the presser's right again."""
+    """Take a role away (a role assignment, by id: a unit's code and a person's id would not
+    fit in 64 bytes): ask to confirm, confirm, or go back to the list. Every step checks the
+    presser's right again."""
 
-    unit: str
-    person: RowId
-    role: Role
+    assignment: RowId
     step: RemoveStep
 
 

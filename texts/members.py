@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from domain.org import Person, Role, Unit
-from services.members import Removal
+from domain.org import Role, Unit
+from services.members import UNIT_WORKERS, Member, Removal
 from texts.i18n import Html, Translator
 from texts.keyboards import MemberRemove, RemoveStep
 from texts.rendering import role_name
@@ -18,36 +18,40 @@ from texts.rendering import role_name
 STAFF_ORDER = (Role.SUPERVISOR, Role.LIAISON, Role.DEPUTY, Role.TRACKER)
 
 
-def members_text(tr: Translator, unit: Unit, people: Sequence[tuple[Person, Role]]) -> str:
+def members_text(tr: Translator, unit: Unit, people: Sequence[Member], *, reports: bool) -> str:
+    """The list; `reports`: the unit owes daily reports, so having no liaison is a warning."""
     lines = [tr("members-title", unit=unit.name)]
     for role in STAFF_ORDER:
-        names = [person.name for person, held in people if held is role]
+        names = [m.person.name for m in people if m.role is role]
         value = tr("list-separator").join(names) if names else tr("members-nobody")
-        lines.append(tr("members-role-line", role=role_name(tr, role), names=value))
-    residents = sum(1 for _, held in people if held is Role.RESIDENT)
+        lines.append(tr("members-role-line", role=_heading(role_name(tr, role)), names=value))
+    residents = sum(1 for m in people if m.role is Role.RESIDENT)
     lines.append(tr("members-residents", count=residents))
-    if not any(held in (Role.LIAISON, Role.DEPUTY) for _, held in people):
+    if reports and not any(m.role in UNIT_WORKERS for m in people):
         lines.append(tr("members-no-worker", unit=unit.name))
     return "\n".join(lines)
 
 
+def _heading(name: str) -> str:
+    """A role name at the start of a line ("Supervisor: …"); Chinese has no case."""
+    return name[:1].upper() + name[1:]
+
+
 def members_keyboard(
-    tr: Translator, unit: Unit, people: Sequence[tuple[Person, Role]], me: int
+    tr: Translator, people: Sequence[Member], me: int
 ) -> InlineKeyboardMarkup | None:
     """A "remove" button per staff role held, but not for the caller's own."""
     buttons = [
         [
             InlineKeyboardButton(
                 # Button labels are plain text: the name is not escaped.
-                text=tr("members-remove", name=Html(person.name), role=role_name(tr, role)),
-                callback_data=MemberRemove(
-                    unit=unit.code, person=person.telegram_id, role=role, step=RemoveStep.ASK
-                ).pack(),
+                text=tr("members-remove", name=Html(m.person.name), role=role_name(tr, role)),
+                callback_data=MemberRemove(assignment=m.assignment_id, step=RemoveStep.ASK).pack(),
             )
         ]
         for role in STAFF_ORDER
-        for person, held in people
-        if held is role and person.telegram_id != me
+        for m in people
+        if m.role is role and m.person.telegram_id != me
     ]
     return InlineKeyboardMarkup(inline_keyboard=buttons) if buttons else None
 
@@ -65,10 +69,10 @@ def confirm_keyboard(tr: Translator, asked: MemberRemove) -> InlineKeyboardMarku
     )
 
 
-def removal_text(tr: Translator, removal: Removal) -> str:
+def removal_text(tr: Translator, removal: Removal, *, reports: bool) -> str:
     where = {"unit": removal.unit.name, "role": role_name(tr, removal.role)}
     lines = [tr("members-removed", name=removal.person.name, **where)]
-    if removal.role in (Role.LIAISON, Role.DEPUTY):
+    if removal.role in UNIT_WORKERS and reports:
         if removal.remaining:
             names = tr("list-separator").join(p.name for p in removal.remaining)
             lines.append(tr("members-passed-to", names=names, unit=removal.unit.name))

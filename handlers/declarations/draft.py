@@ -148,7 +148,7 @@ async def show_question(
     refusal: str | None = None,
     params: Mapping[str, str] | None = None,
 ) -> None:
-    text = question_text(ctx.tr, stored.draft, refusal, params)
+    text = question_text(ctx.tr, stored.draft, refusal, params, today=local_today(ctx).date())
     await ask(ctx, state, text, question_keyboard(ctx.tr, stored.draft, stored.dialog_id))
 
 

@@ -120,7 +120,9 @@ async def step_pressed(
         return
     # A checklist tick, another page, back or a change from the summary, or a refusal: the
     # question changes in place.
-    text = question_text(ctx.tr, draft, outcome.refusal, outcome.params)
+    text = question_text(
+        ctx.tr, draft, outcome.refusal, outcome.params, today=local_today(ctx).date()
+    )
     markup = question_keyboard(ctx.tr, draft, stored.dialog_id)
     if await redraw(ctx, state, text, markup, query):
         return

@@ -15,8 +15,14 @@ from aiogram.filters import Command
 
 from handlers.reports.dialog import ReportDialog, answer_given, step_pressed
 from handlers.reports.entry import reminder_pressed, report_command, unit_chosen, zero_command
-from handlers.reports.status import status_command, status_open_pressed, status_unit_pressed
+from handlers.reports.status import (
+    status_command,
+    status_open_pressed,
+    status_typed_again,
+    status_unit_pressed,
+)
 from handlers.reports.zero import zero_pressed
+from handlers.unit_picker import answer_typed_names
 from texts.keyboards import (
     ReminderReport,
     ReportStep,
@@ -39,5 +45,6 @@ def create_router() -> Router:
     router.callback_query.register(reminder_pressed, ReminderReport.filter())
     router.callback_query.register(status_open_pressed, StatusOpen.filter())
     router.callback_query.register(status_unit_pressed, StatusUnit.filter())
+    answer_typed_names("status", status_typed_again)
     router.message.register(answer_given, ReportDialog.filling, private, ~F.text.startswith("/"))
     return router

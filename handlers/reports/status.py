@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from aiogram.filters import CommandObject
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.context import Context
@@ -18,7 +20,7 @@ from domain.permissions import Capability, can_manage_unit, manageable_units
 from domain.reports import FiledReport, ReportPolicy, Rollup, UnitStatus, status_of
 from domain.unit_names import exact_units
 from handlers.chat import send_private
-from handlers.unit_picker import browse, unit_named
+from handlers.unit_picker import Again, browse, picked, unit_named
 from services import reports
 from services.onboarding import log_refusal
 from services.reports import ReportService
@@ -62,12 +64,28 @@ def _top_units(ctx: Context, tree: OrgTree) -> list[str]:
 
 
 async def status_command(
-    message: Message, command: CommandObject, ctx: Context, report_service: ReportService
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    ctx: Context,
+    report_service: ReportService,
+) -> None:
+    await _status(message, state, ctx, report_service, command.args or "")
+
+
+async def status_typed_again(
+    message: Message, state: FSMContext, ctx: Context, args: str, data: dict[str, Any]
+) -> None:
+    await _status(message, state, ctx, data["report_service"], args)
+
+
+async def _status(
+    message: Message, state: FSMContext, ctx: Context, report_service: ReportService, args: str
 ) -> None:
     tr, now = ctx.tr, ctx.now()
     zone = ctx.settings.time.zone
     today = reports.reporting_day(zone, now)
-    words = (command.args or "").split()
+    words = args.split()
     tree = await ctx.repos.org.load_tree()
     # What looks like a date is the day; the rest names a unit, whose detail (who filed, and
     # when) is asked for.
@@ -87,7 +105,10 @@ async def status_command(
     asked: Unit | None = None
     if name:
         visible = _visible_units(ctx, tree, units)
-        asked = await unit_named(message, ctx, name, visible, _picker(found.value or today))
+        make = _picker(found.value or today)
+        asked = await unit_named(
+            message, ctx, name, visible, make, again=Again(state, "status", " ".join(dates))
+        )
         if asked is None:
             return
         if asked not in visible:
@@ -125,6 +146,11 @@ async def _show_status(
 ) -> None:
     policy = report_service.policy
     parts: list[str] = []
+    if asked is not None and not report_service.reports(asked):
+        # A unit that files no report of its own (a township): the roll-up of its units.
+        rollups = await reports.day_rollups(ctx.repos, policy, [asked.code], day)
+        await _send_rollup(ctx, policy, tree, rollups[asked.code])
+        return
     if asked is not None:
         # A supervisor of the unit (or its liaison or deputy, or an admin) sees who filed it
         # and when, with every version.
@@ -161,7 +187,7 @@ async def status_unit_pressed(
     if callback_data.browse:
         await browse(query, ctx, visible, code, _picker(day))
         return
-    await query.answer()
+    await picked(query)
     await _show_status(ctx, report_service, tree, units, tree.get(code), day)
 
 

@@ -120,7 +120,8 @@ async def _reclassify(
     )
     scheduler = Scheduler(config.escalation)
     tree = await repos.org.load_tree()
-    staff = await load_staff(repos, config.admins, config.default_language, tree)
+    today = now.astimezone(config.zone).date()
+    staff = await load_staff(repos, config.admins, config.default_language, today)
     residents = await repos.people.many(
         current.resident_id if current.resident_id is not None else current.filed_by
         for current, _, _ in worse

@@ -131,9 +131,8 @@ class DeclarationService:
 
         alerted = 0
         if classification.category.needs_follow_up or classification.immediate_report:
-            staff = await load_staff(
-                repos, config.admins, config.default_language, await repos.org.load_tree()
-            )
+            today = now.astimezone(config.zone).date()
+            staff = await load_staff(repos, config.admins, config.default_language, today)
             alert = Alert(
                 declaration_id=declaration_id,
                 resident_name=declaration.name or "",

@@ -80,6 +80,10 @@ class ReportService:
     def today(self, now: datetime) -> date:
         return reporting_day(self.zone, now)
 
+    def reports(self, unit: Unit) -> bool:
+        """Whether the unit owes daily reports at all."""
+        return self.policy.schedule_for(unit) is not None
+
     async def units_for(self, repos: Repositories, actor: Actor) -> list[Unit]:
         return await units_for(repos, actor, self.policy)
 

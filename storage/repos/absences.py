@@ -33,12 +33,6 @@ class AbsenceRepository:
         )
         return rowcount(result) == 1
 
-    async def until(self, telegram_id: int, on: date) -> date | None:
-        """The last day of the person's absence if they are away on `on`."""
-        return await self._session.scalar(
-            select(AbsenceRow.until).where(AbsenceRow.telegram_id == telegram_id, _away_on(on))
-        )
-
     async def coming(self, telegram_id: int, today: date) -> tuple[date | None, date] | None:
         """The person's absence running today or set for later: its first day (None when it
         began when it was set) and its last day."""
@@ -50,6 +44,16 @@ class AbsenceRepository:
             )
         ).first()
         return None if row is None else (row.starts, row.until)
+
+    async def planned_after(self, today: date) -> dict[int, tuple[date, date]]:
+        """Everyone whose absence begins after `today`, with its first and last day."""
+        rows = await self._session.execute(
+            select(AbsenceRow.telegram_id, AbsenceRow.starts, AbsenceRow.until).where(
+                AbsenceRow.starts > today
+            )
+        )
+        # `starts` is never NULL here: the condition excludes it.
+        return {telegram_id: (starts or today, until) for telegram_id, starts, until in rows}
 
     async def away_on(self, on: date) -> dict[int, date]:
         """Everyone away on `on`, with the last day of their absence."""

@@ -76,25 +76,31 @@ class RoleRepository:
         )
         return [to_person(row) for row in rows]
 
-    async def in_unit(self, unit_code: str) -> list[tuple[Person, Role]]:
-        """Everyone holding a role in exactly this unit, by name (residents included)."""
+    async def in_unit(self, unit_code: str) -> list[tuple[int, Person, Role]]:
+        """Everyone holding a role in exactly this unit, by name (residents included), with
+        the assignment's id."""
         rows = await self._session.execute(
-            select(PersonRow, RoleAssignmentRow.role)
+            select(RoleAssignmentRow.id, PersonRow, RoleAssignmentRow.role)
             .join(RoleAssignmentRow, RoleAssignmentRow.telegram_id == PersonRow.telegram_id)
             .join(UnitRow, UnitRow.id == RoleAssignmentRow.unit_id)
             .where(UnitRow.code == unit_code)
             .order_by(PersonRow.name, PersonRow.telegram_id)
         )
-        return [(to_person(row), Role(role)) for row, role in rows]
+        return [(found, to_person(row), Role(role)) for found, row, role in rows]
 
-    async def revoke(self, assignment: RoleAssignment) -> bool:
-        """Take the role away; False when the person did not hold it (any more)."""
-        result = await self._session.execute(
-            delete(RoleAssignmentRow).where(
-                RoleAssignmentRow.telegram_id == assignment.telegram_id,
-                RoleAssignmentRow.unit_id
-                == select(UnitRow.id).where(UnitRow.code == assignment.unit_code).scalar_subquery(),
-                RoleAssignmentRow.role == assignment.role.value,
+    async def by_id(self, assignment_id: int) -> RoleAssignment | None:
+        row = (
+            await self._session.execute(
+                select(RoleAssignmentRow.telegram_id, UnitRow.code, RoleAssignmentRow.role)
+                .join(UnitRow, UnitRow.id == RoleAssignmentRow.unit_id)
+                .where(RoleAssignmentRow.id == assignment_id)
             )
+        ).first()
+        return None if row is None else RoleAssignment(row[0], row[1], Role(row[2]))
+
+    async def revoke(self, assignment_id: int) -> bool:
+        """Take the role away; False when nobody holds it by that assignment (any more)."""
+        result = await self._session.execute(
+            delete(RoleAssignmentRow).where(RoleAssignmentRow.id == assignment_id)
         )
         return rowcount(result) == 1

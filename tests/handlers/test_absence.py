@@ -32,8 +32,8 @@ async def test_a_liaison_sets_away_and_is_told_who_covers(harness: Harness) -> N
         ZH("away-set", days=ZH("away-days-until", until="2026-11-30")),
         ZH("away-cover-by", unit="东关村", role=ZH("role-liaison"), names="赵副手"),
     ]
-    until = await harness.repos(lambda r: r.absences.until(2001, date(2026, 11, 20)))
-    assert until == date(2026, 11, 30)
+    away = await harness.repos(lambda r: r.absences.away_on(date(2026, 11, 20)))
+    assert away == {2001: date(2026, 11, 30)}
     audit = await harness.repos(lambda r: r.audit.recent())
     assert [(e.actor_id, e.action, e.target, e.allowed) for e in audit] == [
         (2001, "away.set", "2026-11-20..2026-11-30", True)
@@ -184,7 +184,8 @@ async def test_a_supervisor_sees_who_is_away_in_their_subtree_only(harness: Harn
     assert ZH("away-subtree-item", name="张联络", until="2026-11-28") in county
     # Nearest return first.
     assert county.index("孙联络") < county.index("张联络")
-    assert ZH("away-cover-nobody", unit="河西街道", role=ZH("role-liaison")) in county
+    # Said to the supervisor, not to the away person: arrange cover.
+    assert ZH("away-cover-nobody-other", unit="河西街道", role=ZH("role-liaison")) in county
 
     # One unit by name: who is away there (and below); a unit with nobody away says so.
     [village] = await harness.send(1001, "/away 东关")
@@ -197,7 +198,7 @@ async def test_a_supervisor_sees_who_is_away_in_their_subtree_only(harness: Harn
             [
                 ZH("away-unit-title", unit="河西街道"),
                 ZH("away-subtree-item", name="孙联络", until="2026-11-25"),
-                "  " + ZH("away-cover-nobody", unit="河西街道", role=ZH("role-liaison")),
+                "  " + ZH("away-cover-nobody-other", unit="河西街道", role=ZH("role-liaison")),
             ]
         )
     ]
@@ -210,9 +211,13 @@ async def test_a_supervisor_sees_who_is_away_in_their_subtree_only(harness: Harn
             ]
         )
     ]
+    # A unit outside the township named exactly: refused as such, and audited.
+    assert await harness.send(1002, "/away 河西街道", language="en") == [EN("perm-denied")]
+    refused = (await harness.repos(lambda r: r.audit.recent()))[0]
+    assert (refused.action, refused.target, refused.allowed) == ("away", "hexi", False)
     # Outside the township: found nowhere among its units.
     assert await harness.send(1002, "/away 滨河", language="en") == [
-        EN("unit-not-found", query="滨河")
+        EN("unit-not-found", query="滨河") + "\n" + EN("unit-type-again")
     ]
     # "off" is still the end of one's own absence, not a unit.
     assert await harness.send(1002, "/away off", language="en") == [EN("away-not-set")]
@@ -221,6 +226,30 @@ async def test_a_supervisor_sees_who_is_away_in_their_subtree_only(harness: Harn
     harness.clock.set(datetime(2026, 11, 29, 9, 0, tzinfo=ZONE))
     [later] = await harness.send(1001, "/away")
     assert ZH("away-subtree-none") in later
+
+
+async def test_an_absence_set_in_advance_is_seen_and_can_be_called_off(
+    harness: Harness,
+) -> None:
+    await grant(harness, DEPUTY, "赵副手", "dongguan", Role.DEPUTY)
+    await harness.send(2001, "/away 11-25 11-27", name="张联络")
+    days = ZH("away-days-range", first="2026-11-25", last="2026-11-27")
+    # The supervisor sees it among the absences to come.
+    [county] = await harness.send(1001, "/away")
+    assert county.splitlines()[-2:] == [
+        ZH("away-planned-title"),
+        ZH("away-planned-item", name="张联络", days=days),
+    ]
+    # Called off before it began: said so, and the deputy told it will not happen.
+    assert await harness.send(2001, "/away off", name="张联络") == [
+        ZH("away-cancelled-planned", days=days)
+    ]
+    told = await harness.repos(lambda r: r.outbox.due(harness.clock.now(), 10))
+    assert (told[-1].chat_id, told[-1].message.text) == (
+        DEPUTY,
+        ZH("away-cancelled-cover", name="张联络", unit="东关村", days=days),
+    )
+    assert await harness.send(2001, "/away off") == [ZH("away-not-set")]
 
 
 async def test_a_liaison_sees_no_subtree(harness: Harness) -> None:

@@ -127,3 +127,5 @@ async def test_media_at_a_question_says_what_the_question_needs(everyone: Harnes
     await everyone.send(RESIDENT, "/cancel")
     await everyone.send(1001, "/invite")
     assert await everyone.send_media(1001, "sticker") == [ZH("fallback-in-dialog")]
+    # Typing where only the buttons answer: use the buttons.
+    assert await everyone.send(1001, "联络员") == [ZH("fallback-use-buttons")]

@@ -355,8 +355,10 @@ async def test_a_planned_date_beyond_six_months_is_asked_again(harness: Harness)
     await harness.send(RESIDENT, "/declare")
     await walk_to_planned(harness, RESIDENT)
     reason = ZH("declare-planned-range", first="2026-11-22", last="2027-05-24")
+    # The question's example is a week ahead: a date the question takes.
+    question = ZH("declare-q-planned", example=ZH("declare-example-day", month=11, day=29))
     for typed in ("9999-12-25", "2099-01-01", "2027-05-25", "2026-11-21"):
-        assert await harness.send(RESIDENT, typed) == [reason + "\n" + ZH("declare-q-planned")]
+        assert await harness.send(RESIDENT, typed) == [reason + "\n" + question]
         assert current(harness).step == "planned"
     assert await harness.send(RESIDENT, "2027-05-24") == [ZH("declare-q-origin")]
 
@@ -418,3 +420,26 @@ async def test_answers_show_in_their_questions_a_checklist_by_its_ticks(harness:
     assert harness.echoes(RESIDENT)[-1] == (
         ZH("declare-q-symptoms") + "\n\n" + ZH("dialog-answered", answer=ticked)
     )
+
+
+# Places through the real dispatcher: an English speaker sees region buttons in English, and a
+# place typed in pinyin or as a station is offered its region.
+async def test_an_english_speaker_picks_and_types_places_in_english(harness: Harness) -> None:
+    await harness.send(RESIDENT, "/lang")
+    await harness.press(RESIDENT, "v1lang:en")
+    await harness.send(RESIDENT, "/declare")
+    await answer_who_and_where(harness, RESIDENT)
+    await click(harness, RESIDENT, "returned")
+    await click(harness, RESIDENT, "domestic")
+    assert harness.labels()[:4] == ["Beijing", "Tianjin", "Hebei", "Shanxi"]
+    await harness.send(RESIDENT, "Wuhan")  # typed instead of pressed
+    assert harness.labels()[0] == "Wuhan, Hubei"
+    await click(harness, RESIDENT, "420100")
+    assert harness.labels()[:2] == ["Jiang'an District", "Jianghan District"]
+    await click(harness, RESIDENT, "420102")
+    await click(harness, RESIDENT, action="skip")  # no street
+    await click(harness, RESIDENT, "add")
+    await harness.send(RESIDENT, "南京南站")
+    assert harness.labels()[0] == "Nanjing, Jiangsu"
+    await click(harness, RESIDENT, "320100")
+    assert current(harness).step == "sstart"  # the place is settled: its dates come next

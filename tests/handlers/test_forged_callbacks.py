@@ -71,7 +71,7 @@ def test_every_int_field_of_callback_data_is_covered() -> None:
     covered = {(cls.__name__, name) for cls in callback_classes() for name in int_fields(cls)}
     assert covered == {
         ("ExcuseObligation", "obligation_id"),
-        ("MemberRemove", "person"),
+        ("MemberRemove", "assignment"),
         ("ReportStep", "position"),
         ("ZeroConfirm", "base"),
         ("ReminderReport", "obligation_id"),

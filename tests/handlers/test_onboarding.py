@@ -49,7 +49,9 @@ async def test_invite_by_the_names_people_use(harness: Harness) -> None:
         EN("invite-created", role=EN("role-deputy"), unit="示范县 / 城关镇 / 东关村")
     )
     # A name several units share: buttons; one press answers, a second finds the question gone.
-    assert await harness.send(1001, "/invite 联络员 关") == [ZH("unit-several", query="关")]
+    assert await harness.send(1001, "/invite 联络员 关") == [
+        ZH("unit-several", query="关") + "\n" + ZH("unit-type-again")
+    ]
     assert harness.labels() == ["城关镇", "东关村"]
     [made] = await harness.press(1001, harness.button("城关镇"))
     assert made.startswith(ZH("invite-created", role=ZH("role-liaison"), unit="示范县 / 城关镇"))
@@ -122,7 +124,9 @@ async def test_a_forged_unit_button_is_checked_again(harness: Harness) -> None:
 async def test_typed_unknown_unit_asks_again(harness: Harness) -> None:
     await harness.send(1001, "/invite")
     await harness.press(1001, "v1invr:tracker")
-    assert await harness.send(1001, "nowhere") == [ZH("unit-not-found", query="nowhere")]
+    assert await harness.send(1001, "nowhere") == [
+        ZH("unit-not-found", query="nowhere") + "\n" + ZH("unit-type-again")
+    ]
     [reply] = await harness.send(1001, "HEXI")
     assert reply.startswith(ZH("invite-created", role=ZH("role-tracker"), unit="示范县 / 河西街道"))
 
@@ -269,8 +273,9 @@ async def test_bind_by_name_and_purpose_word_with_choices_in_the_group(harness: 
     [done] = await harness.send(1001, "/bind 工作群 东关", chat_id=GROUP)
     assert done.startswith(ZH("bind-done", unit="示范县 / 城关镇 / 东关村"))
     # Several units: buttons in the group, which a member without the right cannot use.
+    # In a group nothing waits for a typed name: the command is sent again instead.
     assert await harness.send(1001, "/bind 关 负责人群", chat_id=GROUP) == [
-        ZH("unit-several", query="关")
+        ZH("unit-several", query="关") + "\n" + ZH("unit-send-again")
     ]
     pick = harness.button("城关镇")
     assert await harness.press(2001, pick, chat_id=GROUP) == []
@@ -279,3 +284,32 @@ async def test_bind_by_name_and_purpose_word_with_choices_in_the_group(harness: 
     assert bound.startswith(ZH("bind-done", unit="示范县 / 城关镇"))
     group = await harness.repos(lambda r: r.groups.get(GROUP))
     assert (group.unit_code, group.purpose.value) == ("chengguan", "supervisors")
+
+
+async def test_another_supervisors_press_leaves_the_choices_to_whoever_asked(
+    harness: Harness,
+) -> None:
+    await harness.send(1001, "/bind 无此单位 work", chat_id=GROUP)
+    hexi = harness.button("河西街道")
+    before = len(harness.session.requests)
+    # 李镇长 supervises 城关镇 only: his press is refused to him alone, nothing changes.
+    assert await harness.press(1002, hexi, chat_id=GROUP, language="en") == []
+    assert [type(r).__name__ for r in harness.session.requests[before:]] == ["AnswerCallbackQuery"]
+    assert harness.session.requests[-1].text == EN("perm-not-supervisor")
+    assert await harness.repos(lambda r: r.groups.get(GROUP)) is None
+    # The county's own press still works.
+    [bound] = await harness.press(1001, hexi, chat_id=GROUP)
+    assert bound.startswith(ZH("bind-done", unit="示范县 / 河西街道"))
+
+
+async def test_a_role_alone_goes_on_to_the_unit_and_strangers_hear_no_usage(
+    harness: Harness,
+) -> None:
+    [asked] = await harness.send(1002, "/invite 联络员", language="en")
+    assert asked == EN("invite-choose-unit", role=EN("role-liaison"))
+    [made] = await harness.send(1002, "东关", language="en")
+    assert made.startswith(
+        EN("invite-created", role=EN("role-liaison"), unit="示范县 / 城关镇 / 东关村")
+    )
+    # Someone who may not bind hears that, not how to write /bind.
+    assert await harness.send(3001, "/bind 东关", chat_id=GROUP) == [ZH("perm-not-supervisor")]

@@ -701,7 +701,7 @@ async def test_a_supervisor_sees_who_filed_a_unit_of_their_subtree_and_when(
         False,
     )
     assert await harness.send(1002, "/status dongguan soon") == [
-        EN("unit-not-found", query="dongguan soon")
+        EN("unit-not-found", query="dongguan soon") + "\n" + EN("unit-type-again")
     ]
     # A unit that is not the caller's, pressed on a forged button, is refused the same way.
     forged = StatusUnit(unit="binhe", day="2026-11-23", browse=False).pack()
@@ -717,16 +717,38 @@ async def test_status_takes_units_by_name_with_choices_and_browsing(harness: Har
     [by_code] = await harness.send(1002, "/status ＤＯＮＧＧＵＡＮ")
     assert by_code.startswith(title)
     # Several units match: each is a button, and a press shows that unit.
-    assert await harness.send(1002, "/status 村") == [EN("unit-several", query="村")]
+    assert await harness.send(1002, "/status 村") == [
+        EN("unit-several", query="村") + "\n" + EN("unit-type-again")
+    ]
     assert harness.labels() == ["东关村", "柳林村"]
     [chosen] = await harness.press(1002, harness.button("柳林村"))
     assert chosen.startswith(EN("status-unit-title", unit="柳林村", day="2026-11-23"))
     # Nothing matches: the township's units to browse, the township itself first.
-    assert await harness.send(1002, "/status 无此单位") == [EN("unit-not-found", query="无此单位")]
+    assert await harness.send(1002, "/status 无此单位") == [
+        EN("unit-not-found", query="无此单位") + "\n" + EN("unit-type-again")
+    ]
     assert harness.labels()[0] == EN("unit-pick-this", unit="城关镇")
     assert set(harness.labels()[1:]) == {"东关村", "南街社区", "柳林村"}
+    # A unit that files no report of its own shows the roll-up of its units.
     [township] = await harness.press(1002, harness.button(EN("unit-pick-this", unit="城关镇")))
-    assert township.startswith(EN("status-unit-title", unit="城关镇", day="2026-11-23"))
+    assert township.startswith(EN("rollup-title", unit="城关镇", day="2026-11-23"))
+
+
+async def test_a_name_typed_after_no_match_runs_status_again_once_found(
+    harness: Harness,
+) -> None:
+    await _the_day(harness)
+    await harness.send(1002, "/status 无此单位 11-23")
+    # The day given with the command still holds for the name typed next.
+    [found] = await harness.send(1002, "东关")
+    assert found.startswith(EN("status-unit-title", unit="东关村", day="2026-11-23"))
+    assert harness.session.sent(1002)[-2].reply_markup is not None  # the browser stayed
+    # Found: nothing waits any more, so a text is no unit name.
+    assert not_understood(await harness.send(1002, "东关"), EN)
+    # A pick removes the choices it was among.
+    await harness.send(1002, "/status 村")
+    await harness.press(1002, harness.button("柳林村"))
+    assert isinstance(harness.session.requests[-2], EditMessageReplyMarkup)
 
 
 async def test_the_county_browses_down_the_tree(harness: Harness) -> None:

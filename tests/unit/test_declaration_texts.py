@@ -64,7 +64,7 @@ def test_a_region_is_labelled_by_its_level_not_by_the_step_that_asked_it() -> No
     # 上海市 has districts where a province has cities: its district answers the city step.
     assert "区县：浦东新区" in lines(question_text(ZH, SUMMARY))
     assert not [line for line in lines(question_text(ZH, SUMMARY)) if line.startswith("城市")]
-    assert "District: 浦东新区" in lines(question_text(EN, SUMMARY))
+    assert "District: Pudong New Area" in lines(question_text(EN, SUMMARY))
     assert "修改：区县" in buttons(question_keyboard(ZH, SUMMARY, "d"))
     hebei = {Step.ORIGIN: steps.DOMESTIC, Step.PROV: HEBEI, Step.CITY: SHIJIAZHUANG}
     assert "城市：石家庄市" in lines(question_text(ZH, Draft(step=steps.SUMMARY, answers=hebei)))

@@ -8,7 +8,7 @@ import pytest
 from domain.escalation import Step, Target
 from domain.obligations import Obligation, ObligationKind
 from domain.org import ChatGroup, GroupPurpose, OrgTree, Role, RoleAssignment, Unit, UnitKind
-from domain.recipients import Directory, Recipient, case_holders, resolve
+from domain.recipients import Directory, Recipient, case_holders, case_recipients, resolve
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 23)
@@ -71,6 +71,19 @@ def test_a_unit_without_a_liaison_answers_through_its_deputy() -> None:
     assert ids(REPORT, to(Target.ASSIGNEE), directory(roles=roles)) == [2002]
     nobody = [a for a in roles if a.telegram_id != 2002]
     assert resolve(REPORT, to(Target.ASSIGNEE), directory(roles=nobody), DAY).nobody
+
+
+def test_a_case_reaches_the_same_covers_as_an_escalation() -> None:
+    # 即有即报: the unit's liaison and trackers, and every supervisor up the tree.
+    assert case_recipients(directory(), "dongguan", DAY, chain=True) == (2001, 1002, 1001, 1009)
+    assert case_recipients(directory(), "dongguan", DAY, chain=False) == (2001,)
+    # The liaison away: the deputy instead, as for the unit's reminders.
+    away = directory(away={2001: DAY})
+    assert case_recipients(away, "dongguan", DAY, chain=False) == (2002,)
+    assert ids(REPORT, to(Target.ASSIGNEE), away) == [2002]
+    # Unreachable (blocked the bot) is covered alike; both gone: nobody, said so to the caller.
+    both = Directory.of(TREE, ROLES, GROUPS, away_until={2001: DAY}, unreachable=[2002])
+    assert case_recipients(both, "dongguan", DAY, chain=False) == ()
 
 
 def test_an_away_liaison_is_covered_by_the_deputy_through_the_last_day() -> None:

@@ -75,6 +75,12 @@ EVERYONE_PRIVATE = ("start", "help", "whoami", "lang", "cancel", "declare", "che
             {"help", "declare"},
         ),
         (
+            # A tracker follows residents: no report of a unit to file or watch.
+            actor(("dongguan", Role.TRACKER)),
+            {*EVERYONE_PRIVATE, "away", "declare_for"},
+            {"help", "declare"},
+        ),
+        (
             actor(("xian", Role.SUPERVISOR)),
             {*EVERYONE_PRIVATE, "away", "status", "invite", "members", "risk_load"},
             {"help", "declare", "bind"},
@@ -107,3 +113,5 @@ def test_capabilities() -> None:
     assert Capability.STAFF in actor(("a", Role.SUPERVISOR)).capabilities()
     assert Capability.STAFF not in actor(("a", Role.RESIDENT)).capabilities()
     assert Capability.ADMIN in actor(admin=True).capabilities()
+    for filer in (Role.LIAISON, Role.DEPUTY):
+        assert Capability.FILER in actor(("a", filer)).capabilities()

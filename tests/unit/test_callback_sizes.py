@@ -1,0 +1,38 @@
+"""Every button that carries a unit fits Telegram's 64 bytes of callback data with the
+longest unit code the organisation file allows (40 characters) and the longest other values."""
+
+import pytest
+from aiogram.filters.callback_data import CallbackData
+
+from domain.org import GroupPurpose, Role
+from texts.keyboards import (
+    MAX_ROW_ID,
+    AwayPick,
+    BindPick,
+    InvitePick,
+    MemberRemove,
+    MembersPick,
+    RemoveStep,
+    StatusOpen,
+    StatusUnit,
+)
+
+LONGEST_CODE = "u" * 40
+DAY = "2026-12-31"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        StatusOpen(unit=LONGEST_CODE, day=DAY),
+        StatusUnit(unit=LONGEST_CODE, day=DAY, browse=True),
+        *(InvitePick(role=role, unit=LONGEST_CODE, browse=True) for role in Role),
+        *(BindPick(purpose=p, unit=LONGEST_CODE, browse=True) for p in GroupPurpose),
+        MembersPick(unit=LONGEST_CODE, browse=True),
+        AwayPick(unit=LONGEST_CODE, browse=True),
+        *(MemberRemove(assignment=MAX_ROW_ID, step=step) for step in RemoveStep),
+    ],
+    ids=repr,
+)
+def test_the_longest_values_fit(data: CallbackData) -> None:
+    assert len(data.pack().encode()) <= 64
