@@ -271,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"rescreen: screened {report.screened}, facts changed {report.changed}, "
         f"reclassified {report.reclassified}, lowered (kept for a person) "
-        f"{len(report.details) - report.reclassified}"
+        f"{len(report.kept)}"
     )
     print(f"  wrote {counts['obligations']} obligations, {counts['outbox']} outbox messages")
     problems = []

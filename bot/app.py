@@ -42,10 +42,12 @@ from services.declarations import DeclarationService
 from services.obligations import EscalationPolicy
 from services.onboarding import OnboardingService
 from services.reports import ReportService
+from services.result_fixes import ResultService
 from storage import Database, SQLStorage
 from texts.checkins import render_alert
 from texts.obligations import ObligationTexts
 from texts.reports import ReportTexts
+from texts.result_fixes import ResultTexts
 
 logger = logging.getLogger(__name__)
 
@@ -141,11 +143,14 @@ def create_dispatcher(
     dispatcher["onboarding_service"] = OnboardingService(
         invite_ttl=timedelta(hours=settings.invites.ttl_hours)
     )
+    result_texts = ResultTexts()
     dispatcher["checkin_service"] = CheckinService(
         fever_threshold=settings.policy.fever_threshold,
         zone=settings.time.zone,
         render=render_alert,
+        fix_markup=result_texts.fix_markup,
     )
+    dispatcher["result_service"] = ResultService(result_texts, settings.time.zone)
     dispatcher.include_router(build_router())
 
     async def on_startup(bot: Bot) -> None:

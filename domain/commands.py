@@ -38,6 +38,7 @@ CATALOG: tuple[CommandSpec, ...] = (
     CommandSpec("checkin", Capability.EVERYONE, _PRIVATE),
     CommandSpec("risk", Capability.EVERYONE, _PRIVATE),
     CommandSpec("away", Capability.STAFF, _PRIVATE),
+    CommandSpec("results", Capability.STAFF, _PRIVATE),
     CommandSpec("declare_for", Capability.WORKER, _PRIVATE),
     CommandSpec("report", Capability.FILER, _PRIVATE),
     CommandSpec("zero", Capability.FILER, _PRIVATE),

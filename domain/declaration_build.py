@@ -22,6 +22,7 @@ from domain.declarations import (
     Transport,
     TransportKind,
 )
+from domain.id_documents import IdType
 
 
 def build(draft: Draft) -> Declaration:
@@ -82,4 +83,5 @@ def build(draft: Draft) -> Declaration:
         name=a[Step.NAME],
         phone=a[Step.PHONE],
         id_number=a.get(Step.IDNO),
+        id_type=IdType(a[Step.IDTYPE]) if a.get(Step.IDNO) else None,
     )

@@ -12,6 +12,9 @@ Moving on: after an answer the dialog asks the first question after it that appl
 not answered yet, else shows the summary; so an edit from the summary comes back to it after
 any question the change made necessary, and answers that no longer apply are dropped. Back
 returns to the previously asked question (a stack).
+
+"No symptoms" with a fever is asked about before moving on (FEVER_CHECK: confirm, or change
+the temperature or the symptoms); the policy's threshold is an argument, like the look-back.
 """
 
 from __future__ import annotations
@@ -24,16 +27,18 @@ from typing import Any, Final
 
 from domain import answers as parse
 from domain import declaration_steps as steps
-from domain import regions
+from domain import id_documents, regions
 from domain.dates import refusal_params
-from domain.declaration_steps import ATTEST, ORDER, REGION_MATCH, SUMMARY, Step
+from domain.declaration_steps import ATTEST, FEVER_CHECK, ORDER, REGION_MATCH, SUMMARY, Step
 from domain.place_match import match_place
-from domain.policy import DEFAULT_LOOKBACK_DAYS
+from domain.policy import DEFAULT_FEVER_THRESHOLD, DEFAULT_LOOKBACK_DAYS
 
 USE_BUTTONS: Final = "declare-use-buttons"
 STALE: Final = "declare-stale"
 MATCH_LIMIT: Final = 8
 KEEP_TYPED: Final = "typed"  # the "keep what I typed" choice at a stay's region match
+# The choices at FEVER_CHECK: the answers are right, or ask the temperature or symptoms again.
+FEVER_CHOICES: Final = ("confirm", Step.TEMP.value, Step.SYMPTOMS.value)
 
 
 class Action(StrEnum):
@@ -86,22 +91,35 @@ class Draft:
             raise DraftError(str(error)) from error
 
 
+def _typed_id(step: str, answers: dict[str, Any]) -> dict[str, Any]:
+    """A draft saved before ID types were asked: its number (given, skipped or being asked
+    for) was a resident ID's."""
+    if Step.IDTYPE in answers or (Step.IDNO not in answers and step != Step.IDNO):
+        return answers
+    if Step.IDNO in answers and answers[Step.IDNO] is None:
+        rest = {k: v for k, v in answers.items() if k != Step.IDNO}
+        return {**rest, Step.IDTYPE: None}
+    return {**answers, Step.IDTYPE: id_documents.UNTYPED.value}
+
+
 def _from_data(data: Any, today: date) -> Draft:
     if not isinstance(data, dict) or set(data) != set(Draft().to_data()):
         raise DraftError("not a draft")
     step, answers, history = data["step"], data["answers"], data["history"]
     if step not in steps.ALL_STEPS or not isinstance(answers, dict):
         raise DraftError("unknown step")
+    answers = _typed_id(step, answers)
     for key, value in answers.items():
         if key == "attested":
             if value is not True:
                 raise DraftError("attested")
             continue
-        if key not in ORDER:
+        if key not in ORDER and key != Step.TEMPOK:
             raise DraftError(f"unknown answer {key!r}")
-        steps.check_answer(key, value, today=today)
+        steps.check_answer(Step(key), value, today=today)
+    steps.check_id_number(answers)
     for key in answers:
-        if key in ORDER and not steps.applies(key, answers):
+        if key in ORDER and not steps.applies(Step(key), answers):
             raise DraftError(f"{key} does not apply")
     if not isinstance(history, list) or len(history) > 60:
         raise DraftError("history")
@@ -129,6 +147,8 @@ def _from_data(data: Any, today: date) -> Draft:
         raise DraftError("match_for")
     if step in (REGION_MATCH, Step.SMATCH) and not matches:
         raise DraftError("a match step without matches")
+    if step == FEVER_CHECK and Step.TEMP not in answers:
+        raise DraftError("a fever check without a temperature")
     draft = Draft(
         Step(step),
         dict(answers),
@@ -168,6 +188,8 @@ def options(draft: Draft) -> tuple[str, ...]:
         return ("confirm",)
     if step == ATTEST:
         return ("agree",)
+    if step == FEVER_CHECK:
+        return FEVER_CHOICES
     if step in steps.MULTI:
         return (*steps.CHOICES[step], steps.NONE, "done")
     return steps.choices(step, draft.answers)
@@ -223,8 +245,19 @@ def _enter(draft: Draft, step: Step, *, push: bool = True) -> Draft:
     return replace(draft, step=step, history=history[-60:], page=0, pending=pending, stays=stays)
 
 
-def _answered(draft: Draft, step: Step, value: Any, after: Step | None = None) -> Outcome:
+def _answered(
+    draft: Draft,
+    step: Step,
+    value: Any,
+    after: Step | None = None,
+    *,
+    fever_threshold: float | None = None,
+) -> Outcome:
+    """Record an answer and ask what comes next; with `fever_threshold` (an answer to the
+    symptoms or the temperature) a contradiction between them is asked about first."""
     answers = _prune({**draft.answers, step: value})
+    if fever_threshold is not None and steps.fever_unconfirmed(answers, fever_threshold):
+        return Outcome(_enter(replace(draft, answers=answers), FEVER_CHECK))
     nxt = _next_after(answers, after or step)
     return Outcome(_enter(replace(draft, answers=answers), nxt))
 
@@ -237,7 +270,10 @@ def back(draft: Draft) -> Outcome:
     stale_match = (previous == REGION_MATCH and draft.match_for not in steps.REGION_STEPS) or (
         previous == Step.SMATCH and draft.match_for != Step.SPLACE
     )
-    if (previous in ORDER and not steps.applies(previous, draft.answers)) or stale_match:
+    # The fever check is no answer of the person's: back goes to the answers it was about
+    # (and past the temperature asked again from it, which is where back starts).
+    passed = previous in (FEVER_CHECK, draft.step)
+    if (previous in ORDER and not steps.applies(previous, draft.answers)) or stale_match or passed:
         # A question an edit made moot, or a match list since replaced by another: drop it
         # from the stack and go further back.
         return back(replace(draft, history=draft.history[:-1]))
@@ -250,6 +286,8 @@ def skip(draft: Draft) -> Outcome:
         return Outcome(draft, STALE)
     if draft.step in steps.STAY_STEPS:
         return _stay_step(draft, None)
+    if draft.step == Step.IDNO:  # no number after all: no document (its type is dropped)
+        return _answered(draft, Step.IDTYPE, None, after=Step.IDNO)
     return _answered(draft, draft.step, None)
 
 
@@ -260,8 +298,17 @@ def edit(draft: Draft, step: str) -> Outcome:
     return Outcome(_enter(draft, Step(step)))
 
 
-def press(draft: Draft, step: Step, action: Action, value: str, *, today: date) -> Outcome:
-    """A button: refused unless it belongs to the current step and carries a current value."""
+def press(
+    draft: Draft,
+    step: Step,
+    action: Action,
+    value: str,
+    *,
+    today: date,
+    fever_threshold: float = DEFAULT_FEVER_THRESHOLD,
+) -> Outcome:
+    """A button: refused unless it belongs to the current step and carries a current value.
+    A temperature at or above `fever_threshold` is a fever (see FEVER_CHECK)."""
     if step != draft.step:
         return Outcome(draft, STALE)
     if action == Action.BACK:
@@ -276,22 +323,34 @@ def press(draft: Draft, step: Step, action: Action, value: str, *, today: date) 
         return Outcome(replace(draft, page=int(value)))
     if action != Action.PICK or value not in options(draft):
         return Outcome(draft, STALE)
-    return _pick(draft, value, today)
+    return _pick(draft, value, fever_threshold)
 
 
-def _pick(draft: Draft, value: str, today: date) -> Outcome:
+def _pick(draft: Draft, value: str, fever_threshold: float) -> Outcome:
     step = draft.step
+    if step == FEVER_CHECK:
+        if value == "confirm":  # kept as given; TEMPOK records which temperature was meant
+            answers = {**draft.answers, Step.TEMPOK: draft.answers[Step.TEMP]}
+            nxt = _next_after(answers, Step.TEMP)
+            return Outcome(_enter(replace(draft, answers=answers), nxt))
+        return Outcome(_enter(draft, Step(value)))
+    if step == Step.IDTYPE and value != draft.answers.get(Step.IDTYPE):
+        # Another document: the number given for the one before is asked again.
+        answers = {k: v for k, v in draft.answers.items() if k != Step.IDNO}
+        return _answered(replace(draft, answers=answers), step, value)
     if step == SUMMARY:
         return Outcome(_enter(draft, ATTEST))
     if step == ATTEST:
         return Outcome(replace(draft, answers={**draft.answers, "attested": True}), submit=True)
     if step in steps.MULTI:
+        fever = fever_threshold if step == Step.SYMPTOMS else None
         if value == steps.NONE:
-            return _answered(draft, step, [])
+            return _answered(draft, step, [], fever_threshold=fever)
         if value == "done":
             if not draft.pending:
                 return Outcome(draft, "declare-tick-or-none")
-            return _answered(draft, step, [v for v in steps.CHOICES[step] if v in draft.pending])
+            ticked = [v for v in steps.CHOICES[step] if v in draft.pending]
+            return _answered(draft, step, ticked, fever_threshold=fever)
         pending = set(draft.pending) ^ {value}
         ordered = tuple(v for v in steps.CHOICES[step] if v in pending)
         return Outcome(replace(draft, pending=ordered))
@@ -371,10 +430,16 @@ def not_text_refusal(draft: Draft) -> str:
 
 
 def answer(
-    draft: Draft, text: str, *, today: date, lookback_days: int = DEFAULT_LOOKBACK_DAYS
+    draft: Draft,
+    text: str,
+    *,
+    today: date,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    fever_threshold: float = DEFAULT_FEVER_THRESHOLD,
 ) -> Outcome:
     """A typed answer to the current step: the next draft, or a refusal key. The arrival
-    date must lie within the policy's look-back window of `lookback_days`."""
+    date must lie within the policy's look-back window of `lookback_days`; a temperature at
+    or above `fever_threshold` is a fever (see FEVER_CHECK)."""
     step = draft.step
     if step in steps.MAX_LENGTH:
         cleaned = (
@@ -393,7 +458,8 @@ def answer(
     if step == Step.PHONE:
         parsed = parse.parse_phone(text)
     elif step == Step.IDNO:
-        parsed = parse.parse_id_number(text, today=today)
+        kind = id_documents.IdType(draft.answers[Step.IDTYPE])
+        parsed = id_documents.parse_number(kind, text, today=today)
     elif step == Step.TNUM:
         parsed = parse.parse_train_or_flight(text)
     elif step == Step.TEMP:
@@ -414,7 +480,8 @@ def answer(
         return Outcome(draft, USE_BUTTONS)
     if parsed.value is None:
         return Outcome(draft, parsed.refusal)
-    return _answered(draft, step, parsed.value)
+    fever = fever_threshold if step == Step.TEMP else None
+    return _answered(draft, step, parsed.value, fever_threshold=fever)
 
 
 def _date_typed(draft: Draft, text: str, today: date, lookback_days: int) -> Outcome:

@@ -27,6 +27,7 @@ from domain.declarations import (
     Transport,
     TransportKind,
 )
+from domain.id_documents import UNTYPED, IdType
 
 
 class DeclarationError(ValueError):
@@ -174,6 +175,7 @@ _DECLARATION_KEYS = (
     "name",
     "phone",
     "id_number",
+    "id_type",
 )
 
 
@@ -213,6 +215,13 @@ def declaration_from_dict(value: Any) -> Declaration:
     def colour(item: Any, where: str) -> CodeColour:
         return _enum(CodeColour, item, where)
 
+    id_number = _optional(data, "id_number", key, _text)
+    id_type = _optional(data, "id_type", key, lambda v, k: _enum(IdType, v, k))
+    if id_number is None and id_type is not None:
+        raise _fail(f"{key}id_type", "given without id_number")
+    if id_number is not None and id_type is None:
+        id_type = UNTYPED  # stored before the types existed
+
     return Declaration(
         status=_enum(DeclarationStatus, data["status"], f"{key}status"),
         origin=_origin(data["origin"], f"{key}origin"),
@@ -231,7 +240,8 @@ def declaration_from_dict(value: Any) -> Declaration:
         attested=_bool(data.get("attested", False), f"{key}attested"),
         name=_optional(data, "name", key, _text),
         phone=_optional(data, "phone", key, _text),
-        id_number=_optional(data, "id_number", key, _text),
+        id_number=id_number,
+        id_type=id_type,
     )
 
 
@@ -307,5 +317,6 @@ def declaration_to_dict(declaration: Declaration) -> dict[str, Any]:
         "name": d.name,
         "phone": d.phone,
         "id_number": d.id_number,
+        "id_type": d.id_type.value if d.id_type else None,
     }
     return {k: v for k, v in out.items() if v is not None}

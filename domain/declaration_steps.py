@@ -6,6 +6,11 @@ Answers are kept as JSON values keyed by step id (codes, ISO dates, enum values,
 key present with the value None means "asked and skipped". `check_answer` re-validates a
 stored answer, so a draft read back from storage is never trusted.
 
+The identity document is two questions: its type (buttons; skipping it gives none), then its
+number, checked by the type's rule (domain/id_documents.py). A number alone says nothing, so
+`check_id_number` checks the pair; a draft saved before the types existed is upgraded where it
+is read (declaration_dialog.Draft.from_data).
+
 Every typed date has a window for its question (`date_window`, both ends included): the
 planned return from today to about six months ahead, the arrival within the policy's
 look-back window, the other dates (entry abroad, last test, a stay's start and end) within
@@ -22,7 +27,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from domain import answers as parse
-from domain import regions
+from domain import id_documents, regions
 from domain.dates import DateWindow, Direction, read_date
 from domain.declarations import (
     CodeColour,
@@ -40,6 +45,7 @@ class Step(StrEnum):
 
     NAME = "name"
     PHONE = "phone"
+    IDTYPE = "idtype"
     IDNO = "idno"
     ADDRESS = "address"
     STATUS = "status"
@@ -65,6 +71,7 @@ class Step(StrEnum):
     VACC = "vacc"
     SYMPTOMS = "symptoms"
     TEMP = "temp"
+    TEMPOK = "tempok"
     CONTACTS = "contacts"
     COMPANIONS = "companions"
     RMATCH = "rmatch"
@@ -78,10 +85,12 @@ class Step(StrEnum):
 
 
 # The questions in the order they are asked; conditional ones are skipped when they do not
-# apply. The stay sub-dialog (STAY_STEPS) and the region match (REGION_MATCH) sit outside it.
+# apply. The stay sub-dialog (STAY_STEPS), the region match (REGION_MATCH) and the fever
+# confirmation (FEVER_CHECK) sit outside it.
 ORDER: Final = (
     Step.NAME,
     Step.PHONE,
+    Step.IDTYPE,
     Step.IDNO,
     Step.ADDRESS,
     Step.STATUS,
@@ -111,13 +120,16 @@ ORDER: Final = (
     Step.COMPANIONS,
 )
 REGION_MATCH: Final = Step.RMATCH
+FEVER_CHECK: Final = Step.TEMPOK
 STAY_STEPS: Final = (Step.SPLACE, Step.SMATCH, Step.SSTART, Step.SEND, Step.STRANSIT)
 SUMMARY: Final = Step.SUMMARY
 ATTEST: Final = Step.ATTEST
-ALL_STEPS: Final = frozenset((*ORDER, REGION_MATCH, *STAY_STEPS, SUMMARY, ATTEST))
+ALL_STEPS: Final = frozenset((*ORDER, REGION_MATCH, FEVER_CHECK, *STAY_STEPS, SUMMARY, ATTEST))
 
+# Skipping the ID number gives no document at all (the type is dropped with it).
 OPTIONAL: Final = frozenset(
     {
+        Step.IDTYPE,
         Step.IDNO,
         Step.STREET,
         Step.PORT,
@@ -159,6 +171,7 @@ DOMESTIC, OVERSEAS = "domestic", "overseas"
 NONE: Final = "none"  # the "none of these" choice of a checklist
 
 CHOICES: Final[Mapping[Step, tuple[str, ...]]] = {
+    Step.IDTYPE: tuple(t.value for t in id_documents.IdType),
     Step.STATUS: tuple(s.value for s in DeclarationStatus),
     Step.ORIGIN: (DOMESTIC, OVERSEAS),
     Step.DOCS: (YES, NO),
@@ -189,6 +202,8 @@ def applies(step: Step, answers: Mapping[str, Any]) -> bool:
     status, origin = answers.get(Step.STATUS), answers.get(Step.ORIGIN)
     if step == Step.PLANNED:
         return status == DeclarationStatus.PLANNING_RETURN.value
+    if step == Step.IDNO:
+        return answers.get(Step.IDTYPE) is not None
     if step in (Step.PROV, Step.STREET):
         return origin == DOMESTIC
     if step == Step.CITY:
@@ -369,10 +384,10 @@ def check_answer(step: Step, value: Any, *, today: date) -> None:
     elif step == Step.PHONE:
         ok = isinstance(value, str) and parse.parse_phone(value).value == value
     elif step == Step.IDNO:
-        ok = isinstance(value, str) and parse.parse_id_number(value).value == value
+        ok = isinstance(value, str)  # against its type: check_id_number
     elif step == Step.TNUM:
         ok = isinstance(value, str) and parse.parse_train_or_flight(value).value == value
-    elif step == Step.TEMP:
+    elif step in (Step.TEMP, Step.TEMPOK):
         ok = isinstance(value, float) and 35.0 <= value <= 42.0
     elif step == Step.COMPANIONS:
         ok = type(value) is int and 0 <= value <= MAX_COMPANIONS
@@ -386,3 +401,27 @@ def check_answer(step: Step, value: Any, *, today: date) -> None:
     if not ok:
         # Not the value: this message is logged, and the value is what a resident typed.
         raise StoredAnswerError(f"{step}: the stored answer does not fit")
+
+
+def check_id_number(answers: Mapping[str, Any]) -> None:
+    """Raise StoredAnswerError unless a stored ID number fits the type stored with it."""
+    number = answers.get(Step.IDNO)
+    if number is not None and not id_documents.is_stored_number(answers.get(Step.IDTYPE), number):
+        raise StoredAnswerError(f"{Step.IDNO}: does not fit its type")
+
+
+# --- the fever confirmation ------------------------------------------------------------------
+
+
+def fever_unconfirmed(answers: Mapping[str, Any], fever_threshold: float) -> bool:
+    """Whether "no symptoms" and a fever (at or above `fever_threshold`) stand unconfirmed:
+    a slip in one answer or the other, or a fever the person has not noticed. The dialog asks
+    about them (FEVER_CHECK); the TEMPOK answer keeps the temperature confirmed, so another
+    feverish temperature typed later is asked about again."""
+    temperature = answers.get(Step.TEMP)
+    return (
+        answers.get(Step.SYMPTOMS) == []
+        and isinstance(temperature, float)
+        and temperature >= fever_threshold
+        and answers.get(Step.TEMPOK) != temperature
+    )

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from domain.id_documents import IdType
+
 
 class DeclarationStatus(StrEnum):
     RETURNED = "returned"
@@ -160,6 +162,9 @@ class Declaration:
     name: str | None = None
     phone: str | None = None
     id_number: str | None = None
+    # The document the number belongs to; None only with no number (a number stored before
+    # the types existed is read back as a resident ID, see declaration_json).
+    id_type: IdType | None = None
 
     @property
     def overseas(self) -> bool:

@@ -63,6 +63,11 @@ class FollowupPlan:
         have been reminded of it; opening it would only escalate at once)."""
         return tuple(item for item in self.items if item.due_at > now)
 
+    def days_ahead(self, kind: ObligationKind, now: datetime) -> tuple[date, ...]:
+        """The days of `kind` among the pending items: what the resident can still do, and
+        so all they are told of (a test due at 10:00 is not "today" at 23:48)."""
+        return tuple(item.day for item in self.pending(now) if item.kind is kind)
+
 
 def _at(day: date, clock: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=zone)

@@ -38,6 +38,37 @@ class OutboxMessage:
     priority: Priority = Priority.NOTICE
     reply_markup: dict[str, Any] | None = None  # Bot API JSON, e.g. {"inline_keyboard": ...}
     recipient_id: int | None = None  # the person a private message is for
+    # Set: no new message, but the keyboard of this message the bot sent to `chat_id` replaced
+    # by `reply_markup` (None takes it away); `text` is not used. See `keyboard_edit`.
+    edit_message_id: int | None = None
+
+    @property
+    def is_edit(self) -> bool:
+        return self.edit_message_id is not None
+
+
+def keyboard_edit(
+    dedupe_key: str,
+    chat_id: int,
+    message_id: int,
+    *,
+    not_before: datetime,
+    reply_markup: dict[str, Any] | None = None,
+    recipient_id: int | None = None,
+) -> OutboxMessage:
+    """Replace (or, without `reply_markup`, take away) the keyboard of a message already sent:
+    buttons that can only be refused any more. Written like a message, in the transaction that
+    made them stale, and sent under the same limits, after it commits."""
+    return OutboxMessage(
+        dedupe_key=dedupe_key,
+        chat_id=chat_id,
+        text="",
+        not_before=not_before,
+        priority=Priority.NOTICE,
+        reply_markup=reply_markup,
+        recipient_id=recipient_id,
+        edit_message_id=message_id,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +144,7 @@ class Retry:
 @dataclass(frozen=True, slots=True)
 class GiveUp:
     reason: str
+    quiet: bool = False  # nobody needs to hear of it (see `decide_edit`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +193,21 @@ def decide(failure: Failure, attempts: int, now: datetime, policy: RetryPolicy) 
             # token. Waiting without counting keeps the messages for when that happens.
             return Retry(now + UNAUTHORIZED_PAUSE, reason, counts=False)
     raise AssertionError(failure.kind)  # pragma: no cover - the match is exhaustive
+
+
+def decide_edit(failure: Failure, attempts: int, now: datetime, policy: RetryPolicy) -> Decision:
+    """`decide` for a keyboard edit: transient failures are retried as for a message; any other
+    ends it quietly. The message is gone or can no longer be edited, the person blocked the bot,
+    the group moved (its message ids did not): the buttons left are refused when pressed, and
+    whether a person can still be written to is for a real message to find out, not for a
+    cosmetic edit to alert a human about."""
+    decision = decide(failure, attempts, now, policy)
+    match decision:
+        case Retry():
+            return decision
+        case GiveUp(reason=reason) | MarkUnreachable(reason=reason):
+            return GiveUp(reason, quiet=True)
+    return GiveUp(f"{failure.kind.value}: {failure.description}".rstrip(": "), quiet=True)
 
 
 def is_private_chat(chat_id: int) -> bool:

@@ -261,13 +261,27 @@ class Policy:
         return f"{self.version} ({self.locality})" if self.locality else self.version
 
 
+def _immediate(
+    declaration: Declaration, facts: RiskFacts, policy: Policy
+) -> tuple[tuple[Check, ...], bool]:
+    """The checks of the policy's immediate_report_when, and whether it holds."""
+    immediate = policy.immediate_report_when
+    checks = immediate.checks(declaration, facts, policy.fever_threshold)
+    # An empty condition would "always hold"; here it means no condition is configured.
+    return checks, not immediate.always and all(check.matched for check in checks)
+
+
+def refers_to_fever_clinic(declaration: Declaration, facts: RiskFacts, policy: Policy) -> bool:
+    """Whether the policy's immediate_report_when holds (a rule's own immediate_report flag
+    does not count): the brief's "report immediately and refer to the fever clinic", which
+    applies whatever category the rules decide (a feverish high-risk returnee too)."""
+    return _immediate(declaration, facts, policy)[1]
+
+
 def explain(declaration: Declaration, facts: RiskFacts, policy: Policy) -> Explanation:
     """Test the rules in order up to the first that matches, recording every check, and the
     policy's immediate_report_when on its own."""
-    immediate = policy.immediate_report_when
-    immediate_checks = immediate.checks(declaration, facts, policy.fever_threshold)
-    # An empty condition would "always hold"; here it means no condition is configured.
-    held = not immediate.always and all(check.matched for check in immediate_checks)
+    immediate_checks, held = _immediate(declaration, facts, policy)
     tested: list[RuleTrace] = []
     for order, rule in enumerate(policy.rules, start=1):
         checks = rule.when.checks(declaration, facts, policy.fever_threshold)

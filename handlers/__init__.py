@@ -4,6 +4,7 @@ from aiogram import Router
 
 from handlers import (
     absence,
+    cases,
     checkin,
     common,
     declarations,
@@ -13,6 +14,8 @@ from handlers import (
     members,
     onboarding,
     reports,
+    result_buttons,
+    result_fixes,
     risk,
     start,
     unit_picker,
@@ -37,6 +40,9 @@ def build_router() -> Router:
         excuse.create_router(),
         reports.create_router(),
         checkin.create_router(),
+        result_buttons.create_router(),
+        result_fixes.create_router(),
+        cases.create_router(),
         risk.create_router(),
         declarations.create_router(),
         unit_picker.create_router(),

@@ -1,4 +1,5 @@
-"""Health check-ins and test days: `/checkin`, the reminders' buttons and the short dialog.
+"""Health check-ins: `/checkin`, the reminders' button and the short dialog (the test days'
+buttons are handlers.result_buttons').
 
 The dialog: the temperature (typed, re-asked with the reason when invalid), then the symptoms
 checklist (multi-select; "none" answers at once, "done" submits the selection). Its state is
@@ -32,7 +33,6 @@ from texts.checkin_keyboards import (
     DONE_CHOICE,
     CheckinStart,
     CheckinSymptom,
-    TestRecord,
     choose_keyboard,
     symptoms_answer,
     symptoms_keyboard,
@@ -158,27 +158,12 @@ async def symptom_pressed(
     await send_private(ctx, ctx.tr(recorded.key))
 
 
-async def test_pressed(
-    query: CallbackQuery, callback_data: TestRecord, ctx: Context, checkin_service: CheckinService
-) -> None:
-    try:
-        recorded = await checkin_service.record_test(
-            ctx.repos, ctx.actor, callback_data.obligation_id, callback_data.result, ctx.now()
-        )
-    except Refused as refused:
-        await query.answer(ctx.tr(refused.key), show_alert=True)
-        return
-    await query.answer()
-    await send_private(ctx, ctx.tr(recorded.key))
-
-
 def create_router() -> Router:
     router = Router(name="checkin")
     private = F.chat.type == "private"
     router.message.register(checkin_command, Command("checkin"), private)
     router.callback_query.register(start_pressed, CheckinStart.filter())
     router.callback_query.register(symptom_pressed, CheckinSymptom.filter())
-    router.callback_query.register(test_pressed, TestRecord.filter())
     router.message.register(
         temperature_given, CheckinDialog.temperature, private, ~F.text.startswith("/")
     )

@@ -8,6 +8,9 @@ pending until its send is confirmed, so after a crash every unconfirmed row is s
 that times out, or whose connection drops once the request is out, is the same case while the
 bot runs: sent again, and counted on its row (`uncertain_sends`).
 
+A row may also edit the keyboard of a message already sent (domain.outbox.keyboard_edit):
+paced, retried and recorded the same way, except that its permanent failures alert nobody.
+
 With several instances only the holder of the leader lock sends (storage/leader.py).
 """
 
@@ -21,7 +24,7 @@ from datetime import datetime, timedelta
 
 from aiogram import Bot
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramRetryAfter, TelegramUnauthorizedError
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter, TelegramUnauthorizedError
 
 from domain.clock import Clock
 from domain.outbox import (
@@ -32,14 +35,16 @@ from domain.outbox import (
     MarkUnreachable,
     MoveChat,
     OutboxEntry,
+    OutboxMessage,
     Retry,
     RetryPolicy,
     decide,
+    decide_edit,
 )
 from outbox.alerts import DeliveryAlerts
 from outbox.pacing import Pacer
 from outbox.settings import OutboxSettings
-from outbox.telegram import UnreadableAnswer, classify, reply_markup
+from outbox.telegram import UnreadableAnswer, classify, inline_markup, reply_markup, unchanged
 from storage import Database, Repositories
 from storage.leader import LeaderLock
 from storage.repos.outbox import OUTBOX
@@ -256,12 +261,7 @@ class OutboxSender:
             await self.pacer.acquire(message.chat_id)
             self._on_wire.add(entry.id)
             try:
-                sent = await self.bot.send_message(
-                    chat_id=message.chat_id,
-                    text=message.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=reply_markup(message.reply_markup),
-                )
+                message_id = await self._request(message)
             except UnreadableAnswer as error:
                 # Done, but its answer (the message id) cannot be read: sending it again would
                 # deliver it again. An unreadable error answer is retried like a 5xx.
@@ -278,7 +278,7 @@ class OutboxSender:
                 failure = classify(error, message.chat_id)
                 self._outcomes.put_nowait(Outcome(entry, self.clock.now(), failure=failure))
             else:
-                self._outcomes.put_nowait(Outcome(entry, self.clock.now(), sent.message_id))
+                self._outcomes.put_nowait(Outcome(entry, self.clock.now(), message_id))
             finally:
                 self.pacer.answered()
             queued = True
@@ -290,6 +290,28 @@ class OutboxSender:
             if self._chats.get(message.chat_id) == entry.id:
                 del self._chats[message.chat_id]
             self._slot_freed.set()
+
+    async def _request(self, message: OutboxMessage) -> int:
+        """Send the message, or edit the keyboard of the one it names; that message's id."""
+        if message.edit_message_id is None:
+            sent = await self.bot.send_message(
+                chat_id=message.chat_id,
+                text=message.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=reply_markup(message.reply_markup),
+            )
+            return sent.message_id
+        try:
+            await self.bot.edit_message_reply_markup(
+                chat_id=message.chat_id,
+                message_id=message.edit_message_id,
+                reply_markup=inline_markup(message.reply_markup),
+            )
+        except TelegramBadRequest as error:
+            # Already as wanted, e.g. a press took the buttons off its own message: done.
+            if not unchanged(error):
+                raise
+        return message.edit_message_id
 
     # --- recording -------------------------------------------------------------------------
 
@@ -340,7 +362,8 @@ class OutboxSender:
     async def _record(self, repos: Repositories, outcome: Outcome, failure: Failure) -> bool:
         """Store one failed attempt's consequence; True if it queued an alert for the admins."""
         entry, now = outcome.entry, outcome.at
-        decision = decide(failure, entry.attempts + 1, now, self.policy)
+        rule = decide_edit if entry.message.is_edit else decide
+        decision = rule(failure, entry.attempts + 1, now, self.policy)
         logger.warning("outbox %d to %d: %s -> %s", entry.id, entry.chat_id, failure, decision)
         if failure.kind is FailureKind.UNKNOWN_OUTCOME:
             logger.warning(
@@ -363,6 +386,8 @@ class OutboxSender:
                 reason = "migrated to the same chat"
                 await repos.outbox.mark_failed(entry.id, reason)
                 return await self.alerts.failed(repos, entry, reason, now)
+            case GiveUp(reason=reason, quiet=True):
+                await repos.outbox.mark_failed(entry.id, reason)
             case GiveUp(reason=reason):
                 await repos.outbox.mark_failed(entry.id, reason)
                 return await self.alerts.failed(repos, entry, reason, now)

@@ -50,6 +50,18 @@ def reply_markup(data: dict[str, Any] | None) -> Markup | None:
     return InlineKeyboardMarkup.model_validate(data)
 
 
+def inline_markup(data: dict[str, Any] | None) -> InlineKeyboardMarkup | None:
+    """A stored inline keyboard, as an edit takes it; None takes the keyboard away."""
+    return None if data is None else InlineKeyboardMarkup.model_validate(data)
+
+
+def unchanged(error: Exception) -> bool:
+    """Telegram refused an edit because the message is already as asked."""
+    return isinstance(error, TelegramBadRequest) and "message is not modified" in str(
+        getattr(error, "message", "") or error
+    )
+
+
 def classify(error: Exception, chat_id: int = 0) -> Failure:
     """Turn what aiogram raised into the domain's kinds of failure."""
     text = str(getattr(error, "message", "") or error)[:500]

@@ -12,9 +12,10 @@ from domain.checkins import CheckinAnswer
 from domain.declarations import TestResult
 from domain.obligations import ObligationKind
 from domain.permissions import Actor
-from services import checkins
+from services import checkins, result_recording
 from services.checkins import Recorded, Render
 from services.refusal import Refused
+from services.result_recording import FixMarkup
 from storage import Repositories
 
 
@@ -33,10 +34,13 @@ class Started:
 
 
 class CheckinService:
-    def __init__(self, *, fever_threshold: float, zone: ZoneInfo, render: Render) -> None:
+    def __init__(
+        self, *, fever_threshold: float, zone: ZoneInfo, render: Render, fix_markup: FixMarkup
+    ) -> None:
         self.fever_threshold = fever_threshold
         self.zone = zone
         self.render = render
+        self.fix_markup = fix_markup  # the "correct result" button under a positive's alert
 
     async def choices(self, repos: Repositories, actor: Actor, now: datetime) -> Choices:
         today = now.astimezone(self.zone).date()
@@ -81,6 +85,14 @@ class CheckinService:
             now=now,
         )
 
+    async def test_day(
+        self, repos: Repositories, actor: Actor, obligation_id: int, now: datetime
+    ) -> Started:
+        """Whose test of which day a result would be recorded for (a positive one is confirmed
+        first); Refused as recording it would be."""
+        allowed = await result_recording.result_access(repos, actor, obligation_id, now=now)
+        return Started(await checkins.resident_name(repos, allowed.monitored), allowed.day)
+
     async def record_test(
         self,
         repos: Repositories,
@@ -89,6 +101,12 @@ class CheckinService:
         result: TestResult,
         now: datetime,
     ) -> Recorded:
-        return await checkins.record_test(
-            repos, actor, obligation_id, result, render=self.render, now=now
+        return await result_recording.record_test(
+            repos,
+            actor,
+            obligation_id,
+            result,
+            render=self.render,
+            now=now,
+            fix_markup=self.fix_markup,
         )

@@ -1,10 +1,12 @@
-"""Recording daily health check-ins and test days of monitored residents.
+"""Recording daily health check-ins of monitored residents, and what recording a test day
+(services.result_recording) shares with it: who may record, the resident's name, who is alerted.
 
 Every press and every answer comes from the client, so each call checks again, against the
 database, that the obligation exists, is of the right kind and still open, and that the actor
 may record it: the assignee (the resident, or the filer of a proxy declaration) or a tracker
 or liaison of the obligation's unit (recording for the resident, which the audit says).
-The record, the obligation met and the alerts queued in the outbox commit together.
+The record, the obligation met, the alerts queued in the outbox and the answered reminders'
+buttons taken off (services.reminder_buttons) commit together.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from domain.checkins import (
     IDENTICAL_DAYS,
@@ -21,15 +24,14 @@ from domain.checkins import (
     alert_reasons,
     declaration_id_of,
     identical_run,
-    result_alert,
 )
-from domain.declarations import Symptom, TestResult
+from domain.declarations import Symptom
 from domain.obligations import Obligation, ObligationKind, ObligationState
 from domain.org import OrgTree, Person, Role
 from domain.outbox import OutboxMessage, Priority
 from domain.permissions import Actor
 from domain.recipients import case_recipients
-from services import obligations
+from services import obligations, reminder_buttons
 from services.onboarding import log_refusal
 from services.refusal import Refused
 from storage import Repositories
@@ -142,66 +144,30 @@ async def record_checkin(
     ):
         raise Refused("checkin-already")
     await obligations.meet(repos, ob.key, at=now, by=actor.telegram_id)
-    await _audit(repos, actor, CHECKIN_ACTION, allowed, now)
+    await audit_recording(repos, actor, CHECKIN_ACTION, allowed, now)
+    await reminder_buttons.take_off(repos, obligation_id, now=now)
     name = await resident_name(repos, monitored)
     tree = await repos.org.load_tree()
-    unit_name = _unit_name(tree, ob.unit_code)
+    unit_name = unit_name_of(tree, ob.unit_code)
     reasons = alert_reasons(answer, fever_threshold)
     alerted = 0
     if reasons:
         alert = Alert(
             reasons, name, unit_name, day, answer.temperature, tuple(sorted(answer.symptoms))
         )
-        people = await _alert_recipients(repos, monitored, day, skip={actor.telegram_id})
-        alerted = await _enqueue(repos, people, alert, render, f"checkin-alert:{ob.id}", now)
+        people = await alert_recipients(repos, monitored, day, skip={actor.telegram_id})
+        alerted = await enqueue_alerts(repos, people, alert, render, f"checkin-alert:{ob.id}", now)
     flagged = 0
     readings = await store.readings(monitored.declaration_id, day, IDENTICAL_DAYS)
     if identical_run(readings, IDENTICAL_DAYS):
         flag = Alert((), name, unit_name, day, answer.temperature, identical_days=IDENTICAL_DAYS)
         trackers = await _trackers(repos, monitored, skip={actor.telegram_id})
-        flagged = await _enqueue(repos, trackers, flag, render, f"checkin-same:{ob.id}", now)
+        flagged = await enqueue_alerts(repos, trackers, flag, render, f"checkin-same:{ob.id}", now)
     key = "checkin-recorded-alert" if reasons else "checkin-recorded"
     return Recorded(key, allowed, alerted, flagged)
 
 
-async def record_test(
-    repos: Repositories,
-    actor: Actor,
-    obligation_id: int,
-    result: TestResult,
-    *,
-    render: Render,
-    now: datetime,
-) -> Recorded:
-    """ "Done" is a pending result; the result may follow later on the same (met) test day.
-    A final result stands: it is not overwritten from a button."""
-    allowed = await access(
-        repos, actor, obligation_id, ObligationKind.TEST_DUE, now=now, allow_met=True
-    )
-    ob, monitored, day = allowed.obligation, allowed.monitored, allowed.day
-    store = repos.checkins
-    previous = await store.test_result(monitored.declaration_id, day)
-    if previous is not None and previous is not TestResult.PENDING:
-        raise Refused("checkin-test-already")
-    if previous is None and ob.state.closed:  # met without a record: nothing to add to
-        raise Refused("checkin-already")
-    await store.set_test_result(
-        monitored.declaration_id, day, result, by=actor.telegram_id, now=now
-    )
-    await obligations.meet(repos, ob.key, at=now, by=actor.telegram_id)
-    await _audit(repos, actor, TEST_ACTION, allowed, now)
-    reason = result_alert(result)
-    alerted = 0
-    if reason is not None:
-        name = await resident_name(repos, monitored)
-        tree = await repos.org.load_tree()
-        alert = Alert((reason,), name, _unit_name(tree, ob.unit_code), day)
-        people = await _alert_recipients(repos, monitored, day, skip={actor.telegram_id})
-        alerted = await _enqueue(repos, people, alert, render, f"test-alert:{ob.id}", now)
-    return Recorded(f"checkin-test-recorded-{result.value}", allowed, alerted)
-
-
-async def _audit(
+async def audit_recording(
     repos: Repositories, actor: Actor, action: str, allowed: Access, now: datetime
 ) -> None:
     # The value is health data: the audit keeps who recorded what for whom, not the reading.
@@ -216,11 +182,11 @@ async def _audit(
     )
 
 
-def _unit_name(tree: OrgTree, unit_code: str) -> str:
+def unit_name_of(tree: OrgTree, unit_code: str) -> str:
     return tree.get(unit_code).name if unit_code in tree else unit_code
 
 
-async def _alert_recipients(
+async def alert_recipients(
     repos: Repositories, monitored: Monitored, on: date, *, skip: set[int]
 ) -> list[Person]:
     """Who hears of a declaration's case on `on`, with the whole supervisor chain (即有即报 goes
@@ -251,13 +217,15 @@ def _unique(people: Iterable[Person], skip: set[int]) -> list[Person]:
     return list(seen.values())
 
 
-async def _enqueue(
+async def enqueue_alerts(
     repos: Repositories,
     people: Iterable[Person],
     alert: Alert,
     render: Render,
     occasion: str,
     now: datetime,
+    *,
+    markup: Callable[[Person], dict[str, Any]] | None = None,
 ) -> int:
     """Private messages only (a person's telegram id is their private chat), at alert
     priority; the dedupe key makes a retried transaction harmless."""
@@ -271,6 +239,7 @@ async def _enqueue(
                 not_before=now,
                 priority=Priority.ALERT,
                 recipient_id=person.telegram_id,
+                reply_markup=markup(person) if markup is not None else None,
             ),
             now=now,
         )

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from domain import followup
+from domain.cases import CALLER_ROLES
 from domain.declarations import RiskFacts, worst_risk
 from domain.escalation import schedule
 from domain.followup import FollowupItem
@@ -80,6 +81,13 @@ class Staff:
         self.on = on
         self.people = people
         self.admins = admins
+
+    def callers(self, unit_code: str) -> set[int]:
+        """Who must call a resident of the unit, and so sees the phone in full: its liaisons,
+        deputies and trackers."""
+        return {
+            person for role in CALLER_ROLES for person in self.directory.holding(unit_code, role)
+        }
 
     def for_unit(self, unit_code: str, *, immediate: bool, skip: int | None) -> list[Person]:
         ids = case_recipients(self.directory, unit_code, self.on, chain=immediate)

@@ -207,6 +207,8 @@ class OutboxRow(Base):
     # Sends that timed out or lost their connection after the request went out: Telegram may
     # have delivered them, so the message may have arrived more than once.
     uncertain_sends: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Set: the row edits the keyboard of this message sent to chat_id (domain.outbox.keyboard_edit).
+    edit_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class ObligationRow(Base):
@@ -374,6 +376,21 @@ class TestRecordRow(Base):
     result: Mapped[str] = mapped_column(String(16))  # negative / positive / pending
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[int] = mapped_column(BigInteger)
+
+
+class CaseActionRow(Base):
+    """What staff did about a declaration's case: reached the person, or handled it."""
+
+    __tablename__ = "case_actions"
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(
+        ForeignKey("declarations.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class DraftLeaseRow(Base):

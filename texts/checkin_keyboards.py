@@ -42,6 +42,15 @@ class TestRecord(CallbackData, prefix="v1tst"):
     result: TestResult
 
 
+class TestConfirm(CallbackData, prefix="v1tcf"):
+    """Under "Confirm positive?": record the positive result, or go back to the choices."""
+
+    __test__ = False  # not a pytest class
+
+    obligation_id: RowId
+    back: bool
+
+
 def checkin_reminder_markup(tr: Translator, obligation_id: int) -> dict[str, Any]:
     """As Bot API JSON for the outbox, like texts.keyboards.excuse_markup."""
     button = {
@@ -63,6 +72,24 @@ def test_reminder_markup(tr: Translator, obligation_id: int) -> dict[str, Any]:
 
 
 test_reminder_markup.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+def result_choices_keyboard(tr: Translator, obligation_id: int) -> InlineKeyboardMarkup:
+    """The reminder's choices again, after "back" from the confirmation."""
+    return InlineKeyboardMarkup.model_validate(test_reminder_markup(tr, obligation_id))
+
+
+def positive_confirm_keyboard(tr: Translator, obligation_id: int) -> InlineKeyboardMarkup:
+    yes = TestConfirm(obligation_id=obligation_id, back=False).pack()
+    back = TestConfirm(obligation_id=obligation_id, back=True).pack()
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=tr("result-confirm-yes"), callback_data=yes),
+                InlineKeyboardButton(text=tr("result-confirm-back"), callback_data=back),
+            ]
+        ]
+    )
 
 
 def _test_button(tr: Translator, obligation_id: int, result: TestResult) -> dict[str, str]:

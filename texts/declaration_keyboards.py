@@ -28,6 +28,10 @@ from texts.rendering import phone_display
 PAGE_SIZE: Final = 12  # region buttons per page (three to a row, two for longer English names)
 MAX_UNIT_BUTTONS: Final = 30
 COLOUR_STEPS: Final = frozenset({Step.HCODE, Step.ICARD})
+# Buttons with long labels (regions, document names, sentences): one to a row.
+ONE_PER_ROW: Final = frozenset(
+    {steps.REGION_MATCH, Step.SMATCH, steps.ATTEST, Step.STAYS, Step.IDTYPE, steps.FEVER_CHECK}
+)
 # A region answer is named by its own level, not by the step that asked it: a municipality
 # (上海市) has districts where a province has cities, so the city step may answer a district.
 LEVEL_STEPS: Final = {
@@ -142,7 +146,7 @@ def question_keyboard(tr: Translator, draft: Draft, dialog_id: str) -> InlineKey
             if step in steps.MULTI and value in draft.pending:
                 label = TICKED + label
             buttons.append(_button(label, data(Action.PICK, value)))
-        width = 1 if step in (steps.REGION_MATCH, Step.SMATCH, steps.ATTEST, Step.STAYS) else 2
+        width = 1 if step in ONE_PER_ROW else 2
         width = 5 if step == Step.VACC else width
         rows += _rows(buttons, width)
     tail = []
@@ -249,6 +253,9 @@ def question_text(
             lines.append(tr("declare-summary-line", field=Html(label), value=Html(value)))
     elif step == Step.PLANNED:
         lines.append(tr("declare-q-planned", example=_planned_example(tr, today)))
+    elif step == steps.FEVER_CHECK:
+        temperature = plain_answer(tr, Step.TEMP, draft.answers.get(Step.TEMP))
+        lines.append(tr("declare-q-tempok", temperature=temperature))
     else:
         lines.append(tr(_question_key(draft)))
     if step == Step.STAYS and draft.stays:
@@ -266,9 +273,11 @@ def _planned_example(tr: Translator, today: date | None) -> str:
 
 def _question_key(draft: Draft) -> str:
     """The question of the step; the city step of a municipality, whose buttons are all
-    districts, asks for the district."""
+    districts, asks for the district, and the ID number asks for the document chosen."""
     if draft.step == Step.CITY:
         levels = {region.level for region in map(regions.get, dialog.options(draft)) if region}
         if levels == {regions.Level.DISTRICT}:
             return "declare-q-dist"
+    if draft.step == Step.IDNO:  # each document's number has its own form
+        return f"declare-q-idno-{draft.answers.get(Step.IDTYPE)}"
     return f"declare-q-{draft.step}"

@@ -4,7 +4,8 @@ to do) and the alerts and re-screen notices the service puts in the outbox.
 `TEXTS` is the renderer services.declarations uses (its `DeclarationTexts`). Names and unit
 names go through the Translator, which escapes them; area names are escaped where they are
 joined into a list, and pieces already rendered are passed on as `Html`. Staff alerts carry
-the masked phone only.
+the phone in full only for the people who must call; others see it masked, with a button
+that shows it (audited).
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
+from domain.case_reasons import CaseReasons
 from domain.org import Language
 from domain.policy import Category
 from services.declarations import Alert, ResidentUpdate, Submitted
-from texts.i18n import Html, Translator, translator
+from texts.case_keyboards import CaseAct, CaseAction
+from texts.i18n import Html, Translator, catalog, translator
+from texts.rendering import phone_display
 
 # Risk areas named in one message; the rest are counted.
 AREAS_SHOWN = 5
@@ -61,6 +66,10 @@ def _measure_lines(tr: Translator, submitted: Submitted) -> list[str]:
             )
         )
     lines.append(tr(f"followup-do-{c.category.value}"))
+    if submitted.fever_clinic and c.category is not Category.FEVER_CLINIC_REFERRAL:
+        # Another rule decided the measure (a high-risk returnee with a fever): the fever
+        # clinic still applies, and the category's own advice does not say so.
+        lines.append(tr("followup-result-fever-clinic"))
     if c.immediate_report:
         lines.append(tr("followup-result-immediate"))
     return lines
@@ -89,20 +98,22 @@ def resident_update(tr: Translator, update: ResidentUpdate) -> str:
     return "\n".join(lines + _measure_lines(tr, now)[1:])
 
 
-def alert(tr: Translator, item: Alert) -> str:
-    """A staff alert about one declaration: private message, masked phone."""
+def alert(tr: Translator, item: Alert, *, full_phone: bool) -> str:
+    """A staff alert about one declaration, in a private chat: who, why, what to do. The phone
+    in full for those who must call (`full_phone`), masked for others."""
     if item.immediate_report:
         title = tr("followup-alert-title-immediate", id=item.declaration_id)
     elif item.previous is not None:
         title = tr("followup-alert-title-reclassified", id=item.declaration_id)
     else:
         title = tr("followup-alert-title", id=item.declaration_id)
+    phone = phone_display(item.phone) if full_phone and item.phone else item.phone_masked
     lines = [
         title,
         tr(
             "followup-alert-who",
             name=item.resident_name or "-",
-            phone=item.phone_masked or tr("followup-alert-no-phone"),
+            phone=phone or tr("followup-alert-no-phone"),
             unit=item.unit_name,
         ),
     ]
@@ -117,19 +128,72 @@ def alert(tr: Translator, item: Alert) -> str:
         lines.append(
             tr("followup-alert-period", start=item.start_date.isoformat(), last=last.isoformat())
         )
-    if item.matched:
-        lines.append(tr("followup-alert-areas", areas=_areas(tr, item.matched)))
+    lines += reason_lines(tr, item.reasons)
     if item.proxy:
         lines.append(tr("followup-alert-proxy"))
     lines.append(tr("followup-alert-action"))
     return "\n".join(lines)
 
 
+def reason_lines(tr: Translator, reasons: CaseReasons) -> list[str]:
+    """Why it is a case: the rule, then each fact that made it one."""
+    rule_key = f"rule-{reasons.rule}"
+    rule = tr(rule_key) if rule_key in catalog(tr.language) else reasons.rule
+    lines = [tr("case-reason-rule", rule=rule)]
+    if reasons.temperature is not None:
+        lines.append(tr("case-reason-fever", temperature=f"{reasons.temperature:.1f}"))
+    if reasons.symptoms:
+        names = [tr(f"symptom-{symptom.value}") for symptom in reasons.symptoms]
+        lines.append(tr("case-reason-symptoms", symptoms=tr("list-separator").join(names)))
+    for field, colour in (("hcode", reasons.health_code), ("icard", reasons.itinerary_card)):
+        if colour is not None:
+            lines.append(
+                tr(
+                    "case-reason-code",
+                    code=tr(f"declare-f-{field}"),
+                    colour=tr(f"declare-opt-colour-{colour.value}"),
+                )
+            )
+    if reasons.contacts:
+        kinds = [tr(f"declare-opt-contacts-{kind.value}") for kind in reasons.contacts]
+        lines.append(tr("case-reason-contacts", contacts=tr("list-separator").join(kinds)))
+    if reasons.areas:
+        lines.append(tr("followup-alert-areas", areas=_areas(tr, reasons.areas)))
+    if reasons.missing_documents:
+        lines.append(tr("case-reason-no-documents"))
+    return lines
+
+
+def alert_markup(tr: Translator, item: Alert, *, full_phone: bool) -> dict[str, Any]:
+    """The buttons under an alert, as Bot API JSON for the outbox: see the case, record a call
+    or the handling, and (for those who see it masked) show the number, which is audited."""
+
+    def button(key: str, action: CaseAction) -> dict[str, str]:
+        data = CaseAct(declaration=item.declaration_id, action=action).pack()
+        return {"text": tr(key), "callback_data": data}
+
+    rows = [
+        [button("case-button-view", CaseAction.VIEW)],
+        [
+            button("case-button-called", CaseAction.CALLED),
+            button("case-button-handled", CaseAction.HANDLED),
+        ],
+    ]
+    if item.phone and not full_phone:
+        rows.append([button("case-button-phone", CaseAction.PHONE)])
+    return {"inline_keyboard": rows}
+
+
 class DeclarationTexts:
     """The bot's renderer for services.declarations (its DeclarationTexts protocol)."""
 
-    def alert(self, alert_: Alert, language: Language) -> str:
-        return alert(translator(language), alert_)
+    def alert(self, alert_: Alert, language: Language, *, full_phone: bool) -> str:
+        return alert(translator(language), alert_, full_phone=full_phone)
+
+    def alert_markup(
+        self, alert_: Alert, language: Language, *, full_phone: bool
+    ) -> dict[str, Any]:
+        return alert_markup(translator(language), alert_, full_phone=full_phone)
 
     def resident_update(self, update: ResidentUpdate, language: Language) -> str:
         return resident_update(translator(language), update)

@@ -10,6 +10,8 @@ from domain.declarations import RiskLevel
 from domain.risk_areas import RiskArea, RiskList
 from domain.risk_csv import CsvProblem
 from services import risk
+from services.declarations import KeptForReview, Reclassified
+from texts.declarations import category_text
 from texts.i18n import Html, Translator
 
 SHOWN_PROBLEMS = 60  # a file with more is probably the wrong file; the count says how many
@@ -98,8 +100,37 @@ def report_text(tr: Translator, report: risk.LoadReport) -> str:
             reclassified=screened.reclassified,
         )
     )
-    lines += [tr("risk-rescreen-detail", detail=detail) for detail in screened.details]
+    lines += [_reclassified_line(tr, item) for item in screened.reclassifications]
+    lines += [_kept_line(tr, item) for item in screened.kept]
     return "\n".join(lines)
+
+
+def _reclassified_line(tr: Translator, item: Reclassified) -> str:
+    immediate = tr("risk-rescreen-immediate") if item.immediate_report else ""
+    return tr(
+        "risk-rescreen-reclassified",
+        name=item.resident_name or "-",
+        unit=item.unit_name,
+        id=item.declaration_id,
+        previous=category_text(tr, item.previous),
+        category=category_text(tr, item.category),
+        immediate=_html(immediate),
+        opened=item.opened,
+        excused=item.excused,
+    )
+
+
+def _kept_line(tr: Translator, item: KeptForReview) -> str:
+    return tr(
+        "risk-rescreen-kept",
+        name=item.resident_name or "-",
+        unit=item.unit_name,
+        id=item.declaration_id,
+        level=tr(f"risk-level-{item.level.value}"),
+        previous_level=tr(f"risk-level-{item.previous_level.value}"),
+        category=category_text(tr, item.category),
+        would_be=category_text(tr, item.would_be),
+    )
 
 
 def _area_summary(tr: Translator, area: RiskArea) -> str:

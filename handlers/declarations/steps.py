@@ -56,6 +56,7 @@ async def answer_given(message: Message, state: FSMContext, ctx: Context) -> Non
         message.text,
         today=local_today(ctx).date(),
         lookback_days=ctx.settings.policy.lookback_days,
+        fever_threshold=ctx.settings.policy.fever_threshold,
     )
     if outcome.refusal is None:
         await save_draft(ctx, state, stored, outcome.draft)
@@ -99,6 +100,7 @@ async def step_pressed(
         callback_data.action,
         callback_data.value,
         today=local_today(ctx).date(),
+        fever_threshold=ctx.settings.policy.fever_threshold,
     )
     if outcome.refusal == dialog.STALE:
         await refuse_stale(ctx, query, "declare-stale")

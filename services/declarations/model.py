@@ -3,15 +3,17 @@ staff and residents are told, and the plan of a classification."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from domain import followup
-from domain.declarations import RiskFacts
+from domain.case_reasons import CaseReasons
+from domain.declarations import RiskFacts, RiskLevel
 from domain.followup import FollowupPlan
+from domain.obligations import ObligationKind
 from domain.org import Language, Person
 from domain.outbox import OutboxMessage, Priority
 from domain.policy import Category, Classification, Policy
@@ -53,33 +55,74 @@ class Submitted:
     facts: RiskFacts
     start_date: date  # local day the measure starts
     end_date: date  # first day after the period (== start when days=0)
+    # The test and check-in days still ahead when the result was made (FollowupPlan.days_ahead):
+    # a day whose due time has passed is not offered to the resident.
     test_dates: tuple[date, ...]
     checkin_days: tuple[date, ...]
+    # The policy's immediate-report condition holds (fever, symptoms, red/yellow code): the
+    # resident is sent to the fever clinic whatever category the rules decided.
+    fever_clinic: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Reclassified:
+    """A declaration a re-screen re-classified (its follow-up adjusted, people told), for the
+    report to the person who loaded the list: whose (name and unit, never the phone), from
+    which category to which, and how many follow-up obligations were opened and excused."""
+
+    declaration_id: int
+    resident_name: str
+    unit_name: str
+    previous: Category
+    category: Category
+    immediate_report: bool
+    opened: int
+    excused: int
+
+
+@dataclass(frozen=True, slots=True)
+class KeptForReview:
+    """A declaration whose risk went down: its measure keeps running until a person decides
+    (`would_be` is what the new facts alone would give)."""
+
+    declaration_id: int
+    resident_name: str
+    unit_name: str
+    level: RiskLevel
+    previous_level: RiskLevel
+    category: Category
+    would_be: Category
 
 
 @dataclass(frozen=True, slots=True)
 class RescreenReport:
+    """What a re-screen did, as data: the texts layer writes it in the reader's language."""
+
     screened: int  # declarations within the look-back window
     changed: int  # whose risk facts changed
-    reclassified: int  # whose category/measure changed (follow-up adjusted, people told)
-    # One line per reclassified declaration, then one per declaration whose risk went down
-    # while its measure was kept for a person to decide (no personal data).
-    details: tuple[str, ...]
+    reclassifications: tuple[Reclassified, ...]
+    kept: tuple[KeptForReview, ...]
+
+    @property
+    def reclassified(self) -> int:
+        return len(self.reclassifications)
 
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    """What staff are told about one declaration: who (name, masked phone), where, what."""
+    """What staff are told about one declaration: who, where, what and why. The phone is
+    shown in full only to those who must call (see `alert_messages`), masked to others."""
 
     declaration_id: int
     resident_name: str
     phone_masked: str | None
+    phone: str | None
     unit_name: str
+    reasons: CaseReasons
     category: Category
     immediate_report: bool
     start_date: date
     end_date: date
-    matched: tuple[str, ...]
     proxy: bool
     previous: Category | None = None  # set when a re-screen re-classified it
 
@@ -96,7 +139,11 @@ class ResidentUpdate:
 class DeclarationTexts(Protocol):
     """Renders the messages this service puts in the outbox (Telegram HTML)."""
 
-    def alert(self, alert: Alert, language: Language) -> str: ...
+    def alert(self, alert: Alert, language: Language, *, full_phone: bool) -> str: ...
+
+    def alert_markup(
+        self, alert: Alert, language: Language, *, full_phone: bool
+    ) -> dict[str, Any]: ...
 
     def resident_update(self, update: ResidentUpdate, language: Language) -> str: ...
 
@@ -112,23 +159,47 @@ def plan_for(config: FollowupConfig, classification: Classification, start: date
 
 
 def submitted(
-    id: int, classification: Classification, facts: RiskFacts, plan: FollowupPlan
+    id: int,
+    classification: Classification,
+    facts: RiskFacts,
+    plan: FollowupPlan,
+    *,
+    now: datetime,
+    fever_clinic: bool,
 ) -> Submitted:
     return Submitted(
-        id, classification, facts, plan.start, plan.end, plan.test_dates, plan.checkin_days
+        id,
+        classification,
+        facts,
+        plan.start,
+        plan.end,
+        plan.days_ahead(ObligationKind.TEST_DUE, now),
+        plan.days_ahead(ObligationKind.HEALTH_CHECKIN, now),
+        fever_clinic,
     )
 
 
 def alert_messages(
-    texts: DeclarationTexts, alert: Alert, recipients: Iterable[Person], key: str, now: datetime
+    texts: DeclarationTexts,
+    alert: Alert,
+    recipients: Iterable[Person],
+    key: str,
+    now: datetime,
+    *,
+    callers: Collection[int],
 ) -> list[OutboxMessage]:
+    """One private alert per recipient, with the buttons to act on the case; `callers` (the
+    unit's liaisons, deputies and trackers: those who must call) see the phone in full."""
     return [
         OutboxMessage(
             dedupe_key=f"{key}:alert:{person.telegram_id}",
             chat_id=person.telegram_id,
-            text=texts.alert(alert, person.language),
+            text=texts.alert(alert, person.language, full_phone=person.telegram_id in callers),
             not_before=now,
             priority=Priority.ALERT,
+            reply_markup=texts.alert_markup(
+                alert, person.language, full_phone=person.telegram_id in callers
+            ),
             recipient_id=person.telegram_id,
         )
         for person in recipients

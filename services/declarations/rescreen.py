@@ -6,18 +6,21 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from domain import followup
+from domain.case_reasons import case_reasons
 from domain.declarations import RiskFacts
 from domain.followup import FollowupItem
 from domain.obligations import Obligation
+from domain.org import OrgTree
 from domain.outbox import OutboxMessage, Priority
-from domain.policy import Classification, classify
+from domain.policy import Classification, classify, refers_to_fever_clinic
 from domain.risk_areas import RiskList
 from services.declaration_support import Scheduler, Screener, load_staff, mask_phone
 from services.declarations.model import (
     RESCREEN,
     Alert,
-    DeclarationTexts,
     FollowupConfig,
+    KeptForReview,
+    Reclassified,
     RescreenReport,
     ResidentUpdate,
     alert_messages,
@@ -30,6 +33,10 @@ from storage.repos.declarations import Reclassification, StoredDeclaration
 
 def _same_class_facts(old: RiskFacts, new: RiskFacts) -> bool:
     return (old.level, old.city_has_cases) == (new.level, new.city_has_cases)
+
+
+def _unit_name(tree: OrgTree, unit_code: str) -> str:
+    return tree.get(unit_code).name if unit_code in tree else ""
 
 
 def _worse(new: Classification, old: Classification) -> bool:
@@ -55,8 +62,10 @@ async def rescreen(
     the resident (for a proxy declaration, the filer) is told what changes.
 
     A lower risk never lifts a measure already running on its own: the new facts are
-    recorded and the declaration is listed in the report's details, so that a person
-    decides. Idempotent: with the same list a second call finds no changed facts.
+    recorded and the declaration is listed in the report (`kept`), so that a person
+    decides. The report names the resident and the unit (for the admin who loaded the list,
+    in a private chat), never the phone. Idempotent: with the same list a second call finds
+    no changed facts.
     """
     policy = config.policy
     today = now.astimezone(config.zone).date()
@@ -68,7 +77,7 @@ async def rescreen(
         if facts != row.facts:
             changed[row.id] = (row.facts, facts)
     if not changed:
-        return RescreenReport(len(rows), 0, 0, ())
+        return RescreenReport(len(rows), 0, (), ())
 
     # The rules read the level and whether the city has cases, not which areas matched: only
     # a declaration where one of those changed can change class, and only its answers are read.
@@ -77,7 +86,8 @@ async def rescreen(
         id for id, (old, new) in changed.items() if not _same_class_facts(old, new)
     )
     worse: list[tuple[StoredDeclaration, Classification, RiskFacts]] = []
-    details: list[str] = []
+    kept: list[KeptForReview] = []
+    tree = await repos.org.load_tree()
     for id, current in stored.items():
         facts = changed[id][1]
         new = classify(current.declaration, facts, policy)
@@ -86,14 +96,19 @@ async def rescreen(
             continue
         facts_only.append((id, facts))
         if new.category.severity < current.classification.category.severity:
-            details.append(
-                f"declaration {id}: risk now {facts.level.value} (was "
-                f"{current.facts.level.value}); {current.classification.category.value} kept "
-                f"until a person decides (would be {new.category.value})"
+            kept.append(
+                KeptForReview(
+                    declaration_id=id,
+                    resident_name=current.declaration.name or "",
+                    unit_name=_unit_name(tree, current.unit_code),
+                    level=facts.level,
+                    previous_level=current.facts.level,
+                    category=current.classification.category,
+                    would_be=new.category,
+                )
             )
     await repos.declarations.update_facts(facts_only)
-    if worse:
-        details += await _reclassify(repos, config, worse, now, config.texts)
+    reclassified = await _reclassify(repos, config, worse, now, tree) if worse else []
     await repos.audit.record(
         at=now,
         actor_id=None,
@@ -102,7 +117,7 @@ async def rescreen(
         allowed=True,
         detail=f"screened {len(rows)}, changed {len(changed)}, reclassified {len(worse)}",
     )
-    return RescreenReport(len(rows), len(changed), len(worse), tuple(details))
+    return RescreenReport(len(rows), len(changed), tuple(reclassified), tuple(kept))
 
 
 async def _reclassify(
@@ -110,16 +125,16 @@ async def _reclassify(
     config: FollowupConfig,
     worse: Sequence[tuple[StoredDeclaration, Classification, RiskFacts]],
     now: datetime,
-    texts: DeclarationTexts,
-) -> list[str]:
-    """Apply worse classifications in bulk; one detail line each."""
+    tree: OrgTree,
+) -> list[Reclassified]:
+    """Apply worse classifications in bulk; what each changed, for the report."""
     await repos.declarations.reclassify(
         [Reclassification(current.id, new, facts) for current, new, facts in worse],
         policy_version=config.policy.label,
         at=now,
     )
     scheduler = Scheduler(config.escalation)
-    tree = await repos.org.load_tree()
+    texts = config.texts
     today = now.astimezone(config.zone).date()
     staff = await load_staff(repos, config.admins, config.default_language, today)
     residents = await repos.people.many(
@@ -130,7 +145,7 @@ async def _reclassify(
     owed: list[Obligation] = []
     excused: list[tuple[int, FollowupItem, str]] = []
     messages: list[OutboxMessage] = []
-    details: list[str] = []
+    report: list[Reclassified] = []
     for current, new, facts in worse:
         old = current.classification
         old_plan = plan_for(config, old, current.start_date)
@@ -141,27 +156,29 @@ async def _reclassify(
         reason = f"re-screen: {old.category.value} -> {new.category.value}"
         excused += [(current.id, item, reason) for item in change.to_excuse]
         key = f"declaration:{current.id}:v{current.version + 1}"
-        unit_name = tree.get(current.unit_code).name if current.unit_code in tree else ""
+        unit_name = _unit_name(tree, current.unit_code)
         alert = Alert(
             declaration_id=current.id,
             resident_name=current.declaration.name or "",
             phone_masked=mask_phone(current.declaration.phone),
+            phone=current.declaration.phone,
             unit_name=unit_name,
+            reasons=case_reasons(current.declaration, new, facts, config.policy.fever_threshold),
             category=new.category,
             immediate_report=new.immediate_report,
             start_date=new_plan.start,
             end_date=new_plan.end,
-            matched=facts.matched,
             proxy=current.proxy,
             previous=old.category,
         )
         recipients = staff.for_unit(
             current.unit_code, immediate=new.immediate_report, skip=current.resident_id
         )
-        messages += alert_messages(texts, alert, recipients, key, now)
-        update = ResidentUpdate(
-            old.category, submitted(current.id, new, facts, new_plan), facts.matched
-        )
+        callers = staff.callers(current.unit_code)
+        messages += alert_messages(texts, alert, recipients, key, now, callers=callers)
+        fever_clinic = refers_to_fever_clinic(current.declaration, facts, config.policy)
+        result = submitted(current.id, new, facts, new_plan, now=now, fever_clinic=fever_clinic)
+        update = ResidentUpdate(old.category, result, facts.matched)
         reader = residents.get(person)
         messages.append(
             OutboxMessage(
@@ -173,12 +190,19 @@ async def _reclassify(
                 recipient_id=person,
             )
         )
-        details.append(
-            f"declaration {current.id} (unit {current.unit_code}): {old.category.value} -> "
-            f"{new.category.value}{', immediate report' if new.immediate_report else ''}; "
-            f"{len(change.to_open)} opened, {len(change.to_excuse)} excused"
+        report.append(
+            Reclassified(
+                declaration_id=current.id,
+                resident_name=current.declaration.name or "",
+                unit_name=unit_name,
+                previous=old.category,
+                category=new.category,
+                immediate_report=new.immediate_report,
+                opened=len(change.to_open),
+                excused=len(change.to_excuse),
+            )
         )
     await repos.obligations.open_many(owed, now=now)
     await repos.declarations.excuse_followup(excused, at=now)
     await repos.outbox.enqueue_many(messages, now=now)
-    return details
+    return report

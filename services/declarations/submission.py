@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain import followup
+from domain.case_reasons import case_reasons
 from domain.declarations import Declaration
 from domain.org import Role
-from domain.policy import classify
+from domain.policy import classify, refers_to_fever_clinic
 from domain.risk_areas import places_of
 from services.declaration_support import Scheduler, load_staff, mask_phone
 from services.declarations.model import (
@@ -137,19 +138,27 @@ class DeclarationService:
                 declaration_id=declaration_id,
                 resident_name=declaration.name or "",
                 phone_masked=mask_phone(declaration.phone),
+                phone=declaration.phone,
                 unit_name=unit.name,
+                reasons=case_reasons(
+                    declaration, classification, facts, config.policy.fever_threshold
+                ),
                 category=classification.category,
                 immediate_report=classification.immediate_report,
                 start_date=plan.start,
                 end_date=plan.end,
-                matched=facts.matched,
                 proxy=resident_id is None,
             )
             recipients = staff.for_unit(
                 unit_code, immediate=classification.immediate_report, skip=resident_id
             )
             messages = alert_messages(
-                config.texts, alert, recipients, f"declaration:{declaration_id}", now
+                config.texts,
+                alert,
+                recipients,
+                f"declaration:{declaration_id}",
+                now,
+                callers=staff.callers(unit_code),
             )
             alerted = await repos.outbox.enqueue_many(messages, now=now)
         await repos.audit.record(
@@ -165,4 +174,11 @@ class DeclarationService:
                 f"{alerted} alerts"
             ),
         )
-        return submitted(declaration_id, classification, facts, plan)
+        return submitted(
+            declaration_id,
+            classification,
+            facts,
+            plan,
+            now=now,
+            fever_clinic=refers_to_fever_clinic(declaration, facts, policy),
+        )

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.repos.absences import AbsenceRepository
 from storage.repos.audit import AuditRepository
 from storage.repos.callers import CallerRepository
+from storage.repos.cases import CaseRepository
 from storage.repos.checkins import CheckinRepository
 from storage.repos.declarations import DeclarationRepository
 from storage.repos.drafts import DraftLeaseRepository
@@ -23,6 +24,7 @@ from storage.repos.people import PeopleRepository
 from storage.repos.reports import ReportRepository
 from storage.repos.risk_areas import RiskAreaRepository
 from storage.repos.roles import RoleRepository
+from storage.repos.sent import SentRepository
 from storage.repos.updates import UpdateRepository
 
 
@@ -40,9 +42,11 @@ class Repositories:
         self.updates = UpdateRepository(session)
         self.audit = AuditRepository(session)
         self.outbox = OutboxRepository(session)
+        self.sent = SentRepository(session)
         self.obligations = ObligationRepository(session)
         self.escalations = EscalationLogRepository(session)
         self.absences = AbsenceRepository(session)
+        self.cases = CaseRepository(session)
         self.reports = ReportRepository(session)
         self.declarations = DeclarationRepository(session)
         self.checkins = CheckinRepository(session)
@@ -69,5 +73,6 @@ __all__ = [
     "Repositories",
     "RiskAreaRepository",
     "RoleRepository",
+    "SentRepository",
     "UpdateRepository",
 ]

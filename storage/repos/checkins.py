@@ -6,14 +6,16 @@ this side only reads a declaration's unit, resident and name and writes the foll
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.checkins import SUBJECT_PREFIX, CheckinAnswer, DayReading, Monitored
 from domain.declarations import TestResult
 from domain.obligations import Obligation, ObligationKind, ObligationState
+from domain.result_fixes import RecordedTest
 from storage.models import CheckinRow, DeclarationRow, ObligationRow, TestRecordRow
 from storage.repos.obligations import to_obligation
 
@@ -100,21 +102,71 @@ class CheckinRepository:
 
     async def set_test_result(
         self, declaration_id: int, day: date, result: TestResult, *, by: int, now: datetime
-    ) -> None:
-        """Insert the day's record or update its result ("done, pending" then the result)."""
-        if await self.test_result(declaration_id, day) is None:
-            await self._session.execute(
-                insert(TestRecordRow).values(
+    ) -> int:
+        """Insert the day's record or update its result ("done, pending" then the result, or
+        a correction); the record's id."""
+        where = (TestRecordRow.declaration_id == declaration_id, TestRecordRow.day == day)
+        record_id = await self._session.scalar(select(TestRecordRow.id).where(*where))
+        if record_id is None:
+            inserted = await self._session.execute(
+                insert(TestRecordRow)
+                .values(
                     declaration_id=declaration_id,
                     day=day,
                     result=result.value,
                     recorded_at=now,
                     recorded_by=by,
                 )
+                .returning(TestRecordRow.id)
             )
-            return
+            return int(inserted.scalar_one())
         await self._session.execute(
             update(TestRecordRow)
-            .where(TestRecordRow.declaration_id == declaration_id, TestRecordRow.day == day)
+            .where(*where)
             .values(result=result.value, recorded_at=now, recorded_by=by)
         )
+        return record_id
+
+    async def test_record(self, record_id: int, *, lock: bool = False) -> RecordedTest | None:
+        """`lock`: for a correction, so that two at once are made one after the other."""
+        statement = select(TestRecordRow).where(TestRecordRow.id == record_id)
+        if lock:
+            statement = statement.with_for_update()
+        row = await self._session.scalar(statement.execution_options(populate_existing=True))
+        return None if row is None else _recorded(row)
+
+    async def recent_tests(
+        self, unit_codes: Sequence[str], since: date, limit: int
+    ) -> list[tuple[RecordedTest, Monitored]]:
+        """Test records of the units' declarations from `since` on: positives first, then the
+        latest days; at most `limit`."""
+        if not unit_codes:
+            return []
+        rows = await self._session.execute(
+            select(TestRecordRow, DeclarationRow.id)
+            .join(DeclarationRow, DeclarationRow.id == TestRecordRow.declaration_id)
+            .where(DeclarationRow.unit_code.in_(list(unit_codes)), TestRecordRow.day >= since)
+            .order_by(
+                case((TestRecordRow.result == TestResult.POSITIVE.value, 0), else_=1),
+                TestRecordRow.day.desc(),
+                TestRecordRow.id.desc(),
+            )
+            .limit(limit)
+        )
+        found = []
+        for record, declaration_id in rows:
+            monitored = await self.monitored(declaration_id)
+            if monitored is not None:
+                found.append((_recorded(record), monitored))
+        return found
+
+
+def _recorded(row: TestRecordRow) -> RecordedTest:
+    return RecordedTest(
+        id=row.id,
+        declaration_id=row.declaration_id,
+        day=row.day,
+        result=TestResult(row.result),
+        recorded_by=row.recorded_by,
+        recorded_at=row.recorded_at,
+    )

@@ -27,6 +27,7 @@ def to_entry(row: OutboxRow) -> OutboxEntry:
         priority=Priority(row.priority),
         reply_markup=row.reply_markup,
         recipient_id=row.recipient_id,
+        edit_message_id=row.edit_message_id,
     )
     return OutboxEntry(
         id=row.id,
@@ -57,6 +58,7 @@ class OutboxRepository:
                 dedupe_key=message.dedupe_key,
                 chat_id=message.chat_id,
                 recipient_id=message.recipient_id,
+                edit_message_id=message.edit_message_id,
                 text=message.text,
                 reply_markup=message.reply_markup,
                 priority=int(message.priority),
@@ -87,6 +89,7 @@ class OutboxRepository:
                 "dedupe_key": m.dedupe_key,
                 "chat_id": m.chat_id,
                 "recipient_id": m.recipient_id,
+                "edit_message_id": m.edit_message_id,
                 "text": m.text,
                 "reply_markup": m.reply_markup,
                 "priority": int(m.priority),

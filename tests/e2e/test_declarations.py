@@ -180,12 +180,15 @@ def returnee(
     *,
     temperature: str = "36.5",
     symptoms: Sequence[str] = (),
+    fever_confirmed: bool = False,
 ) -> list[tuple[str, Any]]:
     ticks: list[tuple[str, Any]] = [("symptoms", pick(s)) for s in symptoms]
+    # "No symptoms" with a fever is asked about: confirmed as given.
+    confirmed = [("tempok", pick("confirm"))] if fever_confirmed else []
     return [
         ("name", name),
         ("phone", phone),
-        ("idno", SKIP),
+        ("idtype", SKIP),
         ("address", "东关村3组12号"),
         ("status", pick("returned")),
         *origin,
@@ -200,6 +203,7 @@ def returnee(
         ("vacc", pick("3")),
         *([*ticks, ("symptoms", pick("done"))] if ticks else [("symptoms", pick("none"))]),
         ("temp", temperature),
+        *confirmed,
         ("contacts", pick("none")),
         ("companions", SKIP),
     ]
@@ -291,7 +295,7 @@ async def test_each_returnee_gets_their_category_and_the_right_people_hear(
         assert await obligations(bot, low.id) == []
 
         # A mid-risk returnee (in English): home quarantine; liaison and tracker told at once,
-        # phone masked; check-ins every day and two tests are owed.
+        # with the number in full (they call); check-ins every day and two tests are owed.
         await bot.say(MID, f"/start {payload}")
         result = await declare(bot, MID, returnee("Chen Mid", "13900139000", JIANGHAN))
         assert EN("followup-category-home_quarantine") in result
@@ -300,8 +304,7 @@ async def test_each_returnee_gets_their_category_and_the_right_people_hear(
         for staff in (LIAISON, TRACKER):
             alert = await heard(bot, staff, seen[staff], "Chen Mid")
             assert new_texts(bot, staff, seen[staff]) == [alert]
-            assert "139****9000" in alert
-            assert "13900139000" not in alert
+            assert "139 0013 9000" in alert
             assert ZH("followup-category-home_quarantine") in alert
             seen[staff] += 1
         assert len(bot.texts(TOWNSHIP)) == seen[TOWNSHIP]  # no immediate report: not the chain
@@ -369,9 +372,15 @@ async def test_wrong_answers_back_edit_cancel_and_a_restart(tmp_path: Path) -> N
         await refused("phone", "12345", "answer-phone-invalid")
         await refused("phone", "010 6552 9988", "answer-phone-not-mobile")
         await answer(bot, OTHER, "phone", "138-0013-8000")
+        await refused("idtype", "11010519491231002X", "declare-use-buttons")  # type first
+        await answer(bot, OTHER, "idtype", pick("resident"))
         await refused("idno", "110101199003074478", "answer-id-checksum")
         await refused("idno", "11010119900307", "answer-id-invalid")
-        await answer(bot, OTHER, "idno", "11010519491231002X")
+        # Back to the type: the person has a passport.
+        await answer(bot, OTHER, "idno", ("back",))
+        await answer(bot, OTHER, "idtype", pick("passport"))
+        await refused("idno", "E1", "answer-passport-invalid")
+        await answer(bot, OTHER, "idno", "e1234 5678")
         await answer(bot, OTHER, "address", "东关村1组")
         await refused("status", "已返回", "declare-use-buttons")
         await answer(bot, OTHER, "status", pick("returned"))
@@ -411,12 +420,17 @@ async def test_wrong_answers_back_edit_cancel_and_a_restart(tmp_path: Path) -> N
         await answer(bot, OTHER, "symptoms", pick("none"))
         await refused("temp", "45", "answer-temperature-range")
         await refused("temp", "很正常", "answer-temperature-invalid")
+        # "No symptoms" and a fever: asked about; it was a typo.
+        await answer(bot, OTHER, "temp", "38.6")
+        await answer(bot, OTHER, "tempok", pick("temp"))
         await answer(bot, OTHER, "temp", "36.6")
         await answer(bot, OTHER, "contacts", pick("none"))
         await answer(bot, OTHER, "companions", "2")
         summary, _ = dialog_message(bot, OTHER)
         assert "CA1234" in summary["text"]
         assert "朝阳区" in summary["text"]
+        assert "证件类型：护照" in summary["text"]
+        assert "证件号码：E12345678" in summary["text"]
 
         # Edit before submitting: own car needs no number, and the summary comes back.
         await answer(bot, OTHER, "summary", ("edit", "transport"))
@@ -441,22 +455,37 @@ async def test_a_risk_list_update_reclassifies_and_alerts_the_tracker(tmp_path: 
         await bot.say(LOW, f"/start {payload}")
         result = await declare(bot, LOW, returnee("刘小明", "13800138000", NANJING))
         assert ZH("followup-category-registration_only") in result
+        # A fever and "no symptoms", confirmed: the fever clinic.
+        await bot.say(FEVER, f"/start {payload}")
+        feverish = returnee(
+            "周发热", "13600136000", NANJING, temperature="38.6", fever_confirmed=True
+        )
+        result = await declare(bot, FEVER, feverish)
+        assert ZH("followup-do-fever_clinic_referral") in result
         tracker_seen = len(bot.texts(TRACKER))
-        resident_seen = len(bot.texts(LOW))
+        resident_seen = {person: len(bot.texts(person)) for person in (LOW, FEVER)}
 
-        # 玄武区 becomes high-risk: the earlier declaration is now centralised quarantine.
-        report = await load_risk_list(bot, RISK_CSV_UPDATED)
-        assert any("玄武区" in line for line in report)
+        # 玄武区 becomes high-risk: the earlier declarations are now centralised quarantine.
+        report = "\n".join(await load_risk_list(bot, RISK_CSV_UPDATED))
+        assert "玄武区" in report
+        # The report names the people, their unit and the categories in the reader's language.
+        assert "刘小明（东关村，报备第 1 号）：仅登记 → 集中隔离；" in report
+        assert "周发热（东关村，报备第 2 号）：发热门诊就诊 → 集中隔离（即有即报）；" in report
+        assert "declaration" not in report
+        assert "_" not in report
         await bot.settled()
-        [row] = await rows(bot)
-        assert (row.category, row.risk_level, row.version) == ("centralised_quarantine", "high", 2)
+        low, fever = await rows(bot)
+        assert (low.category, low.risk_level, low.version) == ("centralised_quarantine", "high", 2)
+        assert (fever.category, fever.version) == ("centralised_quarantine", 2)
         alert = await heard(bot, TRACKER, tracker_seen, "刘小明")
         assert ZH("followup-category-centralised_quarantine") in alert
-        await heard(bot, LOW, resident_seen, ZH("followup-category-centralised_quarantine"))
-        assert len(await obligations(bot, row.id)) > 0
+        await heard(bot, LOW, resident_seen[LOW], ZH("followup-category-centralised_quarantine"))
+        # The feverish one is still sent to the fever clinic under the new measure.
+        await heard(bot, FEVER, resident_seen[FEVER], ZH("followup-result-fever-clinic"))
+        assert len(await obligations(bot, low.id)) > 0
 
         # Loading the same list again changes nothing and tells nobody.
         tracker_seen = len(bot.texts(TRACKER))
         await load_risk_list(bot, RISK_CSV_UPDATED)
         assert new_texts(bot, TRACKER, tracker_seen) == []
-        assert (await rows(bot))[0].version == 2
+        assert [row.version for row in await rows(bot)] == [2, 2]

@@ -2,101 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
-from aiogram.methods import AnswerCallbackQuery
 from sqlalchemy import select
 
-from domain.calendar import WorkCalendar
 from domain.declarations import Symptom, TestResult
-from domain.escalation import DEFAULT_CHAIN_BOOK
-from domain.obligations import Obligation, ObligationKind, ObligationState
+from domain.obligations import ObligationKind, ObligationState
 from handlers.checkin import CheckinDialog
-from scheduler.engine import ObligationEngine
-from services import obligations
-from services.org import load_org_file
-from storage import Repositories
-from storage.models import CheckinRow, DeclarationRow, OutboxRow, TestRecordRow
+from storage.models import CheckinRow, OutboxRow, TestRecordRow
 from tests.handlers.conftest import BOT_ID, ZH, Harness
-from tests.orgs import NANJIE, Member, org_toml
-from texts.checkin_keyboards import CheckinStart, CheckinSymptom, TestRecord
-from texts.obligations import ObligationTexts
-
-ZONE = ZoneInfo("Asia/Shanghai")
-DAY = date(2026, 11, 23)
-DUE = datetime(2026, 11, 23, 20, 0, tzinfo=ZONE)
-MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=ZONE)
-ESCALATION = obligations.EscalationPolicy(DEFAULT_CHAIN_BOOK, WorkCalendar.of(ZONE))
-LIAISON, TRACKER, RESIDENT, OTHER, STRANGER = 2001, 2101, 3001, 3002, 4001
-MORE_ORG = org_toml(
-    [NANJIE],
-    [
-        Member(TRACKER, "刘网格", "dongguan", "tracker"),
-        Member(RESIDENT, "胡军", "dongguan", "resident"),
-        Member(OTHER, "钱居民", "dongguan", "resident"),
-        Member(STRANGER, "孙网格", "nanjie", "tracker"),
-    ],
+from tests.handlers.followups import (
+    DUE,
+    LIAISON,
+    OTHER,
+    RESIDENT,
+    STRANGER,
+    TRACKER,
+    engine_at,
+    followup,
+    load_more_org,
+    refusal,
+    state,
 )
+from texts.checkin_keyboards import CheckinStart, CheckinSymptom, TestConfirm, TestRecord
 
 
 @pytest.fixture(autouse=True)
 async def org(harness: Harness) -> None:
-    harness.clock.set(MORNING)
-
-    async def act(repos: Repositories) -> None:
-        await load_org_file(repos, MORE_ORG, now=MORNING)
-
-    await harness.repos(act)
-
-
-async def followup(
-    harness: Harness,
-    *,
-    resident: int | None = RESIDENT,
-    assignee: int = RESIDENT,
-    kind: ObligationKind = ObligationKind.HEALTH_CHECKIN,
-    name: str = "胡军",
-) -> int:
-    async def act(repos: Repositories) -> int:
-        row = DeclarationRow(
-            unit_code="dongguan",
-            resident_id=resident,
-            filed_by=assignee,
-            proxy=resident is None,
-            submitted_at=MORNING,
-            start_date=DAY,
-            answers={"name": name},
-            places=[],
-            category="home_health_monitoring",
-            rule_name="mid",
-            measure={},
-            immediate_report=False,
-            risk_level="mid",
-            city_has_cases=False,
-            matched=[],
-            policy_version="test",
-            classified_at=MORNING,
-            version=1,
-            superseded_by=None,
-        )
-        repos.session.add(row)
-        await repos.session.flush()
-        ob = Obligation(kind, f"declaration:{row.id}", DAY.isoformat(), assignee, "dongguan", DUE)
-        stored, _ = await obligations.open_obligation(repos, ESCALATION, ob, now=MORNING)
-        assert stored.id is not None
-        return stored.id
-
-    result: int = await harness.repos(act)
-    return result
-
-
-async def state(harness: Harness, obligation_id: int) -> ObligationState:
-    found = await harness.repos(lambda r: r.obligations.get_by_id(obligation_id))
-    assert isinstance(found, Obligation)
-    return found.state
+    await load_more_org(harness)
 
 
 async def checkins(harness: Harness) -> list[tuple[float, list[str]]]:
@@ -108,11 +43,6 @@ async def checkins(harness: Harness) -> list[tuple[float, list[str]]]:
 async def alerts(harness: Harness) -> list[int]:
     async with harness.database.session() as session:
         return sorted(await session.scalars(select(OutboxRow.chat_id)))
-
-
-def refusal(harness: Harness) -> str | None:
-    answer: AnswerCallbackQuery = harness.session.of_type(AnswerCallbackQuery)[-1]
-    return answer.text
 
 
 def symptom(obligation_id: int, choice: str) -> str:
@@ -168,10 +98,7 @@ async def test_symptoms_are_a_checklist_and_alert_on_done(harness: Harness) -> N
 async def test_the_reminders_button_starts_the_same_flow(harness: Harness) -> None:
     ob = await followup(harness)
     at = DUE - timedelta(hours=2)
-    engine = ObligationEngine(
-        harness.database, ESCALATION.chains, ESCALATION.calendar, ObligationTexts(), now=lambda: at
-    )
-    await engine.run_due()
+    await engine_at(harness, at).run_due()
     async with harness.database.session() as session:
         rows = list(await session.scalars(select(OutboxRow).where(OutboxRow.chat_id == RESIDENT)))
     [reminder] = rows
@@ -236,10 +163,7 @@ async def test_the_filer_chooses_among_proxy_check_ins(harness: Harness) -> None
 async def test_the_tracker_records_from_the_missed_check_in_notice(harness: Harness) -> None:
     ob = await followup(harness)
     at = DUE
-    engine = ObligationEngine(
-        harness.database, ESCALATION.chains, ESCALATION.calendar, ObligationTexts(), now=lambda: at
-    )
-    await engine.run_due()
+    await engine_at(harness, at).run_due()
     async with harness.database.session() as session:
         rows = list(await session.scalars(select(OutboxRow).where(OutboxRow.chat_id == TRACKER)))
     [missed] = rows
@@ -258,7 +182,9 @@ async def test_test_day_buttons_record_done_and_result(harness: Harness) -> None
     assert await harness.press(RESIDENT, done) == [ZH("checkin-test-recorded-pending")]
     assert await state(harness, ob) is ObligationState.MET
     positive = TestRecord(obligation_id=ob, result=TestResult.POSITIVE).pack()
-    assert await harness.press(RESIDENT, positive) == [ZH("checkin-test-recorded-positive")]
+    await harness.press(RESIDENT, positive)  # asks to confirm first (test_result_buttons.py)
+    confirmed = TestConfirm(obligation_id=ob, back=False).pack()
+    assert await harness.press(RESIDENT, confirmed) == [ZH("checkin-test-recorded-positive")]
     async with harness.database.session() as session:
         assert list(await session.scalars(select(TestRecordRow.result))) == ["positive"]
     assert await alerts(harness) == [1001, 1002, LIAISON, TRACKER]

@@ -140,6 +140,10 @@ async def test_invalid_inputs_are_asked_again_with_the_reason(harness: Harness) 
     ]
     await harness.send(RESIDENT, "13800138000")
     assert (await harness.send(RESIDENT, "110101199003074478"))[0].startswith(
+        ZH("declare-use-buttons")  # the document's type first
+    )
+    await click(harness, RESIDENT, "resident")
+    assert (await harness.send(RESIDENT, "110101199003074478"))[0].startswith(
         ZH("answer-id-checksum")
     )
     await click(harness, RESIDENT, action="skip")
@@ -178,7 +182,7 @@ async def test_restart_keeps_the_draft(harness: Harness) -> None:
     await harness.send(RESIDENT, "/declare")
     await harness.send(RESIDENT, "刘小明")
     harness.restart()
-    assert await harness.send(RESIDENT, "13800138000") == [ZH("declare-q-idno")]
+    assert await harness.send(RESIDENT, "13800138000") == [ZH("declare-q-idtype")]
 
 
 async def test_stale_and_forged_buttons_are_refused(harness: Harness) -> None:
@@ -192,7 +196,7 @@ async def test_stale_and_forged_buttons_are_refused(harness: Harness) -> None:
     ):
         assert await harness.press(RESIDENT, forged.pack()) == []
         assert harness.session.of_type(AnswerCallbackQuery)[-1].text == ZH("declare-stale")
-    assert await harness.send(RESIDENT, "13800138000") == [ZH("declare-q-idno")]
+    assert await harness.send(RESIDENT, "13800138000") == [ZH("declare-q-idtype")]
 
 
 async def test_declare_in_a_group_asks_nothing_personal(harness: Harness) -> None:
@@ -443,3 +447,99 @@ async def test_an_english_speaker_picks_and_types_places_in_english(harness: Har
     assert harness.labels()[0] == "Nanjing, Jiangsu"
     await click(harness, RESIDENT, "320100")
     assert current(harness).step == "sstart"  # the place is settled: its dates come next
+
+
+async def stored_answers(harness: Harness) -> dict[str, object]:
+    async def rows(repos: Repositories) -> list[DeclarationRow]:
+        return list(await repos.people._session.scalars(select(DeclarationRow)))
+
+    [row] = await harness.repos(rows)
+    return dict(row.answers)
+
+
+async def test_the_result_lists_only_tests_and_check_ins_still_ahead(harness: Harness) -> None:
+    # Filed at 23:48 by someone from abroad who arrived yesterday: day 1's test (10:00) and
+    # today's check-in (20:00) are past; centralised quarantine tests on days 1 and 13.
+    harness.clock.set(datetime(2026, 11, 22, 23, 48, tzinfo=ZONE))
+    await harness.send(RESIDENT, "/declare")
+    await answer_who_and_where(harness, RESIDENT)
+    await click(harness, RESIDENT, "returned")
+    await click(harness, RESIDENT, "overseas")
+    await harness.send(RESIDENT, "新加坡")
+    await click(harness, RESIDENT, action="skip")  # no port
+    await harness.send(RESIDENT, "昨天")
+    await click(harness, RESIDENT, "yes")
+    await click(harness, RESIDENT, "none")  # no stays
+    await click(harness, RESIDENT, "flight")
+    await harness.send(RESIDENT, "SQ830")
+    await harness.send(RESIDENT, "昨天")
+    await click(harness, RESIDENT, action="skip")  # no arrival time
+    await click(harness, RESIDENT, "green")
+    await click(harness, RESIDENT, "green")
+    await click(harness, RESIDENT, action="skip")  # no test
+    await click(harness, RESIDENT, "3")
+    await click(harness, RESIDENT, "none")
+    await harness.send(RESIDENT, "36.5")
+    await click(harness, RESIDENT, "none")
+    await click(harness, RESIDENT, action="skip")
+    await click(harness, RESIDENT, "confirm")
+    result = (await click(harness, RESIDENT, "agree"))[-1]
+    assert ZH("followup-category-centralised_quarantine") in result
+    assert ZH("followup-result-tests", dates="2026-12-04") in result
+    assert "2026-11-23 至 2026-12-04" in result  # the check-ins
+    assert "2026-11-22" not in result
+
+
+async def test_no_symptoms_with_a_fever_is_asked_about_and_kept_once_confirmed(
+    harness: Harness,
+) -> None:
+    await harness.send(RESIDENT, "/declare")
+    await answer_who_and_where(harness, RESIDENT)
+    await click(harness, RESIDENT, "returned")
+    await answer_origin_to_vaccination(harness, RESIDENT)
+    await click(harness, RESIDENT, "none")
+    [question] = await harness.send(RESIDENT, "38.5")
+    assert question == ZH("declare-q-tempok", temperature="38.5 °C")
+    assert current(harness).step == "tempok"
+    await click(harness, RESIDENT, "confirm")
+    assert current(harness).step == "contacts"
+    assert harness.echoes(RESIDENT)[-1].endswith(
+        ZH("dialog-answered", answer=ZH("declare-opt-tempok-confirm"))
+    )
+    await click(harness, RESIDENT, "none")
+    await click(harness, RESIDENT, action="skip")
+    summary = harness.session.texts(RESIDENT)[-1]
+    assert "体温：38.5 °C" in summary
+    assert "症状：无" in summary
+    await click(harness, RESIDENT, "confirm")
+    result = (await click(harness, RESIDENT, "agree"))[-1]
+    assert ZH("followup-category-fever_clinic_referral") in result
+    answers = await stored_answers(harness)
+    assert (answers["temperature"], answers.get("symptoms", [])) == (38.5, [])
+
+
+async def test_a_passport_is_picked_then_typed_and_kept_with_its_type(harness: Harness) -> None:
+    await harness.send(RESIDENT, "/declare")
+    await harness.send(RESIDENT, "Jane Doe")
+    await harness.send(RESIDENT, "13800138000")
+    assert current(harness).step == "idtype"
+    assert ZH("declare-opt-idtype-hkmo") in harness.labels()
+    assert await click(harness, RESIDENT, "passport") == [ZH("declare-q-idno-passport")]
+    [refused] = await harness.send(RESIDENT, "E1")
+    assert refused.startswith(ZH("answer-passport-invalid"))
+    await harness.send(RESIDENT, "e1234 5678")
+    assert current(harness).step == "address"
+    await harness.send(RESIDENT, "东关村5组")
+    await click(harness, RESIDENT, "returned")
+    await answer_origin_to_vaccination(harness, RESIDENT)
+    await click(harness, RESIDENT, "none")
+    await harness.send(RESIDENT, "36.5")
+    await click(harness, RESIDENT, "none")
+    await click(harness, RESIDENT, action="skip")
+    summary = harness.session.texts(RESIDENT)[-1].splitlines()
+    assert "证件类型：护照" in summary
+    assert "证件号码：E12345678" in summary
+    await click(harness, RESIDENT, "confirm")
+    await click(harness, RESIDENT, "agree")
+    answers = await stored_answers(harness)
+    assert (answers["id_type"], answers["id_number"]) == ("passport", "E12345678")

@@ -70,6 +70,7 @@ FORGED = [
 def test_every_int_field_of_callback_data_is_covered() -> None:
     covered = {(cls.__name__, name) for cls in callback_classes() for name in int_fields(cls)}
     assert covered == {
+        ("CaseAct", "declaration"),
         ("ExcuseObligation", "obligation_id"),
         ("MemberRemove", "assignment"),
         ("ReportStep", "position"),
@@ -78,6 +79,9 @@ def test_every_int_field_of_callback_data_is_covered() -> None:
         ("CheckinStart", "obligation_id"),
         ("CheckinSymptom", "obligation_id"),
         ("TestRecord", "obligation_id"),
+        ("TestConfirm", "obligation_id"),
+        ("ResultOpen", "record"),
+        ("ResultFix", "record"),
     }
 
 

@@ -15,12 +15,13 @@ from domain.escalation import DEFAULT_CHAIN_BOOK
 from domain.obligations import Obligation, ObligationKind, ObligationState
 from domain.outbox import Priority
 from domain.permissions import Actor
-from services import checkins
+from services import checkins, result_recording
 from services.obligations import EscalationPolicy, open_obligation
 from services.org import load_org_file
 from services.refusal import Refused
 from storage import Repositories
-from storage.models import AuditLogRow, CheckinRow, DeclarationRow, OutboxRow, TestRecordRow
+from storage.models import AuditLogRow, CheckinRow, OutboxRow, TestRecordRow
+from tests.declaration_rows import monitoring_row
 from tests.orgs import COUNTY_SUPERVISOR, COUNTY_TREE, TOWN_SUPERVISOR_EN, Member, org_toml
 from texts.checkins import render_alert
 
@@ -58,26 +59,13 @@ async def org(repos: Repositories) -> Repositories:
 async def declaration(
     repos: Repositories, *, resident: int | None = RESIDENT, filed_by: int = RESIDENT
 ) -> int:
-    row = DeclarationRow(
+    row = monitoring_row(
         unit_code="east",
-        resident_id=resident,
+        resident=resident,
         filed_by=filed_by,
-        proxy=resident is None,
-        submitted_at=at(DAY, 0),
-        start_date=DAY,
+        at=at(DAY, 0),
+        start=DAY,
         answers={"name": "陈居民" if resident else "赵老汉", "phone": "13912345678"},
-        places=[],
-        category="home_health_monitoring",
-        rule_name="mid",
-        measure={},
-        immediate_report=False,
-        risk_level="mid",
-        city_has_cases=False,
-        matched=[],
-        policy_version="test",
-        classified_at=at(DAY, 0),
-        version=1,
-        superseded_by=None,
     )
     repos.session.add(row)
     await repos.session.flush()
@@ -279,7 +267,7 @@ async def test_a_proxy_filer_checks_in_for_the_resident(org: Repositories) -> No
 async def record_test(
     repos: Repositories, who: int, obligation_id: int, result: TestResult
 ) -> checkins.Recorded:
-    return await checkins.record_test(
+    return await result_recording.record_test(
         repos,
         await actor(repos, who),
         obligation_id,

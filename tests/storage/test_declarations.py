@@ -135,10 +135,13 @@ async def obligations(database: Database, declaration_id: int) -> list[Obligatio
 
 
 def assert_nothing_personal(rows: list[OutboxRow]) -> None:
+    """The ID number never; the phone in full only to those who must call (the unit's
+    liaison and tracker), masked to others; private chats only, never a group."""
     for row in rows:
-        assert PHONE not in row.text
+        if row.chat_id not in (LIAISON, TRACKER, WEST_LIAISON):
+            assert PHONE not in row.text
         assert ID_NUMBER not in row.text
-        assert row.chat_id > 0  # private chats only, never a group
+        assert row.chat_id > 0
 
 
 # --- submit -----------------------------------------------------------------------------
@@ -180,8 +183,9 @@ async def test_a_mid_risk_returnee_gets_home_quarantine_obligations_and_alerts(
     assert result.facts.level is RiskLevel.MID
     assert result.end_date == ARRIVAL + timedelta(days=14)
     assert result.test_dates == (ARRIVAL + timedelta(days=1), ARRIVAL + timedelta(days=13))
-    assert result.checkin_days[0] == ARRIVAL
-    assert len(result.checkin_days) == 14
+    # The resident is told the days still ahead: the arrival day's check-in is past.
+    assert result.checkin_days[0] == ARRIVAL + timedelta(days=1)
+    assert len(result.checkin_days) == 13
 
     rows = await obligations(org, result.declaration_id)
     checkins = [r for r in rows if r.kind == ObligationKind.HEALTH_CHECKIN.value]
@@ -203,7 +207,7 @@ async def test_a_mid_risk_returnee_gets_home_quarantine_obligations_and_alerts(
     assert_nothing_personal(sent)
     tracker = next(r for r in sent if r.chat_id == TRACKER)
     assert "李四" in tracker.text
-    assert "139****8000" in tracker.text
+    assert PHONE in tracker.text  # the tracker calls: the number in full
     assert "东关村" in tracker.text
     assert "home quarantine" in tracker.text  # the tracker reads English
     liaison = next(r for r in sent if r.chat_id == LIAISON)
@@ -350,9 +354,18 @@ async def test_rescreen_reclassifies_a_declaration_that_now_matches_and_alerts(
     areas = [RiskArea(WUHAN_HONGSHAN, RiskLevel.HIGH, date(2026, 11, 10), name="洪山区某街道")]
     report = await rescreen(org, areas, later)
     assert (report.screened, report.changed, report.reclassified) == (2, 1, 1)
-    assert len(report.details) == 1
-    assert "registration_only -> centralised_quarantine" in report.details[0]
-    assert "李四" not in report.details[0]
+    [change] = report.reclassifications
+    assert change == service.Reclassified(
+        earlier.declaration_id,
+        "李四",
+        "东关村",
+        Category.REGISTRATION_ONLY,
+        Category.CENTRALISED_QUARANTINE,
+        False,
+        14,
+        0,
+    )
+    assert report.kept == ()
 
     async with org.session() as session:
         row = await session.get(DeclarationRow, earlier.declaration_id)
@@ -377,16 +390,34 @@ async def test_rescreen_reclassifies_a_declaration_that_now_matches_and_alerts(
     tracker = next(r for r in sent if r.chat_id == TRACKER)
     assert "registration only → <b>centralised quarantine</b>" in tracker.text
     assert "李四" in tracker.text
-    assert "139****8000" in tracker.text
+    assert PHONE in tracker.text
     resident = next(r for r in sent if r.chat_id == RESIDENT)
     assert "集中隔离" in resident.text
     assert "洪山区某街道" in resident.text
     assert all(r.priority == 0 for r in sent)
 
     again = await rescreen(org, areas, later + timedelta(minutes=5))
-    assert (again.screened, again.changed, again.reclassified, again.details) == (2, 0, 0, ())
+    assert (again.screened, again.changed, again.reclassifications, again.kept) == (2, 0, (), ())
     assert len(await outbox(org)) == 3
     assert len(await obligations(org, earlier.declaration_id)) == len(rows)
+
+
+async def test_a_feverish_resident_reclassified_is_still_sent_to_the_fever_clinic(
+    org: Database,
+) -> None:
+    from domain.org import Language
+    from texts.i18n import Translator
+
+    advice = Translator(Language.ZH_CN)("followup-result-fever-clinic")
+    first = await submit(org, replace(CALM, temperature=38.6))
+    assert first.classification.category is Category.FEVER_CLINIC_REFERRAL
+    assert first.fever_clinic
+    high = [RiskArea(WUHAN_HONGSHAN, RiskLevel.HIGH, date(2026, 11, 10))]
+    report = await rescreen(org, high, NOW + timedelta(hours=1))
+    assert [c.category for c in report.reclassifications] == [Category.CENTRALISED_QUARANTINE]
+    [told] = [r for r in await outbox(org) if r.chat_id == RESIDENT]
+    assert "集中隔离" in told.text
+    assert advice in told.text
 
 
 async def test_a_worse_category_excuses_what_no_longer_applies(org: Database) -> None:
@@ -418,8 +449,17 @@ async def test_a_lowered_risk_does_not_lift_a_running_measure(org: Database) -> 
     sent_before = len(await outbox(org))
     report = await rescreen(org, [])
     assert (report.changed, report.reclassified) == (1, 0)
-    assert len(report.details) == 1
-    assert "until a person decides" in report.details[0]
+    assert report.kept == (
+        service.KeptForReview(
+            result.declaration_id,
+            "李四",
+            "东关村",
+            RiskLevel.LOW,
+            RiskLevel.HIGH,
+            Category.CENTRALISED_QUARANTINE,
+            Category.REGISTRATION_ONLY,
+        ),
+    )
     async with org.session() as session:
         row = await session.get(DeclarationRow, result.declaration_id)
     assert row is not None

@@ -19,6 +19,7 @@ TABLES = {
     "alembic_version",
     "absences",
     "audit_log",
+    "case_actions",
     "chat_groups",
     "checkins",
     "declarations",
@@ -61,7 +62,7 @@ async def test_sqlite_upgrades_from_empty_and_matches_models(tmp_path: Path) -> 
     assert await asyncio.to_thread(current, url) is None
     assert not await asyncio.to_thread(is_current, url)
     await asyncio.to_thread(upgrade, url)
-    assert await asyncio.to_thread(current, url) == head() == "0008"
+    assert await asyncio.to_thread(current, url) == head() == "0010"
     assert await asyncio.to_thread(is_current, url)
     await asyncio.to_thread(downgrade, url, "0006")
     assert not await asyncio.to_thread(is_current, url)
@@ -77,7 +78,7 @@ async def test_postgres_upgrades_from_empty_inside_the_schema(
     postgres_url: str, postgres_schema: str
 ) -> None:
     await asyncio.to_thread(upgrade, postgres_url, schema=postgres_schema)
-    assert await asyncio.to_thread(current, postgres_url, schema=postgres_schema) == "0008"
+    assert await asyncio.to_thread(current, postgres_url, schema=postgres_schema) == "0010"
     database = Database.connect(postgres_url, schema=postgres_schema)
     try:
         await _check_migrated(database)

@@ -15,14 +15,20 @@ from domain.declarations import (
     DomesticOrigin,
     RiskLevel,
 )
+from domain.org import Language
 from domain.policy import Category
 from domain.risk_areas import RiskArea, RiskList
 from services import declarations, risk
 from storage import Repositories
 from tests.storage.conftest import NOW
+from texts.i18n import Translator
+from texts.risk import report_text
 
 CONFIG = followup_config(Settings.model_validate({"admins": {"telegram_ids": [9]}}))
 JIANGHAN, WUHAN, CHAOYANG = "420103", "420100", "110105"
+CHANGE = declarations.Reclassified(
+    7, "张三", "东关村", Category.HOME_HEALTH_MONITORING, Category.HOME_QUARANTINE, False, 13, 2
+)
 
 
 def area(code: str, level: RiskLevel = RiskLevel.HIGH, start: date = date(2026, 2, 20)) -> RiskArea:
@@ -158,12 +164,12 @@ async def test_load_calls_the_rescreen_with_the_new_list(
         now: datetime,
     ) -> declarations.RescreenReport:
         seen.append((risk_list.areas, now))
-        return declarations.RescreenReport(5, 2, 1, ("declaration 7: home_quarantine",))
+        return declarations.RescreenReport(5, 2, (CHANGE,), ())
 
     monkeypatch.setattr(risk, "rescreen", fake)
     report = await risk.load(org, CONFIG, [area(JIANGHAN)], by=None, now=NOW)
     assert seen == [((area(JIANGHAN),), NOW)]
-    assert report.rescreen.details == ("declaration 7: home_quarantine",)
+    assert report.rescreen.reclassifications == (CHANGE,)
 
 
 def wuhan_returnee(district: str) -> Declaration:
@@ -194,6 +200,25 @@ async def test_a_load_reclassifies_an_earlier_declaration(org: Repositories) -> 
         1,
         1,
     )
+    # The report names the resident and the unit, and the categories as the catalogs do.
+    [change] = report.rescreen.reclassifications
+    assert (change.declaration_id, change.resident_name, change.unit_name) == (
+        submitted.declaration_id,
+        "张三",
+        "东关村",
+    )
+    assert (change.previous, change.category) == (
+        Category.REGISTRATION_ONLY,
+        Category.CENTRALISED_QUARANTINE,
+    )
+    chinese = report_text(Translator(Language.ZH_CN), report)
+    assert (
+        f"张三（东关村，报备第 {submitted.declaration_id} 号）：仅登记 → <b>集中隔离</b>" in chinese
+    )
+    assert "registration_only" not in chinese
+    assert "dongguan" not in chinese
+    english = report_text(Translator(Language.EN), report)
+    assert "registration only → <b>centralised quarantine</b>" in english
     again = await risk.load(repos, CONFIG, [area(JIANGHAN)], by=None, now=NOW)
     assert (again.rescreen.changed, again.rescreen.reclassified) == (0, 0)
     assert again.unchanged == 1

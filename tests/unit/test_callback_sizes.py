@@ -1,10 +1,13 @@
-"""Every button that carries a unit fits Telegram's 64 bytes of callback data with the
-longest unit code the organisation file allows (40 characters) and the longest other values."""
+"""Every button that carries a unit (or a row id) fits Telegram's 64 bytes of callback data
+with the longest unit code the organisation file allows (40 characters) and the longest other
+values."""
 
 import pytest
 from aiogram.filters.callback_data import CallbackData
 
+from domain.declarations import TestResult
 from domain.org import GroupPurpose, Role
+from texts.checkin_keyboards import TestConfirm
 from texts.keyboards import (
     MAX_ROW_ID,
     AwayPick,
@@ -16,6 +19,7 @@ from texts.keyboards import (
     StatusOpen,
     StatusUnit,
 )
+from texts.result_keyboards import ResultFix, ResultOpen
 
 LONGEST_CODE = "u" * 40
 DAY = "2026-12-31"
@@ -31,6 +35,9 @@ DAY = "2026-12-31"
         MembersPick(unit=LONGEST_CODE, browse=True),
         AwayPick(unit=LONGEST_CODE, browse=True),
         *(MemberRemove(assignment=MAX_ROW_ID, step=step) for step in RemoveStep),
+        TestConfirm(obligation_id=MAX_ROW_ID, back=True),
+        ResultOpen(record=MAX_ROW_ID, close=False),
+        ResultFix(record=MAX_ROW_ID, was=TestResult.PENDING, to=TestResult.POSITIVE),
     ],
     ids=repr,
 )

@@ -61,7 +61,10 @@ def _drafts() -> list[Draft]:
     walk.press("none")
     walk.type("1")
     walk.press("confirm")
-    overseas = Recording().personal()
+    overseas = Recording().type("Jane Doe").type("13800138000")
+    overseas.press("passport")
+    overseas.type("e1234567")
+    overseas.type("河西街道3号")
     overseas.press("returned")
     overseas.press("overseas")
     overseas.type("日本").type("浦东机场").type("11/10")
@@ -74,6 +77,13 @@ def _drafts() -> list[Draft]:
     overseas.press("done")
     overseas.press("train")
     overseas.type("G1").type("昨天").type("8:00")
+    overseas.press("green")
+    overseas.press("green")
+    overseas.press(action="skip")
+    overseas.press("1")
+    overseas.press("none")
+    overseas.type("38.5")  # and no symptoms: asked to confirm
+    overseas.press("confirm")
     return [*seen, walk.draft, overseas.draft]
 
 
@@ -170,6 +180,7 @@ def test_whatever_is_accepted_builds_a_valid_declaration(
 
     feed(name)
     feed("13800138000")
+    pick("resident")
     feed("110101199003074477")
     feed(address)
     pick("returned")
@@ -195,7 +206,8 @@ def test_whatever_is_accepted_builds_a_valid_declaration(
         pick("pending")
     pick("0")
     pick("none")
-    feed("37.3")
+    feed("37.3")  # a fever at the default threshold, and no symptoms: confirmed
+    pick("confirm")
     pick("none")
     feed(companions)
     assert draft.step == "summary"

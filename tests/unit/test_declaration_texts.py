@@ -9,6 +9,7 @@ import pytest
 from aiogram.types import InlineKeyboardMarkup
 
 from domain import declaration_steps as steps
+from domain.case_reasons import CaseReasons
 from domain.declaration_dialog import Draft
 from domain.declaration_steps import Step
 from domain.declarations import Symptom
@@ -145,15 +146,16 @@ def test_risk_areas_are_listed_with_the_languages_separator() -> None:
         1,
         "胡军",
         None,
+        None,
         "东关村",
+        CaseReasons("mid_risk", areas=areas),
         Category.HOME_QUARANTINE,
         False,
         date(2026, 11, 1),
         date(2026, 11, 15),
-        areas,
         False,
     )
-    text = alert(ZH, item)
+    text = alert(ZH, item, full_phone=False)
     assert "东区、西区、南区、北区、中区等（另有 1 个）" in text
     assert not HALF_WIDTH.search(text)
-    assert "东区, 西区, 南区, 北区, 中区 and 1 more" in alert(EN, item)
+    assert "东区, 西区, 南区, 北区, 中区 and 1 more" in alert(EN, item, full_phone=False)

@@ -68,6 +68,19 @@ def test_quarantine_checks_in_every_day_and_tests_on_days_one_and_thirteen() -> 
     )
 
 
+def test_days_ahead_leave_out_what_is_past_its_due_time() -> None:
+    p = plan(QUARANTINE)
+    day_one = THURSDAY + timedelta(days=1)
+    # Day 1 at 23:48: its test (due 10:00) and check-in (due 20:00) can no longer be done.
+    late = datetime.combine(day_one, time(23, 48), tzinfo=ZONE)
+    assert p.days_ahead(ObligationKind.TEST_DUE, late) == (date(2026, 12, 2),)
+    assert p.days_ahead(ObligationKind.HEALTH_CHECKIN, late)[0] == day_one + timedelta(days=1)
+    # At 09:00 the same day both are still ahead.
+    early = datetime.combine(day_one, time(9, 0), tzinfo=ZONE)
+    assert p.days_ahead(ObligationKind.TEST_DUE, early) == p.test_dates
+    assert p.days_ahead(ObligationKind.HEALTH_CHECKIN, early)[0] == day_one
+
+
 def test_monitoring_tests_on_mondays_and_thursdays() -> None:
     p = plan(MONITORING)
     assert [d.isoweekday() for d in p.test_dates] == [4, 1, 4, 1, 4]

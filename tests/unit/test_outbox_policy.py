@@ -17,6 +17,7 @@ from domain.outbox import (
     Retry,
     RetryPolicy,
     decide,
+    decide_edit,
     is_private_chat,
 )
 
@@ -81,6 +82,26 @@ def test_migration_moves_the_message_to_the_new_chat() -> None:
         -100777
     )
     assert isinstance(decide(Failure(FailureKind.MIGRATED), 1, NOW, POLICY), GiveUp)
+
+
+def test_a_keyboard_edit_retries_what_is_transient_and_gives_up_the_rest_quietly() -> None:
+    flood = Failure(FailureKind.RETRY_AFTER, retry_after=3)
+    assert decide_edit(flood, 1, NOW, POLICY) == decide(flood, 1, NOW, POLICY)
+    server = Failure(FailureKind.SERVER_ERROR, "Bad Gateway")
+    assert isinstance(decide_edit(server, 1, NOW, POLICY), Retry)
+    assert decide_edit(server, 5, NOW, POLICY) == GiveUp(
+        "server_error: Bad Gateway (gave up after 5 attempts)", quiet=True
+    )
+    blocked = Failure(FailureKind.FORBIDDEN, "bot was blocked by the user")
+    assert decide_edit(blocked, 1, NOW, POLICY) == GiveUp(
+        "forbidden: bot was blocked by the user", quiet=True
+    )
+    gone = Failure(FailureKind.BAD_REQUEST, "message to edit not found")
+    assert decide_edit(gone, 1, NOW, POLICY) == GiveUp(
+        "bad_request: message to edit not found", quiet=True
+    )
+    moved = Failure(FailureKind.MIGRATED, "migrated", new_chat_id=-100)
+    assert decide_edit(moved, 1, NOW, POLICY) == GiveUp("migrated: migrated", quiet=True)
 
 
 def test_policy_rejects_nonsense() -> None:

@@ -71,18 +71,18 @@ EVERYONE_PRIVATE = ("start", "help", "whoami", "lang", "cancel", "declare", "che
         (actor(), {*EVERYONE_PRIVATE}, {"help", "declare"}),
         (
             actor(("dongguan", Role.LIAISON)),
-            {*EVERYONE_PRIVATE, "away", "report", "zero", "status", "declare_for"},
+            {*EVERYONE_PRIVATE, "away", "results", "report", "zero", "status", "declare_for"},
             {"help", "declare"},
         ),
         (
             # A tracker follows residents: no report of a unit to file or watch.
             actor(("dongguan", Role.TRACKER)),
-            {*EVERYONE_PRIVATE, "away", "declare_for"},
+            {*EVERYONE_PRIVATE, "away", "results", "declare_for"},
             {"help", "declare"},
         ),
         (
             actor(("xian", Role.SUPERVISOR)),
-            {*EVERYONE_PRIVATE, "away", "status", "invite", "members", "risk_load"},
+            {*EVERYONE_PRIVATE, "away", "results", "status", "invite", "members", "risk_load"},
             {"help", "declare", "bind"},
         ),
     ],

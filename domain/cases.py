@@ -1,0 +1,52 @@
+"""A declaration's case as staff work it: who may open it, who sees the phone in full, and
+what was done about it (reached the person, handled it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from domain.declarations import Symptom
+from domain.org import OrgTree, Role
+from domain.permissions import Actor, supervises
+
+# Who must call a resident about their case: they see the phone in full, others masked.
+CALLER_ROLES = frozenset({Role.LIAISON, Role.DEPUTY, Role.TRACKER})
+
+
+class CaseStep(StrEnum):
+    CALLED = "called"  # the person was reached
+    HANDLED = "handled"  # what was done, in a note
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEntry:
+    step: CaseStep
+    note: str | None
+    by: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinLine:
+    day: date
+    temperature: float
+    symptoms: tuple[Symptom, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TestLine:
+    day: date
+    result: str  # negative / positive / pending
+
+
+def is_caller(actor: Actor, unit_code: str) -> bool:
+    """The unit's liaisons, deputies and trackers: they call the resident."""
+    return any(a.unit_code == unit_code and a.role in CALLER_ROLES for a in actor.assignments)
+
+
+def may_open_case(actor: Actor, unit_code: str, tree: OrgTree) -> bool:
+    """Who works a resident's case: those who call them, the unit's supervisors (up the
+    tree), and admins."""
+    return actor.is_admin or is_caller(actor, unit_code) or supervises(actor, unit_code, tree)

@@ -1,0 +1,92 @@
+"""The buttons under a case alert and on the case card: open the card, record that the
+person was reached or the case handled (with a note typed next), show the full number."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from bot.context import Context
+from domain.cases import CaseStep
+from handlers.chat import send_private
+from handlers.dialogs import leave, start_dialog
+from services import cases
+from services.refusal import Refused
+from texts.case_keyboards import CaseAct, CaseAction
+from texts.cases import case_card, case_keyboard
+from texts.rendering import phone_display
+
+
+class CaseNote(StatesGroup):
+    writing = State()  # data: the declaration's id
+
+
+async def case_pressed(
+    query: CallbackQuery, callback_data: CaseAct, state: FSMContext, ctx: Context
+) -> None:
+    declaration_id, action, now = callback_data.declaration, callback_data.action, ctx.now()
+    try:  # the id comes from a button: the presser's right is checked again
+        if action is CaseAction.VIEW:
+            threshold = ctx.settings.policy.fever_threshold
+            case = await cases.open_case(
+                ctx.repos, ctx.actor, declaration_id, fever_threshold=threshold, now=now
+            )
+        elif action is CaseAction.CALLED:
+            stored = await cases.record(
+                ctx.repos, ctx.actor, declaration_id, CaseStep.CALLED, None, now=now
+            )
+        elif action is CaseAction.PHONE:
+            phone = await cases.reveal_phone(ctx.repos, ctx.actor, declaration_id, now=now)
+        else:
+            await cases.check_access(ctx.repos, ctx.actor, declaration_id, now=now)
+    except Refused as refused:
+        await query.answer(ctx.tr(refused.key), show_alert=True)
+        return
+    if action is CaseAction.VIEW:
+        await query.answer()
+        zone = ctx.settings.time.zone
+        await send_private(ctx, case_card(ctx.tr, case, zone), case_keyboard(ctx.tr, case))
+    elif action is CaseAction.CALLED:
+        name = stored.declaration.name or "-"
+        await query.answer(ctx.tr("case-called-done", name=name), show_alert=True)
+    elif action is CaseAction.PHONE:
+        await query.answer()
+        shown = phone_display(phone) if phone else ctx.tr("followup-alert-no-phone")
+        await send_private(ctx, ctx.tr("case-phone", id=declaration_id, phone=shown))
+    else:
+        # What was done comes as the next message; the question survives a restart.
+        await start_dialog(ctx, state, CaseNote.writing, {"declaration": declaration_id})
+        await query.answer()
+        await send_private(ctx, ctx.tr("case-handled-ask", id=declaration_id))
+
+
+async def note_typed(message: Message, state: FSMContext, ctx: Context) -> None:
+    declaration_id = (await state.get_data()).get("declaration")
+    if not isinstance(declaration_id, int):  # a state left by an older version
+        await leave(ctx, state)
+        await message.answer(ctx.tr("button-expired"))
+        return
+    note = (message.text or "").strip()
+    if not note:
+        await message.answer(ctx.tr("case-handled-ask", id=declaration_id))
+        return
+    await leave(ctx, state)
+    try:
+        await cases.record(
+            ctx.repos, ctx.actor, declaration_id, CaseStep.HANDLED, note, now=ctx.now()
+        )
+    except Refused as refused:
+        await message.answer(ctx.tr(refused.key))
+        return
+    await message.answer(ctx.tr("case-handled-done", id=declaration_id))
+
+
+def create_router() -> Router:
+    router = Router(name="cases")
+    router.callback_query.register(case_pressed, CaseAct.filter())
+    router.message.register(
+        note_typed, CaseNote.writing, F.chat.type == "private", ~F.text.startswith("/")
+    )
+    return router
