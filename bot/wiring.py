@@ -3,6 +3,8 @@ composition root: services, the clock and the calendar jobs never read the setti
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.config import Settings
 from bot.config.escalation import work_calendar
 from domain.org import Language
@@ -28,6 +30,7 @@ def followup_config(settings: Settings) -> FollowupConfig:
         zone=settings.time.zone,
         checkin_due=settings.declarations.checkin_due,
         test_due=settings.declarations.test_due,
+        handle_within=timedelta(minutes=settings.declarations.handle_within_minutes),
         escalation=escalation_policy(settings),
         admins=tuple(settings.admins.telegram_ids),
         default_language=settings.i18n.default_locale,

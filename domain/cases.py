@@ -8,6 +8,8 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from domain.declarations import Symptom
+from domain.followup import subject
+from domain.obligations import Obligation, ObligationKey, ObligationKind
 from domain.org import OrgTree, Role
 from domain.permissions import Actor, supervises
 
@@ -39,6 +41,27 @@ class CheckinLine:
 class TestLine:
     day: date
     result: str  # negative / positive / pending
+
+
+# The one handling obligation of a declaration's case (its period).
+HANDLING_PERIOD = "handling"
+
+
+def handling_obligation(declaration_id: int, unit_code: str, due_at: datetime) -> Obligation:
+    """An immediate report (即有即报) must be recorded as handled by `due_at`, or it escalates;
+    the unit answers for it, through its liaison (and its deputy)."""
+    return Obligation(
+        ObligationKind.CASE_HANDLING,
+        subject(declaration_id),
+        HANDLING_PERIOD,
+        unit_code,
+        unit_code,
+        due_at,
+    )
+
+
+def handling_key(declaration_id: int) -> ObligationKey:
+    return ObligationKey(ObligationKind.CASE_HANDLING, subject(declaration_id), HANDLING_PERIOD)
 
 
 def is_caller(actor: Actor, unit_code: str) -> bool:

@@ -36,10 +36,15 @@ CATALOG: tuple[CommandSpec, ...] = (
     CommandSpec("cancel", Capability.EVERYONE, _PRIVATE),
     CommandSpec("declare", Capability.EVERYONE, _BOTH),
     CommandSpec("checkin", Capability.EVERYONE, _PRIVATE),
+    CommandSpec("mine", Capability.EVERYONE, _PRIVATE),
     CommandSpec("risk", Capability.EVERYONE, _PRIVATE),
     CommandSpec("away", Capability.STAFF, _PRIVATE),
     CommandSpec("results", Capability.STAFF, _PRIVATE),
     CommandSpec("declare_for", Capability.WORKER, _PRIVATE),
+    # Liaisons, deputies and trackers get their units' list, supervisors (and admins) the
+    # counts per unit below: listed twice, shown once.
+    CommandSpec("cases", Capability.WORKER, _PRIVATE),
+    CommandSpec("cases", Capability.SUPERVISOR, _PRIVATE),
     CommandSpec("report", Capability.FILER, _PRIVATE),
     CommandSpec("zero", Capability.FILER, _PRIVATE),
     # Liaisons and deputies see their own units, supervisors (and admins) their subtree:

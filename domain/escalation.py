@@ -272,6 +272,17 @@ DEFAULT_CHAINS: Mapping[ObligationKind, Chain] = {
                 Step(_h(6), (_O,), "obligation-verify-escalate-office", urgent=True),
             ),
         ),
+        # An immediate report (即有即报) or a positive result nobody has recorded as handled:
+        # the unit's liaison and deputy, then up the tree to the office, urgent throughout.
+        Chain(
+            ObligationKind.CASE_HANDLING,
+            (
+                Step(_m(0), (_A, _D), "obligation-case-unhandled", urgent=True),
+                Step(_m(30), (_S,), "obligation-case-escalate", urgent=True),
+                Step(_h(2), (_S1,), "obligation-case-escalate-up", urgent=True),
+                Step(_h(4), (_O,), "obligation-case-escalate-office", urgent=True),
+            ),
+        ),
     )
 }
 

@@ -38,6 +38,12 @@ def subject(declaration_id: int) -> str:
     return f"declaration:{declaration_id}"
 
 
+def declaration_of(subject_: str) -> int | None:
+    """The declaration an obligation's subject names; None for another subject."""
+    prefix, _, number = subject_.partition(":")
+    return int(number) if prefix == "declaration" and number.isdecimal() else None
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class FollowupItem:
     """One thing owed: a check-in or a test on a day, due at a local time of it."""

@@ -18,6 +18,8 @@ class ObligationKind(StrEnum):
     TEST_DUE = "test_due"  # a test on a test day
     NOTICE_ACK = "notice_ack"  # "received" on a prevention notice
     VERIFICATION = "verification"  # 核查: a worker must verify a lead or a resident
+    # 即有即报 or a positive result: staff must record that the case was handled
+    CASE_HANDLING = "case_handling"
 
 
 class ObligationState(StrEnum):

@@ -308,3 +308,11 @@ def explain(declaration: Declaration, facts: RiskFacts, policy: Policy) -> Expla
 
 def classify(declaration: Declaration, facts: RiskFacts, policy: Policy) -> Classification:
     return explain(declaration, facts, policy).classification
+
+
+def is_worse(new: Classification, old: Classification) -> bool:
+    """A re-classification that calls for telling staff: a more severe category, or an
+    immediate report newly due."""
+    return new.category.severity > old.category.severity or (
+        new.immediate_report and not old.immediate_report
+    )

@@ -4,6 +4,7 @@ from aiogram import Router
 
 from handlers import (
     absence,
+    case_list,
     cases,
     checkin,
     common,
@@ -43,6 +44,7 @@ def build_router() -> Router:
         result_buttons.create_router(),
         result_fixes.create_router(),
         cases.create_router(),
+        case_list.create_router(),
         risk.create_router(),
         declarations.create_router(),
         unit_picker.create_router(),

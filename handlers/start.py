@@ -13,6 +13,8 @@ from bot.context import Context
 from bot.menus import set_personal_menu
 from domain.invites import parse_start_payload
 from handlers import declarations
+from handlers.declarations.living import offer_update
+from services.declarations import DeclarationService
 from services.onboarding import OnboardingService
 from services.refusal import Refused
 from texts.i18n import Translator
@@ -25,11 +27,14 @@ async def start_with_link(
     state: FSMContext,
     ctx: Context,
     onboarding_service: OnboardingService,
+    declaration_service: DeclarationService,
 ) -> None:
     payload = parse_start_payload(command.args)
     user_id = ctx.actor.telegram_id
     if payload.kind == "declare":
-        await _declare_from_group(message, state, ctx, onboarding_service, payload.token)
+        await _declare_from_group(
+            message, state, ctx, onboarding_service, declaration_service, payload.token
+        )
         return
     if payload.kind not in ("invite", "join"):
         await message.answer(ctx.tr("start-link-invalid"))
@@ -62,10 +67,16 @@ async def start_with_link(
 
 
 async def _declare_from_group(
-    message: Message, state: FSMContext, ctx: Context, service: OnboardingService, token: str
+    message: Message,
+    state: FSMContext,
+    ctx: Context,
+    service: OnboardingService,
+    declarations_: DeclarationService,
+    token: str,
 ) -> None:
     """The residents' group button: join the group's unit as a resident if not yet, then
-    start the declaration with that unit."""
+    start the declaration with that unit, or, with one already active there, offer to update
+    or re-confirm it (as /declare does)."""
     try:
         outcome = await service.join(ctx.repos, token, ctx.actor.telegram_id, now=ctx.now())
     except Refused:
@@ -77,6 +88,8 @@ async def _declare_from_group(
     actor = replace(ctx.actor, assignments=roles)
     if outcome.key == "join-done":
         await set_personal_menu(ctx.bot, actor, ctx.tr.language)
+    if await offer_update(ctx, declarations_, {outcome.unit.code}):
+        return
     await declarations.begin(replace(ctx, actor=actor), state, outcome.unit, proxy=False)
 
 

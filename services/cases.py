@@ -8,9 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.case_reasons import CaseReasons, case_reasons
-from domain.cases import CaseEntry, CaseStep, CheckinLine, TestLine, is_caller, may_open_case
+from domain.cases import (
+    CaseEntry,
+    CaseStep,
+    CheckinLine,
+    TestLine,
+    handling_key,
+    is_caller,
+    may_open_case,
+)
 from domain.org import Person
 from domain.permissions import Actor
+from services import obligations
 from services.onboarding import log_refusal
 from services.refusal import Refused
 from storage import Repositories
@@ -104,6 +113,9 @@ async def record(
     stored = await _allowed(repos, actor, declaration_id, RECORD, now)
     note = note.strip()[:MAX_NOTE] if note else None
     await repos.cases.add(stored.id, step, note, by=actor.telegram_id, at=now)
+    if step is CaseStep.HANDLED:
+        # Handled: the immediate report's escalation (if any) stops here.
+        await obligations.meet(repos, handling_key(stored.id), at=now, by=actor.telegram_id)
     # The note is about a person's health: the audit keeps who did what, not the note.
     await _audit(repos, actor, RECORD, stored, now, detail=step.value)
     return stored

@@ -69,6 +69,14 @@ class Scheduler:
             found.append(replace(obligation, next_action_at=self.first_action[slot]))
         return found
 
+    def one(self, obligation: Obligation) -> Obligation:
+        """`obligation` with its first action scheduled by its kind's chain."""
+        chain = self.escalation.chains.of(obligation)
+        if chain is None:
+            raise ValueError(f"{obligation.key}: no escalation chain for {obligation.kind}")
+        scheduled = schedule(obligation, chain, self.escalation.calendar)
+        return replace(obligation, next_action_at=scheduled.next_action_at)
+
 
 class Staff:
     """Who hears about a unit's declarations on a day, loaded once for many: the same people

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
 
+from texts.i18n import Translator
 from texts.keyboards import RowId
 
 
@@ -22,3 +24,23 @@ class CaseAct(CallbackData, prefix="v1case"):
 
     declaration: RowId
     action: CaseAction
+
+
+def case_markup(tr: Translator, declaration_id: int, *, phone: bool) -> dict[str, Any]:
+    """The buttons to work a case, as Bot API JSON for the outbox: see it, record a call or
+    the handling, and (`phone`: for those who see it masked) show the number."""
+
+    def button(key: str, action: CaseAction) -> dict[str, str]:
+        data = CaseAct(declaration=declaration_id, action=action).pack()
+        return {"text": tr(key), "callback_data": data}
+
+    rows = [
+        [button("case-button-view", CaseAction.VIEW)],
+        [
+            button("case-button-called", CaseAction.CALLED),
+            button("case-button-handled", CaseAction.HANDLED),
+        ],
+    ]
+    if phone:
+        rows.append([button("case-button-phone", CaseAction.PHONE)])
+    return {"inline_keyboard": rows}

@@ -19,7 +19,7 @@ from domain.case_reasons import CaseReasons
 from domain.org import Language
 from domain.policy import Category
 from services.declarations import Alert, ResidentUpdate, Submitted
-from texts.case_keyboards import CaseAct, CaseAction
+from texts.case_keyboards import case_markup
 from texts.i18n import Html, Translator, catalog, translator
 from texts.rendering import phone_display
 
@@ -165,23 +165,9 @@ def reason_lines(tr: Translator, reasons: CaseReasons) -> list[str]:
 
 
 def alert_markup(tr: Translator, item: Alert, *, full_phone: bool) -> dict[str, Any]:
-    """The buttons under an alert, as Bot API JSON for the outbox: see the case, record a call
-    or the handling, and (for those who see it masked) show the number, which is audited."""
-
-    def button(key: str, action: CaseAction) -> dict[str, str]:
-        data = CaseAct(declaration=item.declaration_id, action=action).pack()
-        return {"text": tr(key), "callback_data": data}
-
-    rows = [
-        [button("case-button-view", CaseAction.VIEW)],
-        [
-            button("case-button-called", CaseAction.CALLED),
-            button("case-button-handled", CaseAction.HANDLED),
-        ],
-    ]
-    if item.phone and not full_phone:
-        rows.append([button("case-button-phone", CaseAction.PHONE)])
-    return {"inline_keyboard": rows}
+    """The buttons under an alert; the number is shown on request to those who see it masked
+    (audited)."""
+    return case_markup(tr, item.declaration_id, phone=bool(item.phone) and not full_phone)
 
 
 class DeclarationTexts:

@@ -13,9 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.escalation import Step, Target
+from domain.followup import declaration_of
 from domain.obligations import Obligation, ObligationKind
 from domain.org import Person
 from scheduler.engine import NobodyMessage, Rendered, StepMessage
+from texts.case_keyboards import case_markup
 from texts.checkin_keyboards import checkin_reminder_markup, test_reminder_markup
 from texts.i18n import Html, Translator, catalog
 from texts.keyboards import excuse_markup, report_reminder_markup
@@ -150,6 +152,13 @@ class ObligationTexts:
         elif _fileable(message) and ob.id is not None:
             # Only an id: the press is checked against the presser's roles (handlers.reports).
             markup = report_reminder_markup(tr, ob.id)
+        elif ob.kind is ObligationKind.CASE_HANDLING and not message.recipient.group:
+            # Which case, and the buttons to see it and record its handling (checked again
+            # on press: handlers.cases).
+            declaration_id = declaration_of(ob.subject)
+            if declaration_id is not None:
+                lines.append(tr("obligation-case-which", id=declaration_id))
+                markup = case_markup(tr, declaration_id, phone=False)
         elif _answerable(message) and ob.id is not None:
             # Only an id, like the report's: handlers.checkin checks the presser again.
             if ob.kind is ObligationKind.HEALTH_CHECKIN:

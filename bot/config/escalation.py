@@ -4,7 +4,8 @@ its default chain (domain.escalation.DEFAULT_CHAINS). The snippet below document
 its unit_report chain is the default one.
 
 ```toml
-# Per obligation kind (unit_report, health_checkin, test_due, notice_ack, verification) a
+# Per obligation kind (unit_report, health_checkin, test_due, notice_ack, verification,
+# case_handling) a
 # list of steps, sorted by offset, at most one step per offset. Giving a kind replaces its
 # whole default chain; an empty list (unit_report = []) turns reminders for it off.
 #   offset  from the deadline: "-60m" (a reminder before it), "0", "+30m", "+2h", "+1d2h";
@@ -59,6 +60,8 @@ urgent = false
 #                 +24h supervisor+1
 # verification:   -2h assignee; then urgent: 0 assignee+deputy; +1h supervisor;
 #                 +3h supervisor+1; +6h office
+# case_handling:  urgent: 0 assignee+deputy; +30m supervisor; +2h supervisor+1; +4h office
+#                 (the deadline: declarations.handle_within_minutes after the alert)
 
 [quiet_hours]
 # No non-urgent message goes out between start and end (local time, time.timezone); such
@@ -223,11 +226,14 @@ class EscalationSettings(Section):
     test_due: _Steps = None
     notice_ack: _Steps = None
     verification: _Steps = None
+    case_handling: _Steps = None
     # Chains an obligation may ask for by name instead of its kind's, e.g. [[escalation.named.
     # schools]] for units that report on a schedule of their own ([reports]).
     named: dict[str, tuple[StepSettings, ...]] = Field(default_factory=dict)
 
-    @field_validator("unit_report", "health_checkin", "test_due", "notice_ack", "verification")
+    @field_validator(
+        "unit_report", "health_checkin", "test_due", "notice_ack", "verification", "case_handling"
+    )
     @classmethod
     def _sorted(cls, steps: _Steps) -> _Steps:
         return _check_order(steps)

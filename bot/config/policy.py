@@ -233,6 +233,9 @@ class DeclarationsSettings(Section):
     (daily check-ins, tests on test days) is due each day, in local time."""
 
     draft_ttl_hours: int = Field(default=24, ge=1, le=720)
+    # An immediate report or a positive result not recorded as handled within this many
+    # minutes escalates (obligation case_handling).
+    handle_within_minutes: int = Field(default=60, ge=5, le=1440)
     checkin_due: time = time(20, 0)
     test_due: time = time(10, 0)
 

@@ -18,8 +18,10 @@ from handlers.declarations.entry import (
     declare_in_group,
     unit_chosen,
 )
+from handlers.declarations.living import active_pressed, mine_command
 from handlers.declarations.steps import answer_given, cancel_command, step_pressed
 from texts.declaration_keyboards import DeclStep, DeclUnit
+from texts.declaration_update import DeclActive
 
 __all__ = ["DeclarationDialog", "begin", "create_cancel_router", "create_router"]
 
@@ -41,8 +43,10 @@ def create_router() -> Router:
     private = F.chat.type == "private"
     router.message.register(declare_command, Command("declare"), private)
     router.message.register(declare_for_command, Command("declare_for"), private)
+    router.message.register(mine_command, Command("mine"), private)
     router.message.register(declare_in_group, Command("declare", "declare_for"), ~private)
     router.callback_query.register(unit_chosen, DeclUnit.filter())
+    router.callback_query.register(active_pressed, DeclActive.filter())
     router.callback_query.register(step_pressed, DeclStep.filter())
     router.message.register(
         answer_given, DeclarationDialog.filling, private, ~F.text.startswith("/")

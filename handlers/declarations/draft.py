@@ -47,11 +47,21 @@ class Stored:
     touched: datetime
     draft: Draft
     renewed: datetime | None = None  # when the expiry lease was last renewed (services.drafts)
+    replaces: int | None = None  # the active declaration this dialog updates
 
 
-async def begin(ctx: Context, state: FSMContext, unit: Unit, *, proxy: bool) -> None:
-    """Start a new dialog for `unit` (dropping any other dialog in progress)."""
-    draft = Draft()
+async def begin(
+    ctx: Context,
+    state: FSMContext,
+    unit: Unit,
+    *,
+    proxy: bool,
+    draft: Draft | None = None,
+    replaces: int | None = None,
+) -> None:
+    """Start a new dialog for `unit` (dropping any other dialog in progress); with
+    `replaces`, an update of that declaration starting from `draft` (its answers)."""
+    draft = draft if draft is not None else Draft()
     # The other dialog's question keeps no live buttons.
     await start_dialog(
         ctx,
@@ -65,6 +75,7 @@ async def begin(ctx: Context, state: FSMContext, unit: Unit, *, proxy: bool) -> 
             "touched": ctx.now().isoformat(),
             "renewed": ctx.now().isoformat(),
             "draft": draft.to_data(),
+            "replaces": replaces,
         },
     )
     await drafts.touch(
@@ -74,6 +85,7 @@ async def begin(ctx: Context, state: FSMContext, unit: Unit, *, proxy: bool) -> 
         now=ctx.now(),
     )
     key = "declare-intro-proxy" if proxy else "declare-intro"
+    key = "declare-intro-update" if replaces is not None else key
     await send_private(ctx, ctx.tr(key, unit=unit.name))
     stored = await load_stored(ctx, state)
     await show_question(ctx, state, stored)
@@ -92,6 +104,9 @@ async def load_stored(ctx: Context, state: FSMContext) -> Stored:
             raise ValueError("stored declaration dialog: no time")
         draft = Draft.from_data(data["draft"], today=local_today(ctx).date())
         renewed = data.get("renewed")  # absent from drafts begun before it was kept
+        replaces = data.get("replaces")
+        if replaces is not None and (type(replaces) is not int or proxy):
+            raise ValueError("stored declaration dialog: what it replaces")
         stored = Stored(
             unit,
             proxy,
@@ -99,6 +114,7 @@ async def load_stored(ctx: Context, state: FSMContext) -> Stored:
             datetime.fromisoformat(touched),
             draft,
             datetime.fromisoformat(renewed) if isinstance(renewed, str) else None,
+            replaces,
         )
     except (ValueError, KeyError, DraftError) as error:
         logger.info("declaration dialog of %s restarted: %s", ctx.actor.telegram_id, error)
@@ -123,7 +139,7 @@ async def expired_restarted(ctx: Context, state: FSMContext, stored: Stored) -> 
         await state.clear()
         await drafts.drop(ctx.repos, ctx.actor.telegram_id)
         return True
-    await begin(ctx, state, unit, proxy=stored.proxy)
+    await begin(ctx, state, unit, proxy=stored.proxy, replaces=stored.replaces)
     return True
 
 

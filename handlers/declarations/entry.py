@@ -12,6 +12,8 @@ from domain.invites import DECLARE_PAYLOAD_PREFIX
 from domain.org import GroupPurpose, Role, Unit
 from handlers.chat import drop_buttons
 from handlers.declarations.draft import PROXY_ROLES, begin
+from handlers.declarations.living import offer_update
+from services.declarations import DeclarationService
 from texts.declaration_keyboards import (
     DeclUnit,
     unit_keyboard,
@@ -30,11 +32,21 @@ def _roles(proxy: bool) -> frozenset[Role]:
     return PROXY_ROLES if proxy else frozenset({Role.RESIDENT})
 
 
-async def _start(message: Message, state: FSMContext, ctx: Context, *, proxy: bool) -> None:
-    """The caller's one unit starts the dialog at once; several are offered as buttons."""
+async def _start(
+    message: Message,
+    state: FSMContext,
+    ctx: Context,
+    *,
+    proxy: bool,
+    service: DeclarationService | None = None,
+) -> None:
+    """The caller's one unit starts the dialog at once; several are offered as buttons.
+    A resident with an active declaration is offered to update or re-confirm it instead."""
     units = await _units(ctx, _roles(proxy))
     if not units:
         await message.answer(ctx.tr("declare-for-not-allowed" if proxy else "declare-no-unit"))
+        return
+    if service is not None and await offer_update(ctx, service, {u.code for u in units}):
         return
     if len(units) == 1:
         await begin(ctx, state, units[0], proxy=proxy)
@@ -44,8 +56,10 @@ async def _start(message: Message, state: FSMContext, ctx: Context, *, proxy: bo
     await message.answer(ctx.tr(key), reply_markup=keyboard)
 
 
-async def declare_command(message: Message, state: FSMContext, ctx: Context) -> None:
-    await _start(message, state, ctx, proxy=False)
+async def declare_command(
+    message: Message, state: FSMContext, ctx: Context, declaration_service: DeclarationService
+) -> None:
+    await _start(message, state, ctx, proxy=False, service=declaration_service)
 
 
 async def declare_for_command(message: Message, state: FSMContext, ctx: Context) -> None:

@@ -170,6 +170,7 @@ async def _submit(
             filed_by=ctx.actor.telegram_id,
             resident_id=None if stored.proxy else ctx.actor.telegram_id,
             now=ctx.now(),
+            replaces=stored.replaces,
         )
     except DeclarationRefused as refused:
         await leave(ctx, state)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,7 @@ class FollowupConfig:
     zone: ZoneInfo  # local time (time.timezone)
     checkin_due: time  # [declarations] deadlines of the follow-up
     test_due: time
+    handle_within: timedelta  # an immediate report not handled by then escalates
     escalation: EscalationPolicy  # chains and work calendar of new obligations
     admins: tuple[int, ...]  # told when a unit has no staff to tell
     default_language: Language

@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 
 from domain import followup
 from domain.case_reasons import case_reasons
+from domain.cases import handling_obligation
 from domain.declarations import RiskFacts
 from domain.followup import FollowupItem
 from domain.obligations import Obligation
 from domain.org import OrgTree
 from domain.outbox import OutboxMessage, Priority
-from domain.policy import Classification, classify, refers_to_fever_clinic
+from domain.policy import Classification, classify, is_worse, refers_to_fever_clinic
 from domain.risk_areas import RiskList
 from services.declaration_support import Scheduler, Screener, load_staff, mask_phone
 from services.declarations.model import (
@@ -37,12 +38,6 @@ def _same_class_facts(old: RiskFacts, new: RiskFacts) -> bool:
 
 def _unit_name(tree: OrgTree, unit_code: str) -> str:
     return tree.get(unit_code).name if unit_code in tree else ""
-
-
-def _worse(new: Classification, old: Classification) -> bool:
-    return new.category.severity > old.category.severity or (
-        new.immediate_report and not old.immediate_report
-    )
 
 
 async def rescreen(
@@ -91,7 +86,7 @@ async def rescreen(
     for id, current in stored.items():
         facts = changed[id][1]
         new = classify(current.declaration, facts, policy)
-        if _worse(new, current.classification):
+        if is_worse(new, current.classification):
             worse.append((current, new, facts))
             continue
         facts_only.append((id, facts))
@@ -153,6 +148,9 @@ async def _reclassify(
         change = followup.diff(old_plan, new_plan, now)
         person = current.resident_id if current.resident_id is not None else current.filed_by
         owed += scheduler.obligations(change.to_open, current.id, person, current.unit_code)
+        if new.immediate_report and not old.immediate_report:
+            due = now + config.handle_within
+            owed.append(scheduler.one(handling_obligation(current.id, current.unit_code, due)))
         reason = f"re-screen: {old.category.value} -> {new.category.value}"
         excused += [(current.id, item, reason) for item in change.to_excuse]
         key = f"declaration:{current.id}:v{current.version + 1}"

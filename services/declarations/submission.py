@@ -6,11 +6,13 @@ from datetime import datetime
 
 from domain import followup
 from domain.case_reasons import case_reasons
+from domain.cases import handling_obligation
 from domain.declarations import Declaration
 from domain.org import Role
-from domain.policy import classify, refers_to_fever_clinic
+from domain.policy import classify, is_worse, refers_to_fever_clinic
 from domain.risk_areas import places_of
 from services.declaration_support import Scheduler, load_staff, mask_phone
+from services.declarations import update
 from services.declarations.model import (
     NOT_ALLOWED,
     NOT_ATTESTED,
@@ -25,8 +27,9 @@ from services.declarations.model import (
     plan_for,
     submitted,
 )
+from services.declarations.update import STALE_UPDATE, ActiveDeclaration, merge_followup
 from storage import Repositories
-from storage.repos.declarations import NewDeclaration
+from storage.repos.declarations import NewDeclaration, StoredDeclaration
 
 # Who may file for someone else in a unit (supervisors of it or above may too).
 _PROXY_ROLES = frozenset({Role.LIAISON, Role.DEPUTY, Role.TRACKER})
@@ -64,6 +67,25 @@ class DeclarationService:
     def __init__(self, config: FollowupConfig) -> None:
         self.config = config
 
+    async def active(
+        self, repos: Repositories, resident_id: int, now: datetime
+    ) -> ActiveDeclaration | None:
+        """The resident's active declaration, which /declare offers to update."""
+        return await update.active(repos, self.config, resident_id, now)
+
+    async def mine(
+        self, repos: Repositories, resident_id: int, now: datetime
+    ) -> update.MyState | None:
+        """What /mine shows the resident; None without an active declaration."""
+        return await update.my_state(repos, self.config, resident_id, now)
+
+    async def reconfirm(
+        self, repos: Repositories, resident_id: int, declaration_id: int, now: datetime
+    ) -> bool:
+        """ "Nothing changed" for the active declaration, audited; False when it is not."""
+        found = await update.reconfirm(repos, self.config, resident_id, declaration_id, now)
+        return found is not None
+
     async def submit(
         self,
         repos: Repositories,
@@ -73,6 +95,7 @@ class DeclarationService:
         filed_by: int,
         resident_id: int | None,
         now: datetime,
+        replaces: int | None = None,
     ) -> Submitted:
         """Classify and store an attested declaration, open its follow-up and alert the staff.
 
@@ -81,6 +104,10 @@ class DeclarationService:
         tracker, or supervisor of it or above) must allow. Refusals raise `DeclarationRefused`
         after recording an audit entry: catch it inside the transaction (and commit) for the
         entry to be kept. Follow-up obligations already past their deadline are not opened.
+
+        `replaces`: the resident's own active declaration this one updates (a new version
+        superseding it); its follow-up is merged (`update.merge_followup`) and the staff are
+        alerted only when the category got worse or an immediate report is newly due.
         """
         target = f"unit {unit_code}"
 
@@ -98,6 +125,11 @@ class DeclarationService:
         refusal = await _check_filer(repos, filed_by, resident_id, unit_code)
         if refusal is not None:
             raise await refuse(refusal)
+        old: StoredDeclaration | None = None
+        if replaces is not None:
+            old = await repos.declarations.get(replaces)
+            if old is None or old.superseded_by is not None or old.resident_id != resident_id:
+                raise await refuse(STALE_UPDATE)
 
         config = self.config
         policy = config.policy
@@ -119,19 +151,32 @@ class DeclarationService:
                 classification=classification,
                 facts=facts,
                 policy_version=policy.label,
+                version=old.version + 1 if old is not None else 1,
             )
         )
         plan = plan_for(config, classification, start)
-        owed = Scheduler(config.escalation).obligations(
-            plan.pending(now),
-            declaration_id,
-            resident_id if resident_id is not None else filed_by,
-            unit_code,
-        )
+        scheduler = Scheduler(config.escalation)
+        person = resident_id if resident_id is not None else filed_by
+        merged = ""
+        if old is None:
+            owed = scheduler.obligations(plan.pending(now), declaration_id, person, unit_code)
+        else:
+            owed = []
+            opened, kept, excused = await merge_followup(
+                repos, config, old, declaration_id, plan, person, unit_code, now
+            )
+            merged = f"; updates declaration {old.id}: {opened} new, {kept} kept, {excused} excused"
+        if classification.immediate_report and (
+            old is None or not old.classification.immediate_report
+        ):  # an update of an immediate report keeps the handling already owed
+            due = now + config.handle_within
+            owed.append(scheduler.one(handling_obligation(declaration_id, unit_code, due)))
         await repos.obligations.open_many(owed, now=now)
+        opened = len(owed) if old is None else len(owed) + opened
 
         alerted = 0
-        if classification.category.needs_follow_up or classification.immediate_report:
+        needs_alert = classification.category.needs_follow_up or classification.immediate_report
+        if needs_alert and (old is None or is_worse(classification, old.classification)):
             today = now.astimezone(config.zone).date()
             staff = await load_staff(repos, config.admins, config.default_language, today)
             alert = Alert(
@@ -170,8 +215,8 @@ class DeclarationService:
             detail=(
                 f"{classification.category.value} by {classification.rule_name}"
                 f"{' immediate' if classification.immediate_report else ''}"
-                f"{' proxy' if resident_id is None else ''}; {len(owed)} obligations, "
-                f"{alerted} alerts"
+                f"{' proxy' if resident_id is None else ''}; {opened} obligations, "
+                f"{alerted} alerts{merged}"
             ),
         )
         return submitted(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, Text, and_, bindparam, cast, insert, select, update
+from sqlalchemy import ColumnElement, Table, Text, and_, bindparam, cast, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.declaration_json import declaration_from_dict, declaration_to_dict
@@ -70,6 +70,7 @@ class NewDeclaration:
     classification: Classification
     facts: RiskFacts
     policy_version: str
+    version: int = 1  # an update by the resident: the version it supersedes + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +210,7 @@ class DeclarationRepository:
         self._session = session
 
     async def add(self, new: NewDeclaration) -> int:
-        """Store a submitted declaration (version 1); its id."""
+        """Store a submitted declaration (`new.version`, 1 unless an update); its id."""
         result = await self._session.execute(
             insert(DeclarationRow)
             .values(
@@ -221,7 +222,7 @@ class DeclarationRepository:
                 start_date=new.start_date,
                 answers=declaration_to_dict(new.declaration),
                 places=[place.to_data() for place in new.places],
-                version=1,
+                version=new.version,
                 superseded_by=None,
                 **_classification_values(
                     new.classification, new.facts, new.policy_version, new.submitted_at
@@ -234,6 +235,54 @@ class DeclarationRepository:
     async def get(self, declaration_id: int) -> StoredDeclaration | None:
         row = await self._session.get(DeclarationRow, declaration_id)
         return None if row is None else _stored(row)
+
+    async def current_of(self, resident_id: int) -> StoredDeclaration | None:
+        """The resident's latest own declaration not superseded by another, if any."""
+        row = await self._session.scalar(
+            select(DeclarationRow)
+            .where(
+                DeclarationRow.resident_id == resident_id,
+                DeclarationRow.superseded_by.is_(None),
+            )
+            .order_by(DeclarationRow.id.desc())
+            .limit(1)
+        )
+        return None if row is None else _stored(row)
+
+    async def supersede(self, old_id: int, new_id: int) -> bool:
+        """Mark `old_id` superseded by `new_id` unless it already is; whether it was marked."""
+        result = await self._session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.id == old_id, _TABLE.c.superseded_by.is_(None))
+            .values(superseded_by=new_id)
+        )
+        return rowcount(result) == 1
+
+    async def move_followup(
+        self, old_id: int, new_id: int, items: Sequence[FollowupItem], *, at: datetime
+    ) -> int:
+        """Hand the still-open follow-up obligations of these items from declaration `old_id`
+        to `new_id` (same rows: their reminders and escalation steps go on); the number moved."""
+        if not items:
+            return 0
+        table = typing.cast(Table, ObligationRow.__table__)
+        result = await self._session.execute(
+            update(table)
+            .where(_open_item(table))
+            .values(subject=bindparam("o_new"), updated_at=at),
+            [
+                {
+                    "o_kind": item.kind.value,
+                    "o_subject": key.subject,
+                    "o_period": key.period,
+                    "o_new": item.key(new_id).subject,
+                }
+                for item in items
+                for key in (item.key(old_id),)
+            ],
+        )
+        note_change(self._session, OBLIGATIONS)
+        return max(rowcount(result), 0)
 
     async def many(self, ids: Iterable[int]) -> dict[int, StoredDeclaration]:
         """The stored ones among these ids, by id (Core rows: a re-screen reads thousands)."""
@@ -340,14 +389,7 @@ class DeclarationRepository:
         table = typing.cast(Table, ObligationRow.__table__)
         result = await self._session.execute(
             update(table)
-            .where(
-                and_(
-                    table.c.kind == bindparam("o_kind"),
-                    table.c.subject == bindparam("o_subject"),
-                    table.c.period == bindparam("o_period"),
-                    table.c.state == ObligationState.OPEN.value,
-                )
-            )
+            .where(_open_item(table))
             .values(
                 state=ObligationState.EXCUSED.value,
                 closed_at=at,
@@ -368,3 +410,13 @@ class DeclarationRepository:
         )
         note_change(self._session, OBLIGATIONS)
         return max(rowcount(result), 0)
+
+
+def _open_item(table: Table) -> ColumnElement[bool]:
+    """The still-open obligation of one follow-up item (bound per row of an executemany)."""
+    return and_(
+        table.c.kind == bindparam("o_kind"),
+        table.c.subject == bindparam("o_subject"),
+        table.c.period == bindparam("o_period"),
+        table.c.state == ObligationState.OPEN.value,
+    )

@@ -1,12 +1,14 @@
 """Acting on a case from its alert: the reasons it gives, the phone in full only for those who
 call, the case card, "contacted" and "handled" with a note, all checked and audited."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from bot.wiring import followup_config
+from domain.cases import handling_key
 from domain.declarations import (
     CodeColour,
     Declaration,
@@ -17,8 +19,11 @@ from domain.declarations import (
 from domain.org import Language, Role, RoleAssignment
 from services.declarations import DeclarationService
 from storage import Repositories
+from storage.models import OutboxRow
 from tests.handlers.conftest import EN, ZH, Harness
+from tests.handlers.followups import engine_at
 from texts.case_keyboards import CaseAct, CaseAction
+from texts.i18n import catalog
 from texts.rendering import phone_display
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -136,3 +141,43 @@ async def test_people_outside_the_case_are_refused(harness: Harness, declared: i
     assert harness.session.requests[-1].text == ZH("case-not-yours")
     entries = await harness.repos(lambda r: r.cases.entries(declared))
     assert entries == []
+
+
+async def test_an_unhandled_immediate_report_escalates_until_handled(
+    harness: Harness, declared: int
+) -> None:
+    key = handling_key(declared)
+    owed = await harness.repos(lambda r: r.obligations.get(key))
+    assert owed.due_at == NOW + timedelta(minutes=60)  # declarations.handle_within_minutes
+    # Past the deadline: the liaison hears it is not handled, with the case's buttons.
+    await engine_at(harness, NOW + timedelta(minutes=61)).run_due()
+    step = await chat_rows(harness, 2001, "obligation-case-unhandled")
+    assert ZH("obligation-case-which", id=declared) in step.text
+    labels = [b["text"] for row in step.reply_markup["inline_keyboard"] for b in row]
+    assert ZH("case-button-handled") in labels
+    # Half an hour on, the township supervisor.
+    await engine_at(harness, NOW + timedelta(minutes=91)).run_due()
+    assert await chat_rows(harness, 1002, "obligation-case-escalate")
+    # Recorded as handled: the obligation is met and nothing more goes up.
+    handled = CaseAct(declaration=declared, action=CaseAction.HANDLED).pack()
+    await harness.press(2001, handled)
+    await harness.send(2001, "已联系，已送发热门诊")
+    assert (await harness.repos(lambda r: r.obligations.get(key))).state.closed
+    before = await outbox_count(harness)
+    await engine_at(harness, NOW + timedelta(hours=6)).run_due()
+    assert await outbox_count(harness) == before
+
+
+async def chat_rows(harness: Harness, chat: int, key: str) -> OutboxRow:
+    """The latest outbox row to `chat` whose text starts as `key`'s does (in either language)."""
+    starts = {catalog(language)[key].split("\n")[0] for language in Language}
+    async with harness.database.session() as session:
+        rows = list(await session.scalars(select(OutboxRow).where(OutboxRow.chat_id == chat)))
+    found = [r for r in rows if r.text.split("\n")[0] in starts]
+    assert found, (chat, key, [r.text[:30] for r in rows])
+    return found[-1]
+
+
+async def outbox_count(harness: Harness) -> int:
+    async with harness.database.session() as session:
+        return len(list(await session.scalars(select(OutboxRow))))

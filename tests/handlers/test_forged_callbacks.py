@@ -71,6 +71,8 @@ def test_every_int_field_of_callback_data_is_covered() -> None:
     covered = {(cls.__name__, name) for cls in callback_classes() for name in int_fields(cls)}
     assert covered == {
         ("CaseAct", "declaration"),
+        ("CaseListPage", "page"),
+        ("DeclActive", "id"),
         ("ExcuseObligation", "obligation_id"),
         ("MemberRemove", "assignment"),
         ("ReportStep", "position"),

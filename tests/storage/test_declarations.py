@@ -255,7 +255,10 @@ async def test_each_category_gets_its_row_and_alerts(
     assert_nothing_personal(sent)
     if immediate:
         assert "即有即报" in next(r.text for r in sent if r.chat_id == COUNTY_HEAD)
-        assert await obligations(org, result.declaration_id) == []
+        # No follow-up to owe, but the case must be recorded as handled, or it escalates.
+        [handling] = await obligations(org, result.declaration_id)
+        assert (handling.kind, handling.period) == ("case_handling", "handling")
+        assert handling.assignee_unit == "east"
 
 
 async def test_a_high_risk_returnee_with_fever_keeps_quarantine_and_reaches_supervisors(
@@ -271,7 +274,10 @@ async def test_a_high_risk_returnee_with_fever_keeps_quarantine_and_reaches_supe
         LIAISON,
         TRACKER,
     ]
-    assert len(await obligations(org, result.declaration_id)) == 13 + 2
+    owed = await obligations(org, result.declaration_id)
+    # 13 check-ins, 2 test days, and the handling of the immediate report.
+    assert sorted(o.kind for o in owed).count("case_handling") == 1
+    assert len(owed) == 13 + 2 + 1
 
 
 async def test_a_proxy_declaration_is_assigned_to_the_filer(org: Database) -> None:

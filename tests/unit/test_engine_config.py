@@ -176,7 +176,7 @@ def step(offset: str = "0", target: str = '"assignee"', extra: str = "") -> str:
         (
             '[holidays]\nobserved_by = ["weekends"]\n',
             "holidays.observed_by.0: Input should be 'unit_report', 'health_checkin', "
-            "'test_due', 'notice_ack' or 'verification'",
+            "'test_due', 'notice_ack', 'verification' or 'case_handling'",
         ),
     ],
 )

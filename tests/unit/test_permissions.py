@@ -62,7 +62,17 @@ def test_manageable_units_follow_the_subtree() -> None:
     assert manageable_units(actor(("dongguan", Role.LIAISON)), TREE) == []
 
 
-EVERYONE_PRIVATE = ("start", "help", "whoami", "lang", "cancel", "declare", "checkin", "risk")
+EVERYONE_PRIVATE = (
+    "start",
+    "help",
+    "whoami",
+    "lang",
+    "cancel",
+    "declare",
+    "checkin",
+    "mine",
+    "risk",
+)
 
 
 @pytest.mark.parametrize(
@@ -71,18 +81,36 @@ EVERYONE_PRIVATE = ("start", "help", "whoami", "lang", "cancel", "declare", "che
         (actor(), {*EVERYONE_PRIVATE}, {"help", "declare"}),
         (
             actor(("dongguan", Role.LIAISON)),
-            {*EVERYONE_PRIVATE, "away", "results", "report", "zero", "status", "declare_for"},
+            {
+                *EVERYONE_PRIVATE,
+                "away",
+                "results",
+                "report",
+                "zero",
+                "status",
+                "declare_for",
+                "cases",
+            },
             {"help", "declare"},
         ),
         (
             # A tracker follows residents: no report of a unit to file or watch.
             actor(("dongguan", Role.TRACKER)),
-            {*EVERYONE_PRIVATE, "away", "results", "declare_for"},
+            {*EVERYONE_PRIVATE, "away", "results", "declare_for", "cases"},
             {"help", "declare"},
         ),
         (
             actor(("xian", Role.SUPERVISOR)),
-            {*EVERYONE_PRIVATE, "away", "results", "status", "invite", "members", "risk_load"},
+            {
+                *EVERYONE_PRIVATE,
+                "away",
+                "results",
+                "status",
+                "invite",
+                "members",
+                "risk_load",
+                "cases",
+            },
             {"help", "declare", "bind"},
         ),
     ],
@@ -98,6 +126,7 @@ def test_a_command_listed_for_two_capabilities_is_shown_once() -> None:
     both = actor(("xian", Role.SUPERVISOR), ("dongguan", Role.LIAISON))
     names = [c.name for c in visible_commands(both, ChatKind.PRIVATE)]
     assert names.count("status") == 1
+    assert names.count("cases") == 1
     admin = [c.name for c in visible_commands(actor(admin=True), ChatKind.PRIVATE)]
     assert "status" in admin
     assert "report" not in admin

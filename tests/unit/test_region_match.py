@@ -4,10 +4,8 @@ place in China; the share matched; the time a match takes; `python -m bot region
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -194,7 +192,6 @@ PLACES: list[tuple[str, tuple[str, ...]]] = [
 ]
 MUST_MATCH = [(text, codes) for text, codes in PLACES if codes]
 SHARE_FLOOR = 0.95
-MATCH_MS_CEILING = 5.0  # measured: median 0.06 ms, slowest 2.6 ms (a Chinese hub name)
 
 
 def found_as_expected(text: str, codes: tuple[str, ...]) -> bool:
@@ -269,27 +266,6 @@ def test_limit_and_oversized_text() -> None:
     assert match_place("Chaoyang", limit=0) == []
     assert match_place("Wuhan " * (MAX_TEXT_CHARS // 6 + 1)) == []
     assert match_place("an" * 40) == []
-
-
-def test_a_match_takes_well_under_a_few_milliseconds(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    for text, _ in PLACES:  # the indexes are built once, before timing
-        match_place(text)
-    timings = []
-    for text, _ in PLACES:
-        start = time.perf_counter()
-        match_place(text)
-        timings.append((time.perf_counter() - start) * 1000)
-    median, slowest = statistics.median(timings), max(timings)
-    nearly_all = statistics.quantiles(timings, n=20)[-1]  # a pause of the machine aside
-    with capsys.disabled():
-        print(
-            f"\nmatch time: median {median:.3f} ms, 95th percentile {nearly_all:.2f} ms, "
-            f"slowest {slowest:.2f} ms"
-        )
-    assert median < MATCH_MS_CEILING / 5
-    assert nearly_all < MATCH_MS_CEILING
 
 
 def test_cli_prints_codes_and_full_names_best_first(capsys: pytest.CaptureFixture[str]) -> None:

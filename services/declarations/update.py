@@ -1,0 +1,137 @@
+"""One living declaration per resident: which one is active, an explicit "nothing changed",
+and merging an update's follow-up with the version it supersedes.
+
+Active: the resident's latest own declaration not superseded, whose measure is still running
+(the plan ends after today) or whose period started within the look-back window (a
+registration without a measure stays "the declaration" for as long as re-screening would
+read it). Older ones are history: /declare then starts a new declaration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from domain import followup
+from domain.followup import FollowupItem, FollowupPlan
+from domain.obligations import ObligationKey, ObligationKind, ObligationState
+from services.declaration_support import Scheduler
+from services.declarations.model import FollowupConfig, plan_for
+from storage import Repositories
+from storage.repos.declarations import StoredDeclaration
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveDeclaration:
+    """The resident's active declaration as /declare and /mine show it."""
+
+    stored: StoredDeclaration
+    start: date
+    end: date  # the first day after the period (== start without a measure of days)
+    day: int  # today is day `day` of `days` (0 before the period starts)
+    days: int
+
+
+RECONFIRM = "declaration.reconfirm"
+UPDATE = "declaration.update"
+STALE_UPDATE = "followup-update-stale"
+
+
+def is_active(config: FollowupConfig, stored: StoredDeclaration, today: date) -> bool:
+    plan = plan_for(config, stored.classification, stored.start_date)
+    window = today - timedelta(days=config.policy.lookback_days)
+    return stored.superseded_by is None and (plan.end > today or stored.start_date >= window)
+
+
+async def active(
+    repos: Repositories, config: FollowupConfig, resident_id: int, now: datetime
+) -> ActiveDeclaration | None:
+    """The resident's active declaration (see the module docstring), if any."""
+    stored = await repos.declarations.current_of(resident_id)
+    today = now.astimezone(config.zone).date()
+    if stored is None or not is_active(config, stored, today):
+        return None
+    plan = plan_for(config, stored.classification, stored.start_date)
+    days = (plan.end - plan.start).days
+    day = min((today - plan.start).days + 1, days) if today >= plan.start else 0
+    return ActiveDeclaration(stored, plan.start, plan.end, max(day, 0), days)
+
+
+async def reconfirm(
+    repos: Repositories,
+    config: FollowupConfig,
+    resident_id: int,
+    declaration_id: int,
+    now: datetime,
+) -> StoredDeclaration | None:
+    """Record "nothing changed" for the resident's active declaration; None (and nothing
+    recorded as confirmed) when `declaration_id` is not it any more."""
+    found = await active(repos, config, resident_id, now)
+    stored = found.stored if found is not None else None
+    ok = stored is not None and stored.id == declaration_id
+    await repos.audit.record(
+        at=now,
+        actor_id=resident_id,
+        action=RECONFIRM,
+        target=f"declaration {declaration_id}",
+        allowed=ok,
+        detail="nothing changed" if ok else "not the active declaration",
+    )
+    return stored if ok else None
+
+
+@dataclass(frozen=True, slots=True)
+class MyState:
+    """What /mine shows a resident."""
+
+    active: ActiveDeclaration
+    next_test: date | None  # today or later
+    checkin_today: bool | None  # done or not; None: no check-in owed today
+
+
+async def my_state(
+    repos: Repositories, config: FollowupConfig, resident_id: int, now: datetime
+) -> MyState | None:
+    """The resident's own state under their active declaration; None without one."""
+    found = await active(repos, config, resident_id, now)
+    if found is None:
+        return None
+    stored = found.stored
+    today = now.astimezone(config.zone).date()
+    plan = plan_for(config, stored.classification, stored.start_date)
+    next_test = next((day for day in plan.test_dates if day >= today), None)
+    checkin: bool | None = None
+    if today in plan.checkin_days:
+        key = ObligationKey(ObligationKind.HEALTH_CHECKIN, followup.subject(stored.id), str(today))
+        owed = await repos.obligations.get(key)
+        checkin = owed is not None and owed.state in (ObligationState.MET, ObligationState.MET_LATE)
+    return MyState(found, next_test, checkin)
+
+
+async def merge_followup(
+    repos: Repositories,
+    config: FollowupConfig,
+    old: StoredDeclaration,
+    new_id: int,
+    plan: FollowupPlan,
+    person: int,
+    unit_code: str,
+    now: datetime,
+) -> tuple[int, int, int]:
+    """Carry the old version's follow-up over to `new_id` with `plan`: what still applies
+    (same kind and day) is moved, not doubled; what no longer applies is excused with the
+    reason; what is new is opened. The old version is marked superseded.
+    (opened, kept, excused)."""
+    old_plan = plan_for(config, old.classification, old.start_date)
+    change = followup.diff(old_plan, plan, now)
+    new_slots = {(item.kind, item.day) for item in plan.items}
+    kept: list[FollowupItem] = [i for i in old_plan.items if (i.kind, i.day) in new_slots]
+    reason = f"updated by declaration {new_id}"
+    excused = await repos.declarations.excuse_followup(
+        [(old.id, item, reason) for item in change.to_excuse], at=now
+    )
+    moved = await repos.declarations.move_followup(old.id, new_id, kept, at=now)
+    owed = Scheduler(config.escalation).obligations(change.to_open, new_id, person, unit_code)
+    await repos.obligations.open_many(owed, now=now)
+    await repos.declarations.supersede(old.id, new_id)
+    return len(owed), moved, excused

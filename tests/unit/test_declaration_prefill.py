@@ -1,0 +1,51 @@
+"""An update's pre-filled draft: the earlier declaration's answers, back at the summary."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+
+from domain.declaration_build import build
+from domain.declaration_prefill import prefill
+from domain.declaration_steps import SUMMARY, Step
+from domain.declarations import (
+    CodeColour,
+    Declaration,
+    DeclarationStatus,
+    DomesticOrigin,
+    Stay,
+    Transport,
+    TransportKind,
+)
+
+TODAY = date(2026, 11, 22)
+DECLARATION = Declaration(
+    status=DeclarationStatus.RETURNED,
+    origin=DomesticOrigin(("420000", "420100", "420102"), ("湖北省", "武汉市", "江岸区")),
+    stays=(Stay("南京", date(2026, 11, 15), date(2026, 11, 16), False, ("320100",)),),
+    transport=Transport(TransportKind.TRAIN, "G1234"),
+    arrival=datetime(2026, 11, 21, 8, 30),
+    health_code=CodeColour.GREEN,
+    itinerary_card=CodeColour.GREEN,
+    vaccination_doses=3,
+    temperature=36.5,
+    attested=True,
+    name="刘小明",
+    phone="+8613800138000",
+)
+
+
+def test_the_answers_come_back_and_only_the_address_is_asked() -> None:
+    draft = prefill(DECLARATION, today=TODAY)
+    assert draft.step == Step.ADDRESS  # not kept on a declaration
+    assert "attested" not in draft.answers  # attested anew
+    answered = replace(
+        draft, step=SUMMARY, answers={**draft.answers, Step.ADDRESS: "东关村5组", "attested": True}
+    )
+    assert build(answered) == DECLARATION
+
+
+def test_an_answer_that_no_longer_fits_is_asked_again() -> None:
+    draft = prefill(DECLARATION, today=date(2030, 11, 22))  # years later: dates out of window
+    assert Step.ARRDATE not in draft.answers
+    assert draft.answers[Step.NAME] == "刘小明"

@@ -1,0 +1,80 @@
+"""/declare with an active declaration: what it shows, and its two buttons."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from services.declarations.update import ActiveDeclaration, MyState
+from texts.declarations import category_text
+from texts.i18n import Translator
+from texts.keyboards import RowId
+
+
+class ActiveAction(StrEnum):
+    UPDATE = "update"
+    SAME = "same"  # nothing changed
+
+
+class DeclActive(CallbackData, prefix="v1dcla"):
+    """A button under the active declaration; its id is checked again on press."""
+
+    action: ActiveAction
+    id: RowId
+
+
+def _period(tr: Translator, active: ActiveDeclaration) -> list[str]:
+    if active.days <= 0:
+        return []
+    last = (active.end - timedelta(days=1)).isoformat()
+    start = active.start.isoformat()
+    return [tr("declare-active-period", start=start, last=last, day=active.day, days=active.days)]
+
+
+def mine_text(tr: Translator, state: MyState | None) -> str:
+    """/mine: the resident's own state, or where to start."""
+    if state is None:
+        return tr("mine-none")
+    stored = state.active.stored
+    category = category_text(tr, stored.classification.category)
+    lines = [
+        tr("mine-title", id=stored.id, version=stored.version),
+        tr("declare-active-category", category=category),
+        *_period(tr, state.active),
+    ]
+    if state.next_test is not None:
+        lines.append(tr("mine-next-test", day=state.next_test.isoformat()))
+    if state.checkin_today is not None:
+        lines.append(tr("mine-checkin-done" if state.checkin_today else "mine-checkin-open"))
+    return "\n".join(lines)
+
+
+def active_text(tr: Translator, active: ActiveDeclaration, zone: ZoneInfo) -> str:
+    stored = active.stored
+    submitted = stored.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    lines = [
+        tr("declare-active-title", id=stored.id, version=stored.version, submitted=submitted),
+        tr("declare-active-category", category=category_text(tr, stored.classification.category)),
+    ]
+    lines += _period(tr, active)
+    lines.append(tr("declare-active-ask"))
+    return "\n".join(lines)
+
+
+def active_keyboard(tr: Translator, declaration_id: int) -> InlineKeyboardMarkup:
+    def button(key: str, action: ActiveAction) -> InlineKeyboardButton:
+        data = DeclActive(action=action, id=declaration_id)
+        return InlineKeyboardButton(text=tr(key), callback_data=data.pack())
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                button("declare-active-update", ActiveAction.UPDATE),
+                button("declare-active-same", ActiveAction.SAME),
+            ]
+        ]
+    )
