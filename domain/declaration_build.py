@@ -68,6 +68,7 @@ def build(draft: Draft) -> Declaration:
         status=DeclarationStatus(a[Step.STATUS]),
         origin=origin,
         planned_date=day(Step.PLANNED),
+        departure_date=day(Step.DEPART),
         stays=stays,
         transport=transport,
         arrival=arrival,

@@ -493,6 +493,9 @@ def _date_typed(draft: Draft, text: str, today: date, lookback_days: int) -> Out
     day = found.value
     if step == Step.SEND and draft.stay.get("start") and day.isoformat() < draft.stay["start"]:
         return Outcome(draft, "declare-end-before-start")
+    departure = draft.answers.get(Step.DEPART)
+    if step == Step.PLANNED and isinstance(departure, str) and day.isoformat() < departure:
+        return Outcome(draft, "declare-return-before-departure")
     if step in (Step.SSTART, Step.SEND):
         return _stay_step(draft, day.isoformat())
     return _answered(draft, step, day.isoformat())

@@ -160,6 +160,7 @@ _DECLARATION_KEYS = (
     "status",
     "origin",
     "planned_date",
+    "departure_date",
     "stays",
     "transport",
     "arrival",
@@ -226,6 +227,7 @@ def declaration_from_dict(value: Any) -> Declaration:
         status=_enum(DeclarationStatus, data["status"], f"{key}status"),
         origin=_origin(data["origin"], f"{key}origin"),
         planned_date=_optional(data, "planned_date", key, _date),
+        departure_date=_optional(data, "departure_date", key, _date),
         stays=_list(data.get("stays", []), f"{key}stays", _stay),
         transport=transport,
         arrival=_optional(data, "arrival", key, _datetime),
@@ -277,6 +279,7 @@ def declaration_to_dict(declaration: Declaration) -> dict[str, Any]:
         "status": d.status.value,
         "origin": {k: v for k, v in origin.items() if v is not None},
         "planned_date": d.planned_date.isoformat() if d.planned_date else None,
+        "departure_date": d.departure_date.isoformat() if d.departure_date else None,
         "stays": [
             {
                 k: v

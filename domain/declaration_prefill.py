@@ -56,6 +56,7 @@ def answers_of(declaration: Declaration) -> dict[str, Any]:
         Step.IDNO: d.id_number,
         Step.STATUS: d.status.value,
         Step.PLANNED: _day(d.planned_date),
+        Step.DEPART: _day(d.departure_date),
         **_origin(d),
         Step.STAYS: [
             {

@@ -12,7 +12,7 @@ number, checked by the type's rule (domain/id_documents.py). A number alone says
 is read (declaration_dialog.Draft.from_data).
 
 Every typed date has a window for its question (`date_window`, both ends included): the
-planned return from today to about six months ahead, the arrival within the policy's
+planned return and departure from today to about six months ahead, the arrival within the policy's
 look-back window, the other dates (entry abroad, last test, a stay's start and end) within
 the past year. A date outside it is refused with a key naming the window ({first}, {last}).
 """
@@ -50,6 +50,7 @@ class Step(StrEnum):
     ADDRESS = "address"
     STATUS = "status"
     PLANNED = "planned"
+    DEPART = "depart"
     ORIGIN = "origin"
     PROV = "prov"
     CITY = "city"
@@ -94,6 +95,7 @@ ORDER: Final = (
     Step.IDNO,
     Step.ADDRESS,
     Step.STATUS,
+    Step.DEPART,
     Step.PLANNED,
     Step.ORIGIN,
     Step.PROV,
@@ -143,7 +145,7 @@ OPTIONAL: Final = frozenset(
 MULTI: Final = frozenset({Step.SYMPTOMS, Step.CONTACTS})
 REGION_STEPS: Final = (Step.PROV, Step.CITY, Step.DIST)
 DATE_STEPS: Final = frozenset(
-    {Step.PLANNED, Step.ENTRY, Step.ARRDATE, Step.TESTDATE, Step.SSTART, Step.SEND}
+    {Step.PLANNED, Step.DEPART, Step.ENTRY, Step.ARRDATE, Step.TESTDATE, Step.SSTART, Step.SEND}
 )
 
 # Length caps of the free texts (characters, after trimming).
@@ -197,11 +199,23 @@ def _region_code(value: Any) -> str | None:
     return value if isinstance(value, str) and regions.get(value) is not None else None
 
 
+_PLANNING: Final = frozenset(
+    {DeclarationStatus.PLANNING_RETURN.value, DeclarationStatus.PLANNING_LEAVE.value}
+)
+
+
+def leaving(answers: Mapping[str, Any]) -> bool:
+    """Planning to leave: the origin and region questions ask for the destination."""
+    return answers.get(Step.STATUS) == DeclarationStatus.PLANNING_LEAVE.value
+
+
 def applies(step: Step, answers: Mapping[str, Any]) -> bool:
     """Whether a question of ORDER is asked, given the answers so far."""
     status, origin = answers.get(Step.STATUS), answers.get(Step.ORIGIN)
     if step == Step.PLANNED:
-        return status == DeclarationStatus.PLANNING_RETURN.value
+        return status in _PLANNING
+    if step == Step.DEPART:
+        return status == DeclarationStatus.PLANNING_LEAVE.value
     if step == Step.IDNO:
         return answers.get(Step.IDTYPE) is not None
     if step in (Step.PROV, Step.STREET):
@@ -218,8 +232,11 @@ def applies(step: Step, answers: Mapping[str, Any]) -> bool:
             and regions.get(city).level is regions.Level.CITY  # type: ignore[union-attr]
             and bool(regions.children(city))
         )
-    if step in (Step.COUNTRY, Step.PORT, Step.ENTRY, Step.DOCS):
+    if step == Step.COUNTRY:
         return origin == OVERSEAS
+    if step in (Step.PORT, Step.ENTRY, Step.DOCS):
+        # Planning to leave: the country is the destination; no entry into China to ask of.
+        return origin == OVERSEAS and status != DeclarationStatus.PLANNING_LEAVE.value
     if step == Step.TNUM:
         return answers.get(Step.TRANSPORT) in (
             TransportKind.TRAIN.value,
@@ -280,9 +297,10 @@ def parse_count(text: str, most: int) -> int | None:
 
 def date_window(step: Step, today: date, lookback_days: int = DEFAULT_LOOKBACK_DAYS) -> DateWindow:
     """The window of a date question (see the module docstring)."""
-    if step == Step.PLANNED:
+    if step in (Step.PLANNED, Step.DEPART):
         ahead = today + timedelta(days=PLANNED_AHEAD_DAYS)
-        return DateWindow(today, ahead, "declare-planned-range")
+        key = "declare-planned-range" if step == Step.PLANNED else "declare-depart-range"
+        return DateWindow(today, ahead, key)
     if step == Step.ARRDATE:
         # An arrival before the look-back window is outside everything the policy screens.
         since = today - timedelta(days=lookback_days)
@@ -296,8 +314,8 @@ def parse_typed_date(
     """The date typed at a date question, or a refusal: "answer-date-invalid" when it is no
     date, the window's key (see `date_window`) when it is outside the window."""
     window = date_window(step, today, lookback_days)
-    # Only the planned return reads a date without a year forwards ("1/3" late in December).
-    direction = Direction.NEAREST if step == Step.PLANNED else Direction.PAST
+    # Only the planned dates read a date without a year forwards ("1/3" late in December).
+    direction = Direction.NEAREST if step in (Step.PLANNED, Step.DEPART) else Direction.PAST
     return read_date(text, today, window, direction)
 
 

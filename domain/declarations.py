@@ -146,6 +146,8 @@ class Declaration:
     status: DeclarationStatus
     origin: Origin
     planned_date: date | None = None
+    # Planning to leave: the day of departure (the origin then holds the destination).
+    departure_date: date | None = None
     stays: tuple[Stay, ...] = ()
     transport: Transport | None = None
     arrival: datetime | None = None

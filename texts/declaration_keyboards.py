@@ -203,6 +203,8 @@ def plain_answer(tr: Translator, step: Step, value: Any) -> str:
 def field_label(tr: Translator, step: Step, answers: Mapping[str, Any]) -> str:
     """An answer's name in the summary and on its edit button."""
     region = regions.get(str(answers.get(step))) if step in steps.REGION_STEPS else None
+    if step == Step.ORIGIN and steps.leaving(answers):
+        return tr("declare-f-origin-leave")
     return tr(f"declare-f-{LEVEL_STEPS[region.level] if region else step}")
 
 
@@ -251,8 +253,8 @@ def question_text(
             value = answer_text(tr, field, draft.answers.get(field))
             label = field_label(tr, field, draft.answers)
             lines.append(tr("declare-summary-line", field=Html(label), value=Html(value)))
-    elif step == Step.PLANNED:
-        lines.append(tr("declare-q-planned", example=_planned_example(tr, today)))
+    elif step in (Step.PLANNED, Step.DEPART):
+        lines.append(tr(f"declare-q-{step}", example=_planned_example(tr, today)))
     elif step == steps.FEVER_CHECK:
         temperature = plain_answer(tr, Step.TEMP, draft.answers.get(Step.TEMP))
         lines.append(tr("declare-q-tempok", temperature=temperature))
@@ -280,4 +282,9 @@ def _question_key(draft: Draft) -> str:
             return "declare-q-dist"
     if draft.step == Step.IDNO:  # each document's number has its own form
         return f"declare-q-idno-{draft.answers.get(Step.IDTYPE)}"
+    if draft.step in _LEAVE_QUESTIONS and steps.leaving(draft.answers):
+        return f"declare-q-{draft.step}-leave"  # asked of the destination and the way out
     return f"declare-q-{draft.step}"
+
+
+_LEAVE_QUESTIONS = frozenset({Step.ORIGIN, Step.PROV, Step.COUNTRY, Step.TRANSPORT})

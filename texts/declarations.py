@@ -184,5 +184,9 @@ class DeclarationTexts:
     def resident_update(self, update: ResidentUpdate, language: Language) -> str:
         return resident_update(translator(language), update)
 
+    def return_due(self, language: Language) -> str:
+        """The reminder on the planned return day to declare the return."""
+        return translator(language)("declare-return-due")
+
 
 TEXTS = DeclarationTexts()

@@ -148,6 +148,8 @@ class DeclarationTexts(Protocol):
 
     def resident_update(self, update: ResidentUpdate, language: Language) -> str: ...
 
+    def return_due(self, language: Language) -> str: ...
+
 
 def plan_for(config: FollowupConfig, classification: Classification, start: date) -> FollowupPlan:
     return followup.plan(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, time
 
 from domain import followup
 from domain.case_reasons import case_reasons
 from domain.cases import handling_obligation
-from domain.declarations import Declaration
+from domain.declarations import Declaration, DeclarationStatus
 from domain.org import Role
+from domain.outbox import OutboxMessage, Priority
 from domain.policy import classify, is_worse, refers_to_fever_clinic
 from domain.risk_areas import places_of
 from services.declaration_support import Scheduler, load_staff, mask_phone
@@ -59,6 +61,34 @@ async def _check_filer(
     if await repos.people.get(filed_by) is None or not await repos.roles.of_person(filed_by):
         return NOT_ONBOARDED
     return None
+
+
+# When the person is asked, on the planned return day, to declare their return (local time).
+RETURN_REMINDER_AT = time(9, 0)
+
+
+async def _return_reminder(
+    repos: Repositories,
+    config: FollowupConfig,
+    declaration: Declaration,
+    person: int,
+    now: datetime,
+) -> OutboxMessage | None:
+    """The message asking `person` on the planned return day to declare their return, in
+    their language; one per person and day (its dedupe key), None without a known person."""
+    assert declaration.planned_date is not None
+    resident = await repos.people.get(person)
+    if resident is None:
+        return None
+    at = datetime.combine(declaration.planned_date, RETURN_REMINDER_AT, tzinfo=config.zone)
+    return OutboxMessage(
+        dedupe_key=f"return-due:{person}:{declaration.planned_date.isoformat()}",
+        chat_id=person,
+        text=config.texts.return_due(resident.language),
+        not_before=max(at, now),
+        priority=Priority.REMINDER,
+        recipient_id=person,
+    )
 
 
 class DeclarationService:
@@ -155,6 +185,9 @@ class DeclarationService:
             )
         )
         plan = plan_for(config, classification, start)
+        if declaration.status is not DeclarationStatus.RETURNED:
+            # Not back yet: no check-ins or tests until the return is declared.
+            plan = replace(plan, checkin_days=(), test_dates=(), items=())
         scheduler = Scheduler(config.escalation)
         person = resident_id if resident_id is not None else filed_by
         merged = ""
@@ -173,6 +206,15 @@ class DeclarationService:
             owed.append(scheduler.one(handling_obligation(declaration_id, unit_code, due)))
         await repos.obligations.open_many(owed, now=now)
         opened = len(owed) if old is None else len(owed) + opened
+
+        if (
+            declaration.status is not DeclarationStatus.RETURNED
+            and declaration.planned_date is not None
+            and resident_id is not None  # a proxy filer is staff: the resident is told by them
+        ):
+            reminder = await _return_reminder(repos, config, declaration, resident_id, now)
+            if reminder is not None:
+                await repos.outbox.enqueue_many([reminder], now=now)
 
         alerted = 0
         needs_alert = classification.category.needs_follow_up or classification.immediate_report

@@ -214,6 +214,35 @@ async def test_a_mid_risk_returnee_gets_home_quarantine_obligations_and_alerts(
     assert "居家隔离" in liaison.text
 
 
+async def test_planning_opens_no_follow_up_and_asks_on_the_return_day(org: Database) -> None:
+    await set_areas(org, [RiskArea(WUHAN_HONGSHAN, RiskLevel.MID, date(2026, 11, 1))])
+    planned = date(2026, 11, 30)
+    leaving = replace(
+        CALM,
+        status=DeclarationStatus.PLANNING_LEAVE,
+        arrival=None,
+        departure_date=date(2026, 11, 24),
+        planned_date=planned,
+    )
+    result = await submit(org, leaving)
+    assert await obligations(org, result.declaration_id) == []  # no monitoring before leaving
+    assert (result.checkin_days, result.test_dates) == ((), ())
+    due = [r for r in await outbox(org) if r.dedupe_key.startswith("return-due:")]
+    assert [(r.chat_id, r.recipient_id) for r in due] == [(RESIDENT, RESIDENT)]
+    assert due[0].not_before.astimezone(ZONE) == datetime(2026, 11, 30, 9, 0, tzinfo=ZONE)
+    assert "/declare" in due[0].text
+    assert "返回" in due[0].text
+
+    returning = replace(
+        CALM, status=DeclarationStatus.PLANNING_RETURN, arrival=None, planned_date=planned
+    )
+    other = await submit(org, returning, resident_id=OTHER_RESIDENT, filed_by=OTHER_RESIDENT)
+    assert await obligations(org, other.declaration_id) == []
+    [english] = [r for r in await outbox(org) if r.chat_id == OTHER_RESIDENT]
+    assert "/declare" in english.text
+    assert "planned to be back" in english.text
+
+
 async def test_submitting_twice_does_not_duplicate_alert_keys(org: Database) -> None:
     await set_areas(org, [RiskArea(WUHAN_HONGSHAN, RiskLevel.MID, date(2026, 11, 1))])
     first = await submit(org)

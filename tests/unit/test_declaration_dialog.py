@@ -169,6 +169,52 @@ def test_planning_return_asks_planned_date_not_arrival() -> None:
     assert built.arrival is None
 
 
+def test_planning_to_leave_asks_destination_departure_and_return() -> None:
+    walk = Walk().personal()
+    walk.press("planning_leave")
+    assert walk.step == "depart"
+    walk.type("2026-11-01", "declare-depart-range")  # in the past
+    walk.type("2027-06-01", "declare-depart-range")  # beyond six months
+    walk.type("1/3")  # read forwards: next January
+    assert walk.step == "planned"
+    walk.type("2026-12-30", "declare-return-before-departure")
+    walk.type("1/10")
+    assert walk.step == "origin"  # the destination, with the same region questions
+    walk.press("domestic")
+    walk.press("420000")
+    assert walk.step == "city"
+    walk.press("420100")
+    assert walk.step == "dist"
+    walk.press("420106")
+    walk.press(action="skip")  # street
+    walk.press("none")  # stays
+    walk.press("train")
+    walk.type("G12")
+    assert walk.step == "hcode"  # no arrival asked
+    built = walk.health().finish()
+    assert built.status is DeclarationStatus.PLANNING_LEAVE
+    assert built.departure_date == date(2027, 1, 3)
+    assert built.planned_date == date(2027, 1, 10)
+    assert isinstance(built.origin, DomesticOrigin)
+    assert built.origin.region_codes == ("420000", "420100", "420106")
+    assert built.arrival is None
+
+
+def test_planning_to_leave_abroad_asks_only_the_country() -> None:
+    walk = Walk().personal()
+    walk.press("planning_leave")
+    walk.type("11/30").type("12/20")
+    walk.press("overseas")
+    walk.type("日本")
+    assert walk.step == "stays"  # no port, entry date or documents on the way out
+    walk.press("none")
+    walk.press("flight")
+    walk.type("MU5101")
+    built = walk.health().finish()
+    assert built.origin == OverseasOrigin("日本", None, None, False)
+    assert built.departure_date == date(2026, 11, 30)
+
+
 def test_test_result_only_with_a_date_and_stays_with_matches() -> None:
     walk = Walk().personal()
     walk.press("returned")
@@ -263,6 +309,10 @@ def test_edit_from_summary_asks_new_steps_and_comes_back() -> None:
     assert walk.step == "summary"
     walk.press("status", "edit")
     walk.press("planning_leave")
+    assert walk.step == "depart"  # newly required: the departure and the return
+    walk.type("11/28")
+    assert walk.step == "planned"
+    walk.type("12/5")
     assert walk.step == "summary"
     assert "arrdate" not in walk.draft.answers  # no longer applies
     walk.press("name", "edit")

@@ -84,7 +84,12 @@ def _drafts() -> list[Draft]:
     overseas.press("none")
     overseas.type("38.5")  # and no symptoms: asked to confirm
     overseas.press("confirm")
-    return [*seen, walk.draft, overseas.draft]
+    leaving = Recording().personal()
+    leaving.press("planning_leave")
+    leaving.type("11/30").type("12/20")  # the departure, then the planned return
+    leaving.press("overseas")
+    leaving.type("日本")  # the destination
+    return [*seen, walk.draft, overseas.draft, leaving.draft]
 
 
 DRAFTS = _drafts()

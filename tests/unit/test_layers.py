@@ -106,9 +106,11 @@ def _dependencies(modules: dict[str, Path]) -> dict[str, set[str]]:
             if imported in modules:
                 targets.add(imported)
         # `from a import b` yields both "a" and "a.b": keep "a" only when b is no module.
-        for imported in list(targets):
-            if any(other.startswith(imported + ".") for other in targets):
-                nested = {other for other in targets if other.rpartition(".")[0] == imported}
+        # Judged against all the imports, not what is left: the order of a set must not matter.
+        found = frozenset(targets)
+        for imported in found:
+            if any(other.startswith(imported + ".") for other in found):
+                nested = {other for other in found if other.rpartition(".")[0] == imported}
                 if nested and not _imports_names_from(path, imported, nested):
                     targets.discard(imported)
         targets.discard(name)
