@@ -21,7 +21,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.context import Context
 from domain.org import OrgTree, Unit
 from domain.unit_names import browse_level, exact_units, find_units, top_units
-from texts.unit_keyboards import MOST_UNIT_BUTTONS, MakeData, browse_keyboard, candidates_keyboard
+from texts.keyboards import MOST_UNIT_BUTTONS
+from texts.unit_keyboards import MakeData, browse_keyboard, candidates_keyboard
 
 TypedAgain = Callable[[Message, FSMContext, Context, str, dict[str, Any]], Awaitable[None]]
 """Runs a command again: (message, state, context, its arguments, the handler's data)."""

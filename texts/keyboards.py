@@ -131,8 +131,12 @@ class StatusUnit(CallbackData, prefix="v1stau"):
     browse: bool
 
 
-# Telegram allows about a hundred buttons under one message.
-MOST_STATUS_BUTTONS = 90
+# Telegram allows about a hundred buttons under one message; lists of units stop here.
+MOST_UNIT_BUTTONS = 90
+
+
+def two_a_row(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    return [buttons[start : start + 2] for start in range(0, len(buttons), 2)]
 
 
 def status_children_keyboard(
@@ -144,13 +148,11 @@ def status_children_keyboard(
             text=shorten(name, MAX_BUTTON_LABEL),
             callback_data=StatusOpen(unit=code, day=day).pack(),
         )
-        for code, name in children[:MOST_STATUS_BUTTONS]
+        for code, name in children[:MOST_UNIT_BUTTONS]
     ]
     if not buttons:
         return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[buttons[start : start + 2] for start in range(0, len(buttons), 2)]
-    )
+    return InlineKeyboardMarkup(inline_keyboard=two_a_row(buttons))
 
 
 class ZeroConfirm(CallbackData, prefix="v1repz"):

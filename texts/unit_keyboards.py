@@ -12,14 +12,11 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.org import OrgTree, Unit
 from texts.i18n import Html, Translator
+from texts.keyboards import MOST_UNIT_BUTTONS, two_a_row
 
 MakeData = Callable[[str, bool], CallbackData]
 """(unit code, browse) -> the feature's callback data: browse opens the unit's level, otherwise
 the unit is chosen. The code "" with browse is the top level."""
-
-# Telegram allows about a hundred buttons under one message; past this many units at one
-# level, the person types part of the name instead.
-MOST_UNIT_BUTTONS = 90
 
 
 def _labels(tree: OrgTree, units: Sequence[Unit]) -> list[str]:
@@ -35,10 +32,6 @@ def _labels(tree: OrgTree, units: Sequence[Unit]) -> list[str]:
     return labels
 
 
-def _rows(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
-    return [buttons[start : start + 2] for start in range(0, len(buttons), 2)]
-
-
 def candidates_keyboard(
     tree: OrgTree, units: Sequence[Unit], make: MakeData
 ) -> InlineKeyboardMarkup:
@@ -47,7 +40,7 @@ def candidates_keyboard(
         InlineKeyboardButton(text=label, callback_data=make(unit.code, False).pack())
         for unit, label in zip(shown, _labels(tree, shown), strict=True)
     ]
-    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons))
+    return InlineKeyboardMarkup(inline_keyboard=two_a_row(buttons))
 
 
 def browse_keyboard(
@@ -60,7 +53,8 @@ def browse_keyboard(
     up: str | None,
 ) -> InlineKeyboardMarkup:
     """`here` to choose (if it may be), the units below it (those with units below them open
-    their level), and a way back `up` (a unit code, "" for the top, None for none)."""
+    their level), and a way back `up` (a unit code, "" for the top, None for none). Past
+    MOST_UNIT_BUTTONS units at one level, the person types part of the name instead."""
     rows: list[list[InlineKeyboardButton]] = []
     if here is not None:
         rows.append(
@@ -81,7 +75,7 @@ def browse_keyboard(
                 callback_data=make(unit.code, opens).pack(),
             )
         )
-    rows += _rows(buttons)
+    rows += two_a_row(buttons)
     if up is not None:
         rows.append([InlineKeyboardButton(text=tr("unit-up"), callback_data=make(up, True).pack())])
     return InlineKeyboardMarkup(inline_keyboard=rows)
