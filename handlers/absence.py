@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -13,7 +14,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.context import Context
 from domain.absence import AwayDates, holds_staff_role, read_away
 from domain.dates import DATE_INVALID, looks_like_date
-from domain.org import Unit
+from domain.org import Person, Unit
 from domain.permissions import Capability, manageable_units
 from handlers.unit_picker import Again, answer_typed_names, browse, picked, unit_named
 from services import absence
@@ -83,12 +84,7 @@ async def _back(message: Message, ctx: Context, today: date) -> None:
         ctx.repos,
         ctx.actor,
         covers,
-        lambda person, cover, name: Translator(person.language)(
-            cover_key,
-            name=name,
-            unit=cover.unit_name,
-            days=_days(Translator(person.language), starts, until, today),
-        ),
+        _cover_notice(cover_key, starts, until, today),
         occasion=f"back:{now.isoformat()}",
         now=now,
     )
@@ -118,17 +114,24 @@ async def _set_away(message: Message, ctx: Context, dates: AwayDates, today: dat
             ctx.repos,
             ctx.actor,
             covers,
-            lambda person, cover, name: Translator(person.language)(
-                "away-you-cover",
-                name=name,
-                unit=cover.unit_name,
-                days=_days(Translator(person.language), starts, until, today),
-            ),
+            _cover_notice("away-you-cover", starts, until, today),
             occasion=f"set:{now.isoformat()}",
             now=now,
         )
     lines = [_away_line(tr, "away-set", starts, until, today), *_cover_lines(tr, covers)]
     await answer_long(message, "\n".join(lines))
+
+
+def _cover_notice(
+    key: str, starts: date, until: date, today: date
+) -> Callable[[Person, Cover, str], str]:
+    """What a cover is told (`key`), in the cover's language, with the absence's days."""
+
+    def render(person: Person, cover: Cover, name: str) -> str:
+        tr = Translator(person.language)
+        return tr(key, name=name, unit=cover.unit_name, days=_days(tr, starts, until, today))
+
+    return render
 
 
 def _days(tr: Translator, starts: date, until: date, today: date) -> str:
