@@ -30,7 +30,13 @@ from bot.middlewares import (
 from bot.retry import RetryRequestMiddleware
 from bot.session import BotSession, CommitBeforeRequestMiddleware
 from bot.webhook import WebhookHandler
-from bot.wiring import delivery_alerts, expired_draft_notice, followup_config, jobs_config
+from bot.wiring import (
+    delivery_alerts,
+    expired_draft_notice,
+    followup_config,
+    handling_policy,
+    jobs_config,
+)
 from domain.clock import Clock
 from handlers import build_router
 from outbox.sender import STOP_GRACE_S, OutboxSender
@@ -44,7 +50,8 @@ from services.onboarding import OnboardingService
 from services.reports import ReportService
 from services.result_fixes import ResultService
 from storage import Database, SQLStorage
-from texts.checkins import render_alert
+from texts.checkins import alert_markup, render_alert
+from texts.measure_end import MEASURE_TEXTS
 from texts.obligations import ObligationTexts
 from texts.reports import ReportTexts
 from texts.result_fixes import ResultTexts
@@ -149,8 +156,12 @@ def create_dispatcher(
         zone=settings.time.zone,
         render=render_alert,
         fix_markup=result_texts.fix_markup,
+        handling=handling_policy(settings),
+        alert_markup=alert_markup,
     )
-    dispatcher["result_service"] = ResultService(result_texts, settings.time.zone)
+    dispatcher["result_service"] = ResultService(
+        result_texts, settings.time.zone, handling_policy(settings)
+    )
     dispatcher.include_router(build_router())
 
     async def on_startup(bot: Bot) -> None:
@@ -219,6 +230,7 @@ class App:
             now=clock.now,
             rollup_texts=ReportTexts(),
             draft_notice=expired_draft_notice,
+            measure_texts=MEASURE_TEXTS,
         )
         sender = create_sender(settings, database, clock) if settings.outbox.enabled else None
         return cls(settings, database, bot, dispatcher, engine, jobs, sender)

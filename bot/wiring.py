@@ -10,6 +10,7 @@ from bot.config.escalation import work_calendar
 from domain.org import Language
 from outbox.alerts import DeliveryAlerts
 from scheduler.context import JobsConfig, ScheduledJob
+from services.case_handling import HandlingPolicy
 from services.declarations import FollowupConfig
 from services.drafts import NOTICE_KEY
 from services.obligations import EscalationPolicy
@@ -21,6 +22,14 @@ def escalation_policy(settings: Settings) -> EscalationPolicy:
     """The configured chains and work calendar (validated when the settings were loaded)."""
     calendar = work_calendar(settings.time.zone, settings.quiet_hours, settings.holidays)
     return EscalationPolicy(settings.escalation.chain_book(), calendar)
+
+
+def handling_policy(settings: Settings) -> HandlingPolicy:
+    """How long staff have to record an immediate report or a positive result as handled."""
+    return HandlingPolicy(
+        escalation_policy(settings),
+        timedelta(minutes=settings.declarations.handle_within_minutes),
+    )
 
 
 def followup_config(settings: Settings) -> FollowupConfig:

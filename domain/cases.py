@@ -20,6 +20,7 @@ CALLER_ROLES = frozenset({Role.LIAISON, Role.DEPUTY, Role.TRACKER})
 class CaseStep(StrEnum):
     CALLED = "called"  # the person was reached
     HANDLED = "handled"  # what was done, in a note
+    LOCATED = "located"  # a place matching no division located; the note: its code, or none
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,41 @@ class CaseEntry:
     note: str | None
     by: int
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureRelease:
+    """A measure ended early by staff (解除): who, when and why. The reason may say something
+    about the person's health, so it lives with the declaration, never in the audit log."""
+
+    by: int
+    at: datetime
+    reason: str
+
+
+class ReleaseRefusal(StrEnum):
+    """Why a measure cannot be ended early (each is a message key)."""
+
+    ALREADY = "case-release-already"
+    NO_MEASURE = "case-release-no-measure"  # registration only, over, or superseded
+
+
+def release_refusal(
+    *,
+    released: bool,
+    superseded: bool,
+    has_measure: bool,
+    measure_end: date,
+    today: date,
+) -> ReleaseRefusal | None:
+    """None when a declaration's measure may be ended early on `today`: it is the current
+    version, it has a measure of days, and its last day has not passed (`measure_end` is the
+    first day after the period)."""
+    if released:
+        return ReleaseRefusal.ALREADY
+    if superseded or not has_measure or today >= measure_end:
+        return ReleaseRefusal.NO_MEASURE
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +81,7 @@ class TestLine:
 
 # The one handling obligation of a declaration's case (its period).
 HANDLING_PERIOD = "handling"
+POSITIVE_PERIOD = "positive:"  # then the test day: the handling of a positive result
 
 
 def handling_obligation(declaration_id: int, unit_code: str, due_at: datetime) -> Obligation:
@@ -57,6 +94,28 @@ def handling_obligation(declaration_id: int, unit_code: str, due_at: datetime) -
         unit_code,
         unit_code,
         due_at,
+    )
+
+
+def positive_handling(
+    declaration_id: int, unit_code: str, day: date, due_at: datetime
+) -> Obligation:
+    """A positive test result must be recorded as handled by `due_at`, like an immediate
+    report: one obligation per test day, beside the declaration's own (which may have been
+    met long before)."""
+    return Obligation(
+        ObligationKind.CASE_HANDLING,
+        subject(declaration_id),
+        f"{POSITIVE_PERIOD}{day.isoformat()}",
+        unit_code,
+        unit_code,
+        due_at,
+    )
+
+
+def positive_key(declaration_id: int, day: date) -> ObligationKey:
+    return ObligationKey(
+        ObligationKind.CASE_HANDLING, subject(declaration_id), f"{POSITIVE_PERIOD}{day.isoformat()}"
     )
 
 

@@ -61,6 +61,7 @@ def build(draft: Draft) -> Declaration:
             date.fromisoformat(s["end"]) if s.get("end") else None,
             bool(s.get("transit", False)),
             tuple(s.get("codes", ())),
+            confirmed_unlisted=s.get("checked") is True,
         )
         for s in a.get(Step.STAYS) or ()
     )
@@ -72,6 +73,7 @@ def build(draft: Draft) -> Declaration:
         stays=stays,
         transport=transport,
         arrival=arrival,
+        arrival_timed=arrival is None or bool(a.get(Step.ARRTIME)),
         health_code=CodeColour(a[Step.HCODE]),
         itinerary_card=CodeColour(a[Step.ICARD]),
         last_test=last_test,

@@ -36,7 +36,11 @@ from domain.policy import DEFAULT_FEVER_THRESHOLD, DEFAULT_LOOKBACK_DAYS
 USE_BUTTONS: Final = "declare-use-buttons"
 STALE: Final = "declare-stale"
 MATCH_LIMIT: Final = 8
-KEEP_TYPED: Final = "typed"  # the "keep what I typed" choice at a stay's region match
+KEEP_TYPED: Final = "typed"  # "none of these" at a stay's region match: pick it instead
+# At SPICK (a stay's division picked level by level) besides the divisions of the level:
+PICK_HERE: Final = "here"  # the division reached so far, as a whole
+PICK_UP: Final = "up"  # back to the level above
+UNLISTED: Final = "unlisted"  # in none of them: the place is flagged for a person to locate
 # The choices at FEVER_CHECK: the answers are right, or ask the temperature or symptoms again.
 FEVER_CHOICES: Final = ("confirm", Step.TEMP.value, Step.SYMPTOMS.value)
 
@@ -139,7 +143,15 @@ def _from_data(data: Any, today: date) -> Draft:
     if not isinstance(stay, dict):
         raise DraftError("stay")
     if stay:
-        steps.check_stay({"place": "x", **stay} if "place" not in stay else stay, today=today)
+        picking = stay.get("pick")
+        if "pick" in stay and (
+            not isinstance(picking, str) or regions.get(picking) is None or step != Step.SPICK
+        ):
+            raise DraftError("stay.pick")
+        listed = {k: v for k, v in stay.items() if k != "pick"}
+        steps.check_stay({"place": "x", **listed} if "place" not in stay else listed, today=today)
+    if step == Step.SPICK and not stay.get("place"):
+        raise DraftError("a pick step without a place")
     matches, match_for = data["matches"], data["match_for"]
     if not isinstance(matches, list) or any(regions.get(m) is None for m in matches):
         raise DraftError("matches")
@@ -180,6 +192,8 @@ def options(draft: Draft) -> tuple[str, ...]:
         return draft.matches
     if step == Step.SMATCH:
         return (*draft.matches, KEEP_TYPED)
+    if step == Step.SPICK:
+        return (*pick_divisions(draft), *pick_extras(draft))
     if step == Step.STAYS:
         can_add = len(draft.stays) < steps.MAX_STAYS
         more = ("done", "clear") if draft.stays else ("none",)
@@ -193,6 +207,19 @@ def options(draft: Draft) -> tuple[str, ...]:
     if step in steps.MULTI:
         return (*steps.CHOICES[step], steps.NONE, "done")
     return steps.choices(step, draft.answers)
+
+
+def pick_divisions(draft: Draft) -> tuple[str, ...]:
+    """The divisions offered at SPICK: the provinces, then those of the one picked."""
+    at = draft.stay.get("pick")
+    found = regions.children(at) if at else regions.provinces()
+    return tuple(region.code for region in found)
+
+
+def pick_extras(draft: Draft) -> tuple[str, ...]:
+    """SPICK's other buttons: the division reached as a whole and up a level (once one is
+    picked), and "not in the list"."""
+    return (PICK_HERE, PICK_UP, UNLISTED) if draft.stay.get("pick") else (UNLISTED,)
 
 
 def can_skip(draft: Draft) -> bool:
@@ -385,9 +412,12 @@ def _stay_step(draft: Draft, value: Any) -> Outcome:
     """The stay sub-dialog: place (matched to a region when possible), start, end, transit."""
     stay, step = dict(draft.stay), draft.step
     if step == Step.SMATCH:
-        if value != KEEP_TYPED:
-            stay["codes"] = [r.code for r in regions.path(str(value))]
+        if value == KEEP_TYPED:  # none of these: find it level by level, or say it is not listed
+            return Outcome(_enter(replace(draft, stay=stay), Step.SPICK))
+        stay["codes"] = [r.code for r in regions.path(str(value))]
         return Outcome(_enter(replace(draft, stay=stay), Step.SSTART))
+    if step == Step.SPICK:
+        return _division_picked(draft, str(value))
     if step == Step.SSTART:
         stay["start"] = value
         return Outcome(_enter(replace(draft, stay=stay), Step.SEND))
@@ -408,6 +438,23 @@ def _stay_step(draft: Draft, value: Any) -> Outcome:
     return Outcome(draft, STALE)
 
 
+def _division_picked(draft: Draft, value: str) -> Outcome:
+    """A press at SPICK: down a level, up a level, or the stay's division settled (a
+    division, or none: the place then stays flagged until a person locates it)."""
+    stay = dict(draft.stay)
+    at = stay.pop("pick", None)
+    if value == PICK_UP:
+        above = regions.get(at) if at else None
+        parent = above.parent if above else None
+        moved = {**stay, "pick": parent} if parent else stay
+        return Outcome(replace(draft, stay=moved, page=0))
+    if value != UNLISTED and value != PICK_HERE and regions.children(value):
+        return Outcome(replace(draft, stay={**stay, "pick": value}, page=0))
+    settled = at if value == PICK_HERE else (None if value == UNLISTED else value)
+    stay["codes"] = [r.code for r in regions.path(settled)] if settled else []
+    return Outcome(_enter(replace(draft, stay=stay), Step.SSTART))
+
+
 # --- typed answers ---------------------------------------------------------------------------
 
 
@@ -422,6 +469,7 @@ def not_text_refusal(draft: Draft) -> str:
     step = draft.step
     typed = (
         step in steps.MAX_LENGTH
+        or step == Step.SPICK
         or step in steps.REGION_STEPS
         or step in steps.DATE_STEPS
         or step in _TYPED_STEPS
@@ -441,6 +489,8 @@ def answer(
     date must lie within the policy's look-back window of `lookback_days`; a temperature at
     or above `fever_threshold` is a fever (see FEVER_CHECK)."""
     step = draft.step
+    if step == Step.SPICK:  # the place typed again, in another way
+        step = Step.SPLACE
     if step in steps.MAX_LENGTH:
         cleaned = (
             steps.valid_name(text)
@@ -516,10 +566,12 @@ def _region_typed(draft: Draft, text: str) -> Outcome:
 
 
 def _place_typed(draft: Draft, place: str) -> Outcome:
+    """A place matched to a division when possible: one or more to choose from, else the
+    divisions to pick level by level. Never kept silently without one (see SPICK)."""
     stay = {"place": place, "codes": []}
     found = tuple(r.code for r in match_place(place, MATCH_LIMIT))
     if not found:
-        return Outcome(_enter(replace(draft, stay=stay), Step.SSTART))
+        return Outcome(_enter(replace(draft, stay=stay), Step.SPICK))
     moved = replace(draft, stay=stay, matches=found, match_for=Step.SPLACE)
     return Outcome(_enter(moved, Step.SMATCH))
 

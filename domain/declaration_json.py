@@ -133,7 +133,9 @@ def _origin(value: Any, key: str) -> Origin:
 
 
 def _stay(value: Any, key: str) -> Stay:
-    data = _table(value, key, ("place", "start", "end", "transit", "region_codes"))
+    data = _table(
+        value, key, ("place", "start", "end", "transit", "region_codes", "confirmed_unlisted")
+    )
     if "place" not in data:
         raise _fail(f"{key}.place", "required")
     stay = Stay(
@@ -142,6 +144,9 @@ def _stay(value: Any, key: str) -> Stay:
         end=_optional(data, "end", f"{key}.", _date),
         transit=_bool(data.get("transit", False), f"{key}.transit"),
         region_codes=_list(data.get("region_codes", []), f"{key}.region_codes", _text),
+        confirmed_unlisted=_bool(
+            data.get("confirmed_unlisted", False), f"{key}.confirmed_unlisted"
+        ),
     )
     if stay.start and stay.end and stay.end < stay.start:
         raise _fail(f"{key}.end", "is before start")
@@ -231,6 +236,8 @@ def declaration_from_dict(value: Any) -> Declaration:
         stays=_list(data.get("stays", []), f"{key}stays", _stay),
         transport=transport,
         arrival=_optional(data, "arrival", key, _datetime),
+        # A bare date: the time was skipped (written so since; older rows hold T00:00).
+        arrival_timed=not (isinstance(data.get("arrival"), str) and len(data["arrival"]) == 10),
         health_code=_optional(data, "health_code", key, colour),
         itinerary_card=_optional(data, "itinerary_card", key, colour),
         last_test=last_test,
@@ -289,6 +296,8 @@ def declaration_to_dict(declaration: Declaration) -> dict[str, Any]:
                     "end": s.end.isoformat() if s.end else None,
                     "transit": s.transit,
                     "region_codes": list(s.region_codes),
+                    # Written only when set: the stays of earlier declarations read the same.
+                    "confirmed_unlisted": True if s.confirmed_unlisted else None,
                 }.items()
                 if v is not None
             }
@@ -303,7 +312,7 @@ def declaration_to_dict(declaration: Declaration) -> dict[str, Any]:
             if d.transport
             else None
         ),
-        "arrival": d.arrival.isoformat() if d.arrival else None,
+        "arrival": _arrival(d),
         "health_code": d.health_code.value if d.health_code else None,
         "itinerary_card": d.itinerary_card.value if d.itinerary_card else None,
         "last_test": (
@@ -323,3 +332,11 @@ def declaration_to_dict(declaration: Declaration) -> dict[str, Any]:
         "id_type": d.id_type.value if d.id_type else None,
     }
     return {k: v for k, v in out.items() if v is not None}
+
+
+def _arrival(d: Declaration) -> str | None:
+    """An arrival whose time was skipped as its date alone: datetime.fromisoformat reads it
+    back as midnight, so readers that know no marker see the value they always saw."""
+    if d.arrival is None:
+        return None
+    return d.arrival.isoformat() if d.arrival_timed else d.arrival.date().isoformat()

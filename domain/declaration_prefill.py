@@ -65,6 +65,8 @@ def answers_of(declaration: Declaration) -> dict[str, Any]:
                 "start": _day(s.start),
                 "end": _day(s.end),
                 "transit": s.transit,
+                # Staff confirmed it lies in no division: not flagged again by an update.
+                **({"checked": True} if s.confirmed_unlisted else {}),
             }
             for s in d.stays
         ],

@@ -78,6 +78,7 @@ class Step(StrEnum):
     RMATCH = "rmatch"
     SPLACE = "splace"
     SMATCH = "smatch"
+    SPICK = "spick"  # no match: the place's division picked level by level, or none
     SSTART = "sstart"
     SEND = "send"
     STRANSIT = "stransit"
@@ -123,7 +124,14 @@ ORDER: Final = (
 )
 REGION_MATCH: Final = Step.RMATCH
 FEVER_CHECK: Final = Step.TEMPOK
-STAY_STEPS: Final = (Step.SPLACE, Step.SMATCH, Step.SSTART, Step.SEND, Step.STRANSIT)
+STAY_STEPS: Final = (
+    Step.SPLACE,
+    Step.SMATCH,
+    Step.SPICK,
+    Step.SSTART,
+    Step.SEND,
+    Step.STRANSIT,
+)
 SUMMARY: Final = Step.SUMMARY
 ATTEST: Final = Step.ATTEST
 ALL_STEPS: Final = frozenset((*ORDER, REGION_MATCH, FEVER_CHECK, *STAY_STEPS, SUMMARY, ATTEST))
@@ -355,13 +363,16 @@ def _is_time(value: Any) -> bool:
 
 
 def check_stay(value: Any, *, today: date) -> None:
-    if not isinstance(value, dict) or set(value) - {"place", "codes", "start", "end", "transit"}:
+    known = {"place", "codes", "start", "end", "transit", "checked"}
+    if not isinstance(value, dict) or set(value) - known:
         raise StoredAnswerError("stay: not an object of known keys")
     if not _is_text(value.get("place"), MAX_LENGTH[Step.SPLACE]):
         raise StoredAnswerError("stay.place")
     codes = value.get("codes", [])
     if not isinstance(codes, list) or any(_region_code(c) is None for c in codes):
         raise StoredAnswerError("stay.codes")
+    if value.get("checked", True) is not True or (value.get("checked") and codes):
+        raise StoredAnswerError("stay.checked")  # only a place staff found in no division
     for key in ("start", "end"):
         if value.get(key) is not None and not _is_date(value[key], today):
             raise StoredAnswerError(f"stay.{key}")

@@ -119,6 +119,15 @@ class Stay:
     end: date | None = None
     transit: bool = False
     region_codes: tuple[str, ...] = ()
+    # A person (staff) confirmed the place lies in no division of the list (abroad, a name
+    # nobody can locate): it is no longer flagged, though screening still cannot see it.
+    confirmed_unlisted: bool = False
+
+    @property
+    def unlocated(self) -> bool:
+        """No division and nobody has said there is none: screening misses it until a
+        person locates it."""
+        return not self.region_codes and not self.confirmed_unlisted
 
     def overlaps(self, first: date, last: date) -> bool:
         """Whether the stay touches the days first..last (unknown dates count as touching)."""
@@ -167,6 +176,9 @@ class Declaration:
     # The document the number belongs to; None only with no number (a number stored before
     # the types existed is read back as a resident ID, see declaration_json).
     id_type: IdType | None = None
+    # False: the resident gave the arrival day but skipped its time (`arrival` holds 00:00);
+    # stored as a bare date, so a midnight arrival typed as such stays distinguishable.
+    arrival_timed: bool = True
 
     @property
     def overseas(self) -> bool:
@@ -176,6 +188,10 @@ class Declaration:
     def codes(self) -> tuple[CodeColour, ...]:
         """The health code and itinerary card colours given."""
         return tuple(c for c in (self.health_code, self.itinerary_card) if c is not None)
+
+    def unlocated_stays(self) -> tuple[int, ...]:
+        """The positions of the stays a person must still locate (see Stay.unlocated)."""
+        return tuple(i for i, stay in enumerate(self.stays) if stay.unlocated)
 
     def stays_within(self, lookback_days: int, as_of: date) -> tuple[Stay, ...]:
         """Stays and transits touching the look-back window ending on as_of."""

@@ -116,6 +116,23 @@ def plan(
     return FollowupPlan(start, measure.end(start), checkin_days, test_dates, tuple(items))
 
 
+# A measure without days (a fever-clinic referral) stays on the staff's list for its start
+# day and the next, and after that for as long as its handling (即有即报) is still owed: the
+# referral is exactly the person staff must follow, though no period runs.
+REFERRAL_LISTED_DAYS = 2
+
+
+def staff_follow(start: date, days: int, today: date, *, handling_open: bool) -> bool:
+    """Whether a current declaration with a measure of `days` from `start` is one staff
+    follow on `today` (the case list): its period runs, or it is a referral (no days) still
+    listed (REFERRAL_LISTED_DAYS, or its handling not recorded yet)."""
+    if today < start:
+        return False
+    if days > 0:
+        return today < start + timedelta(days=days)
+    return handling_open or today < start + timedelta(days=REFERRAL_LISTED_DAYS)
+
+
 @dataclass(frozen=True, slots=True)
 class PlanChange:
     """What re-classification changes: items to open (in the new plan, still ahead) and

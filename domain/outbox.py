@@ -25,6 +25,9 @@ class OutboxState(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # Telegram refused the message itself, or retries ran out
     UNREACHABLE = "unreachable"  # the recipient blocked the bot or never started it
+    # Taken back before it was sent: what it asked for was done another way (a return
+    # declared before the planned day withdraws the reminder to declare it).
+    WITHDRAWN = "withdrawn"
 
 
 @dataclass(frozen=True, slots=True)

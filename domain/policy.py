@@ -26,6 +26,7 @@ from domain.declarations import (
     CodeColour,
     ContactKind,
     Declaration,
+    DeclarationStatus,
     RiskFacts,
     RiskLevel,
 )
@@ -278,12 +279,43 @@ def refers_to_fever_clinic(declaration: Declaration, facts: RiskFacts, policy: P
     return _immediate(declaration, facts, policy)[1]
 
 
+# A plan to leave is not a return: its "origin" is the destination and nobody has been
+# anywhere yet, so the rules about where a returnee comes from must not read it. Only a rule
+# that names the status (`status = ["planning_leave"]`) decides one; otherwise it is
+# registered as a planned trip, with no measure, until the return is declared.
+PLANNED_TRIP_RULE = "planning_leave"
+
+
+def _names_leave(condition: Condition) -> bool:
+    """Whether a condition is written for plans to leave (its status check names them)."""
+    status = condition.status
+    if status is not None and DeclarationStatus.PLANNING_LEAVE in status:
+        return True
+    return bool(condition.any_of) and all(_names_leave(c) for c in condition.any_of)
+
+
+def _planned_trip(held: bool) -> Classification:
+    return Classification(
+        Category.REGISTRATION_ONLY,
+        Measure(),
+        PLANNED_TRIP_RULE,
+        ("status planning_leave: a planned trip, not a return; no measure until it is declared",),
+        held,
+    )
+
+
 def explain(declaration: Declaration, facts: RiskFacts, policy: Policy) -> Explanation:
     """Test the rules in order up to the first that matches, recording every check, and the
-    policy's immediate_report_when on its own."""
+    policy's immediate_report_when on its own (a fever is reported whatever the travel).
+    A plan to leave is tested only against rules written for it (PLANNED_TRIP_RULE)."""
     immediate_checks, held = _immediate(declaration, facts, policy)
+    leaving = declaration.status is DeclarationStatus.PLANNING_LEAVE
     tested: list[RuleTrace] = []
     for order, rule in enumerate(policy.rules, start=1):
+        if leaving and not _names_leave(rule.when):
+            skipped = Check(False, "not a rule for plans to leave (no status planning_leave)")
+            tested.append(RuleTrace(order, rule, False, (skipped,)))
+            continue
         checks = rule.when.checks(declaration, facts, policy.fever_threshold)
         matched = all(check.matched for check in checks)
         tested.append(RuleTrace(order, rule, matched, checks))
@@ -300,9 +332,12 @@ def explain(declaration: Declaration, facts: RiskFacts, policy: Policy) -> Expla
             return Explanation(
                 classification, tuple(tested), rest, policy.label, immediate_checks, held
             )
-    classification = Classification(
-        Category.REGISTRATION_ONLY, Measure(), FALLBACK_RULE, ("no rule matched",), held
-    )
+    if leaving:
+        classification = _planned_trip(held)
+    else:
+        classification = Classification(
+            Category.REGISTRATION_ONLY, Measure(), FALLBACK_RULE, ("no rule matched",), held
+        )
     return Explanation(classification, tuple(tested), (), policy.label, immediate_checks, held)
 
 

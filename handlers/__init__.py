@@ -5,6 +5,8 @@ from aiogram import Router
 from handlers import (
     absence,
     case_list,
+    case_places,
+    case_release,
     cases,
     checkin,
     common,
@@ -43,6 +45,8 @@ def build_router() -> Router:
         checkin.create_router(),
         result_buttons.create_router(),
         result_fixes.create_router(),
+        case_release.create_router(),
+        case_places.create_router(),
         cases.create_router(),
         case_list.create_router(),
         risk.create_router(),

@@ -4,16 +4,14 @@ admins the counts per unit below with drill-down. Every press is checked again."
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.context import Context
-from handlers.chat import send_private
+from handlers.chat import show_in_place
 from services import case_list
 from services.refusal import Refused
 from texts.case_list import (
@@ -51,13 +49,8 @@ async def cases_command(message: Message, command: CommandObject, ctx: Context) 
 async def _show(
     query: CallbackQuery, ctx: Context, text: str, markup: InlineKeyboardMarkup | None
 ) -> None:
-    """In place of the message pressed; anew if it can no longer be edited."""
     await query.answer()
-    if isinstance(query.message, Message):
-        with contextlib.suppress(TelegramBadRequest):
-            await query.message.edit_text(text, reply_markup=markup)
-            return
-    await send_private(ctx, text, markup)
+    await show_in_place(query, ctx, text, markup)
 
 
 async def page_pressed(query: CallbackQuery, callback_data: CaseListPage, ctx: Context) -> None:

@@ -14,7 +14,7 @@ from handlers.chat import send_private
 from handlers.dialogs import leave, start_dialog
 from services import cases
 from services.refusal import Refused
-from texts.case_keyboards import CaseAct, CaseAction
+from texts.case_keyboards import RELEASE_ACTIONS, CaseAct, CaseAction
 from texts.cases import case_card, case_keyboard
 from texts.rendering import phone_display
 
@@ -30,8 +30,14 @@ async def case_pressed(
     try:  # the id comes from a button: the presser's right is checked again
         if action is CaseAction.VIEW:
             threshold = ctx.settings.policy.fever_threshold
+            today = now.astimezone(ctx.settings.time.zone).date()
             case = await cases.open_case(
-                ctx.repos, ctx.actor, declaration_id, fever_threshold=threshold, now=now
+                ctx.repos,
+                ctx.actor,
+                declaration_id,
+                fever_threshold=threshold,
+                today=today,
+                now=now,
             )
         elif action is CaseAction.CALLED:
             stored = await cases.record(
@@ -85,7 +91,8 @@ async def note_typed(message: Message, state: FSMContext, ctx: Context) -> None:
 
 def create_router() -> Router:
     router = Router(name="cases")
-    router.callback_query.register(case_pressed, CaseAct.filter())
+    # Ending the measure early has a router of its own (handlers/case_release.py).
+    router.callback_query.register(case_pressed, CaseAct.filter(~F.action.in_(RELEASE_ACTIONS)))
     router.message.register(
         note_typed, CaseNote.writing, F.chat.type == "private", ~F.text.startswith("/")
     )

@@ -28,3 +28,14 @@ async def drop_buttons(query: CallbackQuery) -> None:
     if isinstance(query.message, Message) and query.message.reply_markup is not None:
         with contextlib.suppress(TelegramBadRequest):  # too old, or already changed
             await query.message.edit_reply_markup(reply_markup=None)
+
+
+async def show_in_place(
+    query: CallbackQuery, ctx: Context, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """In place of the message pressed; anew if it can no longer be edited."""
+    if isinstance(query.message, Message):
+        with contextlib.suppress(TelegramBadRequest):
+            await query.message.edit_text(text, reply_markup=markup)
+            return
+    await send_private(ctx, text, markup)

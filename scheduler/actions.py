@@ -14,7 +14,7 @@ from domain.outbox import OutboxMessage, Priority
 from domain.reports import ReportPolicy
 from scheduler.context import JobContext, Summary, action
 from services import drafts as draft_leases
-from services import reports
+from services import measure_end, reports
 from services.obligations import EscalationPolicy
 from storage import Database, Repositories
 
@@ -95,6 +95,25 @@ async def expire_drafts(context: JobContext) -> Summary:
         expired += batch
         if batch < EXPIRE_BATCH:
             return {"drafts": expired}
+
+
+@action("announce_measure_ends")
+async def announce_measure_ends(context: JobContext) -> Summary:
+    """Tell residents and their units' liaisons of measures whose last day has passed
+    (services.measure_end): found each run, so nothing queued ahead can go stale, and a run
+    missed while the bot was down is made up by the next one."""
+    texts = context.measure_texts
+    if texts is None:
+        raise RuntimeError("measure-end messages need a renderer (CalendarJobs(measure_texts=...))")
+    async with context.database.transaction() as session:
+        sent = await measure_end.announce_ended(
+            Repositories(session),
+            texts,
+            today=context.today,
+            now=context.now,
+            default_language=context.config.default_language,
+        )
+    return {"messages": sent}
 
 
 @action("open_unit_reports")

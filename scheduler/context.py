@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from domain.forms import FormSpec
 from domain.org import Language
 from domain.reports import ReportPolicy, Rollup
+from services.measure_end import MeasureTexts
 from services.obligations import EscalationPolicy
 from storage import Database
 
@@ -71,6 +72,8 @@ class JobContext:
     rollup_texts: RollupTexts | None = None
     # Renders the notice that a half-finished declaration expired (expire_drafts).
     draft_notice: Callable[[Language], str] | None = None
+    # Renders the messages that a measure's period has ended (announce_measure_ends).
+    measure_texts: MeasureTexts | None = None
 
     @property
     def reports(self) -> ReportPolicy:

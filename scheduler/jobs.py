@@ -46,6 +46,7 @@ from scheduler.context import (
     Summary,
 )
 from scheduler.crontab import cron_trigger, next_fire_times
+from services.measure_end import MeasureTexts
 from storage import Database
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class CalendarJobs:
         actions: Mapping[str, Action] | None = None,
         rollup_texts: RollupTexts | None = None,
         draft_notice: Callable[[Language], str] | None = None,
+        measure_texts: MeasureTexts | None = None,
     ) -> None:
         self.database = database
         self.config = config
@@ -81,6 +83,7 @@ class CalendarJobs:
         self.jobs: dict[str, ScheduledJob] = {job.name: job for job in config.schedule}
         self.rollup_texts = rollup_texts
         self.draft_notice = draft_notice
+        self.measure_texts = measure_texts
         # One roll-up job per distinct deadline, when there are texts to write them with.
         self.rollup_jobs: dict[str, time] = {}
         if rollup_texts is not None:
@@ -198,6 +201,7 @@ class CalendarJobs:
             config=self.config,
             rollup_texts=self.rollup_texts,
             draft_notice=self.draft_notice,
+            measure_texts=self.measure_texts,
         )
 
     async def _fire(self, name: str) -> None:

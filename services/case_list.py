@@ -50,6 +50,7 @@ class CaseLine:
     test: TestToday | None  # None: no test day
     immediate_report: bool
     no_action: bool  # nothing recorded about the case yet
+    unlocated: int = 0  # places to locate: screening cannot see them until someone does
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,7 @@ def _line(row: MeasureRow, tree: OrgTree, today: date) -> CaseLine:
         test=_test(row),
         immediate_report=row.immediate_report,
         no_action=row.actions == 0,
+        unlocated=row.unlocated,
     )
 
 

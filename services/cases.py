@@ -1,25 +1,30 @@
 """Working a declaration's case from its alert: the case card, recording that the person was
-reached or the case handled, and showing the full number to someone who sees it masked. Each
-is checked against the actor's roles and written to the audit log."""
+reached or the case handled, showing the full number to someone who sees it masked, and ending
+the measure early (解除). Each is checked against the actor's roles and written to the audit
+log."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from domain.case_reasons import CaseReasons, case_reasons
 from domain.cases import (
     CaseEntry,
     CaseStep,
     CheckinLine,
+    MeasureRelease,
     TestLine,
-    handling_key,
     is_caller,
     may_open_case,
+    release_refusal,
 )
-from domain.org import Person
+from domain.org import Language, Person
+from domain.outbox import OutboxEntry, OutboxMessage, OutboxState, Priority
 from domain.permissions import Actor
-from services import obligations
+from domain.policy import Category
+from services import case_handling
+from services.measure_end import MeasureTexts, notice_of, told_person
 from services.onboarding import log_refusal
 from services.refusal import Refused
 from storage import Repositories
@@ -27,7 +32,11 @@ from storage.repos.declarations import StoredDeclaration
 
 NOT_YOURS = "case-not-yours"
 VIEW, RECORD, UNMASK = "case.view", "case.record", "case.unmask"
+RELEASE = "case.release"
 MAX_NOTE = 500
+# Why the follow-up's obligations were excused; the staff's own reason stays with the
+# declaration (it may concern the person's health, and excuse reasons are shown and audited).
+RELEASE_EXCUSE = "measure ended early"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +48,59 @@ class Case:
     checkins: tuple[CheckinLine, ...]
     tests: tuple[TestLine, ...]
     entries: tuple[CaseEntry, ...]
-    names: dict[int, str]  # who recorded the entries
+    names: dict[int, str]  # who recorded the entries (and who ended the measure early)
+    releasable: bool  # the measure may be ended early today
+    earlier: tuple[EarlierVersion, ...] = ()  # the versions this one updates, newest first
+    alerts: tuple[AlertsSent, ...] = ()  # the staff alerts about it, oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierVersion:
+    version: int
+    submitted_at: datetime
+    category: Category
+
+
+@dataclass(frozen=True, slots=True)
+class AlertsSent:
+    """One occasion's alerts to staff about a declaration (all its versions'): when they were
+    queued, to how many people, and how many Telegram has taken."""
+
+    kind: str  # declared / rescreen / places
+    at: datetime
+    staff: int
+    delivered: int
+
+
+# Outbox keys of the alerts about a declaration: `declaration:<id>:` then `alert:<person>`
+# (submitted), `v<n>:alert:<person>` (a re-screen's) or `places:<person>` (unlocated places).
+def _occasion_kind(rest: str) -> str | None:
+    occasion = rest.rsplit(":", 1)[0]
+    if occasion == "alert":
+        return "declared"
+    if occasion.startswith("v") and occasion.endswith(":alert"):
+        return "rescreen"
+    return "places" if occasion == "places" else None
+
+
+async def _alerts_sent(repos: Repositories, ids: list[int]) -> tuple[AlertsSent, ...]:
+    occasions: dict[tuple[int, str], list[OutboxEntry]] = {}
+    for declaration_id in ids:
+        prefix = f"declaration:{declaration_id}:"
+        for entry in await repos.outbox.with_prefix(prefix):
+            rest = entry.message.dedupe_key.removeprefix(prefix)
+            if _occasion_kind(rest) is not None:
+                occasions.setdefault((declaration_id, rest.rsplit(":", 1)[0]), []).append(entry)
+    found = [
+        AlertsSent(
+            _occasion_kind(f"{occasion}:x") or "",
+            min(e.created_at for e in entries),
+            len({e.message.chat_id for e in entries}),
+            sum(e.state is OutboxState.SENT for e in entries),
+        )
+        for (_, occasion), entries in occasions.items()
+    ]
+    return tuple(sorted(found, key=lambda a: a.at))
 
 
 async def _allowed(
@@ -79,15 +140,23 @@ async def check_access(
 
 
 async def open_case(
-    repos: Repositories, actor: Actor, declaration_id: int, *, fever_threshold: float, now: datetime
+    repos: Repositories,
+    actor: Actor,
+    declaration_id: int,
+    *,
+    fever_threshold: float,
+    today: date,
+    now: datetime,
 ) -> Case:
     """The case card's content; every opening is audited."""
     stored = await _allowed(repos, actor, declaration_id, VIEW, now)
     await _audit(repos, actor, VIEW, stored, now)
     tree = await repos.org.load_tree()
     entries = await repos.cases.entries(stored.id)
-    people: dict[int, Person] = await repos.people.many(e.by for e in entries)
+    released_by = [stored.release.by] if stored.release is not None else []
+    people: dict[int, Person] = await repos.people.many([*(e.by for e in entries), *released_by])
     unit = tree.get(stored.unit_code).name if stored.unit_code in tree else stored.unit_code
+    earlier = await repos.declarations.earlier_versions(stored.id)
     return Case(
         stored,
         unit,
@@ -97,6 +166,11 @@ async def open_case(
         tuple(await repos.cases.tests(stored.id)),
         tuple(entries),
         {p: person.name for p, person in people.items()},
+        _release_refusal(stored, today) is None,
+        tuple(
+            EarlierVersion(e.version, e.submitted_at, e.classification.category) for e in earlier
+        ),
+        await _alerts_sent(repos, [stored.id, *(e.id for e in earlier)]),
     )
 
 
@@ -114,8 +188,8 @@ async def record(
     note = note.strip()[:MAX_NOTE] if note else None
     await repos.cases.add(stored.id, step, note, by=actor.telegram_id, at=now)
     if step is CaseStep.HANDLED:
-        # Handled: the immediate report's escalation (if any) stops here.
-        await obligations.meet(repos, handling_key(stored.id), at=now, by=actor.telegram_id)
+        # Handled: the escalation of an immediate report or a positive result stops here.
+        await case_handling.handled(repos, stored.id, by=actor.telegram_id, at=now)
     # The note is about a person's health: the audit keeps who did what, not the note.
     await _audit(repos, actor, RECORD, stored, now, detail=step.value)
     return stored
@@ -128,3 +202,81 @@ async def reveal_phone(
     stored = await _allowed(repos, actor, declaration_id, UNMASK, now)
     await _audit(repos, actor, UNMASK, stored, now)
     return stored.declaration.phone
+
+
+def _release_refusal(stored: StoredDeclaration, today: date) -> str | None:
+    measure = stored.classification.measure
+    refusal = release_refusal(
+        released=stored.release is not None,
+        superseded=stored.superseded_by is not None,
+        has_measure=measure.days > 0,
+        measure_end=measure.end(stored.start_date),
+        today=today,
+    )
+    return None if refusal is None else refusal.value
+
+
+async def _releasable(
+    repos: Repositories, actor: Actor, declaration_id: int, today: date, now: datetime
+) -> StoredDeclaration:
+    stored = await _allowed(repos, actor, declaration_id, RELEASE, now)
+    refusal = _release_refusal(stored, today)
+    if refusal is not None:
+        await log_refusal(repos, actor, RELEASE, f"declaration {stored.id}", refusal, now)
+        raise Refused(refusal)
+    return stored
+
+
+async def check_release(
+    repos: Repositories, actor: Actor, declaration_id: int, *, today: date, now: datetime
+) -> StoredDeclaration:
+    """Refused (audited) unless the actor works this case and its measure may end early
+    today: asked before the reason is, so nobody types one for nothing."""
+    return await _releasable(repos, actor, declaration_id, today, now)
+
+
+async def release(
+    repos: Repositories,
+    actor: Actor,
+    declaration_id: int,
+    reason: str,
+    *,
+    texts: MeasureTexts,
+    default_language: Language,
+    today: date,
+    now: datetime,
+) -> StoredDeclaration:
+    """End the measure early (解除): recorded on the declaration with who, when and `reason`;
+    every open obligation of its follow-up is excused; the resident (for a proxy declaration,
+    its filer) is told in their language through the outbox, in this transaction. Checked
+    again here: the confirmation may come long after the button."""
+    stored = await _releasable(repos, actor, declaration_id, today, now)
+    reason = reason.strip()[:MAX_NOTE]
+    if not await repos.declarations.release(
+        stored.id, MeasureRelease(actor.telegram_id, now, reason)
+    ):
+        # Ended or superseded by someone else since it was read.
+        await log_refusal(repos, actor, RELEASE, f"declaration {stored.id}", "stale", now)
+        raise Refused("case-release-already")
+    excused = await repos.declarations.excuse_open(stored.id, RELEASE_EXCUSE, at=now)
+    person = told_person(stored)
+    if person != actor.telegram_id:
+        reader = await repos.people.get(person)
+        language = reader.language if reader is not None else default_language
+        tree = await repos.org.load_tree()
+        unit = tree.get(stored.unit_code).name if stored.unit_code in tree else stored.unit_code
+        notice = notice_of(stored, unit, today, reason)
+        await repos.outbox.enqueue(
+            OutboxMessage(
+                dedupe_key=f"case-release:{stored.id}:{person}",
+                chat_id=person,
+                text=texts.released(notice, language),
+                not_before=now,
+                priority=Priority.NOTICE,
+                recipient_id=person,
+            ),
+            now=now,
+        )
+    # The reason may concern the person's health: the audit keeps who did what, not why.
+    await _audit(repos, actor, RELEASE, stored, now, detail=f"{excused} obligations excused")
+    return stored

@@ -13,7 +13,8 @@ from domain.declarations import TestResult
 from domain.obligations import ObligationKind
 from domain.permissions import Actor
 from services import checkins, result_recording
-from services.checkins import Recorded, Render
+from services.case_handling import HandlingPolicy
+from services.checkins import AlertMarkup, Recorded, Render
 from services.refusal import Refused
 from services.result_recording import FixMarkup
 from storage import Repositories
@@ -35,12 +36,21 @@ class Started:
 
 class CheckinService:
     def __init__(
-        self, *, fever_threshold: float, zone: ZoneInfo, render: Render, fix_markup: FixMarkup
+        self,
+        *,
+        fever_threshold: float,
+        zone: ZoneInfo,
+        render: Render,
+        fix_markup: FixMarkup,
+        handling: HandlingPolicy,
+        alert_markup: AlertMarkup | None = None,
     ) -> None:
         self.fever_threshold = fever_threshold
         self.zone = zone
         self.render = render
         self.fix_markup = fix_markup  # the "correct result" button under a positive's alert
+        self.handling = handling  # a positive must be recorded as handled in time
+        self.alert_markup = alert_markup  # the case's buttons under an alert
 
     async def choices(self, repos: Repositories, actor: Actor, now: datetime) -> Choices:
         today = now.astimezone(self.zone).date()
@@ -83,6 +93,7 @@ class CheckinService:
             fever_threshold=self.fever_threshold,
             render=self.render,
             now=now,
+            markup=self.alert_markup,
         )
 
     async def test_day(
@@ -109,4 +120,6 @@ class CheckinService:
             render=self.render,
             now=now,
             fix_markup=self.fix_markup,
+            handling=self.handling,
+            alert_markup=self.alert_markup,
         )

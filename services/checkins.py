@@ -12,10 +12,11 @@ buttons taken off (services.reminder_buttons) commit together.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from domain.cases import CALLER_ROLES
 from domain.checkins import (
     IDENTICAL_DAYS,
     AlertReason,
@@ -66,9 +67,16 @@ class Alert:
     temperature: float | None = None
     symptoms: tuple[Symptom, ...] = ()
     identical_days: int = 0
+    # An alert staff act on: the declaration its buttons open, and the number to call, shown
+    # in full only to `callers` (the unit's liaisons, deputies, trackers), masked to others.
+    declaration_id: int | None = None
+    phone: str | None = None
+    callers: frozenset[int] = frozenset()
 
 
 Render = Callable[[Person, Alert], str]
+# The buttons to work the case under an alert, in the recipient's language (Bot API JSON).
+AlertMarkup = Callable[[Person, Alert], dict[str, Any] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +141,7 @@ async def record_checkin(
     fever_threshold: float,
     render: Render,
     now: datetime,
+    markup: AlertMarkup | None = None,
 ) -> Recorded:
     """Record the day's check-in, meet its obligation, alert on fever or symptoms and flag
     identical temperatures; Refused if the actor may not or the day is recorded already."""
@@ -152,11 +161,17 @@ async def record_checkin(
     reasons = alert_reasons(answer, fever_threshold)
     alerted = 0
     if reasons:
-        alert = Alert(
-            reasons, name, unit_name, day, answer.temperature, tuple(sorted(answer.symptoms))
+        alert = await for_case(
+            repos,
+            monitored,
+            Alert(
+                reasons, name, unit_name, day, answer.temperature, tuple(sorted(answer.symptoms))
+            ),
         )
         people = await alert_recipients(repos, monitored, day, skip={actor.telegram_id})
-        alerted = await enqueue_alerts(repos, people, alert, render, f"checkin-alert:{ob.id}", now)
+        alerted = await enqueue_alerts(
+            repos, people, alert, render, f"checkin-alert:{ob.id}", now, markup=bound(markup, alert)
+        )
     flagged = 0
     readings = await store.readings(monitored.declaration_id, day, IDENTICAL_DAYS)
     if identical_run(readings, IDENTICAL_DAYS):
@@ -180,6 +195,24 @@ async def audit_recording(
         allowed=True,
         detail=detail,
     )
+
+
+async def for_case(repos: Repositories, monitored: Monitored, alert: Alert) -> Alert:
+    """`alert` made actionable: the declaration, its phone and who must call (they see it in
+    full), as declaration alerts carry them (services.declarations.model.alert_messages)."""
+    phone = await repos.checkins.phone(monitored.declaration_id)
+    directory = await obligations.load_directory(repos, alert.day)
+    callers = frozenset(
+        person for role in CALLER_ROLES for person in directory.holding(monitored.unit_code, role)
+    )
+    return replace(alert, declaration_id=monitored.declaration_id, phone=phone, callers=callers)
+
+
+def bound(markup: AlertMarkup | None, alert: Alert) -> Callable[[Person], Any] | None:
+    """`markup` for this alert, as `enqueue_alerts` takes it."""
+    if markup is None:
+        return None
+    return lambda person: markup(person, alert)
 
 
 def unit_name_of(tree: OrgTree, unit_code: str) -> str:
@@ -225,7 +258,7 @@ async def enqueue_alerts(
     occasion: str,
     now: datetime,
     *,
-    markup: Callable[[Person], dict[str, Any]] | None = None,
+    markup: Callable[[Person], dict[str, Any] | None] | None = None,
 ) -> int:
     """Private messages only (a person's telegram id is their private chat), at alert
     priority; the dedupe key makes a retried transaction harmless."""

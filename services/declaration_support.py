@@ -1,6 +1,6 @@
-"""Helpers of services/declarations/ that need no declaration: masking a phone, scheduling
-many new follow-up obligations, who hears about a unit's declarations, and screening many
-declarations against a risk-area list."""
+"""Helpers of services/declarations/ that need no declaration: masking a phone or an ID
+number, scheduling many new follow-up obligations, who hears about a unit's declarations,
+and screening many declarations against a risk-area list."""
 
 from __future__ import annotations
 
@@ -31,6 +31,20 @@ def mask_phone(phone: str | None) -> str | None:
     if len(digits) < 7:
         return "****"
     return f"{digits[:3]}****{digits[-4:]}"
+
+
+def mask_id_number(number: str | None) -> str | None:
+    """110***********123X: like the phone, recognisable (region, last digits) but not usable.
+    A short number (a passport's) keeps less of itself, so most of it stays hidden."""
+    if not number:
+        return None
+    if len(number) >= 10:
+        head, tail = 3, 4
+    elif len(number) >= 6:
+        head, tail = 1, 2
+    else:
+        return "*" * len(number)
+    return number[:head] + "*" * (len(number) - head - tail) + number[-tail:]
 
 
 class Scheduler:

@@ -31,7 +31,8 @@ from domain.result_fixes import (
     may_correct,
     notice_of,
 )
-from services import checkins, reminder_buttons, result_recording
+from services import case_handling, checkins, reminder_buttons, result_recording
+from services.case_handling import HandlingPolicy
 from services.onboarding import log_refusal
 from services.refusal import Refused
 from storage import Repositories
@@ -95,9 +96,10 @@ class ResultTexts(Protocol):
 class ResultService:
     """Built once with the texts and the local time zone; what the correction handlers call."""
 
-    def __init__(self, texts: ResultTexts, zone: ZoneInfo) -> None:
+    def __init__(self, texts: ResultTexts, zone: ZoneInfo, handling: HandlingPolicy) -> None:
         self.texts = texts
         self.zone = zone
+        self.handling = handling  # a result corrected to positive must be handled in time
 
     async def recent(self, repos: Repositories, actor: Actor, now: datetime) -> Recent:
         return await recent(repos, actor, today=now.astimezone(self.zone).date(), now=now)
@@ -116,7 +118,9 @@ class ResultService:
         to: TestResult,
         now: datetime,
     ) -> Corrected:
-        return await correct(repos, actor, record_id, was, to, texts=self.texts, now=now)
+        return await correct(
+            repos, actor, record_id, was, to, texts=self.texts, now=now, handling=self.handling
+        )
 
 
 async def recent(repos: Repositories, actor: Actor, *, today: date, now: datetime) -> Recent:
@@ -146,9 +150,12 @@ async def correct(
     *,
     texts: ResultTexts,
     now: datetime,
+    handling: HandlingPolicy | None = None,
 ) -> Corrected:
     """Correct the result from `was` (what the corrector saw) to `to`; Refused if the actor
-    may not, if it is no correction, or if the result changed meanwhile."""
+    may not, if it is no correction, or if the result changed meanwhile. A positive (with
+    `handling`) must be handled in time like one recorded at once; one corrected away no
+    longer needs handling."""
     record, monitored, tree = await _load(repos, actor, record_id, now=now, lock=True)
     if to not in corrections(record.result):
         raise Refused("result-fix-same" if to is record.result else "result-fix-unknown")
@@ -172,6 +179,19 @@ async def correct(
         allowed=True,
         detail=f"{was.value} -> {to.value}",
     )
+    if to is TestResult.POSITIVE and handling is not None:
+        await case_handling.owe_positive(
+            repos, handling, record.declaration_id, monitored.unit_code, record.day, now=now
+        )
+    elif was is TestResult.POSITIVE:
+        await case_handling.release_positive(
+            repos,
+            record.declaration_id,
+            record.day,
+            f"result corrected: {was.value} -> {to.value}",
+            by=actor.telegram_id,
+            at=now,
+        )
     obligation = await repos.obligations.get(key)
     if obligation is not None and obligation.id is not None:  # final now: nothing to answer
         await reminder_buttons.take_off(repos, obligation.id, now=now)

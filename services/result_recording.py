@@ -18,8 +18,9 @@ from domain.declarations import TestResult
 from domain.obligations import ObligationKind
 from domain.org import Person
 from domain.permissions import Actor
-from services import checkins, obligations, reminder_buttons
-from services.checkins import Access, Recorded, Render
+from services import case_handling, checkins, obligations, reminder_buttons
+from services.case_handling import HandlingPolicy
+from services.checkins import Access, AlertMarkup, Recorded, Render
 from services.refusal import Refused
 from storage import Repositories
 
@@ -41,6 +42,8 @@ async def record_test(
     render: Render,
     now: datetime,
     fix_markup: FixMarkup | None = None,
+    handling: HandlingPolicy | None = None,
+    alert_markup: AlertMarkup | None = None,
 ) -> Recorded:
     """ "Done" is a pending result; the result may follow later on the same (met) test day.
     A final result stands: it is not overwritten from a button (staff correct it, audited:
@@ -54,15 +57,23 @@ async def record_test(
     await checkins.audit_recording(repos, actor, checkins.TEST_ACTION, allowed, now)
     if result is not TestResult.PENDING:
         await reminder_buttons.take_off(repos, obligation_id, now=now)
+    if result is TestResult.POSITIVE and handling is not None:  # to be handled in time
+        await case_handling.owe_positive(
+            repos, handling, monitored.declaration_id, ob.unit_code, day, now=now
+        )
     reason = result_alert(result)
     alerted = 0
     if reason is not None:
         name = await checkins.resident_name(repos, monitored)
         tree = await repos.org.load_tree()
-        alert = checkins.Alert((reason,), name, checkins.unit_name_of(tree, ob.unit_code), day)
+        alert = await checkins.for_case(
+            repos,
+            monitored,
+            checkins.Alert((reason,), name, checkins.unit_name_of(tree, ob.unit_code), day),
+        )
         people = await checkins.alert_recipients(repos, monitored, day, skip={actor.telegram_id})
-        # Staff alerted can correct it from the alert (services.result_fixes).
-        markup = partial(fix_markup, record_id=record_id) if fix_markup is not None else None
+        # Staff alerted work it as a case, and can correct it (services.result_fixes).
+        markup = partial(_alert_buttons, alert_markup, fix_markup, alert, record_id)
         alerted = await checkins.enqueue_alerts(
             repos, people, alert, render, f"{TEST_ALERT_PREFIX}{ob.id}", now, markup=markup
         )
@@ -83,3 +94,22 @@ async def result_access(
     if previous is None and allowed.obligation.state.closed:  # met without a record
         raise Refused("checkin-already")
     return allowed
+
+
+def _alert_buttons(
+    case: AlertMarkup | None,
+    fix: FixMarkup | None,
+    alert: checkins.Alert,
+    record_id: int,
+    person: Person,
+) -> dict[str, Any] | None:
+    """The case's buttons, then the "correct result" one: a positive is worked as a case and
+    may have been recorded by mistake."""
+    rows: list[Any] = []
+    for markup in (
+        case(person, alert) if case is not None else None,
+        fix(person, record_id) if fix is not None else None,
+    ):
+        if markup is not None:
+            rows += markup["inline_keyboard"]
+    return {"inline_keyboard": rows} if rows else None

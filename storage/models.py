@@ -327,6 +327,14 @@ class DeclarationRow(Base):
     classified_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer)  # 1, then +1 per re-classification
     superseded_by: Mapped[int | None] = mapped_column(BigInteger)
+    # The measure ended early by staff (解除): when, by whom and why; NULL while it runs (or
+    # ended by date). The reason may concern the person's health: it is kept here, not audited.
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released_by: Mapped[int | None] = mapped_column(BigInteger)
+    release_reason: Mapped[str | None] = mapped_column(Text)
+    # Stays no division matched that nobody has located yet (domain Stay.unlocated): kept
+    # beside the answers so that /cases can list them without reading every declaration.
+    unlocated_places: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RiskAreaRow(Base):

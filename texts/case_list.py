@@ -51,15 +51,19 @@ def list_data(unit: str, page: int, query: str) -> str:
 
 
 def _line(tr: Translator, index: int, line: CaseLine, many_units: bool) -> str:
+    category = category_text(tr, line.category)
     parts = [
+        # A referral (no period) has no "day n of N".
         tr(
             "cases-line",
             index=index,
             name=line.name,
-            category=category_text(tr, line.category),
+            category=category,
             day=line.day,
             days=line.days,
-        ),
+        )
+        if line.days
+        else tr("cases-line-referral", index=index, name=line.name, category=category),
         tr("cases-checkin", state=tr(f"cases-checkin-{line.checkin.value}")),
     ]
     if line.test is not None:
@@ -72,6 +76,8 @@ def _line(tr: Translator, index: int, line: CaseLine, many_units: bool) -> str:
         flags.append(tr("cases-flag-immediate"))
     if line.no_action:
         flags.append(tr("cases-flag-no-action"))
+    if line.unlocated:
+        flags.append(tr("cases-flag-unlocated", n=line.unlocated))
     if flags:
         text += "\n    " + " ".join(flags)
     return text

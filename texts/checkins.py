@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from domain.checkins import AlertReason
 from domain.org import Person
 from services.checkins import Alert
+from services.declaration_support import mask_phone
+from texts.case_keyboards import case_markup
 from texts.i18n import Translator
+from texts.rendering import phone_display
 
 
 def render_alert(person: Person, alert: Alert) -> str:
-    """An alert or flag in the recipient's language: the resident's name, never a phone or ID."""
+    """An alert or flag in the recipient's language. An alert names the phone (in full for
+    those who must call, masked for others, as declaration alerts do); a flag, only the
+    resident's name. Never an ID number."""
     tr = Translator(person.language)
     day = alert.day.isoformat()
     if not alert.reasons:
@@ -22,6 +29,10 @@ def render_alert(person: Person, alert: Alert) -> str:
             day=day,
         )
     lines = [tr("checkin-alert-title", name=alert.name, unit=alert.unit_name, day=day)]
+    if alert.phone:
+        full = person.telegram_id in alert.callers
+        shown = phone_display(alert.phone) if full else mask_phone(alert.phone)
+        lines.append(tr("checkin-alert-phone", phone=shown or ""))
     if AlertReason.FEVER in alert.reasons or (
         AlertReason.SYMPTOMS in alert.reasons and alert.temperature is not None
     ):
@@ -33,3 +44,12 @@ def render_alert(person: Person, alert: Alert) -> str:
         lines.append(tr("checkin-alert-positive"))
     lines.append(tr("checkin-alert-action"))
     return "\n".join(lines)
+
+
+def alert_markup(person: Person, alert: Alert) -> dict[str, Any] | None:
+    """The case's buttons under an alert (services.checkins.AlertMarkup): see the declaration,
+    record a call or the handling, and for those who see the number masked, show it."""
+    if alert.declaration_id is None:
+        return None
+    masked = bool(alert.phone) and person.telegram_id not in alert.callers
+    return case_markup(Translator(person.language), alert.declaration_id, phone=masked)

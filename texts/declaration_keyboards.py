@@ -74,12 +74,15 @@ def region_name(tr: Translator, code: str, *, with_above: bool = False) -> str:
 
 
 def option_label(tr: Translator, step: Step, value: str) -> str:
-    if step in steps.REGION_STEPS or step in (steps.REGION_MATCH, Step.SMATCH):
+    if step == Step.SPICK and value in _PICK_EXTRAS:
+        return tr(_PICK_EXTRAS[value])
+    if step in steps.REGION_STEPS or step in (steps.REGION_MATCH, Step.SMATCH, Step.SPICK):
         if value == dialog.KEEP_TYPED:
             return tr("declare-button-keep")
         if regions.get(value) is None:
             return value
-        return region_name(tr, value, with_above=step not in steps.REGION_STEPS)
+        level_by_level = step in steps.REGION_STEPS or step == Step.SPICK
+        return region_name(tr, value, with_above=not level_by_level)
     if step == Step.VACC:
         return tr("declare-doses", n=value)
     if step in COLOUR_STEPS:
@@ -103,6 +106,13 @@ def option_label(tr: Translator, step: Step, value: str) -> str:
     return tr(f"declare-opt-{step}-{value}")
 
 
+_PICK_EXTRAS: Final = {
+    dialog.PICK_HERE: "declare-button-pick-here",
+    dialog.PICK_UP: "declare-button-pick-up",
+    dialog.UNLISTED: "declare-button-unlisted",
+}
+
+
 def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
@@ -115,7 +125,9 @@ def question_keyboard(tr: Translator, draft: Draft, dialog_id: str) -> InlineKey
 
     rows: list[list[InlineKeyboardButton]] = []
     values = list(dialog.options(draft))
-    if step in steps.REGION_STEPS:
+    paged = step in steps.REGION_STEPS or step == Step.SPICK
+    if paged:
+        values = list(dialog.pick_divisions(draft)) if step == Step.SPICK else values
         pages = max(1, -(-len(values) // PAGE_SIZE))
         page = min(draft.page, pages - 1)
         shown = values[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
@@ -129,6 +141,14 @@ def question_keyboard(tr: Translator, draft: Draft, dialog_id: str) -> InlineKey
             nav.append(_button(tr("declare-button-next"), data(Action.PAGE, str(page + 1))))
         if nav:
             rows.append(nav)
+        if step == Step.SPICK:
+            here = [v for v in dialog.pick_extras(draft) if v != dialog.UNLISTED]
+            if here:
+                rows.append(
+                    [_button(option_label(tr, step, v), data(Action.PICK, v)) for v in here]
+                )
+            unlisted = dialog.UNLISTED
+            rows.append([_button(option_label(tr, step, unlisted), data(Action.PICK, unlisted))])
     elif step == steps.SUMMARY:
         edits = [
             _button(
@@ -228,7 +248,14 @@ def stay_text(tr: Translator, stay: dict[str, Any]) -> str:
         (False, True): "declare-stay-line-until",
         (False, False): "declare-stay-line-undated",
     }[bool(start), bool(end)]
-    return tr(key, place=stay.get("place", ""), start=start or "", end=end or "", kind=kind)
+    codes = stay.get("codes") or ()
+    place: str = str(stay.get("place", ""))
+    division = region_name(tr, codes[-1], with_above=True) if codes else ""
+    if not codes and not stay.get("checked"):  # the resident sees that a person will locate it
+        place = tr.html("declare-stay-place-unlisted", place=place)
+    elif division and division != place:
+        place = tr.html("declare-stay-place-matched", place=place, division=division)
+    return tr(key, place=place, start=start or "", end=end or "", kind=kind)
 
 
 # The planned return's example lies this far ahead: always inside the question's window.
@@ -255,6 +282,15 @@ def question_text(
             lines.append(tr("declare-summary-line", field=Html(label), value=Html(value)))
     elif step in (Step.PLANNED, Step.DEPART):
         lines.append(tr(f"declare-q-{step}", example=_planned_example(tr, today)))
+    elif step == Step.SPICK:
+        lines.append(tr("declare-q-spick", place=draft.stay.get("place", "")))
+        if draft.stay.get("pick"):
+            lines.append(
+                tr(
+                    "declare-q-spick-at",
+                    region=region_name(tr, draft.stay["pick"], with_above=True),
+                )
+            )
     elif step == steps.FEVER_CHECK:
         temperature = plain_answer(tr, Step.TEMP, draft.answers.get(Step.TEMP))
         lines.append(tr("declare-q-tempok", temperature=temperature))

@@ -13,6 +13,7 @@ from services.declarations.update import ActiveDeclaration, MyState
 from texts.declarations import category_text
 from texts.i18n import Translator
 from texts.keyboards import RowId
+from texts.trips import declaration_trip_lines
 
 
 class ActiveAction(StrEnum):
@@ -35,7 +36,7 @@ def _period(tr: Translator, active: ActiveDeclaration) -> list[str]:
     return [tr("declare-active-period", start=start, last=last, day=active.day, days=active.days)]
 
 
-def mine_text(tr: Translator, state: MyState | None) -> str:
+def mine_text(tr: Translator, state: MyState | None, zone: ZoneInfo) -> str:
     """/mine: the resident's own state, or where to start."""
     if state is None:
         return tr("mine-none")
@@ -44,8 +45,14 @@ def mine_text(tr: Translator, state: MyState | None) -> str:
     lines = [
         tr("mine-title", id=stored.id, version=stored.version),
         tr("declare-active-category", category=category),
-        *_period(tr, state.active),
+        *declaration_trip_lines(tr, stored.declaration),
     ]
+    release = stored.release
+    if release is None:
+        lines += _period(tr, state.active)
+    else:  # no "day n of N" any more: the period ended early
+        day = release.at.astimezone(zone).date().isoformat()
+        lines.append(tr("mine-released", day=day, reason=release.reason))
     if state.next_test is not None:
         lines.append(tr("mine-next-test", day=state.next_test.isoformat()))
     if state.checkin_today is not None:
@@ -53,16 +60,21 @@ def mine_text(tr: Translator, state: MyState | None) -> str:
     return "\n".join(lines)
 
 
+def active_lines(tr: Translator, active: ActiveDeclaration) -> list[str]:
+    """Its category, the plan of a trip, and the period (a proxy one's text shares them)."""
+    category = category_text(tr, active.stored.classification.category)
+    return [
+        tr("declare-active-category", category=category),
+        *declaration_trip_lines(tr, active.stored.declaration),
+        *_period(tr, active),
+    ]
+
+
 def active_text(tr: Translator, active: ActiveDeclaration, zone: ZoneInfo) -> str:
     stored = active.stored
     submitted = stored.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-    lines = [
-        tr("declare-active-title", id=stored.id, version=stored.version, submitted=submitted),
-        tr("declare-active-category", category=category_text(tr, stored.classification.category)),
-    ]
-    lines += _period(tr, active)
-    lines.append(tr("declare-active-ask"))
-    return "\n".join(lines)
+    title = tr("declare-active-title", id=stored.id, version=stored.version, submitted=submitted)
+    return "\n".join([title, *active_lines(tr, active), tr("declare-active-ask")])
 
 
 def active_keyboard(tr: Translator, declaration_id: int) -> InlineKeyboardMarkup:

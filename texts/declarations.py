@@ -18,13 +18,26 @@ from typing import Any
 from domain.case_reasons import CaseReasons
 from domain.org import Language
 from domain.policy import Category
-from services.declarations import Alert, ResidentUpdate, Submitted
+from services.declarations import Alert, PlaceFlag, RescreenCause, ResidentUpdate, Submitted
 from texts.case_keyboards import case_markup
 from texts.i18n import Html, Translator, catalog, translator
+from texts.place_flags import place_flag, place_flag_markup
 from texts.rendering import phone_display
+from texts.trips import trip_advice, trip_line
 
 # Risk areas named in one message; the rest are counted.
 AREAS_SHOWN = 5
+
+
+# What re-classified a declaration, as its staff and its resident are told.
+_RECLASSIFIED = {
+    RescreenCause.RISK_LIST: "followup-alert-title-reclassified",
+    RescreenCause.PLACE: "followup-alert-title-located",
+}
+_UPDATED = {
+    RescreenCause.RISK_LIST: "followup-update-title",
+    RescreenCause.PLACE: "followup-update-title-located",
+}
 
 
 def category_text(tr: Translator, category: Category) -> str:
@@ -46,6 +59,8 @@ def _areas(tr: Translator, areas: Sequence[str]) -> Html:
 def _measure_lines(tr: Translator, submitted: Submitted) -> list[str]:
     c = submitted.classification
     lines = [tr("followup-result-category", category=category_text(tr, c.category))]
+    if submitted.trip is not None:
+        lines.append(trip_line(tr, submitted.trip))
     if c.measure.days:
         lines.append(
             tr(
@@ -65,7 +80,11 @@ def _measure_lines(tr: Translator, submitted: Submitted) -> list[str]:
                 last=submitted.checkin_days[-1].isoformat(),
             )
         )
-    lines.append(tr(f"followup-do-{c.category.value}"))
+    if submitted.trip is not None and not c.measure.days:
+        # A plan to leave: what to do away and on return, not "registered, nothing to do".
+        lines += trip_advice(tr, submitted.trip)
+    else:
+        lines.append(tr(f"followup-do-{c.category.value}"))
     if submitted.fever_clinic and c.category is not Category.FEVER_CLINIC_REFERRAL:
         # Another rule decided the measure (a high-risk returnee with a fever): the fever
         # clinic still applies, and the category's own advice does not say so.
@@ -86,7 +105,7 @@ def resident_update(tr: Translator, update: ResidentUpdate) -> str:
     """What a resident is told when a re-screen re-classified their declaration."""
     now = update.now
     lines = [
-        tr("followup-update-title", id=now.declaration_id),
+        tr(_UPDATED[update.cause], id=now.declaration_id),
         tr(
             "followup-update-changed",
             previous=category_text(tr, update.previous),
@@ -104,7 +123,7 @@ def alert(tr: Translator, item: Alert, *, full_phone: bool) -> str:
     if item.immediate_report:
         title = tr("followup-alert-title-immediate", id=item.declaration_id)
     elif item.previous is not None:
-        title = tr("followup-alert-title-reclassified", id=item.declaration_id)
+        title = tr(_RECLASSIFIED[item.cause], id=item.declaration_id)
     else:
         title = tr("followup-alert-title", id=item.declaration_id)
     phone = phone_display(item.phone) if full_phone and item.phone else item.phone_masked
@@ -123,6 +142,8 @@ def alert(tr: Translator, item: Alert, *, full_phone: bool) -> str:
         lines.append(tr("followup-alert-changed", previous=previous, category=category))
     else:
         lines.append(tr("followup-alert-category", category=category))
+    if item.trip is not None:
+        lines.append(trip_line(tr, item.trip))
     if item.end_date > item.start_date:
         last = item.end_date - timedelta(days=1)
         lines.append(
@@ -183,6 +204,12 @@ class DeclarationTexts:
 
     def resident_update(self, update: ResidentUpdate, language: Language) -> str:
         return resident_update(translator(language), update)
+
+    def place_flag(self, flag: PlaceFlag, language: Language) -> str:
+        return place_flag(translator(language), flag)
+
+    def place_flag_markup(self, flag: PlaceFlag, language: Language) -> dict[str, Any]:
+        return place_flag_markup(translator(language), flag)
 
     def return_due(self, language: Language) -> str:
         """The reminder on the planned return day to declare the return."""

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain.cases import POSITIVE_PERIOD
 from domain.escalation import Step, Target
 from domain.followup import declaration_of
 from domain.obligations import Obligation, ObligationKind
@@ -157,7 +158,13 @@ class ObligationTexts:
             # on press: handlers.cases).
             declaration_id = declaration_of(ob.subject)
             if declaration_id is not None:
-                lines.append(tr("obligation-case-which", id=declaration_id))
+                day = ob.period.removeprefix(POSITIVE_PERIOD)
+                positive = ob.period.startswith(POSITIVE_PERIOD)
+                lines.append(
+                    tr("obligation-case-positive", id=declaration_id, day=day)
+                    if positive
+                    else tr("obligation-case-which", id=declaration_id)
+                )
                 markup = case_markup(tr, declaration_id, phone=False)
         elif _answerable(message) and ob.id is not None:
             # Only an id, like the report's: handlers.checkin checks the presser again.

@@ -31,6 +31,8 @@ BUILTIN_JOBS: tuple[dict[str, str], ...] = (
     {"name": "open_unit_reports", "cron": "0 0 * * *", "action": "open_unit_reports"},
     # Tell people whose half-finished declaration expired ([declarations] draft_ttl_hours).
     {"name": "expire_drafts", "cron": "*/5 * * * *", "action": "expire_drafts"},
+    # Tell residents and liaisons of measures whose last day has passed, in the morning.
+    {"name": "announce_measure_ends", "cron": "0 9 * * *", "action": "announce_measure_ends"},
 )
 
 

@@ -182,7 +182,8 @@ class PolicySettings(Section):
     tested on every declaration apart from the rules: when it holds, an immediate report
     (即有即报) is due whatever rule decided the measure; `{}` turns it off (only the rules'
     own `immediate_report` then count). Left out: the default (red/yellow code, any symptom,
-    or a fever)."""
+    or a fever). A plan to leave is tried only against rules whose `when.status` names
+    planning_leave (domain.policy.PLANNED_TRIP_RULE), else registered as a planned trip."""
 
     version: str = Field("default", min_length=1, max_length=64)
     locality: str | None = Field(None, min_length=1, max_length=128)

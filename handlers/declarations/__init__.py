@@ -16,12 +16,15 @@ from handlers.declarations.entry import (
     declare_command,
     declare_for_command,
     declare_in_group,
+    proxy_new_pressed,
     unit_chosen,
 )
 from handlers.declarations.living import active_pressed, mine_command
+from handlers.declarations.proxy_living import proxy_pressed
 from handlers.declarations.steps import answer_given, cancel_command, step_pressed
 from texts.declaration_keyboards import DeclStep, DeclUnit
 from texts.declaration_update import DeclActive
+from texts.proxy_declarations import DeclProxy, DeclProxyNew
 
 __all__ = ["DeclarationDialog", "begin", "create_cancel_router", "create_router"]
 
@@ -47,6 +50,8 @@ def create_router() -> Router:
     router.message.register(declare_in_group, Command("declare", "declare_for"), ~private)
     router.callback_query.register(unit_chosen, DeclUnit.filter())
     router.callback_query.register(active_pressed, DeclActive.filter())
+    router.callback_query.register(proxy_pressed, DeclProxy.filter())
+    router.callback_query.register(proxy_new_pressed, DeclProxyNew.filter())
     router.callback_query.register(step_pressed, DeclStep.filter())
     router.message.register(
         answer_given, DeclarationDialog.filling, private, ~F.text.startswith("/")

@@ -105,7 +105,7 @@ async def load_stored(ctx: Context, state: FSMContext) -> Stored:
         draft = Draft.from_data(data["draft"], today=local_today(ctx).date())
         renewed = data.get("renewed")  # absent from drafts begun before it was kept
         replaces = data.get("replaces")
-        if replaces is not None and (type(replaces) is not int or proxy):
+        if replaces is not None and type(replaces) is not int:
             raise ValueError("stored declaration dialog: what it replaces")
         stored = Stored(
             unit,

@@ -13,6 +13,7 @@ from domain.org import GroupPurpose, Role, Unit
 from handlers.chat import drop_buttons
 from handlers.declarations.draft import PROXY_ROLES, begin
 from handlers.declarations.living import offer_update
+from handlers.declarations.proxy_living import offer_proxy
 from services.declarations import DeclarationService
 from texts.declaration_keyboards import (
     DeclUnit,
@@ -46,8 +47,16 @@ async def _start(
     if not units:
         await message.answer(ctx.tr("declare-for-not-allowed" if proxy else "declare-no-unit"))
         return
-    if service is not None and await offer_update(ctx, service, {u.code for u in units}):
+    offer = offer_proxy if proxy else offer_update
+    if service is not None and await offer(ctx, service, {u.code for u in units}):
         return
+    await _new(message, state, ctx, units, proxy=proxy)
+
+
+async def _new(
+    message: Message, state: FSMContext, ctx: Context, units: list[Unit], *, proxy: bool
+) -> None:
+    """A new declaration: in the one unit at once, else the units as buttons."""
     if len(units) == 1:
         await begin(ctx, state, units[0], proxy=proxy)
         return
@@ -62,8 +71,23 @@ async def declare_command(
     await _start(message, state, ctx, proxy=False, service=declaration_service)
 
 
-async def declare_for_command(message: Message, state: FSMContext, ctx: Context) -> None:
-    await _start(message, state, ctx, proxy=True)
+async def declare_for_command(
+    message: Message, state: FSMContext, ctx: Context, declaration_service: DeclarationService
+) -> None:
+    """A filer with active proxy declarations is offered those first (update / nothing
+    changed), with "someone else" for a new one."""
+    await _start(message, state, ctx, proxy=True, service=declaration_service)
+
+
+async def proxy_new_pressed(query: CallbackQuery, state: FSMContext, ctx: Context) -> None:
+    """ "Someone else" under the list of the filer's proxy declarations."""
+    units = await _units(ctx, PROXY_ROLES)
+    if not units or not isinstance(query.message, Message):
+        await query.answer(ctx.tr("declare-for-not-allowed"), show_alert=True)
+        return
+    await query.answer()
+    await drop_buttons(query)
+    await _new(query.message, state, ctx, units, proxy=True)
 
 
 async def unit_chosen(

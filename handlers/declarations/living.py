@@ -64,4 +64,4 @@ async def mine_command(
 ) -> None:
     """/mine: the resident's own measure, day n of N, next test and today's check-in."""
     state = await declaration_service.mine(ctx.repos, ctx.actor.telegram_id, ctx.now())
-    await message.answer(mine_text(ctx.tr, state))
+    await message.answer(mine_text(ctx.tr, state, ctx.settings.time.zone))

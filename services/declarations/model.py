@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from domain.obligations import ObligationKind
 from domain.org import Language, Person
 from domain.outbox import OutboxMessage, Priority
 from domain.policy import Category, Classification, Policy
+from domain.trips import PlannedTrip
 from services.obligations import EscalationPolicy
 from services.refusal import Refused
 
@@ -63,6 +65,7 @@ class Submitted:
     # The policy's immediate-report condition holds (fever, symptoms, red/yellow code): the
     # resident is sent to the fever clinic whatever category the rules decided.
     fever_clinic: bool
+    trip: PlannedTrip | None = None  # a plan to leave: no measure, the plan and advice
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +112,13 @@ class RescreenReport:
         return len(self.reclassifications)
 
 
+class RescreenCause(StrEnum):
+    """Why a declaration was screened again: what its people are told changed."""
+
+    RISK_LIST = "risk_list"  # a new risk-area list
+    PLACE = "place"  # staff located one of its places (services/declarations/places.py)
+
+
 @dataclass(frozen=True, slots=True)
 class Alert:
     """What staff are told about one declaration: who, where, what and why. The phone is
@@ -126,6 +136,20 @@ class Alert:
     end_date: date
     proxy: bool
     previous: Category | None = None  # set when a re-screen re-classified it
+    cause: RescreenCause = RescreenCause.RISK_LIST  # why, when it did
+    trip: PlannedTrip | None = None  # a plan to leave: when and where to
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceFlag:
+    """Places of a declaration that match no division, for its staff to locate: the stay's
+    position and the place as typed (services/declarations/places.py). No phone: the
+    message asks for a place, not a call."""
+
+    declaration_id: int
+    resident_name: str
+    unit_name: str
+    places: tuple[tuple[int, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +159,7 @@ class ResidentUpdate:
     previous: Category
     now: Submitted
     matched: tuple[str, ...] = field(default=())
+    cause: RescreenCause = RescreenCause.RISK_LIST
 
 
 class DeclarationTexts(Protocol):
@@ -147,6 +172,10 @@ class DeclarationTexts(Protocol):
     ) -> dict[str, Any]: ...
 
     def resident_update(self, update: ResidentUpdate, language: Language) -> str: ...
+
+    def place_flag(self, flag: PlaceFlag, language: Language) -> str: ...
+
+    def place_flag_markup(self, flag: PlaceFlag, language: Language) -> dict[str, Any]: ...
 
     def return_due(self, language: Language) -> str: ...
 
@@ -169,6 +198,7 @@ def submitted(
     *,
     now: datetime,
     fever_clinic: bool,
+    trip: PlannedTrip | None = None,
 ) -> Submitted:
     return Submitted(
         id,
@@ -179,6 +209,7 @@ def submitted(
         plan.days_ahead(ObligationKind.TEST_DUE, now),
         plan.days_ahead(ObligationKind.HEALTH_CHECKIN, now),
         fever_clinic,
+        trip,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from domain import followup
@@ -22,6 +22,7 @@ from services.declarations.model import (
     FollowupConfig,
     KeptForReview,
     Reclassified,
+    RescreenCause,
     RescreenReport,
     ResidentUpdate,
     alert_messages,
@@ -46,6 +47,8 @@ async def rescreen(
     risk_list: RiskList,
     *,
     now: datetime,
+    only: Collection[int] | None = None,
+    cause: RescreenCause = RescreenCause.RISK_LIST,
 ) -> RescreenReport:
     """Screen every current declaration whose period starts within the look-back window
     (or later) against `risk_list`, in bulk.
@@ -60,11 +63,14 @@ async def rescreen(
     recorded and the declaration is listed in the report (`kept`), so that a person
     decides. The report names the resident and the unit (for the admin who loaded the list,
     in a private chat), never the phone. Idempotent: with the same list a second call finds
-    no changed facts.
+    no changed facts. `only`: screen just these declarations (the list has not changed, one
+    declaration's places have); `cause` says so to those told.
     """
     policy = config.policy
     today = now.astimezone(config.zone).date()
     rows = await repos.declarations.for_screening(today - timedelta(days=policy.lookback_days))
+    if only is not None:  # one declaration whose places a person has just located
+        rows = [row for row in rows if row.id in only]
     changed: dict[int, tuple[RiskFacts, RiskFacts]] = {}  # id: (old facts, new facts)
     screener = Screener(risk_list, policy.lookback_days)
     for row in rows:
@@ -103,7 +109,7 @@ async def rescreen(
                 )
             )
     await repos.declarations.update_facts(facts_only)
-    reclassified = await _reclassify(repos, config, worse, now, tree) if worse else []
+    reclassified = await _reclassify(repos, config, worse, now, tree, cause) if worse else []
     await repos.audit.record(
         at=now,
         actor_id=None,
@@ -121,6 +127,7 @@ async def _reclassify(
     worse: Sequence[tuple[StoredDeclaration, Classification, RiskFacts]],
     now: datetime,
     tree: OrgTree,
+    cause: RescreenCause,
 ) -> list[Reclassified]:
     """Apply worse classifications in bulk; what each changed, for the report."""
     await repos.declarations.reclassify(
@@ -168,6 +175,7 @@ async def _reclassify(
             end_date=new_plan.end,
             proxy=current.proxy,
             previous=old.category,
+            cause=cause,
         )
         recipients = staff.for_unit(
             current.unit_code, immediate=new.immediate_report, skip=current.resident_id
@@ -176,7 +184,7 @@ async def _reclassify(
         messages += alert_messages(texts, alert, recipients, key, now, callers=callers)
         fever_clinic = refers_to_fever_clinic(current.declaration, facts, config.policy)
         result = submitted(current.id, new, facts, new_plan, now=now, fever_clinic=fever_clinic)
-        update = ResidentUpdate(old.category, result, facts.matched)
+        update = ResidentUpdate(old.category, result, facts.matched, cause)
         reader = residents.get(person)
         messages.append(
             OutboxMessage(

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
-from datetime import datetime, time
+from datetime import datetime
 
 from domain import followup
 from domain.case_reasons import case_reasons
 from domain.cases import handling_obligation
 from domain.declarations import Declaration, DeclarationStatus
 from domain.org import Role
-from domain.outbox import OutboxMessage, Priority
+from domain.permissions import Actor
 from domain.policy import classify, is_worse, refers_to_fever_clinic
 from domain.risk_areas import places_of
+from domain.trips import planned_trip
 from services.declaration_support import Scheduler, load_staff, mask_phone
-from services.declarations import update
+from services.declarations import proxy, update
 from services.declarations.model import (
     NOT_ALLOWED,
     NOT_ATTESTED,
@@ -29,6 +31,8 @@ from services.declarations.model import (
     plan_for,
     submitted,
 )
+from services.declarations.places import Located, flag_unlocated, locate
+from services.declarations.trips import update_return_reminder
 from services.declarations.update import STALE_UPDATE, ActiveDeclaration, merge_followup
 from storage import Repositories
 from storage.repos.declarations import NewDeclaration, StoredDeclaration
@@ -63,34 +67,6 @@ async def _check_filer(
     return None
 
 
-# When the person is asked, on the planned return day, to declare their return (local time).
-RETURN_REMINDER_AT = time(9, 0)
-
-
-async def _return_reminder(
-    repos: Repositories,
-    config: FollowupConfig,
-    declaration: Declaration,
-    person: int,
-    now: datetime,
-) -> OutboxMessage | None:
-    """The message asking `person` on the planned return day to declare their return, in
-    their language; one per person and day (its dedupe key), None without a known person."""
-    assert declaration.planned_date is not None
-    resident = await repos.people.get(person)
-    if resident is None:
-        return None
-    at = datetime.combine(declaration.planned_date, RETURN_REMINDER_AT, tzinfo=config.zone)
-    return OutboxMessage(
-        dedupe_key=f"return-due:{person}:{declaration.planned_date.isoformat()}",
-        chat_id=person,
-        text=config.texts.return_due(resident.language),
-        not_before=max(at, now),
-        priority=Priority.REMINDER,
-        recipient_id=person,
-    )
-
-
 class DeclarationService:
     """What the declaration handlers call, built once with the configured follow-up."""
 
@@ -114,6 +90,46 @@ class DeclarationService:
     ) -> bool:
         """ "Nothing changed" for the active declaration, audited; False when it is not."""
         found = await update.reconfirm(repos, self.config, resident_id, declaration_id, now)
+        return found is not None
+
+    async def locate_place(
+        self,
+        repos: Repositories,
+        actor: Actor,
+        declaration_id: int,
+        position: int,
+        division: str | None,
+        now: datetime,
+    ) -> Located:
+        """A flagged place located by staff (None: in no division), screened again."""
+        return await locate(repos, self.config, actor, declaration_id, position, division, now=now)
+
+    async def proxy_actives(
+        self, repos: Repositories, filed_by: int, units: Collection[str], now: datetime
+    ) -> list[ActiveDeclaration]:
+        """The active declarations `filed_by` filed for others in `units` (/declare_for)."""
+        return await proxy.actives(repos, self.config, filed_by, units, now)
+
+    async def proxy_active(
+        self,
+        repos: Repositories,
+        filed_by: int,
+        declaration_id: int,
+        units: Collection[str],
+        now: datetime,
+    ) -> ActiveDeclaration | None:
+        return await proxy.active(repos, self.config, filed_by, declaration_id, units, now)
+
+    async def proxy_reconfirm(
+        self,
+        repos: Repositories,
+        filed_by: int,
+        declaration_id: int,
+        units: Collection[str],
+        now: datetime,
+    ) -> bool:
+        """ "Nothing changed" for a proxy declaration, audited; False when it is not one."""
+        found = await proxy.reconfirm(repos, self.config, filed_by, declaration_id, units, now)
         return found is not None
 
     async def submit(
@@ -158,7 +174,13 @@ class DeclarationService:
         old: StoredDeclaration | None = None
         if replaces is not None:
             old = await repos.declarations.get(replaces)
-            if old is None or old.superseded_by is not None or old.resident_id != resident_id:
+            # A proxy update replaces only a proxy declaration the same filer made.
+            theirs = old is not None and (
+                old.resident_id == resident_id
+                if resident_id is not None
+                else old.proxy and old.filed_by == filed_by and old.unit_code == unit_code
+            )
+            if old is None or old.superseded_by is not None or not theirs:
                 raise await refuse(STALE_UPDATE)
 
         config = self.config
@@ -207,14 +229,8 @@ class DeclarationService:
         await repos.obligations.open_many(owed, now=now)
         opened = len(owed) if old is None else len(owed) + opened
 
-        if (
-            declaration.status is not DeclarationStatus.RETURNED
-            and declaration.planned_date is not None
-            and resident_id is not None  # a proxy filer is staff: the resident is told by them
-        ):
-            reminder = await _return_reminder(repos, config, declaration, resident_id, now)
-            if reminder is not None:
-                await repos.outbox.enqueue_many([reminder], now=now)
+        if resident_id is not None:  # a proxy filer is staff: the resident is told by them
+            await update_return_reminder(repos, config, declaration, resident_id, now)
 
         alerted = 0
         needs_alert = classification.category.needs_follow_up or classification.immediate_report
@@ -235,6 +251,7 @@ class DeclarationService:
                 start_date=plan.start,
                 end_date=plan.end,
                 proxy=resident_id is None,
+                trip=planned_trip(declaration),
             )
             recipients = staff.for_unit(
                 unit_code, immediate=classification.immediate_report, skip=resident_id
@@ -248,6 +265,17 @@ class DeclarationService:
                 callers=staff.callers(unit_code),
             )
             alerted = await repos.outbox.enqueue_many(messages, now=now)
+        # A place screening cannot see is flagged, whatever the category (it may be wrong).
+        alerted += await flag_unlocated(
+            repos,
+            config,
+            declaration_id,
+            declaration,
+            unit_code,
+            unit.name,
+            skip=resident_id,
+            now=now,
+        )
         await repos.audit.record(
             at=now,
             actor_id=filed_by,
@@ -268,4 +296,5 @@ class DeclarationService:
             plan,
             now=now,
             fever_clinic=refers_to_fever_clinic(declaration, facts, policy),
+            trip=planned_trip(declaration, facts),
         )

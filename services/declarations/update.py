@@ -46,10 +46,26 @@ def is_active(config: FollowupConfig, stored: StoredDeclaration, today: date) ->
 async def active(
     repos: Repositories, config: FollowupConfig, resident_id: int, now: datetime
 ) -> ActiveDeclaration | None:
-    """The resident's active declaration (see the module docstring), if any."""
+    """The resident's active declaration (see the module docstring), if any. One whose
+    measure staff ended early is history: a new return is a new declaration."""
+    found = await _current(repos, config, resident_id, now)
+    return None if found is None or found.stored.release is not None else found
+
+
+async def _current(
+    repos: Repositories, config: FollowupConfig, resident_id: int, now: datetime
+) -> ActiveDeclaration | None:
+    """`active`, also when the measure was ended early."""
     stored = await repos.declarations.current_of(resident_id)
     today = now.astimezone(config.zone).date()
-    if stored is None or not is_active(config, stored, today):
+    return None if stored is None else as_active(config, stored, today)
+
+
+def as_active(
+    config: FollowupConfig, stored: StoredDeclaration, today: date
+) -> ActiveDeclaration | None:
+    """The declaration as /declare shows it while it is active (is_active), else None."""
+    if not is_active(config, stored, today):
         return None
     plan = plan_for(config, stored.classification, stored.start_date)
     days = (plan.end - plan.start).days
@@ -92,11 +108,14 @@ class MyState:
 async def my_state(
     repos: Repositories, config: FollowupConfig, resident_id: int, now: datetime
 ) -> MyState | None:
-    """The resident's own state under their active declaration; None without one."""
-    found = await active(repos, config, resident_id, now)
+    """The resident's own state under their active declaration; None without one. A measure
+    ended early is shown as such (stored.release) while it would otherwise still count."""
+    found = await _current(repos, config, resident_id, now)
     if found is None:
         return None
     stored = found.stored
+    if stored.release is not None:
+        return MyState(found, None, None)
     today = now.astimezone(config.zone).date()
     plan = plan_for(config, stored.classification, stored.start_date)
     next_test = next((day for day in plan.test_dates if day >= today), None)
@@ -119,8 +138,9 @@ async def merge_followup(
     now: datetime,
 ) -> tuple[int, int, int]:
     """Carry the old version's follow-up over to `new_id` with `plan`: what still applies
-    (same kind and day) is moved, not doubled; what no longer applies is excused with the
-    reason; what is new is opened. The old version is marked superseded.
+    (same kind and day) is moved, not doubled, done or not; what no longer applies is excused
+    with the reason; what is new is opened. The case (its handling obligation, check-ins,
+    tests and staff actions) moves with it, and the old version is marked superseded.
     (opened, kept, excused)."""
     old_plan = plan_for(config, old.classification, old.start_date)
     change = followup.diff(old_plan, plan, now)
@@ -131,6 +151,7 @@ async def merge_followup(
         [(old.id, item, reason) for item in change.to_excuse], at=now
     )
     moved = await repos.declarations.move_followup(old.id, new_id, kept, at=now)
+    await repos.declarations.move_case(old.id, new_id, at=now)
     owed = Scheduler(config.escalation).obligations(change.to_open, new_id, person, unit_code)
     await repos.obligations.open_many(owed, now=now)
     await repos.declarations.supersede(old.id, new_id)

@@ -6,13 +6,14 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, cast, exists, func, literal, select
+from sqlalchemy import String, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import ScalarSelect
 
-from domain.cases import CaseEntry, CaseStep, CheckinLine, TestLine
+from domain.cases import HANDLING_PERIOD, CaseEntry, CaseStep, CheckinLine, TestLine
 from domain.declarations import Symptom
-from domain.obligations import ObligationKind
+from domain.followup import staff_follow
+from domain.obligations import ObligationKind, ObligationState
 from domain.policy import Category
 from storage.models import CaseActionRow, CheckinRow, DeclarationRow, ObligationRow, TestRecordRow
 
@@ -23,8 +24,9 @@ _UNITS_CHUNK = 500  # SQLite caps the bound parameters of one statement
 
 @dataclass(frozen=True, slots=True)
 class MeasureRow:
-    """A current declaration above registration only whose period runs on the day asked
-    about, with that day's follow-up in short."""
+    """A current declaration that staff follow on the day asked about (above registration
+    only, its period runs or it is a referral still listed: domain.followup.staff_follow; or
+    any with a place still to locate), with that day's follow-up in short."""
 
     declaration_id: int
     unit_code: str
@@ -38,6 +40,8 @@ class MeasureRow:
     test_state: str | None  # the day's test_due obligation's state, if a test day
     test_result: str | None  # the day's test record's result, if any
     actions: int  # case actions recorded
+    handling_open: bool = False  # its immediate report (即有即报) is not recorded as handled
+    unlocated: int = 0  # places no division matched that nobody has located yet
 
 
 class CaseRepository:
@@ -79,9 +83,10 @@ class CaseRepository:
         return [TestLine(day, result) for day, result in rows]
 
     async def under_measure(self, units: Collection[str], today: date) -> list[MeasureRow]:
-        """The units' current declarations (not superseded) above registration only whose
-        measure period runs on `today`, with today's check-in and test state and the number
-        of case actions: one statement (per 500 units), correlated sub-queries."""
+        """The units' current declarations (not superseded, not ended early) above
+        registration only whose measure period runs on `today`, with today's check-in and test
+        state and the number of case actions: one statement (per 500 units), correlated
+        sub-queries."""
         subject = literal("declaration:") + cast(DeclarationRow.id, String)
         period = today.isoformat()
 
@@ -111,6 +116,12 @@ class CaseRepository:
             .where(CaseActionRow.declaration_id == DeclarationRow.id)
             .scalar_subquery()
         )
+        handling_open = exists().where(
+            ObligationRow.kind == ObligationKind.CASE_HANDLING.value,
+            ObligationRow.subject == subject,
+            ObligationRow.period == HANDLING_PERIOD,
+            ObligationRow.state == ObligationState.OPEN.value,
+        )
         wanted = sorted(set(units))
         found: list[MeasureRow] = []
         for start in range(0, len(wanted), _UNITS_CHUNK):
@@ -128,11 +139,17 @@ class CaseRepository:
                     obligation(ObligationKind.TEST_DUE),
                     result,
                     actions,
+                    handling_open,
+                    DeclarationRow.unlocated_places,
                 )
                 .where(
                     DeclarationRow.unit_code.in_(wanted[start : start + _UNITS_CHUNK]),
                     DeclarationRow.superseded_by.is_(None),
-                    DeclarationRow.category != Category.REGISTRATION_ONLY.value,
+                    DeclarationRow.released_at.is_(None),  # ended early: no longer under it
+                    or_(
+                        DeclarationRow.category != Category.REGISTRATION_ONLY.value,
+                        DeclarationRow.unlocated_places > 0,  # screening misses a place
+                    ),
                     DeclarationRow.start_date <= today,
                     DeclarationRow.start_date > today - _LONGEST_PERIOD,
                 )
@@ -140,8 +157,9 @@ class CaseRepository:
             )
             for row in rows:
                 days = int((row[5] or {}).get("days", 0))
-                if today >= row.start_date + timedelta(days=days):
-                    continue  # the period is over (or there is none)
+                follows = staff_follow(row.start_date, days, today, handling_open=bool(row[12]))
+                if not follows and not row.unlocated_places:
+                    continue  # the period is over (a referral: listed and handled)
                 name = (row.answers or {}).get("name")
                 found.append(
                     MeasureRow(
@@ -157,6 +175,8 @@ class CaseRepository:
                         test_state=row[9],
                         test_result=row[10],
                         actions=int(row[11] or 0),
+                        handling_open=bool(row[12]),
+                        unlocated=int(row.unlocated_places or 0),
                     )
                 )
         return found

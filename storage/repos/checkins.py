@@ -38,6 +38,15 @@ class CheckinRepository:
             name=name if isinstance(name, str) and name.strip() else "",
         )
 
+    async def phone(self, declaration_id: int) -> str | None:
+        """The declared phone, for alerts that must be acted on; kept out of `Monitored`,
+        which every recording reads, so the number is loaded only where it is shown."""
+        row = await self._session.get(DeclarationRow, declaration_id)
+        found = (
+            row.answers.get("phone") if row is not None and isinstance(row.answers, dict) else None
+        )
+        return found if isinstance(found, str) and found else None
+
     async def open_followups(
         self, assignee: int, kind: ObligationKind, period: str
     ) -> list[Obligation]:

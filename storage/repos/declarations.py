@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,14 +17,21 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, Text, and_, bindparam, cast, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.cases import HANDLING_PERIOD, MeasureRelease
 from domain.declaration_json import declaration_from_dict, declaration_to_dict
 from domain.declarations import Declaration, RiskFacts, RiskLevel
-from domain.followup import FollowupItem
-from domain.obligations import ObligationState
+from domain.followup import FollowupItem, subject
+from domain.obligations import ObligationKind, ObligationState
 from domain.policy import Category, Classification, Measure
 from domain.risk_areas import Place
 from storage.changes import note_change
-from storage.models import DeclarationRow, ObligationRow
+from storage.models import (
+    CaseActionRow,
+    CheckinRow,
+    DeclarationRow,
+    ObligationRow,
+    TestRecordRow,
+)
 from storage.repos._sql import rowcount
 from storage.repos.obligations import OBLIGATIONS
 
@@ -90,6 +97,7 @@ class StoredDeclaration:
     classified_at: datetime
     version: int
     superseded_by: int | None
+    release: MeasureRelease | None = None  # the measure ended early by staff
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +187,20 @@ def _stored(row: Any) -> StoredDeclaration:
         classified_at=row.classified_at,
         version=row.version,
         superseded_by=row.superseded_by,
+        release=(
+            MeasureRelease(row.released_by, row.released_at, row.release_reason or "")
+            if row.released_at is not None and row.released_by is not None
+            else None
+        ),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurePeriod:
+    """A current declaration with a measure of days, in short: when its period ends."""
+
+    id: int
+    end: date  # the first day after the period
 
 
 def _classification_values(
@@ -222,6 +243,7 @@ class DeclarationRepository:
                 start_date=new.start_date,
                 answers=declaration_to_dict(new.declaration),
                 places=[place.to_data() for place in new.places],
+                unlocated_places=len(new.declaration.unlocated_stays()),
                 version=new.version,
                 superseded_by=None,
                 **_classification_values(
@@ -249,6 +271,24 @@ class DeclarationRepository:
         )
         return None if row is None else _stored(row)
 
+    async def proxy_current_of(
+        self, filed_by: int, units: Collection[str], *, limit: int = 50
+    ) -> list[StoredDeclaration]:
+        """The current (not superseded) declarations `filed_by` filed for others in these
+        units, newest first: the residents that filer may update or re-confirm for."""
+        rows = await self._session.scalars(
+            select(DeclarationRow)
+            .where(
+                DeclarationRow.filed_by == filed_by,
+                DeclarationRow.proxy.is_(True),
+                DeclarationRow.unit_code.in_(sorted(set(units))),
+                DeclarationRow.superseded_by.is_(None),
+            )
+            .order_by(DeclarationRow.id.desc())
+            .limit(limit)
+        )
+        return [_stored(row) for row in rows]
+
     async def supersede(self, old_id: int, new_id: int) -> bool:
         """Mark `old_id` superseded by `new_id` unless it already is; whether it was marked."""
         result = await self._session.execute(
@@ -258,17 +298,54 @@ class DeclarationRepository:
         )
         return rowcount(result) == 1
 
+    async def earlier_versions(self, declaration_id: int) -> list[StoredDeclaration]:
+        """The versions `declaration_id` updates, through the superseded_by chain, newest
+        first (a resident updates a handful of times: one query per version is fine)."""
+        found: list[StoredDeclaration] = []
+        newer = declaration_id
+        while True:
+            row = await self._session.scalar(
+                select(DeclarationRow).where(DeclarationRow.superseded_by == newer).limit(1)
+            )
+            if row is None or row.id in {s.id for s in found}:
+                return found
+            found.append(_stored(row))
+            newer = row.id
+
+    async def relocate(
+        self, declaration_id: int, declaration: Declaration, places: Sequence[Place]
+    ) -> bool:
+        """Store the stays of a current declaration as a person located them, with the places
+        to screen: the same version (a correction by staff, not the resident's update).
+        False when it has been superseded meanwhile."""
+        result = await self._session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.id == declaration_id, _TABLE.c.superseded_by.is_(None))
+            .values(
+                answers=declaration_to_dict(declaration),
+                places=[place.to_data() for place in places],
+                unlocated_places=len(declaration.unlocated_stays()),
+            )
+        )
+        return rowcount(result) == 1
+
     async def move_followup(
         self, old_id: int, new_id: int, items: Sequence[FollowupItem], *, at: datetime
     ) -> int:
-        """Hand the still-open follow-up obligations of these items from declaration `old_id`
-        to `new_id` (same rows: their reminders and escalation steps go on); the number moved."""
+        """Hand the follow-up obligations of these items from declaration `old_id` to `new_id`
+        (same rows: their reminders, buttons and escalation steps go on), whatever their
+        state: a check-in already done today stays done under the new version rather than
+        being owed again; the number moved."""
         if not items:
             return 0
         table = typing.cast(Table, ObligationRow.__table__)
         result = await self._session.execute(
             update(table)
-            .where(_open_item(table))
+            .where(
+                table.c.kind == bindparam("o_kind"),
+                table.c.subject == bindparam("o_subject"),
+                table.c.period == bindparam("o_period"),
+            )
             .values(subject=bindparam("o_new"), updated_at=at),
             [
                 {
@@ -283,6 +360,31 @@ class DeclarationRepository:
         )
         note_change(self._session, OBLIGATIONS)
         return max(rowcount(result), 0)
+
+    async def move_case(self, old_id: int, new_id: int, *, at: datetime) -> None:
+        """Hand the case of declaration `old_id` to the version `new_id` updating it: its
+        handling obligation (即有即报), the check-ins, test records and staff actions on file.
+        The case is the resident's, not a version's: the card, /cases and the alert buttons
+        of the living version must see what was done, and handling it there must meet the
+        obligation already owed rather than leave it escalating on the old version."""
+        table = typing.cast(Table, ObligationRow.__table__)
+        await self._session.execute(
+            update(table)
+            .where(
+                table.c.kind == ObligationKind.CASE_HANDLING.value,
+                table.c.subject == subject(old_id),
+                table.c.period == HANDLING_PERIOD,
+            )
+            .values(subject=subject(new_id), updated_at=at)
+        )
+        note_change(self._session, OBLIGATIONS)
+        for model in (CheckinRow, TestRecordRow, CaseActionRow):
+            records = typing.cast(Table, model.__table__)
+            await self._session.execute(
+                update(records)
+                .where(records.c.declaration_id == old_id)
+                .values(declaration_id=new_id)
+            )
 
     async def many(self, ids: Iterable[int]) -> dict[int, StoredDeclaration]:
         """The stored ones among these ids, by id (Core rows: a re-screen reads thousands)."""
@@ -313,7 +415,12 @@ class DeclarationRepository:
                 _TABLE.c.category,
                 _TABLE.c.immediate_report,
             )
-            .where(_TABLE.c.start_date >= since, _TABLE.c.superseded_by.is_(None))
+            .where(
+                _TABLE.c.start_date >= since,
+                _TABLE.c.superseded_by.is_(None),
+                # A person decided to end the measure early: a later list does not reopen it.
+                _TABLE.c.released_at.is_(None),
+            )
             .order_by(_TABLE.c.id)
         )
         categories = {category.value: category for category in Category}
@@ -376,6 +483,61 @@ class DeclarationRepository:
             params,
         )
         return len(changes)
+
+    async def release(self, declaration_id: int, release: MeasureRelease) -> bool:
+        """Mark the measure ended early unless it already is (or the declaration has been
+        superseded); whether it was marked."""
+        result = await self._session.execute(
+            update(_TABLE)
+            .where(
+                _TABLE.c.id == declaration_id,
+                _TABLE.c.released_at.is_(None),
+                _TABLE.c.superseded_by.is_(None),
+            )
+            .values(released_at=release.at, released_by=release.by, release_reason=release.reason)
+        )
+        return rowcount(result) == 1
+
+    async def periods_since(self, since: date) -> list[MeasurePeriod]:
+        """Current declarations not ended early whose period starts on or after `since` and
+        has days, with the day after it ends: a few columns, one query."""
+        rows = await self._session.execute(
+            select(_TABLE.c.id, _TABLE.c.start_date, _TABLE.c.measure)
+            .where(
+                _TABLE.c.start_date >= since,
+                _TABLE.c.superseded_by.is_(None),
+                _TABLE.c.released_at.is_(None),
+                _TABLE.c.category != Category.REGISTRATION_ONLY.value,
+            )
+            .order_by(_TABLE.c.id)
+        )
+        found = []
+        for id, start, measure in rows:
+            days = int((measure or {}).get("days", 0))
+            if days > 0:
+                found.append(MeasurePeriod(id, measure_from_data(measure).end(start)))
+        return found
+
+    async def excuse_open(self, declaration_id: int, reason: str, *, at: datetime) -> int:
+        """Excuse every still-open obligation of the declaration's follow-up (check-ins, test
+        days, the handling of an immediate report), as `excuse_followup` does; the number."""
+        table = typing.cast(Table, ObligationRow.__table__)
+        result = await self._session.execute(
+            update(table)
+            .where(
+                table.c.subject == subject(declaration_id),
+                table.c.state == ObligationState.OPEN.value,
+            )
+            .values(
+                state=ObligationState.EXCUSED.value,
+                closed_at=at,
+                excuse_reason=reason,
+                next_action_at=None,
+                updated_at=at,
+            )
+        )
+        note_change(self._session, OBLIGATIONS)
+        return max(rowcount(result), 0)
 
     async def excuse_followup(
         self, items: Sequence[tuple[int, FollowupItem, str]], *, at: datetime

@@ -250,6 +250,19 @@ class ObligationRepository:
             note_change(self._session, OBLIGATIONS)
         return created
 
+    async def open_of_subject(self, kind: ObligationKind, subject: str) -> list[Obligation]:
+        """The open obligations of this kind about one subject (a declaration's), by id."""
+        rows = await self._session.scalars(
+            select(ObligationRow)
+            .where(
+                ObligationRow.kind == kind.value,
+                ObligationRow.subject == subject,
+                ObligationRow.state.in_([s.value for s in ObligationState if not s.closed]),
+            )
+            .order_by(ObligationRow.id)
+        )
+        return [to_obligation(row) for row in rows]
+
     async def for_period(
         self, kind: ObligationKind, period: str, unit_codes: Iterable[str] | None = None
     ) -> list[Obligation]:

@@ -113,6 +113,27 @@ class OutboxRepository:
             note_change(self._session, OUTBOX)
         return added
 
+    async def withdraw_pending(
+        self, key_prefix: str, *, keep: str | None = None, now: datetime
+    ) -> int:
+        """Withdraw the messages not sent yet whose dedupe key starts with `key_prefix`
+        (except `keep`): they are kept, marked withdrawn, and never sent; the number. A row
+        the sender already holds may still go out: withdrawing is for messages that would
+        be wrong later, not harmful now."""
+        escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = (
+            update(OutboxRow)
+            .where(
+                OutboxRow.state == _PENDING,
+                OutboxRow.dedupe_key.like(escaped + "%", escape="\\"),
+            )
+            .values(state=OutboxState.WITHDRAWN.value, last_error="withdrawn", next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if keep is not None:
+            query = query.where(OutboxRow.dedupe_key != keep)
+        return rowcount(await self._session.execute(query))
+
     async def existing_keys(self, keys: Iterable[str]) -> set[str]:
         """Which of these dedupe keys are already in the outbox (in any state)."""
         wanted = sorted(set(keys))
@@ -125,6 +146,17 @@ class OutboxRepository:
             )
             found.update(rows)
         return found
+
+    async def with_prefix(self, key_prefix: str) -> list[OutboxEntry]:
+        """Every message (in any state, until purged) whose dedupe key starts with
+        `key_prefix`, oldest first: what was sent about something, e.g. a declaration."""
+        escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = await self._session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.dedupe_key.like(escaped + "%", escape="\\"))
+            .order_by(OutboxRow.id)
+        )
+        return [to_entry(row) for row in rows]
 
     async def get(self, entry_id: int) -> OutboxEntry | None:
         row = await self._session.get(OutboxRow, entry_id, populate_existing=True)

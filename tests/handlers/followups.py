@@ -53,6 +53,7 @@ async def followup(
     assignee: int = RESIDENT,
     kind: ObligationKind = ObligationKind.HEALTH_CHECKIN,
     name: str = "胡军",
+    phone: str | None = None,
 ) -> int:
     async def act(repos: Repositories) -> int:
         row = monitoring_row(
@@ -61,7 +62,7 @@ async def followup(
             filed_by=assignee,
             at=MORNING,
             start=DAY,
-            answers={"name": name},
+            answers={"name": name} if phone is None else {"name": name, "phone": phone},
         )
         repos.session.add(row)
         await repos.session.flush()

@@ -26,6 +26,7 @@ from tests.handlers.followups import (
     refusal,
     state,
 )
+from texts.case_keyboards import CaseAct, CaseAction
 from texts.checkin_keyboards import CheckinStart, CheckinSymptom, TestConfirm, TestRecord
 
 
@@ -93,6 +94,31 @@ async def test_symptoms_are_a_checklist_and_alert_on_done(harness: Harness) -> N
     assert await checkins(harness) == [(36.8, ["dry_cough"])]
     # Liaison, tracker and the supervisors of the unit and up, privately.
     assert await alerts(harness) == [1001, 1002, LIAISON, TRACKER]
+
+
+async def test_a_fever_alert_carries_the_number_and_the_case_buttons(harness: Harness) -> None:
+    ob = await followup(harness, phone="+8613900139000")
+    await harness.send(RESIDENT, "/checkin")
+    await harness.send(RESIDENT, "38.2")
+    await harness.press(RESIDENT, symptom(ob, "none"))
+    async with harness.database.session() as session:
+        rows = await session.execute(
+            select(OutboxRow.chat_id, OutboxRow.text, OutboxRow.reply_markup)
+        )
+        sent = {chat: (text, markup["inline_keyboard"]) for chat, text, markup in rows}
+    view = CaseAct(declaration=1, action=CaseAction.VIEW).pack()
+    phone = CaseAct(declaration=1, action=CaseAction.PHONE).pack()
+    # The unit's liaison and tracker must call: the number in full, no "show number".
+    for caller in (LIAISON, TRACKER):
+        text, rows_ = sent[caller]
+        assert ZH("checkin-alert-phone", phone="139 0013 9000") in text
+        assert rows_[0] == [{"text": ZH("case-button-view"), "callback_data": view}]
+        assert all(b["callback_data"] != phone for row in rows_ for b in row)
+    # A supervisor (the county's, in Chinese) sees it masked, with "show number".
+    text, rows_ = sent[1001]
+    assert ZH("checkin-alert-phone", phone="139****9000") in text
+    assert "139 0013 9000" not in text
+    assert rows_[-1] == [{"text": ZH("case-button-phone"), "callback_data": phone}]
 
 
 async def test_the_reminders_button_starts_the_same_flow(harness: Harness) -> None:

@@ -12,8 +12,9 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText, PinChatMessage
 from sqlalchemy import func, select
 
 from bot.wiring import expired_draft_notice, jobs_config
+from domain.declaration_dialog import Draft
 from domain.declaration_steps import Step
-from domain.org import ChatGroup, GroupPurpose, Role, RoleAssignment
+from domain.org import ChatGroup, GroupPurpose, Language, Role, RoleAssignment
 from handlers.groups import post_join_button
 from scheduler.actions import expire_drafts
 from scheduler.context import JobContext
@@ -23,7 +24,13 @@ from storage import Repositories
 from storage.models import DeclarationRow, OutboxRow
 from tests.handlers.conftest import BOT_ID, ZH, Harness, not_understood
 from tests.orgs import NANJIE, Member, org_toml
-from texts.declaration_keyboards import DeclStep, option_label, plain_answer
+from texts.declaration_keyboards import (
+    DeclStep,
+    option_label,
+    plain_answer,
+    question_keyboard,
+    question_text,
+)
 from texts.i18n import Translator
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -543,3 +550,41 @@ async def test_a_passport_is_picked_then_typed_and_kept_with_its_type(harness: H
     await click(harness, RESIDENT, "agree")
     answers = await stored_answers(harness)
     assert (answers["id_type"], answers["id_number"]) == ("passport", "E12345678")
+
+
+async def test_a_place_nothing_matches_is_picked_or_flagged_never_kept_silently(
+    harness: Harness,
+) -> None:
+    harness.clock.set(NOW)
+    await harness.send(RESIDENT, "/declare")
+    await answer_who_and_where(harness, RESIDENT)
+    await click(harness, RESIDENT, "returned")
+    await click(harness, RESIDENT, "overseas")
+    await harness.send(RESIDENT, "日本")
+    await click(harness, RESIDENT, action="skip")
+    await harness.send(RESIDENT, "昨天")
+    await click(harness, RESIDENT, "yes")
+    await click(harness, RESIDENT, "add")
+    [asked] = await harness.send(RESIDENT, "老家村口")
+    assert current(harness).step == "spick"
+    assert ZH("declare-q-spick", place="老家村口") in asked
+    assert ZH("declare-button-unlisted") in harness.labels()
+    [asked] = await click(harness, RESIDENT, "420000")
+    assert ZH("declare-q-spick-at", region="湖北省") in asked  # where the picking stands
+    assert {ZH("declare-button-pick-here"), ZH("declare-button-pick-up")} <= set(harness.labels())
+    assert "武汉市" in harness.labels()
+    # English: the same question and buttons, with English division names.
+    en = Translator(Language.EN)
+    stored = await harness.storage.get_data(StorageKey(BOT_ID, RESIDENT, RESIDENT))
+    draft = Draft.from_data(stored["draft"], today=NOW.date())
+    assert en("declare-q-spick-at", region="Hubei") in question_text(en, draft)
+    english = [b.text for row in question_keyboard(en, draft, "d").inline_keyboard for b in row]
+    assert "Wuhan" in english
+    assert en("declare-button-unlisted") in english
+    await click(harness, RESIDENT, "unlisted")
+    assert current(harness).step == "sstart"
+    await click(harness, RESIDENT, action="skip")
+    await click(harness, RESIDENT, action="skip")
+    [stays] = await click(harness, RESIDENT, "no")
+    # The list of stays says a person will locate it.
+    assert ZH("declare-stay-place-unlisted", place="老家村口") in stays

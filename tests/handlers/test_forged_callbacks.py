@@ -71,8 +71,12 @@ def test_every_int_field_of_callback_data_is_covered() -> None:
     covered = {(cls.__name__, name) for cls in callback_classes() for name in int_fields(cls)}
     assert covered == {
         ("CaseAct", "declaration"),
+        ("CasePlace", "declaration"),
+        ("CasePlace", "stay"),
+        ("CasePlace", "page"),
         ("CaseListPage", "page"),
         ("DeclActive", "id"),
+        ("DeclProxy", "id"),
         ("ExcuseObligation", "obligation_id"),
         ("MemberRemove", "assignment"),
         ("ReportStep", "position"),

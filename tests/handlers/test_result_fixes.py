@@ -96,8 +96,10 @@ async def test_a_positive_is_taken_back_from_its_alert_and_everyone_alerted_told
     record = await recorded(harness, TestResult.POSITIVE)
     alerts = await outbox(harness)
     assert [a.chat for a in alerts] == [COUNTY, TOWN, LIAISON, TRACKER]
-    # Every alert carries "Correct result", in its reader's language.
-    labels = {a.chat: a.markup["inline_keyboard"][0][0] for a in alerts}
+    firsts = {ZH("case-button-view"), EN("case-button-view")}
+    # Every alert carries the case's buttons, then "Correct result", in its reader's language.
+    assert all(a.markup["inline_keyboard"][0][0]["text"] in firsts for a in alerts)
+    labels = {a.chat: a.markup["inline_keyboard"][-1][0] for a in alerts}
     assert labels[TRACKER] == {"text": ZH("result-fix-button"), "callback_data": open_(record)}
     assert labels[TOWN]["text"] == EN("result-fix-button")
     before = await last_outbox_id(harness)

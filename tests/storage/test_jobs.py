@@ -244,7 +244,13 @@ async def test_start_schedules_the_enabled_jobs_at_their_next_times(
     after = datetime.now(UTC)
     try:
         times = jobs.next_run_times()
-        assert set(times) == {"purge", "open_unit_reports", "expire_drafts", "weekly"}
+        assert set(times) == {
+            "purge",
+            "open_unit_reports",
+            "expire_drafts",
+            "announce_measure_ends",
+            "weekly",
+        }
         for name, cron, zone in (
             ("purge", "30 3 * * *", "Asia/Shanghai"),
             ("weekly", "0 9 * * 1", "Europe/Berlin"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ async def test_sqlite_upgrades_from_empty_and_matches_models(tmp_path: Path) -> 
     assert await asyncio.to_thread(current, url) is None
     assert not await asyncio.to_thread(is_current, url)
     await asyncio.to_thread(upgrade, url)
-    assert await asyncio.to_thread(current, url) == head() == "0010"
+    assert await asyncio.to_thread(current, url) == head() == "0012"
     assert await asyncio.to_thread(is_current, url)
     await asyncio.to_thread(downgrade, url, "0006")
     assert not await asyncio.to_thread(is_current, url)
@@ -78,7 +79,7 @@ async def test_postgres_upgrades_from_empty_inside_the_schema(
     postgres_url: str, postgres_schema: str
 ) -> None:
     await asyncio.to_thread(upgrade, postgres_url, schema=postgres_schema)
-    assert await asyncio.to_thread(current, postgres_url, schema=postgres_schema) == "0010"
+    assert await asyncio.to_thread(current, postgres_url, schema=postgres_schema) == "0012"
     database = Database.connect(postgres_url, schema=postgres_schema)
     try:
         await _check_migrated(database)
@@ -131,3 +132,42 @@ def test_runtime_needs_only_the_python_files() -> None:
         "versions/0003_engine.py",
     } <= shipped
     assert not list(MIGRATIONS.rglob("__init__.py"))
+
+
+def _file_declaration(connection: Connection, stays: list[dict[str, Any]]) -> None:
+    answers = json.dumps({"status": "returned", "stays": stays}, ensure_ascii=False)
+    connection.execute(
+        text(
+            "INSERT INTO declarations (unit_code, filed_by, proxy, submitted_at, start_date,"
+            " answers, places, category, rule_name, measure, immediate_report, risk_level,"
+            " city_has_cases, matched, policy_version, classified_at, version)"
+            " VALUES ('dongguan', 1, false, '2026-11-20 02:00:00', '2026-11-20', :answers, '[]',"
+            " 'registration_only', 'r', '{}', false, 'low', false, '[]', 'p',"
+            " '2026-11-20 02:00:00', 1)"
+        ),
+        {"answers": answers},
+    )
+
+
+async def test_places_filed_before_locating_existed_are_counted_to_locate(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3"
+    await asyncio.to_thread(upgrade, url, "0011")
+    database = Database.connect(url)
+    located = {"place": "上海", "region_codes": ["310000"]}
+    checked = {"place": "牧场", "region_codes": [], "confirmed_unlisted": True}
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(_file_declaration, [located, {"place": "老家村口"}, checked])
+            await connection.run_sync(_file_declaration, [located])
+    finally:
+        await database.dispose()
+    await asyncio.to_thread(upgrade, url)
+    database = Database.connect(url)
+    try:
+        async with database.engine.connect() as connection:
+            counts = await connection.execute(
+                text("SELECT unlocated_places FROM declarations ORDER BY id")
+            )
+            assert [count for (count,) in counts] == [1, 0]
+    finally:
+        await database.dispose()

@@ -229,7 +229,9 @@ def test_test_result_only_with_a_date_and_stays_with_matches() -> None:
     walk.type("11/15").type("11/14", "declare-end-before-start").type("11/16")
     walk.press("no")
     walk.press("add")
-    walk.type("a remote ranch")  # no region: kept as typed
+    walk.type("a remote ranch")  # no region found: picked level by level, or none
+    assert walk.step == "spick"
+    walk.press(dialog.UNLISTED)
     assert walk.step == "sstart"
     walk.press(action="skip")
     walk.press(action="skip")
@@ -404,12 +406,15 @@ def test_stays_can_be_cleared_and_back_from_the_list_skips_the_finished_stay() -
     walk.press("add")
     walk.type("上海")
     walk.press(dialog.KEEP_TYPED)
+    walk.press("310000")
+    walk.press(dialog.PICK_HERE)
     walk.press(action="skip")
     walk.press(action="skip")
     walk.press("no")
     assert walk.step == "stays"
     assert len(walk.draft.stays) == 1
     assert walk.draft.history[-1] == "docs"  # back goes before the list, not into the stay
+    assert walk.draft.stays[0]["codes"] == ["310000"]
     walk.press("clear")
     assert walk.draft.stays == ()
     assert dialog.options(walk.draft) == ("add", "none")
@@ -443,3 +448,54 @@ def test_media_is_refused_with_what_the_question_needs() -> None:
     walk.press("domestic")
     assert walk.step == "prov"  # buttons, or a typed place
     assert dialog.not_text_refusal(walk.draft) == "declare-text-only"
+
+
+def _at_pick(place: str) -> Walk:
+    walk = Walk().personal()
+    walk.press("returned")
+    walk.press("overseas")
+    walk.type("日本").press(action="skip")
+    walk.type("11/10")
+    walk.press("yes")
+    walk.press("add")
+    walk.type(place)
+    return walk
+
+
+def test_an_unmatched_place_is_picked_level_by_level() -> None:
+    walk = _at_pick("老家村口")
+    assert walk.step == "spick"
+    assert "420000" in dialog.options(walk.draft)  # the provinces first
+    walk.press("420000")  # 湖北省: down to its cities
+    assert "420100" in dialog.options(walk.draft)
+    assert dialog.PICK_UP in dialog.options(walk.draft)
+    walk.press("420100")
+    walk.press(dialog.PICK_UP)  # back up to the cities of 湖北省
+    assert "420100" in dialog.options(walk.draft)
+    walk.press("420100")
+    walk.press("420106")  # a district has nothing below: settled
+    assert walk.step == "sstart"
+    assert walk.draft.stay == {"place": "老家村口", "codes": ["420000", "420100", "420106"]}
+
+
+def test_a_place_in_no_listed_division_is_kept_flagged_and_a_retyped_one_is_matched() -> None:
+    walk = _at_pick("老家村口")
+    walk.type("Wuhan")  # typed another way: matched after all
+    assert walk.step == "smatch"
+    assert "420100" in dialog.options(walk.draft)
+    walk.press(dialog.KEEP_TYPED)  # none of these
+    assert walk.step == "spick"
+    walk.press(dialog.UNLISTED)
+    assert walk.draft.stay == {"place": "Wuhan", "codes": []}
+
+
+def test_a_pick_at_the_wrong_level_is_refused_and_the_draft_survives_storage() -> None:
+    walk = _at_pick("老家村口")
+    walk.press("420000")
+    stored = Draft.from_data(walk.draft.to_data(), today=TODAY)
+    assert stored == walk.draft
+    refused = dialog.press(walk.draft, walk.draft.step, "pick", "310000", today=TODAY)
+    assert refused.refusal == dialog.STALE  # 上海市 is not a city of 湖北省
+    forged = {**walk.draft.to_data(), "stay": {"place": "x", "codes": [], "pick": "999999"}}
+    with pytest.raises(dialog.DraftError):
+        Draft.from_data(forged, today=TODAY)

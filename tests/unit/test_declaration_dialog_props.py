@@ -71,6 +71,9 @@ def _drafts() -> list[Draft]:
     overseas.press("yes")
     overseas.press("add")
     overseas.type("somewhere")
+    overseas.press("440000")  # picked level by level: a province, then up again, then none
+    overseas.press(dialog.PICK_UP)
+    overseas.press(dialog.UNLISTED)
     overseas.press(action="skip")
     overseas.press(action="skip")
     overseas.press("yes")
@@ -197,6 +200,8 @@ def test_whatever_is_accepted_builds_a_valid_declaration(
     feed(place)
     if draft.step == "smatch":
         pick(dialog.KEEP_TYPED)
+    assert draft.step == "spick"  # never kept without a division, or the person saying none
+    pick(dialog.UNLISTED)
     feed(day.isoformat())
     feed(day.isoformat())
     pick("yes")

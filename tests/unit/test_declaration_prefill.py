@@ -49,3 +49,19 @@ def test_an_answer_that_no_longer_fits_is_asked_again() -> None:
     draft = prefill(DECLARATION, today=date(2030, 11, 22))  # years later: dates out of window
     assert Step.ARRDATE not in draft.answers
     assert draft.answers[Step.NAME] == "刘小明"
+
+
+def test_places_staff_located_or_found_in_no_division_stay_so_in_an_update() -> None:
+    stays = (
+        *DECLARATION.stays,
+        Stay("牧场", date(2026, 11, 17), date(2026, 11, 18), confirmed_unlisted=True),
+        Stay("老家村口", date(2026, 11, 19), date(2026, 11, 19)),
+    )
+    declaration = replace(DECLARATION, stays=stays)
+    draft = prefill(declaration, today=TODAY)
+    answered = replace(
+        draft, step=SUMMARY, answers={**draft.answers, Step.ADDRESS: "东关村5组", "attested": True}
+    )
+    built = build(answered)
+    assert built == declaration
+    assert built.unlocated_stays() == (2,)  # only the one nobody has located yet

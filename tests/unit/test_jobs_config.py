@@ -30,6 +30,7 @@ def test_defaults_are_the_built_in_jobs() -> None:
         ("expire_obligations", "5 * * * *", "expire_obligations", None, True),
         ("open_unit_reports", "0 0 * * *", "open_unit_reports", None, True),
         ("expire_drafts", "*/5 * * * *", "expire_drafts", None, True),
+        ("announce_measure_ends", "0 9 * * *", "announce_measure_ends", None, True),
     ]
     assert (jobs.updates_retention_days, jobs.expire_after_days, jobs.outbox_retention_days) == (
         7,
@@ -73,6 +74,7 @@ cron = "0 2 * * *"
         "expire_obligations",
         "open_unit_reports",
         "expire_drafts",
+        "announce_measure_ends",
         "weekly-purge",
     ]
     # Fields left out of a built-in's entry keep the built-in values.
@@ -106,7 +108,8 @@ cron = "0 2 * * *"
         (
             '[[jobs.schedule]]\nname = "x"\ncron = "0 3 * * *"\naction = "bulletin"\n',
             "jobs.schedule.0.action: job 'x': unknown action 'bulletin' (known actions: "
-            "expire_drafts, expire_obligations, open_unit_reports, purge)",
+            "announce_measure_ends, expire_drafts, expire_obligations, open_unit_reports, "
+            "purge)",
         ),
         (
             '[[jobs.schedule]]\nname = "x"\ncron = "0 3 * * *"\naction = "purge"\n'

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from domain.cases import handling_obligation, positive_handling
 from domain.escalation import DEFAULT_CHAINS, Event, Step, Target
 from domain.obligations import Obligation, ObligationKind
 from domain.org import Language, Person
@@ -244,3 +245,29 @@ def test_every_kind_and_target_has_a_name() -> None:
 def test_refusal_keys_of_the_domain_exist() -> None:
     for key in ("obligation-closed", "obligation-excuse-needs-reason", "obligation-not-due-yet"):
         assert key in catalog(Language.ZH_CN)
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_a_positive_results_handling_says_which_test(language: Language) -> None:
+    tr = Translator(language)
+    step = DEFAULT_CHAINS[ObligationKind.CASE_HANDLING].steps[0]
+    owed = positive_handling(12, "dongguan", DUE.date(), DUE)
+    immediate = handling_obligation(12, "dongguan", DUE)
+    for ob, line in (
+        (owed, tr("obligation-case-positive", id=12, day="2026-11-22")),
+        (immediate, tr("obligation-case-which", id=12)),
+    ):
+        sent = StepMessage(
+            ob,
+            step,
+            Event(0, 0, DUE),
+            Recipient(2001, Target.ASSIGNEE),
+            language,
+            "东关村",
+            (LIAISON,),
+            None,
+            DUE,
+        )
+        rendered = ObligationTexts().step(sent)
+        assert line in rendered.text
+        assert rendered.reply_markup is not None  # the case's buttons, to record it handled

@@ -1,0 +1,88 @@
+"""The parts of the case card (texts/cases.py) that give the declaration in full: every
+answer (the ID number masked unless the reader must call), the arrival as given, the versions
+and the alerts sent about it."""
+
+from __future__ import annotations
+
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from domain.declaration_prefill import answers_of
+from domain.declaration_steps import ORDER, Step
+from domain.declarations import Declaration
+from services.cases import Case
+from services.declaration_support import mask_id_number
+from texts.declaration_keyboards import answer_text, field_label
+from texts.declarations import category_text
+from texts.i18n import Html, Translator
+from texts.rendering import local_time
+
+# The answers the card's other lines leave out, in the dialog's order.
+ANSWERS: Final = ORDER[ORDER.index(Step.HCODE) :]
+
+
+def arrival_text(declaration: Declaration) -> str | None:
+    """The arrival as the resident gave it: the day alone when they skipped the time (it is
+    held as 00:00, which would read as a midnight arrival)."""
+    arrival = declaration.arrival
+    if arrival is None:
+        return None
+    return arrival.strftime("%Y-%m-%d %H:%M" if declaration.arrival_timed else "%Y-%m-%d")
+
+
+def answer_lines(tr: Translator, case: Case) -> list[str]:
+    declaration = case.stored.declaration
+    answers = answers_of(declaration)
+    lines = [
+        tr(
+            "declare-summary-line",
+            field=Html(field_label(tr, step, answers)),
+            value=Html(answer_text(tr, step, answers.get(step))),
+        )
+        for step in ANSWERS
+    ]
+    if declaration.id_number:
+        # Like the phone: in full only for those who must call (services.cases.Case).
+        number = declaration.id_number if case.full_phone else mask_id_number(declaration.id_number)
+        kind = tr(f"declare-opt-idtype-{declaration.id_type.value}") if declaration.id_type else ""
+        lines.append(
+            tr(
+                "declare-summary-line",
+                field=tr("declare-f-idno"),
+                value=f"{kind} {number}".strip(),
+            )
+        )
+    return lines
+
+
+def version_lines(tr: Translator, case: Case, zone: ZoneInfo) -> list[str]:
+    stored = case.stored
+    if stored.version <= 1 and not case.earlier and stored.superseded_by is None:
+        return []
+    lines = [tr("case-card-version", version=stored.version)]
+    if stored.superseded_by is not None:
+        lines.append(tr("case-card-superseded", id=stored.superseded_by))
+    lines += [
+        tr(
+            "case-card-earlier",
+            version=earlier.version,
+            at=local_time(earlier.submitted_at, zone),
+            category=category_text(tr, earlier.category),
+        )
+        for earlier in case.earlier
+    ]
+    return lines
+
+
+def alert_lines(tr: Translator, case: Case, zone: ZoneInfo) -> list[str]:
+    if not case.alerts:
+        return [tr("case-card-alerts-none")]
+    return [tr("case-card-alerts")] + [
+        tr(
+            f"case-card-alert-{sent.kind}",
+            at=local_time(sent.at, zone),
+            staff=sent.staff,
+            delivered=sent.delivered,
+        )
+        for sent in case.alerts
+    ]
