@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 from sandbox.emulator import Emulator
+from storage.crypto import KeyRing
 
 TOKEN = "7200001:BenchOrgScaleTokenBenchOrgScale12345"
 BOT_ID = 7200001
@@ -168,6 +169,8 @@ def main(villages: int, residents: int) -> int:
             "BOT_TOKEN": TOKEN,
             "DATABASE_URL": f"sqlite:///{workdir / 'bot.sqlite3'}",
             "PYTHONUNBUFFERED": "1",
+            # Personal fields are sealed: the bot needs a key ring (a throwaway one here).
+            "BOT_PRIVACY_KEYS": KeyRing.generate().to_json(),
         }
         file = workdir / "org.toml"
         file.write_text(org_file(villages, residents), "utf-8")

@@ -1,5 +1,5 @@
 """Command line: `python -m bot run | db upgrade | org load FILE | policy explain FILE.json |
-risk load FILE [--yes] | risk show | region match TEXT | check-config | sandbox`."""
+risk load FILE [--yes] | risk show | region match TEXT | audit | check-config | sandbox`."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from pathlib import Path
 
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
+from bot import audit_cli, privacy_cli
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
+from bot.keys import check_database_keys, install_keys, seal_legacy_values
 from bot.logsafety import protect_logs
 from bot.wiring import followup_config
 from domain.declaration_dialog import MATCH_LIMIT
@@ -32,6 +34,7 @@ from services.org import load_org_file
 from services.risk import LoadReport, RiskLoadUnconfirmed
 from services.risk import load as load_risk_list
 from storage import Database, Repositories
+from storage.crypto import KeyRingError
 from storage.migrate import is_current, upgrade
 from texts.i18n import Translator
 
@@ -99,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
         "text", nargs="+", help="the place, in Chinese, pinyin or English (words are joined)"
     )
 
+    audit_cli.add_parser(commands)
+
+    privacy_cli.add_commands(commands, _config_option)
+
     check = commands.add_parser("check-config", help="validate a configuration file and exit")
     check.add_argument("path", nargs="?", type=Path, help="file to check (default: BOT_CONFIG)")
 
@@ -140,10 +147,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run_demo(port=args.port, reset=args.reset, start_at=args.time))
         settings = load_settings(args.config)
         protect_logs(settings.secrets())
+        if args.command in privacy_cli.COMMANDS:
+            return privacy_cli.run(args, settings)
+        # Every command below may read or write sealed personal fields.
+        install_keys(settings)
         if args.command == "run":
             return run_bot(settings)
         if args.command == "policy":
             return explain_policy(settings, args.file)
+        if args.command == "audit":
+            return audit_cli.print_audit(settings, args)
         if args.command == "risk":
             if args.risk_command == "show":
                 return asyncio.run(show_risk_list(settings))
@@ -160,6 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(load_org(settings, args.file, text))
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    except KeyRingError as error:
+        print(f"key error: {error}", file=sys.stderr)
         return 2
 
 
@@ -228,6 +244,7 @@ def run_bot(settings: Settings) -> int:
     settings.require_runnable()
     if settings.database.auto_migrate and not is_current(settings.database.url):
         upgrade(settings.database.url)
+    asyncio.run(_check_keys(settings))
     try:
         asyncio.run(App.build(settings).run())
     except KeyboardInterrupt:
@@ -244,6 +261,16 @@ def run_bot(settings: Settings) -> int:
         logger.critical("the bot stopped on an unexpected error", exc_info=True)
         return 1
     return 0
+
+
+async def _check_keys(settings: Settings) -> None:
+    # Before anything starts: a missing key found by the first reminder would be too late.
+    database = Database.connect(settings.database.url)
+    try:
+        await check_database_keys(database)
+        await seal_legacy_values(database)
+    finally:
+        await database.dispose()
 
 
 async def load_org(settings: Settings, file: Path, text: str) -> int:

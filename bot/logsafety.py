@@ -22,6 +22,10 @@ _ID_NUMBER = re.compile(
     r"(?<![0-9])(?:[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])|[1-9][0-9]{14}(?![0-9]))"
 )
 
+# Public names for the same patterns: `python -m bot privacy check` scans the database by them.
+MOBILE_PATTERN = _MOBILE
+ID_NUMBER_PATTERN = _ID_NUMBER
+
 TOKEN_MARK = "<token>"
 SECRET_MARK = "<secret>"
 MOBILE_MARK = "<phone>"

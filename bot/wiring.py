@@ -64,6 +64,7 @@ def jobs_config(settings: Settings) -> JobsConfig:
         expire_after_days=jobs.expire_after_days,
         updates_retention_days=jobs.updates_retention_days,
         outbox_retention_days=jobs.outbox_retention_days,
+        personal_retention_days=settings.privacy.retention_days,
     )
 
 

@@ -69,14 +69,18 @@ def release_refusal(
 @dataclass(frozen=True, slots=True)
 class CheckinLine:
     day: date
-    temperature: float
+    temperature: float | None  # None: erased by the retention purge
     symptoms: tuple[Symptom, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class TestLine:
     day: date
-    result: str  # negative / positive / pending
+    result: str  # negative / positive / pending, or ERASED_RESULT
+
+
+# A test record whose result the retention purge erased: done on its day, result not kept.
+ERASED_RESULT = "erased"
 
 
 # The one handling obligation of a declaration's case (its period).

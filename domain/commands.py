@@ -38,6 +38,7 @@ CATALOG: tuple[CommandSpec, ...] = (
     CommandSpec("checkin", Capability.EVERYONE, _PRIVATE),
     CommandSpec("mine", Capability.EVERYONE, _PRIVATE),
     CommandSpec("risk", Capability.EVERYONE, _PRIVATE),
+    CommandSpec("mydata", Capability.EVERYONE, _PRIVATE),
     CommandSpec("away", Capability.STAFF, _PRIVATE),
     CommandSpec("results", Capability.STAFF, _PRIVATE),
     CommandSpec("declare_for", Capability.WORKER, _PRIVATE),
@@ -56,6 +57,8 @@ CATALOG: tuple[CommandSpec, ...] = (
     CommandSpec("bind", Capability.SUPERVISOR, _GROUP),
     # Only the root unit's supervisors and the admins may load; others are refused politely.
     CommandSpec("risk_load", Capability.SUPERVISOR, _PRIVATE),
+    CommandSpec("audit", Capability.ADMIN, _PRIVATE),
+    CommandSpec("hold", Capability.ADMIN, _PRIVATE),
 )
 
 

@@ -86,5 +86,6 @@ def build(draft: Draft) -> Declaration:
         name=a[Step.NAME],
         phone=a[Step.PHONE],
         id_number=a.get(Step.IDNO),
+        address=a.get(Step.ADDRESS),
         id_type=IdType(a[Step.IDTYPE]) if a.get(Step.IDNO) else None,
     )

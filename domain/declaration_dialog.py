@@ -30,6 +30,7 @@ from domain import declaration_steps as steps
 from domain import id_documents, regions
 from domain.dates import refusal_params
 from domain.declaration_steps import ATTEST, FEVER_CHECK, ORDER, REGION_MATCH, SUMMARY, Step
+from domain.declarations import DeclarationStatus
 from domain.place_match import match_place
 from domain.policy import DEFAULT_FEVER_THRESHOLD, DEFAULT_LOOKBACK_DAYS
 
@@ -365,6 +366,13 @@ def _pick(draft: Draft, value: str, fever_threshold: float) -> Outcome:
         # Another document: the number given for the one before is asked again.
         answers = {k: v for k, v in draft.answers.items() if k != Step.IDNO}
         return _answered(replace(draft, answers=answers), step, value)
+    if step == Step.STATUS and Step.STATUS in draft.answers:
+        leaving = value == DeclarationStatus.PLANNING_LEAVE.value
+        if leaving and not steps.leaving(draft.answers):
+            # Where one came from is not where one will go: asked again, never carried over
+            # silently. (Back from a planned trip, the destination is where one came from.)
+            answers = {k: v for k, v in draft.answers.items() if k not in _WHERE_STEPS}
+            return _answered(replace(draft, answers=answers), step, value)
     if step == SUMMARY:
         return Outcome(_enter(draft, ATTEST))
     if step == ATTEST:
@@ -436,6 +444,12 @@ def _stay_step(draft: Draft, value: Any) -> Outcome:
             _enter(replace(draft, stays=stays, stay={}, history=history), Step.STAYS, push=False)
         )
     return Outcome(draft, STALE)
+
+
+# The origin (or, planning to leave, the destination) and how one came from it.
+_WHERE_STEPS: Final = frozenset(
+    (*ORDER[ORDER.index(Step.ORIGIN) : ORDER.index(Step.STAYS)], Step.TRANSPORT, Step.TNUM)
+)
 
 
 def _division_picked(draft: Draft, value: str) -> Outcome:

@@ -182,6 +182,7 @@ _DECLARATION_KEYS = (
     "phone",
     "id_number",
     "id_type",
+    "address",
 )
 
 
@@ -251,6 +252,7 @@ def declaration_from_dict(value: Any) -> Declaration:
         phone=_optional(data, "phone", key, _text),
         id_number=id_number,
         id_type=id_type,
+        address=_optional(data, "address", key, _text),
     )
 
 
@@ -330,6 +332,7 @@ def declaration_to_dict(declaration: Declaration) -> dict[str, Any]:
         "phone": d.phone,
         "id_number": d.id_number,
         "id_type": d.id_type.value if d.id_type else None,
+        "address": d.address,
     }
     return {k: v for k, v in out.items() if v is not None}
 

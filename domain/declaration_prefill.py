@@ -2,7 +2,7 @@
 `declaration_build.build`, for "update my declaration".
 
 The draft lands on the summary, where the resident changes what changed. An answer the stored
-declaration does not hold (the address is not kept on a declaration) or that no longer fits
+declaration does not hold (the address of one filed before it was kept) or that no longer fits
 the dialog (a date now outside the dialog's window) is left out, so the dialog asks it first
 and then comes back to the summary. The attestation is never carried over: an update is
 attested anew.
@@ -54,6 +54,7 @@ def answers_of(declaration: Declaration) -> dict[str, Any]:
         Step.PHONE: d.phone,
         Step.IDTYPE: d.id_type.value if d.id_type is not None else None,
         Step.IDNO: d.id_number,
+        Step.ADDRESS: d.address,
         Step.STATUS: d.status.value,
         Step.PLANNED: _day(d.planned_date),
         Step.DEPART: _day(d.departure_date),

@@ -176,6 +176,9 @@ class Declaration:
     # The document the number belongs to; None only with no number (a number stored before
     # the types existed is read back as a resident ID, see declaration_json).
     id_type: IdType | None = None
+    # Where the person lives now: where a home measure is kept and staff go (None: filed
+    # before it was kept).
+    address: str | None = None
     # False: the resident gave the arrival day but skipped its time (`arrival` holds 00:00);
     # stored as a bare date, so a midnight arrival typed as such stays distinguishable.
     arrival_timed: bool = True

@@ -49,6 +49,12 @@ class Category(StrEnum):
         return self is not Category.REGISTRATION_ONLY
 
     @property
+    def alerts_supervisors(self) -> bool:
+        """The high category (high-risk area, overseas arrival, close contact): the supervisor
+        chain hears of it at once, as of an immediate report (the brief's workflow 1)."""
+        return self is Category.CENTRALISED_QUARANTINE
+
+    @property
     def severity(self) -> int:
         """Higher is worse: what a re-screen compares to decide that a category got worse
         (registration 0, monitoring 1, fever clinic 2, home quarantine 3, centralised 4)."""

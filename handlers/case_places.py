@@ -41,7 +41,12 @@ async def place_pressed(
         return
     try:  # the ids come from a button: the presser's right and the place's state again
         place, name = await unlocated_place(
-            ctx.repos, ctx.actor, data.declaration, data.stay, now=now
+            ctx.repos,
+            ctx.actor,
+            data.declaration,
+            data.stay,
+            now=now,
+            opened=data.action is PlaceAction.OPEN,
         )
         # Settled: in no division (confirmed), in this one as a whole, or in one with none
         # below it; otherwise the picker moves.

@@ -1,5 +1,5 @@
 """The buttons under a case alert and on the case card: open the card, record that the
-person was reached or the case handled (with a note typed next), show the full number."""
+person was reached or the case handled (with a note typed next)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ from handlers.chat import send_private
 from handlers.dialogs import leave, start_dialog
 from services import cases
 from services.refusal import Refused
-from texts.case_keyboards import RELEASE_ACTIONS, CaseAct, CaseAction
+from texts.case_keyboards import PHONE_ACTIONS, RELEASE_ACTIONS, CaseAct, CaseAction
 from texts.cases import case_card, case_keyboard
-from texts.rendering import phone_display
 
 
 class CaseNote(StatesGroup):
@@ -43,8 +42,6 @@ async def case_pressed(
             stored = await cases.record(
                 ctx.repos, ctx.actor, declaration_id, CaseStep.CALLED, None, now=now
             )
-        elif action is CaseAction.PHONE:
-            phone = await cases.reveal_phone(ctx.repos, ctx.actor, declaration_id, now=now)
         else:
             await cases.check_access(ctx.repos, ctx.actor, declaration_id, now=now)
     except Refused as refused:
@@ -57,10 +54,6 @@ async def case_pressed(
     elif action is CaseAction.CALLED:
         name = stored.declaration.name or "-"
         await query.answer(ctx.tr("case-called-done", name=name), show_alert=True)
-    elif action is CaseAction.PHONE:
-        await query.answer()
-        shown = phone_display(phone) if phone else ctx.tr("followup-alert-no-phone")
-        await send_private(ctx, ctx.tr("case-phone", id=declaration_id, phone=shown))
     else:
         # What was done comes as the next message; the question survives a restart.
         await start_dialog(ctx, state, CaseNote.writing, {"declaration": declaration_id})
@@ -80,19 +73,21 @@ async def note_typed(message: Message, state: FSMContext, ctx: Context) -> None:
         return
     await leave(ctx, state)
     try:
-        await cases.record(
+        stored = await cases.record(
             ctx.repos, ctx.actor, declaration_id, CaseStep.HANDLED, note, now=ctx.now()
         )
     except Refused as refused:
         await message.answer(ctx.tr(refused.key))
         return
-    await message.answer(ctx.tr("case-handled-done", id=declaration_id))
+    await message.answer(ctx.tr("case-handled-done", id=stored.id))  # its current version
 
 
 def create_router() -> Router:
     router = Router(name="cases")
-    # Ending the measure early has a router of its own (handlers/case_release.py).
-    router.callback_query.register(case_pressed, CaseAct.filter(~F.action.in_(RELEASE_ACTIONS)))
+    # Ending the measure early and showing the number (it asks for a reason) have routers of
+    # their own (handlers/case_release.py, handlers/case_phone.py).
+    others = RELEASE_ACTIONS | PHONE_ACTIONS
+    router.callback_query.register(case_pressed, CaseAct.filter(~F.action.in_(others)))
     router.message.register(
         note_typed, CaseNote.writing, F.chat.type == "private", ~F.text.startswith("/")
     )

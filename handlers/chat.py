@@ -35,7 +35,10 @@ async def show_in_place(
 ) -> None:
     """In place of the message pressed; anew if it can no longer be edited."""
     if isinstance(query.message, Message):
-        with contextlib.suppress(TelegramBadRequest):
+        try:
             await query.message.edit_text(text, reply_markup=markup)
             return
+        except TelegramBadRequest as error:
+            if "message is not modified" in str(error):  # a double tap: it shows already
+                return
     await send_private(ctx, text, markup)

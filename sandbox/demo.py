@@ -24,6 +24,7 @@ from bot.app import App
 from bot.clock import AdjustableClock
 from bot.config import Settings
 from bot.config.escalation import work_calendar
+from bot.keys import install_keys
 from domain.calendar import WorkCalendar
 from domain.org import Role
 from domain.orgfile import OrgPlan, parse_org_file
@@ -40,6 +41,8 @@ DEMO_ADMIN = 1001  # 王主任, the county office's supervisor
 DEMO_DATABASE = Path("data") / "sandbox.db"
 DEMO_CLOCK = Path("data") / "sandbox-clock.txt"  # the simulated time when the demo stopped
 DEMO_CHATS = Path("data") / "sandbox-chats.bin"  # the emulator's chats when the demo stopped
+# The demo's key ring, made on its first start beside its database (never in the repository).
+DEMO_KEYS = Path("data") / "sandbox-keys.json"
 DEMO_BOT_ID = int(DEMO_TOKEN.partition(":")[0])
 DEMO_MORNING = time(9, 0)  # where a demo's day starts, unless --time says otherwise
 
@@ -56,6 +59,7 @@ def demo_settings(api_base: str, database: Path) -> Settings:
             "telegram": {"token": DEMO_TOKEN, "api_base": api_base},
             "database": {"url": f"sqlite+aiosqlite:///{database}"},
             "admins": {"telegram_ids": [DEMO_ADMIN]},
+            "privacy": {"key_file": str(DEMO_KEYS), "create_key_file": True},
             # The emulator enforces no flood limits unless asked to; pacing to Telegram's
             # would only make a visitor wait for a moved clock's messages.
             "outbox": {"global_per_s": 200, "private_per_s": 20, "group_per_min": 1200},
@@ -215,6 +219,7 @@ async def run_demo(port: int = 8080, reset: bool = False, start_at: str | None =
         if reset:
             await asyncio.to_thread(remove_demo_database)
         settings = demo_settings("http://127.0.0.1", DEMO_DATABASE)
+        install_keys(settings)
         calendar = work_calendar(settings.time.zone, settings.quiet_hours, settings.holidays)
         clock.set(demo_time(start_at, calendar, clock.now()))
         # The saved chats and the update numbering are in place before anyone can write.

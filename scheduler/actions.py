@@ -14,7 +14,7 @@ from domain.outbox import OutboxMessage, Priority
 from domain.reports import ReportPolicy
 from scheduler.context import JobContext, Summary, action
 from services import drafts as draft_leases
-from services import measure_end, reports
+from services import measure_end, reports, retention
 from services.obligations import EscalationPolicy
 from storage import Database, Repositories
 
@@ -41,6 +41,26 @@ async def purge(context: JobContext) -> Summary:
             context.now - timedelta(days=jobs.outbox_retention_days)
         )
     return {"updates": updates, "absences": absences, "outbox": outbox}
+
+
+@action("purge_personal_data")
+async def purge_personal_data(context: JobContext) -> Summary:
+    """Erase the personal fields of declarations whose measure ended
+    `privacy.retention_days` ago or more, unless held (services.retention); the receipt goes
+    to the audit log. A second run erases nothing more and says so in its receipt."""
+    async with context.database.transaction() as session:
+        receipt = await retention.purge(
+            Repositories(session),
+            now=context.now,
+            zone=context.zone,
+            retention_days=context.config.personal_retention_days,
+        )
+    return {
+        "declarations": receipt.declarations,
+        "checkins": receipt.checkins,
+        "tests": receipt.tests,
+        "held": receipt.held,
+    }
 
 
 @action("expire_obligations")

@@ -59,6 +59,9 @@ class JobsConfig:
     expire_after_days: int
     updates_retention_days: int
     outbox_retention_days: int
+    # Personal fields of declarations are erased this long after their measure ended
+    # (privacy.retention_days; services.retention).
+    personal_retention_days: int = 30
 
 
 @dataclass(frozen=True, slots=True)

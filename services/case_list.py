@@ -14,6 +14,7 @@ from domain.obligations import ObligationState
 from domain.org import OrgTree, Role, Unit
 from domain.permissions import Actor, supervises
 from domain.policy import Category
+from services import audit_log
 from services.onboarding import log_refusal
 from services.refusal import Refused
 from storage import Repositories
@@ -157,6 +158,9 @@ async def case_page(
     page = min(max(page, 0), pages - 1)
     shown = lines[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     name = tree.get(unit).name if unit else None
+    # The page shows these residents' names and state: each is a view of their record.
+    targets = (f"declaration {line.declaration_id}" for line in shown)
+    await audit_log.record_views(repos, actor, ACTION, targets, now, detail=f"page {page + 1}")
     return CasePage(unit, name, query, tuple(shown), page, pages, len(lines))
 
 

@@ -23,7 +23,7 @@ from domain.org import Language, Person
 from domain.outbox import OutboxEntry, OutboxMessage, OutboxState, Priority
 from domain.permissions import Actor
 from domain.policy import Category
-from services import case_handling
+from services import case_handling, reminder_buttons
 from services.measure_end import MeasureTexts, notice_of, told_person
 from services.onboarding import log_refusal
 from services.refusal import Refused
@@ -33,6 +33,7 @@ from storage.repos.declarations import StoredDeclaration
 NOT_YOURS = "case-not-yours"
 VIEW, RECORD, UNMASK = "case.view", "case.record", "case.unmask"
 RELEASE = "case.release"
+UNMASK_NO_REASON = "case-phone-reason-missing"
 MAX_NOTE = 500
 # Why the follow-up's obligations were excused; the staff's own reason stays with the
 # declaration (it may concern the person's health, and excuse reasons are shown and audited).
@@ -106,7 +107,9 @@ async def _alerts_sent(repos: Repositories, ids: list[int]) -> tuple[AlertsSent,
 async def _allowed(
     repos: Repositories, actor: Actor, declaration_id: int, action: str, now: datetime
 ) -> StoredDeclaration:
-    stored = await repos.declarations.get(declaration_id)
+    # An alert's buttons name the version it was about; the resident may have updated it
+    # since: the case is one, worked on its current version.
+    stored = await repos.declarations.latest(declaration_id)
     tree = await repos.org.load_tree()
     if stored is None or not may_open_case(actor, stored.unit_code, tree):
         await log_refusal(repos, actor, action, f"declaration {declaration_id}", NOT_YOURS, now)
@@ -154,6 +157,7 @@ async def open_case(
     tree = await repos.org.load_tree()
     entries = await repos.cases.entries(stored.id)
     released_by = [stored.release.by] if stored.release is not None else []
+    released_by += [stored.hold.by] if stored.hold is not None else []  # /hold, on the card
     people: dict[int, Person] = await repos.people.many([*(e.by for e in entries), *released_by])
     unit = tree.get(stored.unit_code).name if stored.unit_code in tree else stored.unit_code
     earlier = await repos.declarations.earlier_versions(stored.id)
@@ -195,12 +199,24 @@ async def record(
     return stored
 
 
-async def reveal_phone(
+async def check_unmask(
     repos: Repositories, actor: Actor, declaration_id: int, *, now: datetime
+) -> StoredDeclaration:
+    """Refused (audited) unless the actor may open the case: asked before the reason is, so
+    nobody types one for nothing."""
+    return await _allowed(repos, actor, declaration_id, UNMASK, now)
+
+
+async def reveal_phone(
+    repos: Repositories, actor: Actor, declaration_id: int, reason: str, *, now: datetime
 ) -> str | None:
-    """The full number for someone allowed to open the case who sees it masked; audited."""
+    """The full number for someone allowed to open the case who sees it masked, for the
+    `reason` they gave (their purpose, kept in the audit entry); refused without one."""
+    reason = reason.strip()[:MAX_NOTE]
+    if not reason:
+        raise Refused(UNMASK_NO_REASON)
     stored = await _allowed(repos, actor, declaration_id, UNMASK, now)
-    await _audit(repos, actor, UNMASK, stored, now)
+    await _audit(repos, actor, UNMASK, stored, now, detail=reason)
     return stored.declaration.phone
 
 
@@ -259,6 +275,8 @@ async def release(
         await log_refusal(repos, actor, RELEASE, f"declaration {stored.id}", "stale", now)
         raise Refused("case-release-already")
     excused = await repos.declarations.excuse_open(stored.id, RELEASE_EXCUSE, at=now)
+    for obligation_id in excused:  # nothing left to answer: the reminders lose their buttons
+        await reminder_buttons.take_off(repos, obligation_id, now=now)
     person = told_person(stored)
     if person != actor.telegram_id:
         reader = await repos.people.get(person)
@@ -278,5 +296,5 @@ async def release(
             now=now,
         )
     # The reason may concern the person's health: the audit keeps who did what, not why.
-    await _audit(repos, actor, RELEASE, stored, now, detail=f"{excused} obligations excused")
+    await _audit(repos, actor, RELEASE, stored, now, detail=f"{len(excused)} obligations excused")
     return stored

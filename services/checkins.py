@@ -111,7 +111,10 @@ async def access(
         raise Refused("checkin-not-yours")
     met = ob.state in (ObligationState.MET, ObligationState.MET_LATE)
     if ob.state.closed and not (allow_met and met):
-        raise Refused("checkin-already" if met else "checkin-closed")
+        closed = (
+            "checkin-closed" if kind is ObligationKind.HEALTH_CHECKIN else "checkin-test-closed"
+        )
+        raise Refused("checkin-already" if met else closed)
     return Access(ob, monitored, on_behalf=not own)
 
 

@@ -47,6 +47,12 @@ def mask_id_number(number: str | None) -> str | None:
     return number[:head] + "*" * (len(number) - head - tail) + number[-tail:]
 
 
+def mask_address(address: str) -> str:
+    """东关村***: the start of an address (the village or the estate, which the unit says
+    anyway), never the house."""
+    return address[: min(6, len(address) // 3)] + "***"
+
+
 class Scheduler:
     """Schedules new follow-up obligations. A new obligation's first action depends only on
     its chain (its kind's) and its deadline, so it is worked out once per (kind, deadline):
@@ -111,8 +117,10 @@ class Staff:
             person for role in CALLER_ROLES for person in self.directory.holding(unit_code, role)
         }
 
-    def for_unit(self, unit_code: str, *, immediate: bool, skip: int | None) -> list[Person]:
-        ids = case_recipients(self.directory, unit_code, self.on, chain=immediate)
+    def for_unit(self, unit_code: str, *, chain: bool, skip: int | None) -> list[Person]:
+        """The unit's people who hear of its cases (and with `chain` the supervisors up the
+        tree), away ones covered; the admins when nobody would."""
+        ids = case_recipients(self.directory, unit_code, self.on, chain=chain)
         chosen = [self.people[i] for i in ids if i in self.people and i != skip]
         return chosen or list(self.admins)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from domain.declarations import DeclarationStatus
 from domain.org import Language, Person
@@ -61,6 +61,10 @@ class MeasureTexts(Protocol):
         """To the unit's liaisons and trackers (or their covers): its last day has passed."""
         ...
 
+    def case_markup(self, notice: EndNotice, language: Language) -> dict[str, Any]:
+        """The button under the staff's message that opens the case card (Bot API JSON)."""
+        ...
+
 
 def told_person(stored: StoredDeclaration) -> int:
     """Who hears of the resident's own measure: the resident, or for a proxy declaration of
@@ -81,13 +85,16 @@ def notice_of(
     )
 
 
-def _message(key: str, person: Person, text: str, now: datetime) -> OutboxMessage:
+def _message(
+    key: str, person: Person, text: str, now: datetime, markup: dict[str, Any] | None = None
+) -> OutboxMessage:
     return OutboxMessage(
         dedupe_key=key,
         chat_id=person.telegram_id,
         text=text,
         not_before=now,
         priority=Priority.NOTICE,
+        reply_markup=markup,
         recipient_id=person.telegram_id,
     )
 
@@ -135,5 +142,6 @@ async def announce_ended(
             if reader is None or holder == person:
                 continue
             text = texts.ended_staff(notice, reader.language)
-            messages.append(_message(f"{key}:{holder}", reader, text, now))
+            markup = texts.case_markup(notice, reader.language)
+            messages.append(_message(f"{key}:{holder}", reader, text, now, markup))
     return await repos.outbox.enqueue_many(messages, now=now)

@@ -31,13 +31,15 @@ from domain.result_fixes import (
     may_correct,
     notice_of,
 )
-from services import case_handling, checkins, reminder_buttons, result_recording
+from services import audit_log, case_handling, checkins, reminder_buttons, result_recording
 from services.case_handling import HandlingPolicy
 from services.onboarding import log_refusal
 from services.refusal import Refused
 from storage import Repositories
 
 FIX_ACTION = "test.correct"
+VIEW_ACTION = "test.view"  # a result shown to staff: in /results or its correction menu
+RECORD_TARGET = "test_record:"  # then the record's id
 FIX_PREFIX = "test-fix:"  # then the record's id, the correction's time and the recipient
 RECENT_DAYS = 7  # /results lists the results of the last week
 RECENT_LIMIT = 20
@@ -133,11 +135,16 @@ async def recent(repos: Repositories, actor: Actor, *, today: date, now: datetim
     since = today - timedelta(days=RECENT_DAYS - 1)
     found = await repos.checkins.recent_tests(units, since, RECENT_LIMIT + 1)
     views = [await _view(repos, tree, record, monitored) for record, monitored in found]
-    return Recent(views[:RECENT_LIMIT], more=len(views) > RECENT_LIMIT)
+    shown = views[:RECENT_LIMIT]
+    # The list shows each resident's name and result: a view of each record.
+    targets = (f"{RECORD_TARGET}{v.record.id}" for v in shown)
+    await audit_log.record_views(repos, actor, VIEW_ACTION, targets, now, detail="list")
+    return Recent(shown, more=len(views) > RECENT_LIMIT)
 
 
 async def view(repos: Repositories, actor: Actor, record_id: int, *, now: datetime) -> ResultView:
     record, monitored, tree = await _load(repos, actor, record_id, now=now)
+    await audit_log.record_views(repos, actor, VIEW_ACTION, [f"{RECORD_TARGET}{record.id}"], now)
     return await _view(repos, tree, record, monitored)
 
 
@@ -215,7 +222,7 @@ async def _load(
 ) -> tuple[RecordedTest, Monitored, OrgTree]:
     record = await repos.checkins.test_record(record_id, lock=lock)
     monitored = await repos.checkins.monitored(record.declaration_id) if record else None
-    target = f"test_record:{record_id}"
+    target = f"{RECORD_TARGET}{record_id}"
     if record is None or monitored is None:
         await log_refusal(repos, actor, FIX_ACTION, target, "result-fix-unknown", now)
         raise Refused("result-fix-unknown")

@@ -16,7 +16,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -28,6 +27,8 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.sealed import SealedFloat, SealedJSON, SealedText
 
 # Named constraints let later migrations drop or alter them by name on both databases
 # (SQLite batch mode cannot find unnamed ones).
@@ -104,7 +105,7 @@ class PersonRow(Base):
     telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(16))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(SealedText)  # sealed: storage/crypto.py
     # Telegram only lets a bot write privately to someone who has started it.
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when Telegram refused a private message (403): blocked, or never started the bot.
@@ -170,7 +171,8 @@ class AuditLogRow(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(255))
     allowed: Mapped[bool] = mapped_column(Boolean)
-    detail: Mapped[str | None] = mapped_column(Text)
+    # Sealed: a detail may quote what a person typed.
+    detail: Mapped[str | None] = mapped_column(SealedText)
 
 
 class FsmStateRow(Base):
@@ -178,7 +180,8 @@ class FsmStateRow(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     state: Mapped[str | None] = mapped_column(String(255))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Sealed: a half-finished declaration holds the same answers as a filed one.
+    data: Mapped[dict[str, Any]] = mapped_column(SealedJSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -193,8 +196,9 @@ class OutboxRow(Base):
     dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     recipient_id: Mapped[int | None] = mapped_column(BigInteger)
-    text: Mapped[str] = mapped_column(Text)
-    reply_markup: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Sealed: an alert to those who must call a resident carries the phone in full.
+    text: Mapped[str] = mapped_column(SealedText)
+    reply_markup: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON)
     priority: Mapped[int] = mapped_column(Integer)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(String(16))
@@ -234,7 +238,7 @@ class ObligationRow(Base):
     next_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by: Mapped[int | None] = mapped_column(BigInteger)
-    excuse_reason: Mapped[str | None] = mapped_column(Text)
+    excuse_reason: Mapped[str | None] = mapped_column(SealedText)  # may concern health
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     chain: Mapped[str | None] = mapped_column(String(40))  # a named chain instead of the kind's
@@ -286,7 +290,7 @@ class ReportVersionRow(Base):
     day: Mapped[date] = mapped_column(Date, index=True)  # the reporting day, local
     version: Mapped[int] = mapped_column(Integer)  # 1 for the first filing
     zero: Mapped[bool] = mapped_column(Boolean)  # a one-tap zero report (零报告)
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    answers: Mapped[dict[str, Any]] = mapped_column(SealedJSON)  # free-text notes included
     filed_by: Mapped[int] = mapped_column(BigInteger)
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     late: Mapped[bool] = mapped_column(Boolean)  # filed after that day's deadline
@@ -314,7 +318,11 @@ class DeclarationRow(Base):
     # The local day the measure's period starts (arrival, else planned return, else submission);
     # the look-back window of a re-screen ends on it.
     start_date: Mapped[date] = mapped_column(Date, index=True)
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Sealed: name, phone, ID number, address, health answers, contacts (storage/crypto.py).
+    answers: Mapped[dict[str, Any]] = mapped_column(SealedJSON)
+    # The blind index (HMAC) of the declared phone: finds and de-duplicates by phone without
+    # opening every declaration. NULL without a phone.
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
     places: Mapped[list[Any]] = mapped_column(JSON)
     category: Mapped[str] = mapped_column(String(40))
     rule_name: Mapped[str] = mapped_column(String(64))
@@ -331,10 +339,16 @@ class DeclarationRow(Base):
     # ended by date). The reason may concern the person's health: it is kept here, not audited.
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     released_by: Mapped[int | None] = mapped_column(BigInteger)
-    release_reason: Mapped[str | None] = mapped_column(Text)
+    release_reason: Mapped[str | None] = mapped_column(SealedText)
     # Stays no division matched that nobody has located yet (domain Stay.unlocated): kept
     # beside the answers so that /cases can list them without reading every declaration.
     unlocated_places: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Retention (services/retention.py): when the personal answers were erased; and an admin's
+    # hold keeping a case under review from that (when, by whom, why).
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    held_by: Mapped[int | None] = mapped_column(BigInteger)
+    hold_reason: Mapped[str | None] = mapped_column(SealedText)
 
 
 class RiskAreaRow(Base):
@@ -363,10 +377,12 @@ class CheckinRow(Base):
         ForeignKey("declarations.id", ondelete="CASCADE"), index=True
     )
     day: Mapped[date] = mapped_column(Date)
-    temperature: Mapped[float] = mapped_column(Float)
-    symptoms: Mapped[list[Any]] = mapped_column(JSON)
+    # NULL once erased by the retention purge (`purged_at`); the row and day stay for counts.
+    temperature: Mapped[float | None] = mapped_column(SealedFloat)
+    symptoms: Mapped[list[Any]] = mapped_column(SealedJSON)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[int] = mapped_column(BigInteger)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TestRecordRow(Base):
@@ -381,9 +397,12 @@ class TestRecordRow(Base):
         ForeignKey("declarations.id", ondelete="CASCADE"), index=True
     )
     day: Mapped[date] = mapped_column(Date)
-    result: Mapped[str] = mapped_column(String(16))  # negative / positive / pending
+    # negative / positive / pending; NULL once erased by the retention purge (`purged_at`):
+    # the row says the test was done on its day, no longer what it found.
+    result: Mapped[str | None] = mapped_column(SealedText)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[int] = mapped_column(BigInteger)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CaseActionRow(Base):
@@ -396,7 +415,7 @@ class CaseActionRow(Base):
         ForeignKey("declarations.id", ondelete="CASCADE"), index=True
     )
     action: Mapped[str] = mapped_column(String(16))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(SealedText)
     by: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -411,3 +430,20 @@ class DraftLeaseRow(Base):
     dialog: Mapped[str] = mapped_column(String(32))  # e.g. "declaration"
     touched_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class CorrectionRequestRow(Base):
+    """A resident's request to correct what is held about them (/mydata), and the unit
+    liaison's answer: pending, then accepted or refused with a reason."""
+
+    __tablename__ = "correction_requests"
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    unit_code: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(SealedText)  # what the resident says is wrong
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16))  # pending / accepted / refused
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(SealedText)

@@ -27,6 +27,7 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import text
 
+from storage.crypto import KeyRing, install_keyring
 from storage.db import Database, create_engine, drop_schema
 from storage.migrate import upgrade
 from storage.models import Base
@@ -38,6 +39,18 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PROBE_TIMEOUT = 3.0
 
 _T = TypeVar("_T")
+
+# Personal fields are sealed (storage/crypto.py): every test process gets a key of its own, as
+# the composition root installs the configured one. Tests of keys themselves install others
+# and put this one back (the `test_keyring` fixture).
+TEST_KEYRING = KeyRing.generate()
+install_keyring(TEST_KEYRING)
+
+
+@pytest.fixture
+def test_keyring() -> Iterator[KeyRing]:
+    yield TEST_KEYRING
+    install_keyring(TEST_KEYRING)
 
 
 def in_thread(function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:

@@ -11,8 +11,8 @@ from domain.declaration_prefill import answers_of
 from domain.declaration_steps import ORDER, Step
 from domain.declarations import Declaration
 from services.cases import Case
-from services.declaration_support import mask_id_number
-from texts.declaration_keyboards import answer_text, field_label
+from services.declaration_support import mask_address, mask_id_number
+from texts.declaration_keyboards import answer_text, field_label, plain_answer
 from texts.declarations import category_text
 from texts.i18n import Html, Translator
 from texts.rendering import local_time
@@ -33,7 +33,16 @@ def arrival_text(declaration: Declaration) -> str | None:
 def answer_lines(tr: Translator, case: Case) -> list[str]:
     declaration = case.stored.declaration
     answers = answers_of(declaration)
-    lines = [
+
+    def line(step: Step, value: str) -> str:
+        return tr("declare-summary-line", field=Html(field_label(tr, step, answers)), value=value)
+
+    lines = [line(Step.STATUS, plain_answer(tr, Step.STATUS, declaration.status.value))]
+    if declaration.address:
+        # Where staff go: in full for those who must, like the phone.
+        shown = declaration.address if case.full_phone else mask_address(declaration.address)
+        lines.append(line(Step.ADDRESS, shown))
+    lines += [
         tr(
             "declare-summary-line",
             field=Html(field_label(tr, step, answers)),
@@ -57,11 +66,9 @@ def answer_lines(tr: Translator, case: Case) -> list[str]:
 
 def version_lines(tr: Translator, case: Case, zone: ZoneInfo) -> list[str]:
     stored = case.stored
-    if stored.version <= 1 and not case.earlier and stored.superseded_by is None:
+    if stored.version <= 1 and not case.earlier:
         return []
     lines = [tr("case-card-version", version=stored.version)]
-    if stored.superseded_by is not None:
-        lines.append(tr("case-card-superseded", id=stored.superseded_by))
     lines += [
         tr(
             "case-card-earlier",

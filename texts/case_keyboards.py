@@ -15,14 +15,16 @@ class CaseAction(StrEnum):
     VIEW = "view"  # the declaration card
     CALLED = "called"  # record that the person was reached
     HANDLED = "handled"  # record what was done (asks for a note)
-    PHONE = "phone"  # show the full number (audited)
+    PHONE = "phone"  # show the full number (asks for the reason; audited with it)
     RELEASE = "release"  # end the measure early (asks for the reason, then to confirm)
     RELEASE_YES = "rel_yes"  # confirm ending it early with the reason typed
     RELEASE_NO = "rel_no"  # keep the measure
 
 
-# The release flow's actions (handlers/case_release.py); the others are handlers/cases.py's.
+# The release flow's actions (handlers/case_release.py), the number's (handlers/case_phone.py:
+# it asks for a reason first); the others are handlers/cases.py's.
 RELEASE_ACTIONS = frozenset({CaseAction.RELEASE, CaseAction.RELEASE_YES, CaseAction.RELEASE_NO})
+PHONE_ACTIONS = frozenset({CaseAction.PHONE})
 
 
 class CaseAct(CallbackData, prefix="v1case"):

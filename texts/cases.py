@@ -19,6 +19,7 @@ from texts.declarations import category_text, reason_lines
 from texts.i18n import Html, Translator
 from texts.place_flags import CasePlace, PlaceAction, short_place
 from texts.rendering import local_time, phone_display
+from texts.retention import held_lines
 from texts.trips import declaration_trip_lines
 
 # The card shows the latest check-ins; the full record is in the ledger.
@@ -42,7 +43,7 @@ def case_card(tr: Translator, case: Case, zone: ZoneInfo) -> str:
     ]
     # A plan to leave: its "origin" is the destination, shown with the dates as the plan.
     trip = declaration_trip_lines(tr, declaration)
-    lines += trip or [tr("case-card-origin", origin=_origin(declaration.origin))]
+    lines += trip or [tr("case-card-origin", origin=_origin(tr, declaration.origin))]
     arrival = arrival_text(declaration)
     if arrival is not None:
         lines.append(tr("case-card-arrival", at=arrival))
@@ -63,6 +64,7 @@ def case_card(tr: Translator, case: Case, zone: ZoneInfo) -> str:
         who = case.names.get(release.by, str(release.by))
         at = local_time(release.at, zone)
         lines.append(tr("case-card-released", at=at, name=who, reason=release.reason))
+    lines += held_lines(tr, case, zone)
     if case.tests:
         tests = [
             tr("case-card-test", day=t.day.isoformat(), result=tr(f"case-test-{t.result}"))
@@ -78,7 +80,11 @@ def case_card(tr: Translator, case: Case, zone: ZoneInfo) -> str:
                 tr(
                     "case-card-checkin",
                     day=line.day.isoformat(),
-                    temperature=f"{line.temperature:.1f}",
+                    temperature=(
+                        tr("case-card-erased")
+                        if line.temperature is None
+                        else f"{line.temperature:.1f}"
+                    ),
                     symptoms=symptoms or tr("case-card-no-symptoms"),
                 )
             )
@@ -108,10 +114,17 @@ def _stay(stay: Stay) -> dict[str, Any]:
     }
 
 
-def _origin(origin: DomesticOrigin | OverseasOrigin) -> str:
+def _origin(tr: Translator, origin: DomesticOrigin | OverseasOrigin) -> str:
+    """Where from, in the reader's language: the division by its code (a street typed after
+    the district added as written)."""
     if isinstance(origin, OverseasOrigin):
         return origin.country
-    return "".join(origin.region_names)
+    codes, names = origin.region_codes, origin.region_names
+    if not codes:
+        return "".join(names)
+    street = names[len(codes) :]
+    division = region_name(tr, codes[-1], with_above=True)
+    return " ".join((division, *street)) if street else division
 
 
 def case_keyboard(tr: Translator, case: Case) -> InlineKeyboardMarkup:

@@ -127,8 +127,10 @@ def alert(tr: Translator, item: Alert, *, full_phone: bool) -> str:
     else:
         title = tr("followup-alert-title", id=item.declaration_id)
     phone = phone_display(item.phone) if full_phone and item.phone else item.phone_masked
-    lines = [
-        title,
+    lines = [title]
+    if item.updates is not None:  # staff hold the earlier version's alert
+        lines.append(tr("followup-alert-updated", old=item.updates))
+    lines += [
         tr(
             "followup-alert-who",
             name=item.resident_name or "-",

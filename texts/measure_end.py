@@ -3,8 +3,11 @@ date (to the resident and to the unit's liaisons)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from domain.org import Language
 from services.measure_end import EndNotice
+from texts.case_keyboards import CaseAct, CaseAction
 from texts.declarations import category_text
 from texts.i18n import Translator
 
@@ -20,6 +23,11 @@ class MeasureEndTexts:
 
     def ended_staff(self, notice: EndNotice, language: Language) -> str:
         return self._say("measure-ended-staff", notice, language)
+
+    def case_markup(self, notice: EndNotice, language: Language) -> dict[str, Any]:
+        view = CaseAct(declaration=notice.declaration_id, action=CaseAction.VIEW).pack()
+        label = Translator(language)("case-button-view")
+        return {"inline_keyboard": [[{"text": label, "callback_data": view}]]}
 
     @staticmethod
     def _say(key: str, notice: EndNotice, language: Language) -> str:

@@ -30,6 +30,7 @@ from bot.config.infrastructure import (
 )
 from bot.config.jobs import JobsSettings
 from bot.config.policy import DeclarationsSettings, PolicySettings
+from bot.config.privacy import PrivacySettings
 from bot.config.reports import ReportsSettings
 from outbox.settings import OutboxSettings
 
@@ -62,6 +63,7 @@ class Settings(Section):
     reports: ReportsSettings = ReportsSettings()
     policy: PolicySettings = PolicySettings()
     declarations: DeclarationsSettings = DeclarationsSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
     @model_validator(mode="after")
     def _report_chains_exist(self) -> Settings:

@@ -25,6 +25,8 @@ _JOB_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 BUILTIN_JOBS: tuple[dict[str, str], ...] = (
     # Forget processed update ids, ended absences and settled outbox rows.
     {"name": "purge", "cron": "30 3 * * *", "action": "purge"},
+    # Erase personal fields privacy.retention_days after a measure ended (services.retention).
+    {"name": "purge_personal_data", "cron": "45 3 * * *", "action": "purge_personal_data"},
     # Close obligations whose deadline is more than jobs.expire_after_days past.
     {"name": "expire_obligations", "cron": "5 * * * *", "action": "expire_obligations"},
     # Open the day's unit_report obligations ([reports]) just after midnight.

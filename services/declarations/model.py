@@ -137,6 +137,7 @@ class Alert:
     proxy: bool
     previous: Category | None = None  # set when a re-screen re-classified it
     cause: RescreenCause = RescreenCause.RISK_LIST  # why, when it did
+    updates: int | None = None  # the resident's update of this earlier declaration
     trip: PlannedTrip | None = None  # a plan to leave: when and where to
 
 

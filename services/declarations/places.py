@@ -19,7 +19,7 @@ from domain.declarations import Declaration
 from domain.outbox import OutboxMessage, Priority
 from domain.permissions import Actor
 from domain.risk_areas import places_of
-from services import cases
+from services import audit_log, cases
 from services.declaration_support import load_staff
 from services.declarations.model import FollowupConfig, PlaceFlag, Reclassified, RescreenCause
 from services.declarations.rescreen import rescreen
@@ -27,6 +27,7 @@ from services.refusal import Refused
 from storage import Repositories
 
 LOCATE = "case.locate"
+PLACE_VIEW = "case.place"  # a flagged place (and the name) shown in its picker
 DONE = "case-place-done"  # located meanwhile, or the declaration was updated
 
 
@@ -77,16 +78,23 @@ async def flag_unlocated(
             reply_markup=config.texts.place_flag_markup(flag, person.language),
             recipient_id=person.telegram_id,
         )
-        for person in staff.for_unit(unit_code, immediate=False, skip=skip)
+        for person in staff.for_unit(unit_code, chain=False, skip=skip)
     ]
     return await repos.outbox.enqueue_many(messages, now=now)
 
 
 async def unlocated_place(
-    repos: Repositories, actor: Actor, declaration_id: int, position: int, *, now: datetime
+    repos: Repositories,
+    actor: Actor,
+    declaration_id: int,
+    position: int,
+    *,
+    now: datetime,
+    opened: bool = False,
 ) -> tuple[str, str]:
     """The place still to locate at `position` (as typed) and the resident's name; Refused
-    (audited) for someone who does not work the case, DONE when there is nothing to do."""
+    (audited) for someone who does not work the case, DONE when there is nothing to do.
+    `opened`: shown in a picker of its own, a view of the record (its turns are not)."""
     await cases.check_access(repos, actor, declaration_id, now=now)
     stored = await repos.declarations.get(declaration_id)
     if stored is None or stored.superseded_by is not None:
@@ -94,6 +102,9 @@ async def unlocated_place(
     stays = stored.declaration.stays
     if not 0 <= position < len(stays) or not stays[position].unlocated:
         raise Refused(DONE)
+    if opened:
+        target = [f"declaration {declaration_id}"]
+        await audit_log.record_views(repos, actor, PLACE_VIEW, target, now, f"stay {position}")
     return stays[position].place, stored.declaration.name or ""
 
 

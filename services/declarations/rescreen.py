@@ -177,9 +177,8 @@ async def _reclassify(
             previous=old.category,
             cause=cause,
         )
-        recipients = staff.for_unit(
-            current.unit_code, immediate=new.immediate_report, skip=current.resident_id
-        )
+        chain = new.immediate_report or new.category.alerts_supervisors
+        recipients = staff.for_unit(current.unit_code, chain=chain, skip=current.resident_id)
         callers = staff.callers(current.unit_code)
         messages += alert_messages(texts, alert, recipients, key, now, callers=callers)
         fever_clinic = refers_to_fever_clinic(current.declaration, facts, config.policy)

@@ -234,7 +234,12 @@ class DeclarationService:
 
         alerted = 0
         needs_alert = classification.category.needs_follow_up or classification.immediate_report
-        if needs_alert and (old is None or is_worse(classification, old.classification)):
+        if needs_alert:
+            # An update is told too, even when no worse: the people working the case hold
+            # the earlier version's alert and must know what changed (a feverish resident
+            # now planning to leave). The supervisor chain hears again only of an immediate
+            # report that is new or worse.
+            worse = old is None or is_worse(classification, old.classification)
             today = now.astimezone(config.zone).date()
             staff = await load_staff(repos, config.admins, config.default_language, today)
             alert = Alert(
@@ -252,10 +257,11 @@ class DeclarationService:
                 end_date=plan.end,
                 proxy=resident_id is None,
                 trip=planned_trip(declaration),
+                updates=old.id if old is not None else None,
             )
-            recipients = staff.for_unit(
-                unit_code, immediate=classification.immediate_report, skip=resident_id
-            )
+            # The filer knows what they filed (a proxy declaration's liaison too).
+            chain = classification.immediate_report or classification.category.alerts_supervisors
+            recipients = staff.for_unit(unit_code, chain=chain and worse, skip=filed_by)
             messages = alert_messages(
                 config.texts,
                 alert,

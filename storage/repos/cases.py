@@ -10,7 +10,14 @@ from sqlalchemy import String, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import ScalarSelect
 
-from domain.cases import HANDLING_PERIOD, CaseEntry, CaseStep, CheckinLine, TestLine
+from domain.cases import (
+    ERASED_RESULT,
+    HANDLING_PERIOD,
+    CaseEntry,
+    CaseStep,
+    CheckinLine,
+    TestLine,
+)
 from domain.declarations import Symptom
 from domain.followup import staff_follow
 from domain.obligations import ObligationKind, ObligationState
@@ -80,7 +87,8 @@ class CaseRepository:
             .where(TestRecordRow.declaration_id == declaration_id)
             .order_by(TestRecordRow.day)
         )
-        return [TestLine(day, result) for day, result in rows]
+        # An erased result (the retention purge): the test was done, what it found is gone.
+        return [TestLine(day, result or ERASED_RESULT) for day, result in rows]
 
     async def under_measure(self, units: Collection[str], today: date) -> list[MeasureRow]:
         """The units' current declarations (not superseded, not ended early) above

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.checkins import SUBJECT_PREFIX, CheckinAnswer, DayReading, Monitored
@@ -99,7 +99,8 @@ class CheckinRepository:
             )
             .order_by(CheckinRow.day)
         )
-        return [DayReading(day, temperature) for day, temperature in rows]
+        # An erased check-in (the retention purge) has no reading left.
+        return [DayReading(day, t) for day, t in rows if t is not None]
 
     async def test_result(self, declaration_id: int, day: date) -> TestResult | None:
         value = await self._session.scalar(
@@ -142,7 +143,8 @@ class CheckinRepository:
         if lock:
             statement = statement.with_for_update()
         row = await self._session.scalar(statement.execution_options(populate_existing=True))
-        return None if row is None else _recorded(row)
+        # An erased result (the retention purge) can no longer be corrected.
+        return None if row is None or row.result is None else _recorded(row)
 
     async def recent_tests(
         self, unit_codes: Sequence[str], since: date, limit: int
@@ -154,16 +156,24 @@ class CheckinRepository:
         rows = await self._session.execute(
             select(TestRecordRow, DeclarationRow.id)
             .join(DeclarationRow, DeclarationRow.id == TestRecordRow.declaration_id)
-            .where(DeclarationRow.unit_code.in_(list(unit_codes)), TestRecordRow.day >= since)
-            .order_by(
-                case((TestRecordRow.result == TestResult.POSITIVE.value, 0), else_=1),
-                TestRecordRow.day.desc(),
-                TestRecordRow.id.desc(),
+            .where(
+                DeclarationRow.unit_code.in_(list(unit_codes)),
+                TestRecordRow.day >= since,
+                TestRecordRow.result.is_not(None),  # erased by the retention purge
             )
-            .limit(limit)
         )
+        # The result is sealed, so the database cannot put positives first: the window since
+        # `since` is days of a few units' tests, small enough to order here.
+        ordered = sorted(
+            rows.all(),
+            key=lambda row: (
+                row[0].result != TestResult.POSITIVE.value,
+                -row[0].day.toordinal(),
+                -row[0].id,
+            ),
+        )[:limit]
         found = []
-        for record, declaration_id in rows:
+        for record, declaration_id in ordered:
             monitored = await self.monitored(declaration_id)
             if monitored is not None:
                 found.append((_recorded(record), monitored))
@@ -175,7 +185,7 @@ def _recorded(row: TestRecordRow) -> RecordedTest:
         id=row.id,
         declaration_id=row.declaration_id,
         day=row.day,
-        result=TestResult(row.result),
+        result=TestResult(row.result or ""),
         recorded_by=row.recorded_by,
         recorded_at=row.recorded_at,
     )

@@ -23,8 +23,10 @@ from domain.declarations import Declaration, RiskFacts, RiskLevel
 from domain.followup import FollowupItem, subject
 from domain.obligations import ObligationKind, ObligationState
 from domain.policy import Category, Classification, Measure
+from domain.retention import RetentionHold
 from domain.risk_areas import Place
 from storage.changes import note_change
+from storage.crypto import phone_index
 from storage.models import (
     CaseActionRow,
     CheckinRow,
@@ -98,6 +100,8 @@ class StoredDeclaration:
     version: int
     superseded_by: int | None
     release: MeasureRelease | None = None  # the measure ended early by staff
+    hold: RetentionHold | None = None  # an admin keeps it from the retention purge
+    purged: bool = False  # its personal fields were erased (domain.retention)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +196,12 @@ def _stored(row: Any) -> StoredDeclaration:
             if row.released_at is not None and row.released_by is not None
             else None
         ),
+        hold=(
+            RetentionHold(row.held_by, row.held_at, row.hold_reason or "")
+            if row.held_at is not None and row.held_by is not None
+            else None
+        ),
+        purged=row.purged_at is not None,
     )
 
 
@@ -242,6 +252,7 @@ class DeclarationRepository:
                 submitted_at=new.submitted_at,
                 start_date=new.start_date,
                 answers=declaration_to_dict(new.declaration),
+                phone_index=phone_index(new.declaration.phone),
                 places=[place.to_data() for place in new.places],
                 unlocated_places=len(new.declaration.unlocated_stays()),
                 version=new.version,
@@ -253,6 +264,19 @@ class DeclarationRepository:
             .returning(DeclarationRow.id)
         )
         return int(result.scalar_one())
+
+    async def ids_with_phone(self, phone: str) -> list[int]:
+        """Current declarations giving this phone, found by its blind index: the answers are
+        sealed, so the phone itself cannot be searched."""
+        wanted = phone_index(phone)
+        if wanted is None:
+            return []
+        rows = await self._session.scalars(
+            select(_TABLE.c.id)
+            .where(_TABLE.c.phone_index == wanted, _TABLE.c.superseded_by.is_(None))
+            .order_by(_TABLE.c.id)
+        )
+        return list(rows)
 
     async def get(self, declaration_id: int) -> StoredDeclaration | None:
         row = await self._session.get(DeclarationRow, declaration_id)
@@ -298,6 +322,21 @@ class DeclarationRepository:
         )
         return rowcount(result) == 1
 
+    async def latest(self, declaration_id: int) -> StoredDeclaration | None:
+        """The current version of a declaration: itself, or the update that superseded it
+        (through the chain). Buttons staff hold name the version they were sent about."""
+        stored = await self.get(declaration_id)
+        seen = {declaration_id}
+        while stored is not None and stored.superseded_by is not None:
+            if stored.superseded_by in seen:  # a cycle would be a bug: stop at what we have
+                break
+            seen.add(stored.superseded_by)
+            newer = await self.get(stored.superseded_by)
+            if newer is None:
+                break
+            stored = newer
+        return stored
+
     async def earlier_versions(self, declaration_id: int) -> list[StoredDeclaration]:
         """The versions `declaration_id` updates, through the superseded_by chain, newest
         first (a resident updates a handful of times: one query per version is fine)."""
@@ -323,6 +362,7 @@ class DeclarationRepository:
             .where(_TABLE.c.id == declaration_id, _TABLE.c.superseded_by.is_(None))
             .values(
                 answers=declaration_to_dict(declaration),
+                phone_index=phone_index(declaration.phone),
                 places=[place.to_data() for place in places],
                 unlocated_places=len(declaration.unlocated_stays()),
             )
@@ -420,6 +460,8 @@ class DeclarationRepository:
                 _TABLE.c.superseded_by.is_(None),
                 # A person decided to end the measure early: a later list does not reopen it.
                 _TABLE.c.released_at.is_(None),
+                # Erased answers (domain.retention) would classify as if nothing was declared.
+                _TABLE.c.purged_at.is_(None),
             )
             .order_by(_TABLE.c.id)
         )
@@ -518,9 +560,9 @@ class DeclarationRepository:
                 found.append(MeasurePeriod(id, measure_from_data(measure).end(start)))
         return found
 
-    async def excuse_open(self, declaration_id: int, reason: str, *, at: datetime) -> int:
+    async def excuse_open(self, declaration_id: int, reason: str, *, at: datetime) -> list[int]:
         """Excuse every still-open obligation of the declaration's follow-up (check-ins, test
-        days, the handling of an immediate report), as `excuse_followup` does; the number."""
+        days, the handling of an immediate report), as `excuse_followup` does; their ids."""
         table = typing.cast(Table, ObligationRow.__table__)
         result = await self._session.execute(
             update(table)
@@ -535,9 +577,10 @@ class DeclarationRepository:
                 next_action_at=None,
                 updated_at=at,
             )
+            .returning(table.c.id)
         )
         note_change(self._session, OBLIGATIONS)
-        return max(rowcount(result), 0)
+        return sorted(result.scalars())
 
     async def excuse_followup(
         self, items: Sequence[tuple[int, FollowupItem, str]], *, at: datetime

@@ -51,13 +51,13 @@ def test_declaring_then_a_reporting_day_in_the_browser(
     # A resident opens the residents group and presses the pinned declare button...
     act_as(page, RESIDENT)
     open_chat(page, RESIDENTS_GROUP)
-    expect(page.locator("#pinned-bar")).to_contain_text("返乡报备")
+    expect(page.locator("#pinned-bar")).to_contain_text("返乡报备", timeout=WAIT_MS)
     declare = page.locator(f'.message[data-chat-id="{RESIDENTS_GROUP}"] button.inline-button')
     declare.filter(has_text="我要报备").last.click()
     # ...lands in the private chat with the bot, and the first question appears.
     expect(page.locator("#chat-title")).to_contain_text("防控助手", timeout=WAIT_MS)
     expect(bot_message(page, RESIDENT, "请输入姓名")).to_be_visible(timeout=WAIT_MS)
-    expect(bot_message(page, RESIDENT, "开始返乡报备（南街社区）")).to_be_visible()
+    expect(bot_message(page, RESIDENT, "开始返乡报备（南街社区）")).to_be_visible(timeout=WAIT_MS)
     page.screenshot(path=str(artifacts / "1-resident-declares.png"))
 
     # The liaison moves the clock to 15 minutes before the 17:00 deadline...
@@ -68,7 +68,7 @@ def test_declaring_then_a_reporting_day_in_the_browser(
     # ...the reminders arrive, and the last one's zero-report button files the report.
     reminder = bot_message(page, LIAISON, "日报告即将截止")
     expect(reminder).to_be_visible(timeout=WAIT_MS)
-    expect(bot_message(page, LIAISON, "日报告提醒")).to_be_visible()
+    expect(bot_message(page, LIAISON, "日报告提醒")).to_be_visible(timeout=WAIT_MS)
     reminder.locator("button.inline-button", has_text="零报告").click()
     confirm = bot_message(page, LIAISON, "确认报送吗")
     expect(confirm).to_be_visible(timeout=WAIT_MS)
@@ -83,10 +83,12 @@ def test_declaring_then_a_reporting_day_in_the_browser(
     expect(page.locator("#clock-now")).to_contain_text("17:01", timeout=WAIT_MS)
     rollup = bot_message(page, SUPERVISOR, "城关镇 日报告汇总")
     expect(rollup).to_be_visible(timeout=WAIT_MS)
-    expect(rollup).to_contain_text("已报 1（其中零报告 1，迟报 0）")
+    expect(rollup).to_contain_text("已报 1（其中零报告 1，迟报 0）", timeout=WAIT_MS)
     expect(rollup).to_contain_text("东关村")  # still missing, by name
     # The log panel shows the bot's calls as they happen.
-    expect(page.locator("#api-log .log-entry", has_text="sendMessage").first).to_be_visible()
+    expect(page.locator("#api-log .log-entry", has_text="sendMessage").first).to_be_visible(
+        timeout=WAIT_MS
+    )
     page.screenshot(path=str(artifacts / "3-supervisor-gets-the-rollup.png"))
 
     assert problems == []

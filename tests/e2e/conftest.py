@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import pytest
 
 from sandbox.emulator import Emulator
+from tests.conftest import TEST_KEYRING
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +38,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The bot processes' key ring, the same for the whole session: a process started from a copy
+# of the session's demo database must open what `org load` sealed.
+E2E_KEYS = TEST_KEYRING.to_json()
+
+
 def bot_environment(workdir: Path, api_base: str, extra_config: str = "") -> dict[str, str]:
     """What `python -m bot` is run with: the e2e token, a config file and a SQLite database in
     `workdir`."""
@@ -49,6 +55,7 @@ def bot_environment(workdir: Path, api_base: str, extra_config: str = "") -> dic
         "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bot.db'}",
         "BOT_CONFIG": str(config),
         "PYTHONUNBUFFERED": "1",
+        "BOT_PRIVACY_KEYS": E2E_KEYS,
     }
 
 

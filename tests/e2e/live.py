@@ -18,15 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from aiogram.types import TelegramObject
+from sqlalchemy import func, select
 
 from bot.app import App
 from bot.clock import AdjustableClock
 from bot.config import Settings
 from bot.retry import RetryRequestMiddleware
+from domain.outbox import OutboxState
 from sandbox.emulator import Emulator
 from services.org import load_org_file
 from storage import Database, Repositories
 from storage.migrate import upgrade
+from storage.models import OutboxRow
 
 TOKEN = "7100001:LIVEtokenLIVEtokenLIVEtokenLIVE12345"
 BOT_ID = 7100001
@@ -139,6 +142,8 @@ class LiveBot:
         """Move the clock to `moment`, run the named calendar jobs, then the clock's due
         steps, and wait until the outbox is empty."""
         self.clock.set(moment)
+        if self.app.sender is not None:
+            self.app.sender.wake.set()  # what became due by `moment` (not_before) goes now
         for name in jobs:
             await self.app.jobs.run_now(name)
         await self.app.engine.run_due()
@@ -146,7 +151,7 @@ class LiveBot:
 
     async def settled(self) -> None:
         """Wait until the bot has taken every update and handled it, and nothing is pending
-        in the outbox.
+        in the outbox but what is held until later.
 
         The bot takes every update when it is polling with nothing pending in the emulator
         (`Emulator.is_idle`): that poll confirmed the updates of the one before, whose
@@ -181,8 +186,18 @@ class LiveBot:
         return self._handling == 0 and self.emu.is_idle(BOT_ID)
 
     async def _outbox_empty(self) -> bool:
+        """Nothing is waiting to go out but messages held until later (`not_before`, as a
+        reminder for a day ahead), which go when the test moves the clock to them (`at`)."""
         async with self.database.session() as session:
-            return await Repositories(session).outbox.pending_count() == 0
+            waiting = await session.scalar(
+                select(func.count())
+                .select_from(OutboxRow)
+                .where(
+                    OutboxRow.state == OutboxState.PENDING.value,
+                    OutboxRow.not_before <= self.clock.now(),
+                )
+            )
+        return not waiting
 
     async def say(self, user: int, text: str, chat: int | None = None) -> list[str]:
         """Send a message as `user` and return the texts of the bot's answers to it."""

@@ -314,11 +314,14 @@ async def test_a_supervisor_sees_the_number_masked_and_shows_it(tmp_path: Any) -
         card_message = bot.last(TOWNSHIP)
         assert EN("case-button-phone") in labels(card_message)
 
-        [shown] = await bot.press(TOWNSHIP, card_message, EN("case-button-phone"))
+        # The full number only for a purpose, which the access log keeps.
+        [asked] = await bot.press(TOWNSHIP, card_message, EN("case-button-phone"))
+        assert asked == EN("case-phone-ask", id=row.id, name="周发热")
+        [shown] = await bot.say(TOWNSHIP, "to arrange a test")
         assert shown == EN("case-phone", id=row.id, phone=FEVER_SHOWN)
         assert await audit(bot, f"declaration {row.id}") == [
             (TOWNSHIP, "case.view", None),
-            (TOWNSHIP, "case.unmask", None),
+            (TOWNSHIP, "case.unmask", "to arrange a test"),
         ]
 
 

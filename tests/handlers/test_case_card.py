@@ -22,6 +22,7 @@ FULL = replace(
     vaccination_doses=3,
     contacts=frozenset({ContactKind.SHARED_TRAJECTORY}),
     companions=2,
+    address="东关村5组12号",
 )
 
 
@@ -75,6 +76,8 @@ async def test_the_card_shows_every_answer_and_the_id_to_those_who_call(harness:
     assert line("declare-f-testres", ZH("declare-skipped")) in text
     assert line("declare-f-idno", f"{ZH('declare-opt-idtype-resident')} {ID_NUMBER}") in text
     assert ZH("case-card-arrival", at="2026-11-19 18:00") in text
+    assert line("declare-f-status", ZH("declare-opt-status-returned")) in text
+    assert line("declare-f-address", "东关村5组12号") in text
     # The immediate report's alert: to the liaison, the tracker and two supervisors.
     at = NOW.strftime("%Y-%m-%d %H:%M")
     assert ZH("case-card-alert-declared", at=at, staff=4, delivered=0) in text
@@ -86,6 +89,10 @@ async def test_a_supervisor_sees_the_id_masked(harness: Harness) -> None:
     declared = await submit(harness, FULL)
     text = await card(harness, declared, TOWNSHIP, "en")
     assert ID_NUMBER not in text
+    assert "东关村5组12号" not in text  # where to find them: for those who must go
+    assert EN("declare-summary-line", field=EN("declare-f-address"), value="东关***") in text
+    # Where from, in the reader's language.
+    assert EN("case-card-origin", origin="Hongshan District, Wuhan, Hubei") in text
     masked = f"{ID_NUMBER[:3]}{'*' * 11}{ID_NUMBER[-4:]}"
     assert (
         EN(
@@ -120,5 +127,6 @@ async def test_an_update_shows_its_version_and_the_earlier_ones(harness: Harness
     assert earlier in text
     # The first version's alerts are the case's too.
     assert ZH("case-card-alerts") in text
+    # The first version's alert opens the case as it is now: its current version.
     old = await card(harness, first, LIAISON)
-    assert ZH("case-card-superseded", id=second) in old
+    assert old == await card(harness, second, LIAISON)

@@ -11,18 +11,21 @@ import pytest
 from sqlalchemy import select
 
 from bot.wiring import followup_config, jobs_config
-from domain.declarations import RiskLevel
+from domain.declarations import RiskLevel, TestResult
 from domain.obligations import ObligationState
 from domain.org import Language, Role, RoleAssignment
 from domain.risk_areas import RiskArea
 from scheduler.actions import announce_measure_ends
 from scheduler.context import JobContext
+from scheduler.engine import OUTBOX_PREFIX
 from services.declarations import DeclarationService
 from storage import Repositories
 from storage.models import ObligationRow, OutboxRow
 from tests.handlers.conftest import EN, ZH, Harness
+from tests.handlers.followups import engine_at
 from tests.handlers.test_cases import FEVER
 from texts.case_keyboards import CaseAct, CaseAction
+from texts.checkin_keyboards import TestRecord
 from texts.measure_end import MEASURE_TEXTS
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -255,6 +258,12 @@ async def test_the_end_by_date_is_told_to_the_resident_and_the_liaisons_once(
         category=ZH("followup-category-home_quarantine"),
         day="2026-12-02",
     )
+    # The staff's message opens the case card (checked again when pressed).
+    view = CaseAct(declaration=declared, action=CaseAction.VIEW).pack()
+    assert tracker.reply_markup == {
+        "inline_keyboard": [[{"text": ZH("case-button-view"), "callback_data": view}]]
+    }
+    assert resident.reply_markup is None
     [deputy] = await outbox_to(harness, DEPUTY, "measure-ends:")
     assert deputy.text == EN(
         "measure-ended-staff",
@@ -277,3 +286,37 @@ async def test_a_measure_ended_early_is_not_told_again_by_date(
     await harness.send(LIAISON, REASON)
     await harness.press(LIAISON, act(declared, CaseAction.RELEASE_YES))
     assert await end_job(harness, datetime(2026, 12, 3, 9, 0, tzinfo=ZONE)) == {"messages": 0}
+
+
+async def test_ended_early_its_reminders_lose_their_buttons(
+    harness: Harness, declared: int
+) -> None:
+    # The day's check-in reminder is queued to the resident, with its button.
+    await engine_at(harness, NOW.replace(hour=19)).run_due()
+
+    async def reminders() -> list[OutboxRow]:
+        rows = await outbox_to(harness, RESIDENT, "")
+        return [row for row in rows if row.dedupe_key.startswith(OUTBOX_PREFIX)]
+
+    queued = await reminders()
+    assert queued
+    assert all(row.reply_markup for row in queued)
+    harness.clock.set(NOW.replace(hour=19, minute=5))
+    await harness.press(LIAISON, act(declared, CaseAction.RELEASE))
+    await harness.send(LIAISON, REASON)
+    await harness.press(LIAISON, act(declared, CaseAction.RELEASE_YES))
+    # Not sent yet: it goes out without; nothing is left to answer.
+    assert [row.reply_markup for row in await reminders()] == [None] * len(queued)
+    # A test-day button pressed before the edit reached it: said of the test, not a check-in.
+    async with harness.database.session() as session:
+        test_ids = await session.scalars(
+            select(ObligationRow.id).where(
+                ObligationRow.subject == f"declaration:{declared}",
+                ObligationRow.kind == "test_due",
+            )
+        )
+        test_id = next(iter(test_ids))
+    await harness.press(
+        RESIDENT, TestRecord(obligation_id=test_id, result=TestResult.NEGATIVE).pack()
+    )
+    assert harness.session.requests[-1].text == EN("checkin-test-closed")

@@ -115,14 +115,16 @@ async def test_the_card_contacted_handled_and_the_number_are_checked_and_audited
     [card] = await harness.press(2001, view)
     assert ZH("case-card-log") in card
     assert "已送发热门诊" in card
-    # The township supervisor shows the number: given, and the view logged.
+    # The township supervisor shows the number: for a reason, given, and both logged.
     phone = CaseAct(declaration=declared, action=CaseAction.PHONE).pack()
-    [shown] = await harness.press(1002, phone, language="en")
+    [asked] = await harness.press(1002, phone, language="en")
+    assert asked == EN("case-phone-ask", id=declared, name="胡军")
+    [shown] = await harness.send(1002, "calling to check the trip", language="en")
     assert shown == EN("case-phone", id=declared, phone=phone_display(PHONE))
     audit = await harness.repos(lambda r: r.audit.recent())
     actions = [(e.actor_id, e.action, e.detail) for e in audit if e.action.startswith("case.")]
     assert actions == [
-        (1002, "case.unmask", None),
+        (1002, "case.unmask", "calling to check the trip"),
         (2001, "case.view", None),
         (2001, "case.record", "handled"),
         (2001, "case.record", "called"),

@@ -24,7 +24,7 @@ from domain.org import Language, Role, RoleAssignment
 from domain.risk_areas import RiskArea
 from services.declarations import DeclarationService
 from storage import Repositories
-from storage.models import CheckinRow, ObligationRow
+from storage.models import CheckinRow, ObligationRow, OutboxRow
 from tests.handlers.conftest import ZH, Harness
 from texts.case_keyboards import CaseAct, CaseAction
 from texts.checkin_keyboards import CheckinStart, CheckinSymptom
@@ -98,6 +98,17 @@ async def test_an_update_moves_the_handling_and_todays_check_in_to_the_new_versi
     # The resident corrects the temperature: still a fever, still home quarantine.
     second = await _submit(harness, service, replace(FEVER, temperature=38.1), replaces=first)
     assert second != first
+    # No worse, yet those working the case hear what changed; the supervisors, told of the
+    # immediate report once, are not told again.
+    async with harness.database.session() as session:
+        told = {
+            row.chat_id: row.text
+            for row in await session.scalars(select(OutboxRow))
+            if row.dedupe_key.startswith(f"declaration:{second}:alert:")
+        }
+    assert ZH("followup-alert-updated", old=first) in told[LIAISON]
+    assert "38.1" in told[LIAISON]
+    assert not {1001, 1002} & set(told)
 
     [handling] = await _obligations(harness, ObligationKind.CASE_HANDLING)
     assert (handling.subject, handling.state) == (f"declaration:{second}", "open")
@@ -127,10 +138,13 @@ async def test_an_update_moves_the_handling_and_todays_check_in_to_the_new_versi
     ]
     assert done.state == ObligationState.MET.value
 
-    # "Handled" under the new version's alert meets the one handling obligation.
-    handled = CaseAct(declaration=second, action=CaseAction.HANDLED).pack()
+    # "Handled" under the first version's alert is recorded on the current version and
+    # meets its handling.
+    handled = CaseAct(declaration=first, action=CaseAction.HANDLED).pack()
     await harness.press(LIAISON, handled)
     assert await harness.send(LIAISON, "已送发热门诊") == [ZH("case-handled-done", id=second)]
+    entries = await harness.repos(lambda r: r.cases.entries(second))
+    assert [e.note for e in entries] == ["已送发热门诊"]
     [handling] = await _obligations(harness, ObligationKind.CASE_HANDLING)
     assert handling.state == ObligationState.MET.value
 

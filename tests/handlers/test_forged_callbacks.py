@@ -88,6 +88,11 @@ def test_every_int_field_of_callback_data_is_covered() -> None:
         ("TestConfirm", "obligation_id"),
         ("ResultOpen", "record"),
         ("ResultFix", "record"),
+        ("AuditPage", "person"),
+        ("AuditPage", "since"),
+        ("AuditPage", "until"),
+        ("AuditPage", "page"),
+        ("CorrectionAct", "request"),
     }
 
 

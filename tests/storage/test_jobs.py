@@ -246,6 +246,7 @@ async def test_start_schedules_the_enabled_jobs_at_their_next_times(
         times = jobs.next_run_times()
         assert set(times) == {
             "purge",
+            "purge_personal_data",
             "open_unit_reports",
             "expire_drafts",
             "announce_measure_ends",

@@ -22,6 +22,7 @@ TABLES = {
     "audit_log",
     "case_actions",
     "chat_groups",
+    "correction_requests",
     "checkins",
     "declarations",
     "draft_leases",
@@ -63,7 +64,7 @@ async def test_sqlite_upgrades_from_empty_and_matches_models(tmp_path: Path) -> 
     assert await asyncio.to_thread(current, url) is None
     assert not await asyncio.to_thread(is_current, url)
     await asyncio.to_thread(upgrade, url)
-    assert await asyncio.to_thread(current, url) == head() == "0012"
+    assert await asyncio.to_thread(current, url) == head() == "0016"
     assert await asyncio.to_thread(is_current, url)
     await asyncio.to_thread(downgrade, url, "0006")
     assert not await asyncio.to_thread(is_current, url)
@@ -79,7 +80,7 @@ async def test_postgres_upgrades_from_empty_inside_the_schema(
     postgres_url: str, postgres_schema: str
 ) -> None:
     await asyncio.to_thread(upgrade, postgres_url, schema=postgres_schema)
-    assert await asyncio.to_thread(current, postgres_url, schema=postgres_schema) == "0012"
+    assert await asyncio.to_thread(current, postgres_url, schema=postgres_schema) == "0016"
     database = Database.connect(postgres_url, schema=postgres_schema)
     try:
         await _check_migrated(database)

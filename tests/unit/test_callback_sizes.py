@@ -2,11 +2,14 @@
 with the longest unit code the organisation file allows (40 characters) and the longest other
 values."""
 
+from datetime import date
+
 import pytest
 from aiogram.filters.callback_data import CallbackData
 
 from domain.declarations import TestResult
 from domain.org import GroupPurpose, Role
+from texts.audit import AuditPage
 from texts.checkin_keyboards import TestConfirm
 from texts.keyboards import (
     MAX_ROW_ID,
@@ -19,10 +22,12 @@ from texts.keyboards import (
     StatusOpen,
     StatusUnit,
 )
+from texts.mydata import CorrectionAct, CorrectionDecision, MyAction, MyDataAct
 from texts.result_keyboards import ResultFix, ResultOpen
 
 LONGEST_CODE = "u" * 40
 DAY = "2026-12-31"
+MAX_DAY = date.max.toordinal()
 
 
 @pytest.mark.parametrize(
@@ -38,6 +43,9 @@ DAY = "2026-12-31"
         TestConfirm(obligation_id=MAX_ROW_ID, back=True),
         ResultOpen(record=MAX_ROW_ID, close=False),
         ResultFix(record=MAX_ROW_ID, was=TestResult.PENDING, to=TestResult.POSITIVE),
+        AuditPage(person=MAX_ROW_ID, since=MAX_DAY, until=MAX_DAY, page=99_999),
+        *(CorrectionAct(request=MAX_ROW_ID, decision=d) for d in CorrectionDecision),
+        *(MyDataAct(action=action) for action in MyAction),
     ],
     ids=repr,
 )

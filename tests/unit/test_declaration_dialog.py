@@ -315,6 +315,15 @@ def test_edit_from_summary_asks_new_steps_and_comes_back() -> None:
     walk.type("11/28")
     assert walk.step == "planned"
     walk.type("12/5")
+    # Where to is not where from: the destination and the way there are asked anew.
+    assert walk.step == "origin"
+    walk.press("domestic")
+    walk.press("310000")
+    walk.press("310115")
+    walk.press(action="skip")
+    assert walk.step == "transport"
+    walk.press("train")
+    walk.type("G12")
     assert walk.step == "summary"
     assert "arrdate" not in walk.draft.answers  # no longer applies
     walk.press("name", "edit")

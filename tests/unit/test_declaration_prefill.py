@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
+from domain import declaration_dialog as dialog
 from domain.declaration_build import build
 from domain.declaration_prefill import prefill
 from domain.declaration_steps import SUMMARY, Step
@@ -35,14 +36,18 @@ DECLARATION = Declaration(
 )
 
 
-def test_the_answers_come_back_and_only_the_address_is_asked() -> None:
+def test_the_answers_come_back_and_the_address_of_an_older_one_is_asked() -> None:
     draft = prefill(DECLARATION, today=TODAY)
-    assert draft.step == Step.ADDRESS  # not kept on a declaration
+    assert draft.step == Step.ADDRESS  # filed before the address was kept
     assert "attested" not in draft.answers  # attested anew
     answered = replace(
         draft, step=SUMMARY, answers={**draft.answers, Step.ADDRESS: "东关村5组", "attested": True}
     )
-    assert build(answered) == DECLARATION
+    assert build(answered) == replace(DECLARATION, address="东关村5组")
+    # Kept now: an update lands on the summary with every answer.
+    again = prefill(build(answered), today=TODAY)
+    assert again.step == SUMMARY
+    assert again.answers[Step.ADDRESS] == "东关村5组"
 
 
 def test_an_answer_that_no_longer_fits_is_asked_again() -> None:
@@ -63,5 +68,20 @@ def test_places_staff_located_or_found_in_no_division_stay_so_in_an_update() -> 
         draft, step=SUMMARY, answers={**draft.answers, Step.ADDRESS: "东关村5组", "attested": True}
     )
     built = build(answered)
-    assert built == declaration
+    assert built == replace(declaration, address="东关村5组")
     assert built.unlocated_stays() == (2,)  # only the one nobody has located yet
+
+
+def test_an_update_to_planning_to_leave_asks_where_to_rather_than_keep_where_from() -> None:
+    draft = prefill(DECLARATION, today=TODAY)
+    draft = dialog.answer(draft, "东关村5组", today=TODAY).draft
+    assert draft.step == SUMMARY
+    draft = dialog.edit(draft, Step.STATUS).draft
+    draft = dialog.press(draft, Step.STATUS, "pick", "planning_leave", today=TODAY).draft
+    assert Step.ORIGIN not in draft.answers  # Wuhan was where from, not where to
+    assert Step.PROV not in draft.answers
+    assert Step.TRANSPORT not in draft.answers
+    assert draft.step == Step.DEPART
+    draft = dialog.answer(draft, "11/30", today=TODAY).draft
+    draft = dialog.answer(draft, "12/20", today=TODAY).draft
+    assert draft.step == Step.ORIGIN  # asked as the destination

@@ -27,6 +27,7 @@ def test_defaults_are_the_built_in_jobs() -> None:
     jobs = load_settings(None, environ={}).jobs
     assert [(j.name, j.cron, j.action, j.timezone, j.enabled) for j in jobs.schedule] == [
         ("purge", "30 3 * * *", "purge", None, True),
+        ("purge_personal_data", "45 3 * * *", "purge_personal_data", None, True),
         ("expire_obligations", "5 * * * *", "expire_obligations", None, True),
         ("open_unit_reports", "0 0 * * *", "open_unit_reports", None, True),
         ("expire_drafts", "*/5 * * * *", "expire_drafts", None, True),
@@ -71,6 +72,7 @@ cron = "0 2 * * *"
     jobs = {j.name: j for j in settings.jobs.schedule}
     assert list(jobs) == [
         "purge",
+        "purge_personal_data",
         "expire_obligations",
         "open_unit_reports",
         "expire_drafts",
@@ -109,7 +111,7 @@ cron = "0 2 * * *"
             '[[jobs.schedule]]\nname = "x"\ncron = "0 3 * * *"\naction = "bulletin"\n',
             "jobs.schedule.0.action: job 'x': unknown action 'bulletin' (known actions: "
             "announce_measure_ends, expire_drafts, expire_obligations, open_unit_reports, "
-            "purge)",
+            "purge, purge_personal_data)",
         ),
         (
             '[[jobs.schedule]]\nname = "x"\ncron = "0 3 * * *"\naction = "purge"\n'

@@ -72,6 +72,7 @@ EVERYONE_PRIVATE = (
     "checkin",
     "mine",
     "risk",
+    "mydata",
 )
 
 

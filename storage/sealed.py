@@ -1,0 +1,65 @@
+"""Column types that seal personal values on the way in and open them on the way out, so
+repositories and services keep working with plain values (storage/crypto.py has the cipher).
+
+A clear value written before encryption existed reads as it is: the migration that made these
+columns cannot know the key, so old rows are sealed later, by the start-up step or by
+`python -m bot keys rotate` (storage/rotation.py). Nothing is ever written in clear.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import JSON, Dialect, Text, TypeDecorator
+
+from storage.crypto import is_sealed, seal, unseal
+
+
+class SealedJSON(TypeDecorator[Any]):
+    """A JSON document, stored as a JSON string holding the envelope (the column stays JSON,
+    so that existing databases need no type change)."""
+
+    impl = JSON(none_as_null=True)
+    cache_ok = True
+    # As the plain JSON type does: a None is a value to bind, so that the ORM's bulk inserts
+    # keep rows with and without it in one batch (outbox rows with and without a keyboard).
+    should_evaluate_none = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return seal(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if is_sealed(value):
+            return json.loads(unseal(value))
+        return value  # clear legacy value, or NULL
+
+
+class SealedText(TypeDecorator[str]):
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else seal(value.encode())
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is not None and is_sealed(value):
+            return unseal(value).decode()
+        return value
+
+
+class SealedFloat(TypeDecorator[float]):
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: float | None, dialect: Dialect) -> str | None:
+        return None if value is None else seal(repr(float(value)).encode())
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> float | None:
+        if value is None:
+            return None
+        if is_sealed(value):
+            return float(unseal(value))
+        return float(value)
