@@ -49,6 +49,27 @@ class OutboxMessage:
     def is_edit(self) -> bool:
         return self.edit_message_id is not None
 
+    @classmethod
+    def private(
+        cls,
+        dedupe_key: str,
+        telegram_id: int,
+        text: str,
+        not_before: datetime,
+        priority: Priority = Priority.NOTICE,
+        reply_markup: dict[str, Any] | None = None,
+    ) -> OutboxMessage:
+        """A message to one person: their Telegram id is their private chat's."""
+        return cls(
+            dedupe_key,
+            telegram_id,
+            text,
+            not_before,
+            priority,
+            reply_markup,
+            recipient_id=telegram_id,
+        )
+
 
 def keyboard_edit(
     dedupe_key: str,

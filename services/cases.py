@@ -20,7 +20,7 @@ from domain.cases import (
     release_refusal,
 )
 from domain.org import Language, Person
-from domain.outbox import OutboxEntry, OutboxMessage, OutboxState, Priority
+from domain.outbox import OutboxEntry, OutboxMessage, OutboxState
 from domain.permissions import Actor
 from domain.policy import Category
 from services import case_handling, reminder_buttons
@@ -285,13 +285,8 @@ async def release(
         unit = tree.get(stored.unit_code).name if stored.unit_code in tree else stored.unit_code
         notice = notice_of(stored, unit, today, reason)
         await repos.outbox.enqueue(
-            OutboxMessage(
-                dedupe_key=f"case-release:{stored.id}:{person}",
-                chat_id=person,
-                text=texts.released(notice, language),
-                not_before=now,
-                priority=Priority.NOTICE,
-                recipient_id=person,
+            OutboxMessage.private(
+                f"case-release:{stored.id}:{person}", person, texts.released(notice, language), now
             ),
             now=now,
         )

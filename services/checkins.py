@@ -268,14 +268,13 @@ async def enqueue_alerts(
     queued = 0
     for person in people:
         queued += await repos.outbox.enqueue(
-            OutboxMessage(
-                dedupe_key=f"{occasion}:{person.telegram_id}",
-                chat_id=person.telegram_id,
-                text=render(person, alert),
-                not_before=now,
-                priority=Priority.ALERT,
-                recipient_id=person.telegram_id,
-                reply_markup=markup(person) if markup is not None else None,
+            OutboxMessage.private(
+                f"{occasion}:{person.telegram_id}",
+                person.telegram_id,
+                render(person, alert),
+                now,
+                Priority.ALERT,
+                markup(person) if markup is not None else None,
             ),
             now=now,
         )

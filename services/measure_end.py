@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from domain.declarations import DeclarationStatus
 from domain.org import Language, Person
-from domain.outbox import OutboxMessage, Priority
+from domain.outbox import OutboxMessage
 from domain.policy import Category
 from domain.recipients import case_recipients
 from services.obligations import load_directory
@@ -85,20 +85,6 @@ def notice_of(
     )
 
 
-def _message(
-    key: str, person: Person, text: str, now: datetime, markup: dict[str, Any] | None = None
-) -> OutboxMessage:
-    return OutboxMessage(
-        dedupe_key=key,
-        chat_id=person.telegram_id,
-        text=text,
-        not_before=now,
-        priority=Priority.NOTICE,
-        reply_markup=markup,
-        recipient_id=person.telegram_id,
-    )
-
-
 async def announce_ended(
     repos: Repositories,
     texts: MeasureTexts,
@@ -135,7 +121,9 @@ async def announce_ended(
         person = told_person(declaration)
         resident = people.get(person) or Person(person, "", default_language)
         messages.append(
-            _message(f"{key}:{person}", resident, texts.ended(notice, resident.language), now)
+            OutboxMessage.private(
+                f"{key}:{person}", person, texts.ended(notice, resident.language), now
+            )
         )
         for holder in staff[declaration.id]:
             reader = people.get(holder)
@@ -143,5 +131,7 @@ async def announce_ended(
                 continue
             text = texts.ended_staff(notice, reader.language)
             markup = texts.case_markup(notice, reader.language)
-            messages.append(_message(f"{key}:{holder}", reader, text, now, markup))
+            messages.append(
+                OutboxMessage.private(f"{key}:{holder}", holder, text, now, reply_markup=markup)
+            )
     return await repos.outbox.enqueue_many(messages, now=now)

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from domain.cases import CaseEntry, CheckinLine
 from domain.org import Language, Person, Role, RoleAssignment
-from domain.outbox import OutboxMessage, Priority
+from domain.outbox import OutboxMessage
 from domain.permissions import Actor
 from domain.recipients import case_recipients
 from domain.retention import erase_answers
@@ -196,14 +196,12 @@ async def request_correction(
         found = people.get(decider)
         language = found.language if found is not None else default_language
         await repos.outbox.enqueue(
-            OutboxMessage(
-                dedupe_key=f"correction:{request_id}:{decider}",
-                chat_id=decider,
-                text=texts.to_staff(request, resident, language),
-                not_before=now,
-                priority=Priority.NOTICE,
+            OutboxMessage.private(
+                f"correction:{request_id}:{decider}",
+                decider,
+                texts.to_staff(request, resident, language),
+                now,
                 reply_markup=texts.staff_markup(request, language),
-                recipient_id=decider,
             ),
             now=now,
         )
@@ -259,13 +257,11 @@ async def decide(
     person = await repos.people.get(request.resident_id)
     language = person.language if person is not None else default_language
     await repos.outbox.enqueue(
-        OutboxMessage(
-            dedupe_key=f"correction-outcome:{request_id}",
-            chat_id=request.resident_id,
-            text=texts.outcome(request, language),
-            not_before=now,
-            priority=Priority.NOTICE,
-            recipient_id=request.resident_id,
+        OutboxMessage.private(
+            f"correction-outcome:{request_id}",
+            request.resident_id,
+            texts.outcome(request, language),
+            now,
         ),
         now=now,
     )

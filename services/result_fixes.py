@@ -272,11 +272,12 @@ async def _tell(
         staff += (await repos.people.many(earlier - told)).values()
     occasion = f"{FIX_PREFIX}{correction.record_id}:{now.isoformat()}"
     messages = [
-        _message(
+        OutboxMessage.private(
             f"{occasion}:{p.telegram_id}",
-            p,
+            p.telegram_id,
             texts.staff_notice(p, correction),
             now,
+            Priority.ALERT,
             texts.fix_markup(p, correction.record_id),
         )
         for p in staff
@@ -286,24 +287,11 @@ async def _tell(
         person = await repos.people.get(answering)
         if person is not None:
             text = texts.resident_notice(person, correction)
-            messages.append(_message(f"{occasion}:{answering}", person, text, now))
+            key = f"{occasion}:{answering}"
+            messages.append(OutboxMessage.private(key, answering, text, now, Priority.ALERT))
     return await repos.outbox.enqueue_many(messages, now=now)
 
 
 def _answering(monitored: Monitored) -> set[int]:
     """Who answers for the resident's own follow-up: themselves, or a proxy's filer."""
     return {monitored.resident_id if monitored.resident_id is not None else monitored.filed_by}
-
-
-def _message(
-    key: str, person: Person, text: str, now: datetime, markup: dict[str, Any] | None = None
-) -> OutboxMessage:
-    return OutboxMessage(
-        dedupe_key=key,
-        chat_id=person.telegram_id,
-        text=text,
-        not_before=now,
-        priority=Priority.ALERT,
-        reply_markup=markup,
-        recipient_id=person.telegram_id,
-    )

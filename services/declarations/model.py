@@ -226,16 +226,13 @@ def alert_messages(
     """One private alert per recipient, with the buttons to act on the case; `callers` (the
     unit's liaisons, deputies and trackers: those who must call) see the phone in full."""
     return [
-        OutboxMessage(
-            dedupe_key=f"{key}:alert:{person.telegram_id}",
-            chat_id=person.telegram_id,
-            text=texts.alert(alert, person.language, full_phone=person.telegram_id in callers),
-            not_before=now,
-            priority=Priority.ALERT,
-            reply_markup=texts.alert_markup(
-                alert, person.language, full_phone=person.telegram_id in callers
-            ),
-            recipient_id=person.telegram_id,
+        OutboxMessage.private(
+            f"{key}:alert:{person.telegram_id}",
+            person.telegram_id,
+            texts.alert(alert, person.language, full_phone=person.telegram_id in callers),
+            now,
+            Priority.ALERT,
+            texts.alert_markup(alert, person.language, full_phone=person.telegram_id in callers),
         )
         for person in recipients
     ]

@@ -69,14 +69,13 @@ async def flag_unlocated(
         tuple((i, declaration.stays[i].place) for i in positions),
     )
     messages = [
-        OutboxMessage(
-            dedupe_key=f"declaration:{declaration_id}:places:{person.telegram_id}",
-            chat_id=person.telegram_id,
-            text=config.texts.place_flag(flag, person.language),
-            not_before=now,
-            priority=Priority.ALERT,
-            reply_markup=config.texts.place_flag_markup(flag, person.language),
-            recipient_id=person.telegram_id,
+        OutboxMessage.private(
+            f"declaration:{declaration_id}:places:{person.telegram_id}",
+            person.telegram_id,
+            config.texts.place_flag(flag, person.language),
+            now,
+            Priority.ALERT,
+            config.texts.place_flag_markup(flag, person.language),
         )
         for person in staff.for_unit(unit_code, chain=False, skip=skip)
     ]

@@ -186,13 +186,12 @@ async def _reclassify(
         update = ResidentUpdate(old.category, result, facts.matched, cause)
         reader = residents.get(person)
         messages.append(
-            OutboxMessage(
-                dedupe_key=f"{key}:resident",
-                chat_id=person,
-                text=texts.resident_update(update, reader.language if reader else language),
-                not_before=now,
-                priority=Priority.ALERT,
-                recipient_id=person,
+            OutboxMessage.private(
+                f"{key}:resident",
+                person,
+                texts.resident_update(update, reader.language if reader else language),
+                now,
+                Priority.ALERT,
             )
         )
         report.append(

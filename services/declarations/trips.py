@@ -33,13 +33,12 @@ async def _return_reminder(
     if resident is None:
         return None
     at = datetime.combine(declaration.planned_date, RETURN_REMINDER_AT, tzinfo=config.zone)
-    return OutboxMessage(
-        dedupe_key=return_due_prefix(person) + declaration.planned_date.isoformat(),
-        chat_id=person,
-        text=config.texts.return_due(resident.language),
-        not_before=max(at, now),
-        priority=Priority.REMINDER,
-        recipient_id=person,
+    return OutboxMessage.private(
+        return_due_prefix(person) + declaration.planned_date.isoformat(),
+        person,
+        config.texts.return_due(resident.language),
+        max(at, now),
+        Priority.REMINDER,
     )
 
 
