@@ -92,15 +92,7 @@ async def purge(
             residents.add(c.resident_id)
     erased = await store.erase(due, erase_answers, now=now) if due else ErasedCounts()
     drafts = await store.drop_stale_drafts(residents, now - timedelta(days=retention_days))
-    receipt = PurgeReceipt(
-        declarations=erased.declarations,
-        checkins=erased.checkins,
-        tests=erased.tests,
-        case_notes=erased.case_notes,
-        excuses=erased.excuses,
-        drafts=drafts,
-        held=held,
-    )
+    receipt = PurgeReceipt(**asdict(erased), drafts=drafts, held=held)
     await repos.audit.record(
         at=now,
         actor_id=None,

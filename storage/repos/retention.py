@@ -48,12 +48,13 @@ class RetentionCandidate:
 
 @dataclass(frozen=True, slots=True)
 class ErasedCounts:
+    """Rows whose personal fields one erasure cleared."""
+
     declarations: int = 0
     checkins: int = 0
     tests: int = 0
     case_notes: int = 0
     excuses: int = 0
-    drafts: int = 0
 
 
 def _chunks(ids: Sequence[int]) -> list[list[int]]:
