@@ -14,7 +14,15 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.context import Context
 from handlers.chat import send_private
-from handlers.dialogs import answered, ask, leave, pressed_label, refuse_stale, start_dialog
+from handlers.dialogs import (
+    answered,
+    ask,
+    dialog_declaration,
+    leave,
+    pressed_label,
+    refuse_stale,
+    start_dialog,
+)
 from services import cases
 from services.refusal import Refused
 from storage.repos.declarations import StoredDeclaration
@@ -98,10 +106,8 @@ async def _release(
 
 
 async def reason_typed(message: Message, state: FSMContext, ctx: Context) -> None:
-    declaration_id = (await state.get_data()).get("declaration")
-    if not isinstance(declaration_id, int):  # a state left by an older version
-        await leave(ctx, state)
-        await message.answer(ctx.tr("button-expired"))
+    declaration_id = await dialog_declaration(ctx, state, message)
+    if declaration_id is None:
         return
     reason = (message.text or "").strip()[: cases.MAX_NOTE]
     try:  # checked again: the case may have changed while the reason was typed

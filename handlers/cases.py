@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.context import Context
 from domain.cases import CaseStep
 from handlers.chat import send_private
-from handlers.dialogs import leave, start_dialog
+from handlers.dialogs import dialog_declaration, leave, start_dialog
 from services import cases
 from services.refusal import Refused
 from texts.case_keyboards import PHONE_ACTIONS, RELEASE_ACTIONS, CaseAct, CaseAction
@@ -62,10 +62,8 @@ async def case_pressed(
 
 
 async def note_typed(message: Message, state: FSMContext, ctx: Context) -> None:
-    declaration_id = (await state.get_data()).get("declaration")
-    if not isinstance(declaration_id, int):  # a state left by an older version
-        await leave(ctx, state)
-        await message.answer(ctx.tr("button-expired"))
+    declaration_id = await dialog_declaration(ctx, state, message)
+    if declaration_id is None:
         return
     note = (message.text or "").strip()
     if not note:

@@ -236,3 +236,14 @@ async def _end(ctx: Context, state: FSMContext) -> _Asked | None:
     await state.clear()
     await drafts.drop(ctx.repos, ctx.actor.telegram_id)
     return asked
+
+
+async def dialog_declaration(ctx: Context, state: FSMContext, message: Message) -> int | None:
+    """The declaration a case dialog (a note, a purpose, a reason) is about; None when the
+    state is one an older version left: the dialog is left and the person told."""
+    declaration_id = (await state.get_data()).get("declaration")
+    if isinstance(declaration_id, int):
+        return declaration_id
+    await leave(ctx, state)
+    await message.answer(ctx.tr("button-expired"))
+    return None
