@@ -58,6 +58,7 @@ class MyData:
     access: tuple[tuple[AuditEntry, str], ...]  # entries about their records, who by name
     corrections: tuple[Correction, ...]
     filed_for_others: int
+    unit_names: dict[str, str]  # the units of the roles and declarations, by code
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,12 @@ def targets_of(declarations: tuple[HeldDeclaration, ...], person: int) -> set[st
     found |= {f"test_record:{t.id}" for held in declarations for t in held.tests}
     found |= {f"person {person}", str(person)}
     return found
+
+
+async def _unit_names(repos: Repositories, codes: set[str]) -> dict[str, str]:
+    """People read units by name, not by the codes the organisation file uses."""
+    tree = await repos.org.load_tree()
+    return {code: tree.get(code).name for code in codes if code in tree}
 
 
 async def collect(repos: Repositories, actor: Actor, now: datetime) -> MyData:
@@ -129,6 +136,7 @@ async def collect(repos: Repositories, actor: Actor, now: datetime) -> MyData:
         ),
         tuple(await mine.corrections_of(me)),
         await mine.filed_for_others(me),
+        await _unit_names(repos, {a.unit_code for a in actor.assignments}),
     )
     await repos.audit.record(
         at=now,

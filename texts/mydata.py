@@ -24,7 +24,7 @@ from storage.repos.mydata import ACCEPTED, Correction
 from texts.audit import action_name
 from texts.declarations import category_text
 from texts.i18n import Translator
-from texts.keyboards import RowId
+from texts.keyboards import LANGUAGE_NAMES, RowId
 from texts.rendering import local_time
 from texts.result_keyboards import result_name
 from texts.trips import declaration_trip_lines
@@ -130,13 +130,17 @@ def mydata_text(tr: Translator, data: MyData, zone: ZoneInfo) -> str:
             tr(
                 "mydata-person",
                 name=person.name,
-                language=person.language.value,
+                language=LANGUAGE_NAMES[person.language],
                 phone=person.phone or "-",
             )
         )
     for assignment in data.roles:
         lines.append(
-            tr("mydata-role", role=tr(f"role-{assignment.role.value}"), unit=assignment.unit_code)
+            tr(
+                "mydata-role",
+                role=tr(f"role-{assignment.role.value}"),
+                unit=data.unit_names.get(assignment.unit_code, assignment.unit_code),
+            )
         )
     if not data.declarations:
         lines.append(tr("mydata-no-declarations"))
@@ -214,7 +218,14 @@ def mydata_json(data: MyData, now: datetime) -> bytes:
             "language": person.language.value,
             "phone": person.phone,
         },
-        "roles": [{"role": a.role.value, "unit": a.unit_code} for a in data.roles],
+        "roles": [
+            {
+                "role": a.role.value,
+                "unit": a.unit_code,
+                "unit_name": data.unit_names.get(a.unit_code, a.unit_code),
+            }
+            for a in data.roles
+        ],
         "declarations": [_declaration_json(held) for held in data.declarations],
         "filed_for_others": data.filed_for_others,
         "corrections": [

@@ -95,6 +95,10 @@ async def test_mydata_shows_the_callers_data_and_nobody_elses(
     text = "\n".join(replies)
     assert ZH("mydata-title") in text
     assert "胡军" in text
+    # Units and languages by name, never by the organisation file's codes.
+    assert ZH("mydata-role", role=ZH("role-resident"), unit="东关村") in text
+    assert "dongguan" not in text
+    assert "zh_CN" not in text
     assert FEVER.phone in text
     assert f"{declared}" in text
     assert "王二" not in text
