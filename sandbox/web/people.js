@@ -70,7 +70,10 @@ export async function selectPerson(id) {
   state.lastKnownId.clear();
   state.typing.clear();
   state.hiddenKeyboards.clear();
+  const switchSeq = state.openSeq;
   await loadChats();
+  // A chat the visitor opened while the list was loading wins over the default one.
+  if (state.openSeq !== switchSeq || state.personId !== person.id) return;
   const previous = state.lastChatOf.get(person.id);
   const target = state.chats.some((c) => c.id === previous) ? previous : person.id;
   await openChat(target);

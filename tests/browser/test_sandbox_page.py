@@ -22,6 +22,8 @@ WAIT_MS = 30_000
 
 def act_as(page: Page, person: int) -> None:
     page.select_option("#person-select", str(person))
+    # The chat list is the new person's once their private chat with the bot is in it.
+    expect(page.locator(f'.chat-item[data-chat-id="{person}"]')).to_be_attached(timeout=WAIT_MS)
 
 
 def open_chat(page: Page, chat: int) -> None:
