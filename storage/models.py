@@ -349,6 +349,10 @@ class DeclarationRow(Base):
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     held_by: Mapped[int | None] = mapped_column(BigInteger)
     hold_reason: Mapped[str | None] = mapped_column(SealedText)
+    # The privacy notice the declaration was filed under (version, and when it was accepted;
+    # for a proxy declaration, when the filer stated it was read to the person).
+    notice_version: Mapped[str | None] = mapped_column(String(40))
+    notice_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RiskAreaRow(Base):
@@ -447,3 +451,14 @@ class CorrectionRequestRow(Base):
     decided_by: Mapped[int | None] = mapped_column(BigInteger)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str | None] = mapped_column(SealedText)
+
+
+class PrivacyNoticeAcceptanceRow(Base):
+    """A person's acceptance of one version of the privacy notice shown before declaring: asked
+    once per version, kept as the record of what they were told."""
+
+    __tablename__ = "privacy_notice_acceptances"
+
+    person_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime)

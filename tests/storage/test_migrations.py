@@ -33,6 +33,7 @@ TABLES = {
     "org_version",
     "outbox",
     "people",
+    "privacy_notice_acceptances",
     "processed_updates",
     "report_versions",
     "risk_areas",
@@ -64,7 +65,7 @@ async def test_sqlite_upgrades_from_empty_and_matches_models(tmp_path: Path) -> 
     assert await asyncio.to_thread(current, url) is None
     assert not await asyncio.to_thread(is_current, url)
     await asyncio.to_thread(upgrade, url)
-    assert await asyncio.to_thread(current, url) == head() == "0016"
+    assert await asyncio.to_thread(current, url) == head() == "0017"
     assert await asyncio.to_thread(is_current, url)
     await asyncio.to_thread(downgrade, url, "0006")
     assert not await asyncio.to_thread(is_current, url)
@@ -80,7 +81,7 @@ async def test_postgres_upgrades_from_empty_inside_the_schema(
     postgres_url: str, postgres_schema: str
 ) -> None:
     await asyncio.to_thread(upgrade, postgres_url, schema=postgres_schema)
-    assert await asyncio.to_thread(current, postgres_url, schema=postgres_schema) == "0016"
+    assert await asyncio.to_thread(current, postgres_url, schema=postgres_schema) == "0017"
     database = Database.connect(postgres_url, schema=postgres_schema)
     try:
         await _check_migrated(database)
