@@ -15,6 +15,7 @@ from domain.cases import CaseEntry, CheckinLine
 from domain.org import Language, Person, Role, RoleAssignment
 from domain.outbox import OutboxMessage
 from domain.permissions import Actor
+from domain.privacy_notice import NoticeAcceptance
 from domain.recipients import case_recipients
 from domain.retention import erase_answers
 from services.declarations.model import FollowupConfig, plan_for
@@ -59,6 +60,7 @@ class MyData:
     corrections: tuple[Correction, ...]
     filed_for_others: int
     unit_names: dict[str, str]  # the units of the roles and declarations, by code
+    notices: tuple[NoticeAcceptance, ...] = ()  # the privacy notices they accepted
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,7 @@ async def collect(repos: Repositories, actor: Actor, now: datetime) -> MyData:
         tuple(await mine.corrections_of(me)),
         await mine.filed_for_others(me),
         await _unit_names(repos, {a.unit_code for a in actor.assignments}),
+        tuple(await repos.privacy_notices.of_person(me)),
     )
     await repos.audit.record(
         at=now,

@@ -142,6 +142,9 @@ def mydata_text(tr: Translator, data: MyData, zone: ZoneInfo) -> str:
                 unit=data.unit_names.get(assignment.unit_code, assignment.unit_code),
             )
         )
+    for notice in data.notices:
+        at = local_time(notice.accepted_at, zone)
+        lines.append(tr("notice-accepted-line", version=notice.version, at=at))
     if not data.declarations:
         lines.append(tr("mydata-no-declarations"))
     for held in data.declarations:
@@ -186,6 +189,9 @@ def _declaration_json(held: HeldDeclaration) -> dict[str, Any]:
         "answers": declaration_to_dict(stored.declaration),
         "category": stored.classification.category.value,
         "measure": measure_to_data(stored.classification.measure),
+        "privacy_notice": None
+        if stored.notice is None
+        else {"version": stored.notice.version, "accepted_at": _iso(stored.notice.accepted_at)},
         "released": None
         if stored.release is None
         else {"at": _iso(stored.release.at), "reason": stored.release.reason},
@@ -225,6 +231,9 @@ def mydata_json(data: MyData, now: datetime) -> bytes:
                 "unit_name": data.unit_names.get(a.unit_code, a.unit_code),
             }
             for a in data.roles
+        ],
+        "privacy_notices": [
+            {"version": n.version, "accepted_at": _iso(n.accepted_at)} for n in data.notices
         ],
         "declarations": [_declaration_json(held) for held in data.declarations],
         "filed_for_others": data.filed_for_others,

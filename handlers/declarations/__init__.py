@@ -21,9 +21,15 @@ from handlers.declarations.entry import (
 )
 from handlers.declarations.living import active_pressed, mine_command
 from handlers.declarations.proxy_living import proxy_pressed
-from handlers.declarations.steps import answer_given, cancel_command, step_pressed
+from handlers.declarations.steps import (
+    answer_given,
+    cancel_command,
+    notice_pressed,
+    step_pressed,
+)
 from texts.declaration_keyboards import DeclStep, DeclUnit
 from texts.declaration_update import DeclActive
+from texts.privacy_notice import DeclNotice
 from texts.proxy_declarations import DeclProxy, DeclProxyNew
 
 __all__ = ["DeclarationDialog", "begin", "create_cancel_router", "create_router"]
@@ -53,6 +59,7 @@ def create_router() -> Router:
     router.callback_query.register(proxy_pressed, DeclProxy.filter())
     router.callback_query.register(proxy_new_pressed, DeclProxyNew.filter())
     router.callback_query.register(step_pressed, DeclStep.filter())
+    router.callback_query.register(notice_pressed, DeclNotice.filter())
     router.message.register(
         answer_given, DeclarationDialog.filling, private, ~F.text.startswith("/")
     )

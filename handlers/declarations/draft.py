@@ -15,7 +15,14 @@ from aiogram.fsm.state import State, StatesGroup
 from bot.context import Context
 from domain.declaration_dialog import Draft, DraftError
 from domain.org import Role, Unit
+from domain.privacy_notice import NoticeAcceptance
 from handlers.chat import send_private
+from handlers.declarations.notice import (
+    notice_from_data,
+    notice_to_data,
+    show_notice,
+    standing_acceptance,
+)
 from handlers.dialogs import (
     StoredDialogError,
     ask,
@@ -48,6 +55,7 @@ class Stored:
     draft: Draft
     renewed: datetime | None = None  # when the expiry lease was last renewed (services.drafts)
     replaces: int | None = None  # the active declaration this dialog updates
+    notice: NoticeAcceptance | None = None  # None: the privacy notice is not accepted yet
 
 
 async def begin(
@@ -60,8 +68,10 @@ async def begin(
     replaces: int | None = None,
 ) -> None:
     """Start a new dialog for `unit` (dropping any other dialog in progress); with
-    `replaces`, an update of that declaration starting from `draft` (its answers)."""
+    `replaces`, an update of that declaration starting from `draft` (its answers). The
+    privacy notice comes first unless the caller accepted its current version already."""
     draft = draft if draft is not None else Draft()
+    acceptance = await standing_acceptance(ctx, proxy=proxy, replaces=replaces)
     # The other dialog's question keeps no live buttons.
     await start_dialog(
         ctx,
@@ -76,6 +86,7 @@ async def begin(
             "renewed": ctx.now().isoformat(),
             "draft": draft.to_data(),
             "replaces": replaces,
+            "notice": notice_to_data(acceptance),
         },
     )
     await drafts.touch(
@@ -84,10 +95,19 @@ async def begin(
         ttl_hours=ctx.settings.declarations.draft_ttl_hours,
         now=ctx.now(),
     )
-    key = "declare-intro-proxy" if proxy else "declare-intro"
-    key = "declare-intro-update" if replaces is not None else key
-    await send_private(ctx, ctx.tr(key, unit=unit.name))
     stored = await load_stored(ctx, state)
+    if stored.notice is None:
+        await show_notice(ctx, state, unit_name=unit.name, dialog_id=stored.dialog_id, proxy=proxy)
+        return
+    await open_questions(ctx, state, stored, unit.name)
+
+
+async def open_questions(ctx: Context, state: FSMContext, stored: Stored, unit_name: str) -> None:
+    """The dialog's introduction and its current question (the first, or where a draft
+    begun before the notice stopped)."""
+    key = "declare-intro-proxy" if stored.proxy else "declare-intro"
+    key = "declare-intro-update" if stored.replaces is not None else key
+    await send_private(ctx, ctx.tr(key, unit=unit_name))
     await show_question(ctx, state, stored)
 
 
@@ -115,6 +135,7 @@ async def load_stored(ctx: Context, state: FSMContext) -> Stored:
             draft,
             datetime.fromisoformat(renewed) if isinstance(renewed, str) else None,
             replaces,
+            notice_from_data(data.get("notice")),
         )
     except (ValueError, KeyError, DraftError) as error:
         logger.info("declaration dialog of %s restarted: %s", ctx.actor.telegram_id, error)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
@@ -10,6 +12,7 @@ from domain import declaration_dialog as dialog
 from domain.declaration_build import build as build_declaration
 from domain.declaration_dialog import Action as DeclAction
 from handlers.chat import send_private
+from handlers.declarations import notice
 from handlers.declarations.draft import (
     DeclarationDialog,
     Stored,
@@ -17,6 +20,7 @@ from handlers.declarations.draft import (
     expired_restarted,
     load_stored,
     local_today,
+    open_questions,
     save_draft,
     show_question,
     with_draft,
@@ -37,6 +41,7 @@ from texts.declaration_keyboards import (
     question_keyboard,
     question_text,
 )
+from texts.privacy_notice import DeclNotice
 
 
 async def answer_given(message: Message, state: FSMContext, ctx: Context) -> None:
@@ -46,6 +51,9 @@ async def answer_given(message: Message, state: FSMContext, ctx: Context) -> Non
         await end_dialog(ctx, state, "declare-restart")
         return
     if await expired_restarted(ctx, state, stored):
+        return
+    if stored.notice is None:
+        await _notice_again(ctx, state, stored)
         return
     if message.text is None:
         await answered(ctx, state, None)
@@ -84,7 +92,11 @@ async def step_pressed(
         await query.answer()
         await end_dialog(ctx, state, "declare-restart")
         return
-    if callback_data.dialog != stored.dialog_id or callback_data.step != stored.draft.step:
+    if (
+        callback_data.dialog != stored.dialog_id
+        or callback_data.step != stored.draft.step
+        or stored.notice is None
+    ):
         await refuse_stale(ctx, query, "declare-stale")
         return
     if await expired_restarted(ctx, state, stored):
@@ -145,6 +157,56 @@ def _given(
     return pressed_answer(ctx.tr, stored.draft.step, draft.answers, pressed_label(query))
 
 
+async def notice_pressed(
+    query: CallbackQuery, callback_data: DeclNotice, state: FSMContext, ctx: Context
+) -> None:
+    """The privacy notice accepted (the questions follow) or declined (nothing kept)."""
+    if await state.get_state() != DeclarationDialog.filling.state:
+        await refuse_stale(ctx, query)
+        return
+    try:
+        stored = await load_stored(ctx, state)
+    except StoredDialogError:
+        await query.answer()
+        await end_dialog(ctx, state, "declare-restart")
+        return
+    if callback_data.dialog != stored.dialog_id or stored.notice is not None:
+        await refuse_stale(ctx, query, "declare-stale")
+        return
+    await query.answer()
+    if await expired_restarted(ctx, state, stored):
+        return
+    if not callback_data.accept:
+        await leave(ctx, state, pressed_label(query))
+        await send_private(ctx, ctx.tr("notice-declined"))
+        return
+    unit = await ctx.repos.org.get_unit(stored.unit)
+    if unit is None:
+        await end_dialog(ctx, state, "declare-restart")
+        return
+    acceptance = await notice.accept(ctx, proxy=stored.proxy)
+    await state.update_data(notice=notice.notice_to_data(acceptance))
+    await answered(ctx, state, pressed_label(query))  # its request commits the acceptance
+    await open_questions(ctx, state, replace(stored, notice=acceptance), unit.name)
+
+
+async def _notice_again(ctx: Context, state: FSMContext, stored: Stored) -> None:
+    """Anything but the notice's buttons before it is accepted: the notice again, below."""
+    unit = await ctx.repos.org.get_unit(stored.unit)
+    if unit is None:
+        await end_dialog(ctx, state, "declare-restart")
+        return
+    await answered(ctx, state, None)
+    await notice.show_notice(
+        ctx,
+        state,
+        unit_name=unit.name,
+        dialog_id=stored.dialog_id,
+        proxy=stored.proxy,
+        again=True,
+    )
+
+
 async def cancel_command(message: Message, state: FSMContext, ctx: Context) -> None:
     """/cancel during a declaration: also forget the lease, so no expiry notice follows."""
     await end_dialog(ctx, state, "declare-cancelled")
@@ -171,6 +233,7 @@ async def _submit(
             resident_id=None if stored.proxy else ctx.actor.telegram_id,
             now=ctx.now(),
             replaces=stored.replaces,
+            notice=stored.notice,
         )
     except DeclarationRefused as refused:
         await leave(ctx, state)

@@ -13,6 +13,7 @@ from domain.declarations import Declaration, DeclarationStatus
 from domain.org import Role
 from domain.permissions import Actor
 from domain.policy import classify, is_worse, refers_to_fever_clinic
+from domain.privacy_notice import NoticeAcceptance
 from domain.risk_areas import places_of
 from domain.trips import planned_trip
 from services.declaration_support import Scheduler, load_staff, mask_phone
@@ -142,6 +143,7 @@ class DeclarationService:
         resident_id: int | None,
         now: datetime,
         replaces: int | None = None,
+        notice: NoticeAcceptance | None = None,
     ) -> Submitted:
         """Classify and store an attested declaration, open its follow-up and alert the staff.
 
@@ -154,6 +156,8 @@ class DeclarationService:
         `replaces`: the resident's own active declaration this one updates (a new version
         superseding it); its follow-up is merged (`update.merge_followup`) and the staff are
         alerted only when the category got worse or an immediate report is newly due.
+
+        `notice`: the privacy notice the declaration was filed under, recorded with it.
         """
         target = f"unit {unit_code}"
 
@@ -204,6 +208,7 @@ class DeclarationService:
                 facts=facts,
                 policy_version=policy.label,
                 version=old.version + 1 if old is not None else 1,
+                notice=notice,
             )
         )
         plan = plan_for(config, classification, start)

@@ -21,6 +21,7 @@ from storage.repos.obligations import ObligationRepository
 from storage.repos.org import OrgRepository
 from storage.repos.outbox import OutboxRepository
 from storage.repos.people import PeopleRepository
+from storage.repos.privacy_notices import PrivacyNoticeRepository
 from storage.repos.reports import ReportRepository
 from storage.repos.risk_areas import RiskAreaRepository
 from storage.repos.roles import RoleRepository
@@ -52,6 +53,7 @@ class Repositories:
         self.checkins = CheckinRepository(session)
         self.risk_areas = RiskAreaRepository(session)
         self.drafts = DraftLeaseRepository(session)
+        self.privacy_notices = PrivacyNoticeRepository(session)
 
 
 __all__ = [
@@ -69,6 +71,7 @@ __all__ = [
     "OrgRepository",
     "OutboxRepository",
     "PeopleRepository",
+    "PrivacyNoticeRepository",
     "ReportRepository",
     "Repositories",
     "RiskAreaRepository",

@@ -23,6 +23,7 @@ from domain.declarations import Declaration, RiskFacts, RiskLevel
 from domain.followup import FollowupItem, subject
 from domain.obligations import ObligationKind, ObligationState
 from domain.policy import Category, Classification, Measure
+from domain.privacy_notice import NoticeAcceptance
 from domain.retention import RetentionHold
 from domain.risk_areas import Place
 from storage.changes import note_change
@@ -80,6 +81,7 @@ class NewDeclaration:
     facts: RiskFacts
     policy_version: str
     version: int = 1  # an update by the resident: the version it supersedes + 1
+    notice: NoticeAcceptance | None = None  # the privacy notice it was filed under
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,7 @@ class StoredDeclaration:
     release: MeasureRelease | None = None  # the measure ended early by staff
     hold: RetentionHold | None = None  # an admin keeps it from the retention purge
     purged: bool = False  # its personal fields were erased (domain.retention)
+    notice: NoticeAcceptance | None = None  # the privacy notice it was filed under
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +205,11 @@ def _stored(row: Any) -> StoredDeclaration:
             else None
         ),
         purged=row.purged_at is not None,
+        notice=(
+            NoticeAcceptance(row.notice_version, row.notice_accepted_at)
+            if row.notice_version is not None and row.notice_accepted_at is not None
+            else None
+        ),
     )
 
 
@@ -257,6 +265,8 @@ class DeclarationRepository:
                 unlocated_places=len(new.declaration.unlocated_stays()),
                 version=new.version,
                 superseded_by=None,
+                notice_version=new.notice.version if new.notice else None,
+                notice_accepted_at=new.notice.accepted_at if new.notice else None,
                 **_classification_values(
                     new.classification, new.facts, new.policy_version, new.submitted_at
                 ),

@@ -56,8 +56,12 @@ def test_declaring_then_a_reporting_day_in_the_browser(
     expect(page.locator("#pinned-bar")).to_contain_text("返乡报备", timeout=WAIT_MS)
     declare = page.locator(f'.message[data-chat-id="{RESIDENTS_GROUP}"] button.inline-button')
     declare.filter(has_text="我要报备").last.click()
-    # ...lands in the private chat with the bot, and the first question appears.
+    # ...lands in the private chat with the bot, accepts the privacy notice, and the first
+    # question appears.
     expect(page.locator("#chat-title")).to_contain_text("防控助手", timeout=WAIT_MS)
+    notice = bot_message(page, RESIDENT, "个人信息告知书")
+    expect(notice).to_be_visible(timeout=WAIT_MS)
+    notice.locator("button.inline-button", has_text="同意并开始报备").click()
     expect(bot_message(page, RESIDENT, "请输入姓名")).to_be_visible(timeout=WAIT_MS)
     expect(bot_message(page, RESIDENT, "开始返乡报备（南街社区）")).to_be_visible(timeout=WAIT_MS)
     page.screenshot(path=str(artifacts / "1-resident-declares.png"))

@@ -30,9 +30,11 @@ from services.org import load_org_file
 from storage import Database, Repositories
 from storage.migrate import upgrade
 from storage.models import OutboxRow
+from texts.privacy_notice import DeclNotice
 
 TOKEN = "7100001:LIVEtokenLIVEtokenLIVEtokenLIVE12345"
 BOT_ID = 7100001
+NOTICE_PREFIX = DeclNotice.__prefix__ + ":"
 SETTLE_TIMEOUT_S = 30.0
 START_TIMEOUT_S = 30.0
 
@@ -230,6 +232,25 @@ class LiveBot:
         self.emu.press_button(user, chat_id, message["message_id"], data, bot=BOT_ID)
         await self.settled()
         return [m["text"] for m in self.emu.bot_messages(chat_id, bot=BOT_ID)[before:]]
+
+    async def start_declaring(self, user: int, payload: str) -> list[str]:
+        """`user` follows the residents group's button (`/start payload`) and accepts the
+        privacy notice when it is asked (once per person): the replies after it."""
+        replies = await self.say(user, f"/start {payload}")
+        return await self.accept_notice(user) or replies
+
+    async def accept_notice(self, user: int) -> list[str] | None:
+        """Press "accept" on the privacy notice if it is the bot's last message to `user`."""
+        messages = self.emu.bot_messages(user, bot=BOT_ID)
+        if not messages:
+            return None
+        message = messages[-1]
+        for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data") or ""
+                if data.startswith(NOTICE_PREFIX) and DeclNotice.unpack(data).accept:
+                    return await self.press_data(user, message, data)
+        return None
 
     def last(self, chat: int) -> dict[str, Any]:
         messages = self.emu.bot_messages(chat, bot=BOT_ID)

@@ -110,7 +110,7 @@ async def declare_as(
     bot: LiveBot, payload: str, user: int, script: Sequence[tuple[str, Any]]
 ) -> tuple[str, DeclarationRow]:
     """`user` follows the group's button and declares; the result and the stored row."""
-    await bot.say(user, f"/start {payload}")
+    await bot.start_declaring(user, payload)
     result = await declare(bot, user, script)
     return result, (await rows(bot))[-1]
 
@@ -528,7 +528,7 @@ async def test_stays_typed_in_pinyin_or_as_a_station_are_matched_and_screened(
         payload = await open_residents_group(bot)
 
         async def stayed_in(user: int, name: str, typed: str, city: str, code: str) -> int:
-            await bot.say(user, f"/start {payload}")
+            await bot.start_declaring(user, payload)
             script = returnee(name, "13800138000", BEIJING_STREET)
             at = script.index(("stays", pick("none")))
             for step, reply in script[:at]:
@@ -569,7 +569,7 @@ async def test_a_place_nothing_matches_is_flagged_located_and_screened_again(
         payload = await open_residents_group(bot)
         # 江汉区 is high-risk already: only the place nobody could match was there.
         await load_risk_list(bot, "地区,风险等级,生效日期\n湖北省武汉市江汉区,高,2026-11-15\n")
-        await bot.say(LOW, f"/start {payload}")
+        await bot.start_declaring(LOW, payload)
         script = returnee("刘小明", "13800138000", BEIJING_STREET)
         at = script.index(("stays", pick("none")))
         for step, reply in script[:at]:

@@ -138,7 +138,7 @@ def return_due_count(bot: LiveBot, user: int) -> int:
 async def declare_leaving(bot: LiveBot, payload: str, user: int) -> tuple[str, int]:
     """`user` declares a plan to leave, checking the questions it asks; the result and the
     declaration's id."""
-    await bot.say(user, f"/start {payload}")
+    await bot.start_declaring(user, payload)
     questions: dict[str, str] = {}  # each question asked, in order, and its text
     for step, reply in leaving_script("刘外出", "13800138000"):
         now_asked, text = asked(bot, user)
@@ -368,7 +368,7 @@ async def test_a_foreign_national_in_english_passport_provinces_and_a_fever_aske
     async with live_bot(tmp_path, ORG, START) as bot:
         payload = await open_residents_group(bot)
         bot.emu.create_user("John Smith", user_id=FOREIGN, language_code="en")
-        await bot.say(FOREIGN, f"/start {payload}")
+        await bot.start_declaring(FOREIGN, payload)
         await answer(bot, FOREIGN, "name", "John Smith")
         await answer(bot, FOREIGN, "phone", "13800138000")
 

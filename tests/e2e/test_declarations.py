@@ -282,7 +282,7 @@ async def test_each_returnee_gets_their_category_and_the_right_people_hear(
         seen = {p: len(bot.texts(p)) for p in (COUNTY, TOWNSHIP, LIAISON, TRACKER)}
 
         # A low-risk returnee: registered only; nobody on the staff is disturbed.
-        await bot.say(LOW, f"/start {payload}")
+        await bot.start_declaring(LOW, payload)
         result = await declare(bot, LOW, returnee("刘小明", "13800138000", NANJING))
         assert ZH("followup-category-registration_only") in result
         assert all(len(bot.texts(p)) == n for p, n in seen.items())
@@ -296,7 +296,7 @@ async def test_each_returnee_gets_their_category_and_the_right_people_hear(
 
         # A mid-risk returnee (in English): home quarantine; liaison and tracker told at once,
         # with the number in full (they call); check-ins every day and two tests are owed.
-        await bot.say(MID, f"/start {payload}")
+        await bot.start_declaring(MID, payload)
         result = await declare(bot, MID, returnee("Chen Mid", "13900139000", JIANGHAN))
         assert EN("followup-category-home_quarantine") in result
         mid = (await rows(bot))[-1]
@@ -317,7 +317,7 @@ async def test_each_returnee_gets_their_category_and_the_right_people_hear(
         assert {o.assignee_person for o in owed} == {MID}
 
         # An overseas arrival: centralised quarantine.
-        await bot.say(ABROAD, f"/start {payload}")
+        await bot.start_declaring(ABROAD, payload)
         result = await declare(bot, ABROAD, returnee("黄海外", "13700137000", OVERSEAS))
         assert ZH("followup-category-centralised_quarantine") in result
         assert (await rows(bot))[-1].category == "centralised_quarantine"
@@ -326,7 +326,7 @@ async def test_each_returnee_gets_their_category_and_the_right_people_hear(
             seen[staff] = len(bot.texts(staff))
 
         # Fever: the fever clinic, and an immediate report up the whole chain.
-        await bot.say(FEVER, f"/start {payload}")
+        await bot.start_declaring(FEVER, payload)
         result = await declare(
             bot,
             FEVER,
@@ -343,6 +343,8 @@ async def test_each_returnee_gets_their_category_and_the_right_people_hear(
         # A proxy declaration by the liaison for a resident without the messenger: the
         # follow-up is the liaison's to collect.
         replies = await bot.say(LIAISON, "/declare_for")
+        assert ZH("notice-ask-proxy") in replies[0]  # the filer tells the person first
+        replies = await bot.accept_notice(LIAISON) or []
         assert replies[0] == ZH("declare-intro-proxy", unit="东关村")
         result = await declare(bot, LIAISON, returnee("吴老人", "13500135000", JIANGHAN))
         assert ZH("followup-category-home_quarantine") in result
@@ -360,7 +362,7 @@ async def test_each_returnee_gets_their_category_and_the_right_people_hear(
 async def test_wrong_answers_back_edit_cancel_and_a_restart(tmp_path: Path) -> None:
     async with live_bot(tmp_path, ORG, START) as bot:
         payload = await open_residents_group(bot)
-        await bot.say(OTHER, f"/start {payload}")
+        await bot.start_declaring(OTHER, payload)
 
         async def refused(step: str, text: str, reason: str, **params: object) -> None:
             [reply] = await answer(bot, OTHER, step, text)
@@ -452,11 +454,11 @@ async def test_a_risk_list_update_reclassifies_and_alerts_the_tracker(tmp_path: 
     async with live_bot(tmp_path, ORG, START) as bot:
         payload = await open_residents_group(bot)
         await load_risk_list(bot, RISK_CSV)
-        await bot.say(LOW, f"/start {payload}")
+        await bot.start_declaring(LOW, payload)
         result = await declare(bot, LOW, returnee("刘小明", "13800138000", NANJING))
         assert ZH("followup-category-registration_only") in result
         # A fever and "no symptoms", confirmed: the fever clinic.
-        await bot.say(FEVER, f"/start {payload}")
+        await bot.start_declaring(FEVER, payload)
         feverish = returnee(
             "周发热", "13600136000", NANJING, temperature="38.6", fever_confirmed=True
         )

@@ -67,7 +67,17 @@ async def test_onboarding_by_invite_link_and_binding_a_group(
     url = join_post["reply_markup"]["inline_keyboard"][0][0]["url"]
     payload = url.split("start=")[1]
     # The button joins the person as a resident of the unit and starts their declaration.
-    started = await chat.say(5002, f"/start {payload}")
+    # The privacy notice comes first, in the person's language.
+    notice = await chat.say(5002, f"/start {payload}")
+    assert EN("notice-body", unit="东关村", days=30) in notice["text"]
+    await chat.press(5002, notice, 0, 0)
+    started = await emulator.wait_for_message(
+        5002,
+        lambda m: m["text"] == EN("declare-intro", unit="东关村"),
+        bot=BOT_ID,
+        after_message_id=notice["message_id"],
+        timeout=30,
+    )
     assert started["text"] == EN("declare-intro", unit="东关村")
 
 

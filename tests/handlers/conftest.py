@@ -57,6 +57,7 @@ from tests.orgs import (
     org_toml,
 )
 from texts.i18n import Translator
+from texts.privacy_notice import DeclNotice
 
 BOT_ID = 42
 TOKEN = f"{BOT_ID}:TESTtokenTESTtokenTESTtokenTEST12345"
@@ -70,6 +71,7 @@ ORG = org_toml(
     ],
 )
 ZH = Translator(Language.ZH_CN)
+NOTICE_PREFIX = DeclNotice.__prefix__ + ":"
 EN = Translator(Language.EN)
 
 
@@ -261,6 +263,27 @@ class Harness:
         before = len(self.session.requests)
         await self.feed(self.message_update(user_id, text, **kwargs))
         return self._replies(before)
+
+    async def declare(self, user_id: int, command: str = "/declare") -> list[str]:
+        """`command` in the private chat, and the privacy notice accepted when it is asked
+        (once per person, once per proxy declaration): the replies after it."""
+        before = len(self.session.requests)
+        replies = await self.send(user_id, command)
+        return await self.accept_notice(user_id, since=before) or replies
+
+    async def accept_notice(self, user_id: int, *, since: int = 0) -> list[str] | None:
+        """Press "accept" on the privacy notice sent after request `since` (the latest, by
+        default): the replies; None when no notice was sent."""
+        for request in reversed(self.session.requests[since:]):
+            markup = getattr(request, "reply_markup", None)
+            if not isinstance(markup, InlineKeyboardMarkup):
+                continue
+            for row in markup.inline_keyboard:
+                for button in row:
+                    data = button.callback_data or ""
+                    if data.startswith(NOTICE_PREFIX) and DeclNotice.unpack(data).accept:
+                        return await self.press(user_id, data)
+        return None
 
     async def send_media(self, user_id: int, kind: str, **kwargs: Any) -> list[str]:
         """The user sends a photo, sticker, document or voice message (see `MEDIA`)."""

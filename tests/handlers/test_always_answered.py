@@ -119,7 +119,7 @@ async def test_commands_in_groups_point_to_the_private_chat_or_refuse(everyone: 
 
 
 async def test_media_at_a_question_says_what_the_question_needs(everyone: Harness) -> None:
-    await everyone.send(RESIDENT, "/declare")
+    await everyone.declare(RESIDENT)
     # The name question takes typing.
     [typed] = await everyone.send_media(RESIDENT, "photo")
     assert ZH("declare-text-only") in typed

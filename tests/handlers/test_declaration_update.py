@@ -41,7 +41,7 @@ async def _jianghan_mid_risk(harness: Harness) -> None:
 
 
 async def _declare_once(harness: Harness) -> None:
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     await walk_to_summary(harness, RESIDENT)
     await click(harness, RESIDENT, "confirm")
     await click(harness, RESIDENT, "agree")
@@ -62,7 +62,7 @@ async def _reconfirmations(harness: Harness) -> list[AuditLogRow]:
 async def test_a_second_declare_offers_update_or_nothing_changed(harness: Harness) -> None:
     await _jianghan_mid_risk(harness)
     await _declare_once(harness)
-    replies = await harness.send(RESIDENT, "/declare")
+    replies = await harness.declare(RESIDENT)
     assert ZH("followup-category-home_health_monitoring") in replies[-1]
     assert "2026-11-21 至 2026-12-04，今天是第 2/14 天" in replies[-1]
     buttons = [b.text for row in harness.last_keyboard().inline_keyboard for b in row]
@@ -77,7 +77,7 @@ async def test_a_second_declare_offers_update_or_nothing_changed(harness: Harnes
 
 async def test_nothing_changed_is_recorded_and_answered(harness: Harness) -> None:
     await _declare_once(harness)
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     [declaration] = await _rows(harness, DeclarationRow)
     same = DeclActive(action=ActiveAction.SAME, id=declaration.id).pack()
     replies = await harness.press(RESIDENT, same)
@@ -102,7 +102,7 @@ async def test_an_update_supersedes_and_merges_the_follow_up(harness: Harness) -
     await _declare_once(harness)
     [first] = await _rows(harness, DeclarationRow)
     assert first.category == "home_health_monitoring"
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     update = DeclActive(action=ActiveAction.UPDATE, id=first.id).pack()
     replies = await harness.press(RESIDENT, update)
     assert replies[0].startswith(ZH("declare-intro-update", unit="东关村")[:6])
@@ -132,7 +132,7 @@ async def test_an_update_supersedes_and_merges_the_follow_up(harness: Harness) -
     assert all(o.kind == ObligationKind.TEST_DUE.value for o in excused)
     assert {o.excuse_reason for o in excused} == {f"updated by declaration {second.id}"}
     # A third /declare offers the new version.
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     [[update_button, _]] = harness.last_keyboard().inline_keyboard
     assert DeclActive.unpack(update_button.callback_data or "").id == second.id
 

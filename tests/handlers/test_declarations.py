@@ -117,7 +117,7 @@ async def declarations_count(harness: Harness) -> int:
 
 
 async def test_full_dialog_in_private(harness: Harness) -> None:
-    replies = await harness.send(RESIDENT, "/declare")
+    replies = await harness.declare(RESIDENT)
     assert replies[0] == ZH("declare-intro", unit="东关村")
     assert replies[1] == ZH("declare-q-name")
     await walk_to_summary(harness, RESIDENT)
@@ -137,7 +137,7 @@ async def test_full_dialog_in_private(harness: Harness) -> None:
 
 
 async def test_invalid_inputs_are_asked_again_with_the_reason(harness: Harness) -> None:
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     assert await harness.send(RESIDENT, "<b>" + "x" * 10_000) == [
         ZH("declare-invalid-name") + "\n" + ZH("declare-q-name")
     ]
@@ -160,7 +160,7 @@ async def test_invalid_inputs_are_asked_again_with_the_reason(harness: Harness) 
 
 
 async def test_back_edit_and_cancel(harness: Harness) -> None:
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     await harness.send(RESIDENT, "刘小明")
     assert current(harness).step == "phone"
     await click(harness, RESIDENT, action="back")
@@ -176,7 +176,7 @@ async def test_back_edit_and_cancel(harness: Harness) -> None:
 
 
 async def test_edit_from_summary(harness: Harness) -> None:
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     await walk_to_summary(harness, RESIDENT)
     await click(harness, RESIDENT, "transport", "edit")
     assert current(harness).step == "transport"
@@ -186,14 +186,14 @@ async def test_edit_from_summary(harness: Harness) -> None:
 
 
 async def test_restart_keeps_the_draft(harness: Harness) -> None:
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     await harness.send(RESIDENT, "刘小明")
     harness.restart()
     assert await harness.send(RESIDENT, "13800138000") == [ZH("declare-q-idtype")]
 
 
 async def test_stale_and_forged_buttons_are_refused(harness: Harness) -> None:
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     await harness.send(RESIDENT, "刘小明")
     data = current(harness)
     for forged in (
@@ -225,7 +225,9 @@ async def test_group_button_joins_and_starts(harness: Harness) -> None:
     assert harness.session.of_type(PinChatMessage)[-1].chat_id == GROUP
     url = harness.last_keyboard().inline_keyboard[0][0].url or ""
     payload = url.split("?start=")[1]
-    replies = await harness.send(NEWCOMER, f"/start {payload}")
+    [notice] = await harness.send(NEWCOMER, f"/start {payload}")
+    assert ZH("notice-body", unit="东关村", days=30) in notice
+    replies = await harness.accept_notice(NEWCOMER)
     assert replies == [ZH("declare-intro", unit="东关村"), ZH("declare-q-name")]
     roles = await harness.repos(lambda r: r.roles.of_person(NEWCOMER))
     assert RoleAssignment(NEWCOMER, "dongguan", Role.RESIDENT) in roles
@@ -233,11 +235,11 @@ async def test_group_button_joins_and_starts(harness: Harness) -> None:
 
 
 async def test_declare_without_a_unit_says_how_to_join(harness: Harness) -> None:
-    assert await harness.send(NEWCOMER, "/declare") == [ZH("declare-no-unit")]
+    assert await harness.declare(NEWCOMER) == [ZH("declare-no-unit")]
 
 
 async def test_proxy_by_a_liaison(harness: Harness) -> None:
-    replies = await harness.send(LIAISON, "/declare_for")
+    replies = await harness.declare(LIAISON, "/declare_for")
     assert replies[0] == ZH("declare-intro-proxy", unit="东关村")
     await walk_to_summary(harness, LIAISON)
     await click(harness, LIAISON, "confirm")
@@ -253,11 +255,11 @@ async def test_proxy_by_a_liaison(harness: Harness) -> None:
 
 
 async def test_proxy_refused_for_a_plain_resident(harness: Harness) -> None:
-    assert await harness.send(RESIDENT, "/declare_for") == [ZH("declare-for-not-allowed")]
+    assert await harness.declare(RESIDENT, "/declare_for") == [ZH("declare-for-not-allowed")]
 
 
 async def test_expired_draft_notice_and_start_over(harness: Harness) -> None:
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     await harness.send(RESIDENT, "刘小明")
     last_step = harness.clock.now()
     ttl = harness.settings.declarations.draft_ttl_hours
@@ -296,15 +298,17 @@ async def test_several_units_ask_which_and_the_choice_is_checked(harness: Harnes
         )
 
     await harness.repos(second)
-    assert await harness.send(RESIDENT, "/declare") == [ZH("declare-choose-unit")]
+    assert await harness.declare(RESIDENT) == [ZH("declare-choose-unit")]
     assert await harness.press(RESIDENT, "v1dclu:hexi:0") == []  # not one of theirs
     assert harness.session.of_type(AnswerCallbackQuery)[-1].show_alert
-    replies = await harness.press(RESIDENT, harness.button("南街社区"))
+    [notice] = await harness.press(RESIDENT, harness.button("南街社区"))
+    assert ZH("notice-body", unit="南街社区", days=30) in notice
+    replies = await harness.accept_notice(RESIDENT)
     assert replies == [ZH("declare-intro", unit="南街社区"), ZH("declare-q-name")]
 
 
 async def test_region_pages_and_checklist_ticks_redraw_in_place(harness: Harness) -> None:
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     await harness.send(RESIDENT, "刘小明")
     await harness.send(RESIDENT, "13800138000")
     await click(harness, RESIDENT, action="skip")
@@ -324,7 +328,7 @@ async def test_region_pages_and_checklist_ticks_redraw_in_place(harness: Harness
 
 
 async def test_a_draft_that_no_longer_fits_restarts_politely(harness: Harness) -> None:
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     await harness.send(RESIDENT, "刘小明")
     key = StorageKey(bot_id=BOT_ID, chat_id=RESIDENT, user_id=RESIDENT)
     data = await harness.storage.get_data(key)
@@ -334,7 +338,7 @@ async def test_a_draft_that_no_longer_fits_restarts_politely(harness: Harness) -
 
 
 async def test_checklist_ticks_edit_the_message(harness: Harness) -> None:
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     key = StorageKey(bot_id=BOT_ID, chat_id=RESIDENT, user_id=RESIDENT)
     data = await harness.storage.get_data(key)
     at_symptoms = {**data["draft"], "step": "symptoms"}
@@ -363,7 +367,7 @@ async def walk_to_planned(harness: Harness, user: int) -> None:
 
 
 async def test_a_planned_date_beyond_six_months_is_asked_again(harness: Harness) -> None:
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     await walk_to_planned(harness, RESIDENT)
     reason = ZH("declare-planned-range", first="2026-11-22", last="2027-05-24")
     # The question's example is a week ahead: a date the question takes.
@@ -375,7 +379,7 @@ async def test_a_planned_date_beyond_six_months_is_asked_again(harness: Harness)
 
 
 async def test_an_arrival_before_the_look_back_window_is_asked_again(harness: Harness) -> None:
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     await answer_who_and_where(harness, RESIDENT)
     for value in ("returned", "domestic", "420000", "420100", "420102"):
         await click(harness, RESIDENT, value)
@@ -395,7 +399,7 @@ async def test_an_arrival_before_the_look_back_window_is_asked_again(harness: Ha
 async def test_a_stored_draft_with_an_absurd_date_restarts_instead_of_failing(
     harness: Harness,
 ) -> None:
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     await walk_to_summary(harness, RESIDENT)
     key = StorageKey(bot_id=BOT_ID, chat_id=RESIDENT, user_id=RESIDENT)
     data = await harness.storage.get_data(key)
@@ -408,9 +412,10 @@ async def test_a_stored_draft_with_an_absurd_date_restarts_instead_of_failing(
 
 
 async def test_answers_show_in_their_questions_a_checklist_by_its_ticks(harness: Harness) -> None:
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     await harness.send(RESIDENT, "刘小明")
-    [name] = harness.echoes(RESIDENT)
+    [notice, name] = harness.echoes(RESIDENT)
+    assert notice.endswith(ZH("dialog-answered", answer=ZH("notice-accept")))
     assert name == ZH("declare-q-name") + "\n\n" + ZH("dialog-answered", answer="刘小明")
     await harness.send(RESIDENT, "13800138000")
     await click(harness, RESIDENT, action="skip")
@@ -438,7 +443,7 @@ async def test_answers_show_in_their_questions_a_checklist_by_its_ticks(harness:
 async def test_an_english_speaker_picks_and_types_places_in_english(harness: Harness) -> None:
     await harness.send(RESIDENT, "/lang")
     await harness.press(RESIDENT, "v1lang:en")
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     await answer_who_and_where(harness, RESIDENT)
     await click(harness, RESIDENT, "returned")
     await click(harness, RESIDENT, "domestic")
@@ -468,7 +473,7 @@ async def test_the_result_lists_only_tests_and_check_ins_still_ahead(harness: Ha
     # Filed at 23:48 by someone from abroad who arrived yesterday: day 1's test (10:00) and
     # today's check-in (20:00) are past; centralised quarantine tests on days 1 and 13.
     harness.clock.set(datetime(2026, 11, 22, 23, 48, tzinfo=ZONE))
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     await answer_who_and_where(harness, RESIDENT)
     await click(harness, RESIDENT, "returned")
     await click(harness, RESIDENT, "overseas")
@@ -500,7 +505,7 @@ async def test_the_result_lists_only_tests_and_check_ins_still_ahead(harness: Ha
 async def test_no_symptoms_with_a_fever_is_asked_about_and_kept_once_confirmed(
     harness: Harness,
 ) -> None:
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     await answer_who_and_where(harness, RESIDENT)
     await click(harness, RESIDENT, "returned")
     await answer_origin_to_vaccination(harness, RESIDENT)
@@ -526,7 +531,7 @@ async def test_no_symptoms_with_a_fever_is_asked_about_and_kept_once_confirmed(
 
 
 async def test_a_passport_is_picked_then_typed_and_kept_with_its_type(harness: Harness) -> None:
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     await harness.send(RESIDENT, "Jane Doe")
     await harness.send(RESIDENT, "13800138000")
     assert current(harness).step == "idtype"
@@ -556,7 +561,7 @@ async def test_a_place_nothing_matches_is_picked_or_flagged_never_kept_silently(
     harness: Harness,
 ) -> None:
     harness.clock.set(NOW)
-    await harness.send(RESIDENT, "/declare")
+    await harness.declare(RESIDENT)
     await answer_who_and_where(harness, RESIDENT)
     await click(harness, RESIDENT, "returned")
     await click(harness, RESIDENT, "overseas")

@@ -103,7 +103,7 @@ async def test_alert_card_declare_and_mine_show_the_plan(harness: Harness) -> No
     assert ZH("case-card-origin", origin=PLACE) not in card
     [mine] = await harness.send(RESIDENT, "/mine")
     assert _plan(Language.ZH_CN) in mine
-    replies = await harness.send(RESIDENT, "/declare")
+    replies = await harness.declare(RESIDENT)
     assert _plan(Language.ZH_CN) in replies[-1]
     await harness.send(RESIDENT, "/lang")
     await harness.press(RESIDENT, "v1lang:en")

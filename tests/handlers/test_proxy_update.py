@@ -31,7 +31,7 @@ async def _rows(harness: Harness, model: type) -> list:  # type: ignore[type-arg
 
 
 async def _declare_for(harness: Harness) -> None:
-    await harness.send(LIAISON, "/declare_for")
+    await harness.declare(LIAISON, "/declare_for")
     await walk_to_summary(harness, LIAISON)
     await click(harness, LIAISON, "confirm")
     await click(harness, LIAISON, "agree")
@@ -48,7 +48,7 @@ def _buttons(harness: Harness) -> list[tuple[str, str]]:
 async def test_declare_for_again_offers_the_filers_active_declarations(harness: Harness) -> None:
     await _declare_for(harness)
     [first] = await _rows(harness, DeclarationRow)
-    replies = await harness.send(LIAISON, "/declare_for")
+    replies = await harness.declare(LIAISON, "/declare_for")
     assert replies == [ZH("declare-for-actives")]
     assert _buttons(harness) == [
         (
@@ -65,8 +65,11 @@ async def test_declare_for_again_offers_the_filers_active_declarations(harness: 
         ZH("declare-active-same"),
     ]
     # "Someone else": a new proxy dialog.
-    await harness.send(LIAISON, "/declare_for")
-    replies = await harness.press(LIAISON, DeclProxyNew().pack())
+    await harness.declare(LIAISON, "/declare_for")
+    [notice] = await harness.press(LIAISON, DeclProxyNew().pack())
+    assert ZH("notice-ask-proxy") in notice  # asked again: another person
+    replies = await harness.accept_notice(LIAISON)
+    assert replies is not None
     assert replies[0] == ZH("declare-intro-proxy", unit="东关村")
     assert ZH("declare-q-name") in replies
 
@@ -102,7 +105,7 @@ async def test_a_proxy_update_supersedes_the_first_version(harness: Harness) -> 
     assert (first.superseded_by, second.version, second.proxy) == (second.id, 2, True)
     assert (second.filed_by, second.resident_id) == (LIAISON, None)
     # The list now offers the new version, once.
-    await harness.send(LIAISON, "/declare_for")
+    await harness.declare(LIAISON, "/declare_for")
     opened = DeclProxy(action=ProxyAction.OPEN, id=second.id).pack()
     assert [data for _, data in _buttons(harness)] == [opened, DeclProxyNew().pack()]
     # The old version's buttons are stale now.
