@@ -28,6 +28,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from storage.crypto import KeyRing, install_keyring
+from tests.logcheck import assert_no_personal_data, catching_personal_data
 from storage.db import Database, create_engine, drop_schema
 from storage.migrate import upgrade
 from storage.models import Base
@@ -45,6 +46,14 @@ _T = TypeVar("_T")
 # and put this one back (the `test_keyring` fixture).
 TEST_KEYRING = KeyRing.generate()
 install_keyring(TEST_KEYRING)
+
+
+@pytest.fixture(autouse=True)
+def no_personal_data_in_logs() -> Iterator[None]:
+    """Every test: no phone or ID number in any log record (tests/logcheck.py)."""
+    with catching_personal_data() as catcher:
+        yield
+    assert_no_personal_data(catcher.found, "the log records of this test")
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from tests.e2e.conftest import free_port
+from tests.logcheck import check_log_file
 
 START_TIMEOUT_S = 60.0
 # A Monday morning, so that the day's reports are open and their deadline is ahead.
@@ -93,3 +94,4 @@ def demo(tmp_path: Path) -> Iterator[str]:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
     assert process.returncode == 0, log.read_text()
+    check_log_file(log)

@@ -11,7 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +19,7 @@ import pytest
 
 from sandbox.emulator import Emulator
 from tests.conftest import TEST_KEYRING
+from tests.logcheck import check_log_file
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +60,20 @@ def bot_environment(workdir: Path, api_base: str, extra_config: str = "") -> dic
     }
 
 
+# The logs of the bot processes the current test started, checked after it.
+_BOT_LOGS: list[Path] = []
+
+
+@pytest.fixture(autouse=True)
+def no_personal_data_in_bot_logs() -> Iterator[None]:
+    """The bot processes' logs as written hold no phone or ID number (tests/logcheck.py)."""
+    _BOT_LOGS.clear()
+    yield
+    for log in _BOT_LOGS:
+        check_log_file(log)
+    _BOT_LOGS.clear()
+
+
 class BotProcess:
     """Runs `python -m bot` as a separate process, the way an operator would."""
 
@@ -69,6 +84,7 @@ class BotProcess:
         self.env = bot_environment(workdir, emulator.base_url, extra_config)
         self.process: asyncio.subprocess.Process | None = None
         self.log = workdir / "bot.log"
+        _BOT_LOGS.append(self.log)
 
     def use_database(self, template: Path) -> None:
         """Start from a copy of `template` (see the `demo_org_database` fixture)."""

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from tests.e2e.conftest import START_TIMEOUT, free_port
+from tests.logcheck import assert_no_personal_data, offending_lines
 
 pytestmark = pytest.mark.e2e
 
@@ -36,6 +37,7 @@ async def stop_demo(process: asyncio.subprocess.Process) -> str:
     process.send_signal(signal.SIGINT)
     output, _ = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, output.decode()
+    assert_no_personal_data(offending_lines(output.decode()), "the demo's output")
     return output.decode()
 
 
