@@ -13,13 +13,22 @@ For each of `--days` consecutive days:
 - filing (not timed): through `services.reports.file_report`, in one transaction, 85 % of the
   reporting units file a full report on time, 5 % a zero report, 5 % a late one (after the
   roll-up, so they count as missing in it); 5 % never file.
+- boards: the county's supervisors group and every township's work group are bound, so each
+  gets a report board (services.reports.boards): posted by the board job at 08:00 (as with a
+  first reminder before the filings; timed), the posts marked sent, then every filing in a
+  transaction of its own followed by a refresher pass at the filing's time, as the running
+  refresher would do (not timed, but each pass is measured: `refresh` is the slowest), with
+  the default 5 s edit interval; the filings are a second apart, so edits coalesce.
 - roll-up: `scheduler.jobs.send_rollups` at 17:00, the 17:00 roll-up job's work (supervisors
   found, every roll-up built from one read of the tree, obligations and reports, rendered by a
-  trivial renderer that names each missing unit, and written to the outbox). Timed.
+  trivial renderer that names each missing unit, and written to the outbox), and closing the
+  boards (a closing edit each, the county's roll-up in its supervisors group). Timed.
 
-open_and_rollup_s is the slowest day's open + roll-up. Every day must open exactly the
-reporting units, send one message to each supervisor, count what was filed, and open and send
-nothing more when both jobs run again.
+open_and_rollup_s is the slowest day's open + board post + roll-up (with the boards closed).
+Every day must open exactly the reporting units, send one message to each supervisor, count
+what was filed, post and close one board per group, and open and send nothing more when the
+jobs run again. The boards' Bot API calls (posts, edits, closing edits, the roll-up in the
+supervisors group) are counted per reporting unit and day.
 
 Run: `python -m bench.reports`; the last line is `units=<n> open_and_rollup_s=<x>`. The exit
 status is 1 unless open_and_rollup_s <= 2 and every check held.
@@ -49,19 +58,24 @@ from domain.org import Language, Role, RoleAssignment
 from domain.permissions import Actor
 from domain.reports import ReportPolicy, Rollup
 from scheduler.actions import open_today, send_rollups
-from scheduler.context import JobContext
+from scheduler.boards import close_day, post_today
+from scheduler.context import JobContext, JobsConfig
 from services.obligations import EscalationPolicy
 from services.org import load_org_file
+from services.reports import boards as board_service
 from services.reports import file_report
 from storage import Database, Repositories
 from storage.migrate import upgrade
 from storage.models import OutboxRow
+from texts.boards import BoardTexts
 
 ZONE = ZoneInfo("Asia/Shanghai")
 FIRST_DAY = date(2026, 11, 23)
 DEADLINE = clock(17, 0)
 COUNTY_HEAD = 1
 TARGET_S = 2.0
+SUPERVISORS_GROUP = -1_000_000
+WORK_GROUP = -1_000_100  # township t's: WORK_GROUP - t
 
 
 class TrivialTexts:
@@ -88,6 +102,8 @@ def liaison(u: int) -> int:
 def org_file(townships: int, grassroots: int) -> str:
     lines = [
         '[[unit]]\ncode = "county"\nname = "县防控办"\nkind = "office"',
+        f'[[group]]\nchat_id = {SUPERVISORS_GROUP}\ntitle = "县负责人群"\nunit = "county"\n'
+        'purpose = "supervisors"',
         f'[[member]]\ntelegram_id = {COUNTY_HEAD}\nname = "县主任"\nunit = "county"\n'
         'role = "supervisor"',
     ]
@@ -98,6 +114,10 @@ def org_file(townships: int, grassroots: int) -> str:
         lines.append(
             f'[[member]]\ntelegram_id = {1000 + t}\nname = "镇长{t}"\nunit = "t{t:03d}"\n'
             'role = "supervisor"'
+        )
+        lines.append(
+            f'[[group]]\nchat_id = {WORK_GROUP - t}\ntitle = "镇{t}工作群"\nunit = "t{t:03d}"\n'
+            'purpose = "work"'
         )
     for u in range(grassroots):
         kind = "village" if u % 2 == 0 else "community"
@@ -136,11 +156,23 @@ class Day:
     opened: int = 0
     messages: int = 0
     supervisors: int = 0
+    post_s: float = 0.0
+    refresh_s: float = 0.0  # the slowest refresher pass
+    refresh_passes: int = 0
+    board_calls: int = 0  # Bot API calls the boards cost (posts, edits, roll-up messages)
     problems: list[str] = field(default_factory=list)
 
     @property
     def total_s(self) -> float:
-        return self.open_s + self.rollup_s
+        return self.open_s + self.post_s + self.rollup_s
+
+
+def filer(u: int) -> Actor:
+    return Actor(liaison(u), assignments=(RoleAssignment(liaison(u), f"u{u:05d}", Role.LIAISON),))
+
+
+def share_of(u: int) -> int:
+    return u % 20  # 17 of 20 full, 1 zero, 1 late, 1 never
 
 
 async def file_day(
@@ -151,19 +183,72 @@ async def file_day(
     async with database.transaction() as session:
         repos = Repositories(session)
         for u in range(grassroots):
-            share = u % 20  # 17 of 20 full, 1 zero, 1 late, 1 never
+            share = share_of(u)
             if share == 19 or (share == 18) != late:
                 continue
-            who = Actor(
-                liaison(u), assignments=(RoleAssignment(liaison(u), f"u{u:05d}", Role.LIAISON),)
-            )
             answers = None if share == 17 else FULL
             moment = at(day, 18) if late else at(day, 9) + timedelta(seconds=u)
             # A refusal raises services.refusal.Refused and ends the run: nothing is refused here.
-            await file_report(repos, policy, ZONE, who, f"u{u:05d}", day, answers, now=moment)
+            await file_report(repos, policy, ZONE, filer(u), f"u{u:05d}", day, answers, now=moment)
             filed += 1
             zero += answers is None
     return filed, zero
+
+
+async def file_day_with_boards(
+    database: Database, config: JobsConfig, grassroots: int, day: date, result: Day
+) -> tuple[int, int]:
+    """The on-time filings one by one, a second apart, each followed by a pass of the board
+    refresher at its time; (filed, zero)."""
+    filed = zero = 0
+    texts = BoardTexts()
+    for u in range(grassroots):
+        share = share_of(u)
+        if share >= 18:
+            continue
+        answers = None if share == 17 else FULL
+        moment = at(day, 9) + timedelta(seconds=u)
+        async with database.transaction() as session:
+            await file_report(
+                Repositories(session),
+                config.reports,
+                ZONE,
+                filer(u),
+                f"u{u:05d}",
+                day,
+                answers,
+                now=moment,
+            )
+        filed += 1
+        zero += answers is None
+        started = time.perf_counter()
+        async with database.transaction() as session:
+            await board_service.refresh(
+                Repositories(session),
+                texts,
+                config.boards,
+                now=moment,
+                language=Language.ZH_CN,
+                zone=ZONE,
+            )
+        result.refresh_s = max(result.refresh_s, time.perf_counter() - started)
+        result.refresh_passes += 1
+    return filed, zero
+
+
+async def posts_sent(database: Database, day: date) -> None:
+    """What the sender does with the posts: sent, each with its message id."""
+    async with database.transaction() as session:
+        repos = Repositories(session)
+        for entry in await repos.outbox.with_prefix(board_service.BOARD_PREFIX):
+            if day.isoformat() in entry.message.dedupe_key:
+                await repos.outbox.mark_sent(entry.id, 10_000 + entry.id, now=at(day, 8))
+
+
+async def board_calls(database: Database, day: date) -> int:
+    async with database.session() as session:
+        entries = await Repositories(session).outbox.with_prefix(board_service.BOARD_PREFIX)
+    return sum(1 for entry in entries if f":{day.isoformat()}:" in entry.message.dedupe_key)
 
 
 async def measure(args: argparse.Namespace, workdir: Path) -> list[Day]:
@@ -176,6 +261,7 @@ async def measure(args: argparse.Namespace, workdir: Path) -> list[Day]:
     escalation = EscalationPolicy(DEFAULT_CHAIN_BOOK, WorkCalendar.of(ZONE))
     config = replace(jobs_config(Settings()), reports=policy, escalation=escalation)
     texts = TrivialTexts()
+    board_texts = BoardTexts()
     days: list[Day] = []
     try:
         async with database.transaction() as session:
@@ -190,20 +276,47 @@ async def measure(args: argparse.Namespace, workdir: Path) -> list[Day]:
             result.opened = await open_today(database, escalation, policy, at(day, 0, 5))
             result.open_s = time.perf_counter() - started
 
-            filed, zero = await file_day(database, policy, grassroots, day, late=False)
+            posting = JobContext(database, at(day, 8), config, texts, board_texts=board_texts)
+            gc.collect()
+            started = time.perf_counter()
+            posted = (await post_today(posting))["boards"]
+            result.post_s = time.perf_counter() - started
+            await posts_sent(database, day)
 
-            context = JobContext(database, at(day, 17), config, texts)
+            filed, zero = await file_day_with_boards(database, config, grassroots, day, result)
+
+            context = JobContext(database, at(day, 17), config, texts, board_texts=board_texts)
             gc.collect()
             started = time.perf_counter()
             summary = await send_rollups(context, DEADLINE)
+            closed = await close_day(context, day)
             result.rollup_s = time.perf_counter() - started
             result.messages = summary["messages"]
             result.supervisors = summary["supervisors"]
 
             await file_day(database, policy, grassroots, day, late=True)
-            # Both jobs again: nothing new may be opened or sent.
+            # The late filings edit the closed boards (at the refresher's next pass).
+            async with database.transaction() as session:
+                await board_service.refresh(
+                    Repositories(session),
+                    board_texts,
+                    config.boards,
+                    now=at(day, 18),
+                    language=Language.ZH_CN,
+                    zone=ZONE,
+                )
+            # Every job again: nothing new may be opened, posted, closed or sent.
             again = await open_today(database, escalation, policy, at(day, 9))
             resent = (await send_rollups(context, DEADLINE))["messages"]
+            resent += (await post_today(posting))["boards"]
+            resent += (await close_day(context, day))["boards_closed"]
+            result.board_calls = await board_calls(database, day)
+            boards_expected = 1 + args.townships
+            if (posted, closed["boards_closed"]) != (boards_expected, boards_expected):
+                result.problems.append(
+                    f"{day}: {posted} boards posted and {closed['boards_closed']} closed, "
+                    f"expected {boards_expected}"
+                )
             check(result, grassroots, args.townships, filed, zero, again, resent)
             days.append(result)
         await verify_texts(database, days[-1].day, grassroots, days[-1])
@@ -234,7 +347,8 @@ async def verify_texts(database: Database, day: date, grassroots: int, result: D
     async with database.session() as session:
         text = await session.scalar(
             select(OutboxRow.text).where(
-                OutboxRow.dedupe_key == f"rollup:{day.isoformat()}:county:{COUNTY_HEAD}:1"
+                OutboxRow.dedupe_key
+                == f"rollup:{day.isoformat()}:{DEADLINE:%H%M}:county:{COUNTY_HEAD}:1"
             )
         )
     on_time = sum(1 for u in range(grassroots) if u % 20 <= 17)
@@ -264,9 +378,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     for d in days:
         print(
-            f"  {d.day}: open {d.open_s:.3f} s ({d.opened} obligations), roll-up "
-            f"{d.rollup_s:.3f} s ({d.messages} messages to {d.supervisors} supervisors), "
-            f"together {d.total_s:.3f} s"
+            f"  {d.day}: open {d.open_s:.3f} s ({d.opened} obligations), board post "
+            f"{d.post_s:.3f} s, roll-up and closing the boards {d.rollup_s:.3f} s "
+            f"({d.messages} messages to {d.supervisors} supervisors), together {d.total_s:.3f} s; "
+            f"boards: {d.board_calls} Bot API calls ({d.board_calls / grassroots:.3f} per "
+            f"reporting unit), refresher passes {d.refresh_passes}, slowest {d.refresh_s:.3f} s"
         )
     problems = [p for d in days for p in d.problems]
     for problem in problems:

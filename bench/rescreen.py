@@ -50,6 +50,7 @@ from domain.declarations import (
     Stay,
 )
 from domain.followup import start_date
+from domain.measure_data import measure_to_data
 from domain.policy import classify
 from domain.risk_areas import RiskArea, RiskList, places_of
 from services.declarations import RescreenReport, rescreen
@@ -57,7 +58,6 @@ from services.org import load_org_file
 from storage import Database, Repositories
 from storage.migrate import upgrade
 from storage.models import DeclarationRow, ObligationRow, OutboxRow
-from storage.repos.declarations import measure_to_data
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZONE)

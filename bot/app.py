@@ -36,13 +36,17 @@ from bot.wiring import (
     followup_config,
     handling_policy,
     jobs_config,
+    notice_service,
 )
 from domain.clock import Clock
 from handlers import build_router
 from outbox.sender import STOP_GRACE_S, OutboxSender
 from scheduler.actions import open_today
+from scheduler.boards import BoardRefresher
+from scheduler.digests import Digests
 from scheduler.engine import ObligationEngine
 from scheduler.jobs import CalendarJobs
+from scheduler.notices import NoticeRefresher
 from services.checkin_service import CheckinService
 from services.declarations import DeclarationService
 from services.obligations import EscalationPolicy
@@ -50,7 +54,10 @@ from services.onboarding import OnboardingService
 from services.reports import ReportService
 from services.result_fixes import ResultService
 from storage import Database, SQLStorage
+from texts.boards import BoardTexts
+from texts.bulletin import BulletinTexts
 from texts.checkins import alert_markup, render_alert
+from texts.digests import EscalationDigestTexts
 from texts.measure_end import MEASURE_TEXTS
 from texts.obligations import ObligationTexts
 from texts.reports import ReportTexts
@@ -144,7 +151,11 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(DialogStateMiddleware())
     # The services, built once with their policies and renderers.
     dispatcher["report_service"] = ReportService(
-        settings.reports.policy(), settings.time.zone, ReportTexts(), settings.i18n.default_locale
+        settings.reports.policy(),
+        settings.time.zone,
+        ReportTexts(),
+        settings.i18n.default_locale,
+        fever_threshold=settings.policy.fever_threshold,
     )
     dispatcher["declaration_service"] = DeclarationService(followup_config(settings))
     dispatcher["onboarding_service"] = OnboardingService(
@@ -162,6 +173,7 @@ def create_dispatcher(
     dispatcher["result_service"] = ResultService(
         result_texts, settings.time.zone, handling_policy(settings)
     )
+    dispatcher["notice_service"] = notice_service(settings)
     dispatcher.include_router(build_router())
 
     async def on_startup(bot: Bot) -> None:
@@ -201,6 +213,12 @@ def create_engine(
         now=clock.now,
         admins=settings.admins.telegram_ids,
         default_language=settings.i18n.default_locale,
+        digests=Digests(
+            settings.escalation.digest_window,
+            EscalationDigestTexts(),
+            policy.chains,
+            policy.calendar.zone,
+        ),
     )
 
 
@@ -213,6 +231,8 @@ class App:
     engine: ObligationEngine
     jobs: CalendarJobs
     sender: OutboxSender | None = None
+    boards: BoardRefresher | None = None  # keeps the groups' report boards current
+    notices: NoticeRefresher | None = None  # notices' status cards, postings, delivery
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> App:
@@ -231,14 +251,37 @@ class App:
             rollup_texts=ReportTexts(),
             draft_notice=expired_draft_notice,
             measure_texts=MEASURE_TEXTS,
+            board_texts=BoardTexts(),
+            bulletin_texts=BulletinTexts(),
+            notice_config=dispatcher["notice_service"].config,
         )
         sender = create_sender(settings, database, clock) if settings.outbox.enabled else None
-        return cls(settings, database, bot, dispatcher, engine, jobs, sender)
+        boards = None
+        if config.boards.enabled:
+            boards = BoardRefresher(
+                database,
+                BoardTexts(),
+                config.boards,
+                now=clock.now,
+                language=settings.i18n.default_locale,
+                zone=settings.time.zone,
+            )
+        notices = NoticeRefresher(
+            database,
+            dispatcher["notice_service"],
+            now=clock.now,
+            pin=lambda chat, message: bot.pin_chat_message(
+                chat, message, disable_notification=True
+            ),
+        )
+        return cls(settings, database, bot, dispatcher, engine, jobs, sender, boards, notices)
 
     async def run(self, *, handle_signals: bool = True) -> None:
         """Run until stopped; an embedding program (the sandbox) handles signals itself."""
         sender_task = asyncio.create_task(self.sender.run()) if self.sender else None
         engine_task = asyncio.create_task(self.engine.run())
+        boards_task = asyncio.create_task(self.boards.run()) if self.boards else None
+        notices_task = asyncio.create_task(self.notices.run()) if self.notices else None
         self.jobs.start()
         await self._catch_up()
         try:
@@ -253,7 +296,20 @@ class App:
                 )
         finally:
             await self.jobs.shutdown()
-            # The clock before the sender: a pass it finishes writes to the outbox it drains.
+            # The clock and the boards before the sender: a pass they finish writes to the
+            # outbox it drains.
+            if self.boards is not None and boards_task is not None:
+                await self.boards.stop()
+                try:
+                    await boards_task
+                except Exception:
+                    logger.exception("the report boards' refresher failed")
+            if self.notices is not None and notices_task is not None:
+                await self.notices.stop()
+                try:
+                    await notices_task
+                except Exception:
+                    logger.exception("the notice refresher failed")
             await self.engine.stop()
             try:
                 await engine_task
@@ -282,8 +338,13 @@ class App:
             config = self.jobs.config
             opened = await open_today(self.database, config.escalation, config.reports, now)
             logger.info("opened %d unit reports for today", opened)
-            # A roll-up whose deadline passed today while the bot was down goes out now.
             local = now.astimezone(self.settings.time.zone).time()
+            # A board whose time came today while the bot was down is posted now (and closed
+            # at once by the roll-up below if its deadline has passed too).
+            for name, at in self.jobs.board_jobs.items():
+                if local >= at:
+                    await self.jobs.run_now(name)
+            # A roll-up whose deadline passed today while the bot was down goes out now.
             for name, deadline in self.jobs.rollup_jobs.items():
                 if local >= deadline:
                     await self.jobs.run_now(name)

@@ -1,5 +1,6 @@
 """Command line: `python -m bot run | db upgrade | org load FILE | policy explain FILE.json |
-risk load FILE [--yes] | risk show | region match TEXT | audit | check-config | sandbox`."""
+risk load FILE [--yes] | risk show | region match TEXT | audit | export KIND | check-config |
+sandbox`."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
-from bot import audit_cli, privacy_cli
+from bot import audit_cli, export_cli, privacy_cli
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.keys import check_database_keys, install_keys, seal_legacy_values
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     audit_cli.add_parser(commands)
+    export_cli.add_parser(commands)
 
     privacy_cli.add_commands(commands, _config_option)
 
@@ -157,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return explain_policy(settings, args.file)
         if args.command == "audit":
             return audit_cli.print_audit(settings, args)
+        if args.command == "export":
+            return export_cli.run(settings, args)
         if args.command == "risk":
             if args.risk_command == "show":
                 return asyncio.run(show_risk_list(settings))
@@ -242,6 +246,12 @@ def run_bot(settings: Settings) -> int:
     from bot.app import App
 
     settings.require_runnable()
+    from texts.charts import ChartFontError, check_font
+
+    try:  # charts with boxes for every Chinese character are worse than no start
+        check_font()
+    except ChartFontError as error:
+        raise ConfigError(f"charts: {error}") from error
     if settings.database.auto_migrate and not is_current(settings.database.url):
         upgrade(settings.database.url)
     asyncio.run(_check_keys(settings))

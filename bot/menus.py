@@ -12,8 +12,8 @@ from aiogram.types import (
     BotCommandScopeDefault,
 )
 
-from domain.commands import ChatKind, commands_for_capabilities
-from domain.org import Language
+from domain.commands import ChatKind, commands_for_capabilities, visible_commands
+from domain.org import Language, OrgTree
 from domain.permissions import Actor, Capability
 from texts.i18n import Translator
 
@@ -50,7 +50,12 @@ async def set_default_menus(bot: Bot, default_language: Language) -> None:
         )
 
 
-async def set_personal_menu(bot: Bot, actor: Actor, language: Language) -> None:
-    """A person's private menu follows their roles and chosen language, not their client's."""
-    commands = _commands(Translator(language), actor.capabilities(), ChatKind.PRIVATE)
+async def set_personal_menu(bot: Bot, actor: Actor, language: Language, tree: OrgTree) -> None:
+    """A person's private menu follows their roles (where they are in `tree`) and chosen
+    language, not their client's: the same list as their /help."""
+    tr = Translator(language)
+    commands = [
+        BotCommand(command=spec.name, description=tr(spec.description_key))
+        for spec in visible_commands(actor, ChatKind.PRIVATE, tree)
+    ]
     await bot.set_my_commands(commands, BotCommandScopeChat(chat_id=actor.telegram_id))

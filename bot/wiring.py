@@ -13,9 +13,11 @@ from scheduler.context import JobsConfig, ScheduledJob
 from services.case_handling import HandlingPolicy
 from services.declarations import FollowupConfig
 from services.drafts import NOTICE_KEY
+from services.notices import NoticeConfig, NoticeService
 from services.obligations import EscalationPolicy
 from texts.declarations import TEXTS as DECLARATION_TEXTS
 from texts.i18n import Translator, render
+from texts.notice_render import NoticeRenderer, NoticeTemplates
 
 
 def escalation_policy(settings: Settings) -> EscalationPolicy:
@@ -65,6 +67,8 @@ def jobs_config(settings: Settings) -> JobsConfig:
         updates_retention_days=jobs.updates_retention_days,
         outbox_retention_days=jobs.outbox_retention_days,
         personal_retention_days=settings.privacy.retention_days,
+        boards=settings.reports.board.settings(),
+        bulletin=settings.views.bulletin.settings(),
     )
 
 
@@ -78,3 +82,19 @@ def delivery_alerts(settings: Settings) -> DeliveryAlerts:
 def expired_draft_notice(language: Language) -> str:
     """The notice that a half-finished declaration has expired (services.drafts.expire)."""
     return Translator(language)(NOTICE_KEY)
+
+
+def notice_service(settings: Settings, templates: NoticeTemplates | None = None) -> NoticeService:
+    """Prevention notices: their texts in the configured zone, the notice_ack chain and the
+    calendar's quiet hours. `templates`: the notice templates (texts by language); by
+    default those of [notices] (bot/config/notices.py)."""
+    return NoticeService(
+        NoticeConfig(
+            NoticeRenderer(
+                settings.time.zone,
+                settings.notices.texts() if templates is None else templates,
+            ),
+            escalation_policy(settings),
+            settings.i18n.default_locale,
+        )
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from domain.permissions import Actor, Capability
+from domain.org import OrgTree
+from domain.permissions import Actor, Capability, capabilities_in
 
 
 class ChatKind(StrEnum):
@@ -54,17 +55,27 @@ CATALOG: tuple[CommandSpec, ...] = (
     CommandSpec("status", Capability.SUPERVISOR, _PRIVATE),
     CommandSpec("invite", Capability.SUPERVISOR, _PRIVATE),
     CommandSpec("members", Capability.SUPERVISOR, _PRIVATE),
+    CommandSpec("stats", Capability.SUPERVISOR, _PRIVATE),
+    CommandSpec("bulletin", Capability.SUPERVISOR, _PRIVATE),
+    CommandSpec("notice", Capability.SUPERVISOR, _PRIVATE),
+    CommandSpec("notices", Capability.SUPERVISOR, _PRIVATE),
+    # Ledgers (台账): liaisons and deputies their own unit, supervisors (and admins) their
+    # subtree: listed twice, shown once.
+    CommandSpec("export", Capability.FILER, _PRIVATE),
+    CommandSpec("export", Capability.SUPERVISOR, _PRIVATE),
     CommandSpec("bind", Capability.SUPERVISOR, _GROUP),
-    # Only the root unit's supervisors and the admins may load; others are refused politely.
-    CommandSpec("risk_load", Capability.SUPERVISOR, _PRIVATE),
+    # Only the root unit's supervisors and the admins may load: nobody else is offered it.
+    CommandSpec("risk_load", Capability.OFFICE, _PRIVATE),
     CommandSpec("audit", Capability.ADMIN, _PRIVATE),
     CommandSpec("hold", Capability.ADMIN, _PRIVATE),
 )
 
 
-def visible_commands(actor: Actor | None, chat: ChatKind) -> list[CommandSpec]:
-    """Commands the actor may use in this kind of chat; an unknown person sees everyone's."""
-    caps = actor.capabilities() if actor is not None else {Capability.EVERYONE}
+def visible_commands(actor: Actor | None, chat: ChatKind, tree: OrgTree) -> list[CommandSpec]:
+    """Commands the actor may use in this kind of chat; an unknown person sees everyone's.
+    The /help list and the command menu both come from here (tests/handlers/
+    test_menus_match_permissions.py runs each listed command as each role)."""
+    caps = capabilities_in(actor, tree) if actor is not None else {Capability.EVERYONE}
     return commands_for_capabilities(caps, chat)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from domain import forms
-from domain.forms import Draft, FormSpec, Outcome
+from domain.forms import Draft, FieldKind, FormSpec, Outcome, Refusal, Value
 
 
 class FormAction(StrEnum):
@@ -18,9 +18,13 @@ class FormAction(StrEnum):
     SUBMIT = "submit"
     EDIT = "edit"  # the summary's button for a field: ask it again
     CHOOSE = "choose"  # one of a question's choices, by its index
+    KEEP = "keep"  # a correction: the answer filed before
+    RECORDS = "records"  # the count the bot's records hold
 
 
-ANSWERS = frozenset({FormAction.SKIP, FormAction.CHOOSE})  # the others only move around
+ANSWERS = frozenset({FormAction.SKIP, FormAction.CHOOSE, FormAction.KEEP, FormAction.RECORDS})
+# The buttons whose answer is a value held by the dialog (never carried by the button).
+HELD = frozenset({FormAction.KEEP, FormAction.RECORDS})  # the others only move around
 
 
 def press(spec: FormSpec, draft: Draft, action: FormAction, key: str) -> Outcome | None:
@@ -44,3 +48,18 @@ def press(spec: FormSpec, draft: Draft, action: FormAction, key: str) -> Outcome
         except ValueError:  # not a field of the summary
             return None
     return None
+
+
+def use_value(spec: FormSpec, draft: Draft, value: Value) -> Outcome:
+    """Answer the current question with a value held for it (the filed answer, the records'
+    count), judged exactly as if it were typed or pressed. ValueError at the summary."""
+    item = forms.current(spec, draft)
+    if item is None:
+        raise ValueError(f"form {spec.name!r}: at the summary, no question is being asked")
+    if value is None:
+        return forms.skip(spec, draft)
+    if item.kind is FieldKind.CHOICE and isinstance(value, str):
+        return forms.choose(spec, draft, value)
+    if (item.kind is FieldKind.COUNT) != (type(value) is int):
+        return Outcome(draft, Refusal("form-invalid"))
+    return forms.answer(spec, draft, str(value))

@@ -134,6 +134,16 @@ def meet(obligation: Obligation, at: datetime) -> Transition:
     return _close(obligation, ObligationState.MET_LATE if late else ObligationState.MET, at)
 
 
+def reopen(obligation: Obligation) -> Transition:
+    """Open a met obligation again because what met it was taken back (a notice's "received"
+    undone within its window). Its escalation continues from where it stood; excused and
+    expired obligations stay closed."""
+    if obligation.state not in (ObligationState.MET, ObligationState.MET_LATE):
+        return _refuse(obligation, "obligation-not-met")
+    opened = replace(obligation, state=ObligationState.OPEN, closed_at=None, closed_by=None)
+    return Transition(opened, obligation.state)
+
+
 def excuse(obligation: Obligation, reason: str, at: datetime, by: int | None = None) -> Transition:
     """A supervisor excuses it; the reason is kept because accountability is built on it."""
     if obligation.state.closed:

@@ -30,6 +30,30 @@ class OutboxState(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class MediaKind(StrEnum):
+    PHOTO = "photo"  # sendPhoto: shown inline (a chart)
+    DOCUMENT = "document"  # sendDocument: a file to save (a ledger)
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """A photo or a document sent with a message: its bytes, or a Telegram file_id of a file
+    sent before (which saves uploading it again). The message's `text` is its caption."""
+
+    kind: MediaKind
+    filename: str
+    data: bytes | None = None
+    file_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.data is None) == (self.file_id is None):
+            raise ValueError("media needs either its bytes or a file_id")
+
+
+# Telegram's limit for a photo's or a document's caption (a text message may hold 4096).
+CAPTION_LIMIT = 1024
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxMessage:
     """One message to send; `dedupe_key` makes writing it twice harmless."""
@@ -41,13 +65,24 @@ class OutboxMessage:
     priority: Priority = Priority.NOTICE
     reply_markup: dict[str, Any] | None = None  # Bot API JSON, e.g. {"inline_keyboard": ...}
     recipient_id: int | None = None  # the person a private message is for
-    # Set: no new message, but the keyboard of this message the bot sent to `chat_id` replaced
-    # by `reply_markup` (None takes it away); `text` is not used. See `keyboard_edit`.
+    # Set: no new message, but this message the bot sent to `chat_id` edited: with an empty
+    # `text` only its keyboard is replaced by `reply_markup` (None takes it away), see
+    # `keyboard_edit`; with a text, its text and keyboard both, see `text_edit`.
     edit_message_id: int | None = None
+    # Set: a photo or document with `text` as its caption (see `media_message`).
+    media: Media | None = None
+
+    def __post_init__(self) -> None:
+        if self.media is not None and self.edit_message_id is not None:
+            raise ValueError("an edit cannot carry media")
 
     @property
     def is_edit(self) -> bool:
         return self.edit_message_id is not None
+
+    @property
+    def edits_text(self) -> bool:
+        return self.edit_message_id is not None and self.text != ""
 
     @classmethod
     def private(
@@ -71,6 +106,31 @@ class OutboxMessage:
         )
 
 
+def media_message(
+    dedupe_key: str,
+    chat_id: int,
+    media: Media,
+    *,
+    not_before: datetime,
+    caption: str = "",
+    priority: Priority = Priority.NOTICE,
+    recipient_id: int | None = None,
+) -> OutboxMessage:
+    """A photo or document with an optional caption (Telegram HTML, at most `CAPTION_LIMIT`
+    characters: a longer text goes in a message of its own, written before it)."""
+    if len(caption) > CAPTION_LIMIT:
+        raise ValueError(f"a caption holds at most {CAPTION_LIMIT} characters")
+    return OutboxMessage(
+        dedupe_key=dedupe_key,
+        chat_id=chat_id,
+        text=caption,
+        not_before=not_before,
+        priority=priority,
+        recipient_id=recipient_id,
+        media=media,
+    )
+
+
 def keyboard_edit(
     dedupe_key: str,
     chat_id: int,
@@ -91,6 +151,31 @@ def keyboard_edit(
         priority=Priority.NOTICE,
         reply_markup=reply_markup,
         recipient_id=recipient_id,
+        edit_message_id=message_id,
+    )
+
+
+def text_edit(
+    dedupe_key: str,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    *,
+    not_before: datetime,
+    reply_markup: dict[str, Any] | None = None,
+) -> OutboxMessage:
+    """Replace the text (and keyboard) of a message already sent, e.g. a group's report board
+    as reports arrive. `text` must not be empty: an empty one would only edit the keyboard.
+    Sent under the same limits as a message; its permanent failures alert nobody."""
+    if not text:
+        raise ValueError("a text edit needs a text")
+    return OutboxMessage(
+        dedupe_key=dedupe_key,
+        chat_id=chat_id,
+        text=text,
+        not_before=not_before,
+        priority=Priority.NOTICE,
+        reply_markup=reply_markup,
         edit_message_id=message_id,
     )
 

@@ -17,6 +17,9 @@ class Capability(StrEnum):
     FILER = "filer"  # liaison or deputy of some unit: files its daily report
     STAFF = "staff"  # any role but resident: supervisor, liaison, deputy or tracker
     SUPERVISOR = "supervisor"
+    # The prevention office: a supervisor of a top unit, or an admin. What applies to everyone
+    # (the risk-area list) is theirs; needs the tree, so see `capabilities_in`.
+    OFFICE = "office"
     ADMIN = "admin"
 
 
@@ -47,6 +50,22 @@ class Actor:
         if self.is_admin:
             caps.add(Capability.ADMIN)
         return caps
+
+
+def is_office(actor: Actor, tree: OrgTree) -> bool:
+    """An admin, or a supervisor of a top unit (the prevention office)."""
+    if actor.is_admin:
+        return True
+    tops = {unit.code for unit in tree.roots()}
+    return bool(tops & set(actor.units_with(Role.SUPERVISOR)))
+
+
+def capabilities_in(actor: Actor, tree: OrgTree) -> set[Capability]:
+    """`Actor.capabilities`, with those that depend on where in the tree the roles are."""
+    caps = actor.capabilities()
+    if is_office(actor, tree):
+        caps.add(Capability.OFFICE)
+    return caps
 
 
 @dataclass(frozen=True, slots=True)

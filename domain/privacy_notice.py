@@ -18,6 +18,16 @@ def notice_version(retention_days: int) -> str:
     return f"{WORDING_REVISION}-{retention_days}d"
 
 
+def version_parts(version: str) -> tuple[int, int] | None:
+    """The wording's revision and the retention days a version names ("1-30d": 1, 30), for
+    people to read; None for a version in another form."""
+    revision, found, days = version.partition("-")
+    days = days.removesuffix("d")
+    if found and revision.isascii() and revision.isdigit() and days.isascii() and days.isdigit():
+        return int(revision), int(days)
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class NoticeAcceptance:
     """The notice a declaration was filed under. For a proxy declaration `accepted_at` is when

@@ -238,6 +238,10 @@ class FiledReport:
     filed_by: int
     filed_at: datetime
     late: bool
+    # The bot's own counts for the period when it held any (domain.report_records), kept
+    # beside the filed answers: a figure the liaison adjusted shows where the two differ.
+    records: Mapping[str, int] = field(default_factory=dict)
+    zero_reason: str | None = None  # why a zero report was filed against those records
 
 
 class UnitStatus(StrEnum):
@@ -246,13 +250,17 @@ class UnitStatus(StrEnum):
     LATE = "late"  # filed after the deadline (full or zero)
     EXCUSED = "excused"  # a supervisor excused it
     MISSING = "missing"  # owed and not filed (yet)
+    NOT_DUE = "not_due"  # owed, not filed, and its deadline is still ahead
 
 
-def status_of(report: FiledReport | None, excused: bool) -> UnitStatus:
+def status_of(report: FiledReport | None, excused: bool, not_due: bool = False) -> UnitStatus:
     """A unit's status from the FIRST version it filed: a correction does not make an on-time
-    report late, nor a late one on time."""
+    report late, nor a late one on time. `not_due`: its deadline is still ahead, so a unit
+    that has not filed yet is not missing (yet)."""
     if report is None:
-        return UnitStatus.EXCUSED if excused else UnitStatus.MISSING
+        if excused:
+            return UnitStatus.EXCUSED
+        return UnitStatus.NOT_DUE if not_due else UnitStatus.MISSING
     if report.late:
         return UnitStatus.LATE
     return UnitStatus.ZERO if report.zero else UnitStatus.SUBMITTED
@@ -269,6 +277,7 @@ class Tally:
     excused: int = 0
     missing: int = 0
     totals: Mapping[str, int] = field(default_factory=dict)  # COUNT fields of the latest versions
+    not_due: int = 0  # not filed, the deadline still ahead: neither filed nor missing
 
     def add(self, other: Tally) -> Tally:
         totals = dict(self.totals)
@@ -282,6 +291,7 @@ class Tally:
             self.excused + other.excused,
             self.missing + other.missing,
             totals,
+            self.not_due + other.not_due,
         )
 
 
@@ -302,6 +312,9 @@ class Rollup:
     # Missing units grouped by their parent, in tree order: (parent, missing units).
     missing: tuple[tuple[Unit, tuple[Unit, ...]], ...]
     form: FormSpec = DEFAULT_FORM  # the form whose COUNT fields were summed
+    # The latest version of every unit that filed, in tree order: what a roll-up quotes of
+    # their contents (abnormal situations, zero reports against the records).
+    latest: tuple[tuple[Unit, FiledReport], ...] = ()
 
 
 def _tally(
@@ -310,8 +323,9 @@ def _tally(
     latest: Mapping[str, FiledReport],
     excused: frozenset[str],
     form: FormSpec,
+    not_due: frozenset[str] = frozenset(),
 ) -> Tally:
-    status = status_of(first.get(code), code in excused)
+    status = status_of(first.get(code), code in excused, code in not_due)
     report = latest.get(code)
     totals: dict[str, int] = {}
     if report is not None:
@@ -329,6 +343,7 @@ def _tally(
         excused=int(status is UnitStatus.EXCUSED),
         missing=int(status is UnitStatus.MISSING),
         totals=totals,
+        not_due=int(status is UnitStatus.NOT_DUE),
     )
 
 
@@ -340,13 +355,15 @@ def rollup(
     versions: Iterable[FiledReport],
     excused: Iterable[str] = (),
     form: FormSpec = DEFAULT_FORM,
+    not_due: Iterable[str] = (),
 ) -> Rollup:
     """Summarise the subtree of `root_code` for `day`.
 
     `owing` are the units that owed a report that day (those with an obligation); `versions`
     every filed version of the day (any units; others are ignored); `excused` the owing units
-    whose obligation a supervisor excused. Status follows the first version; the counts follow
-    the latest, since a correction fixes the numbers.
+    whose obligation a supervisor excused; `not_due` the owing units whose deadline is still
+    ahead (asked before it: they are not missing yet). Status follows the first version; the
+    counts follow the latest, since a correction fixes the numbers.
     """
     in_subtree = {unit.code for unit in tree.subtree(root_code)}
     owed = {code for code in owing if code in in_subtree}
@@ -360,12 +377,13 @@ def rollup(
         if report.unit_code not in latest or report.version > latest[report.unit_code].version:
             latest[report.unit_code] = report
     excused_set = frozenset(excused) & owed
+    not_due_set = frozenset(not_due) & owed
 
     def subtree_tally(code: str) -> Tally:
         total = Tally()
         for unit in tree.subtree(code):
             if unit.code in owed:
-                total = total.add(_tally(unit.code, first, latest, excused_set, form))
+                total = total.add(_tally(unit.code, first, latest, excused_set, form, not_due_set))
         return total
 
     children = []
@@ -375,12 +393,12 @@ def rollup(
             children.append(ChildSummary(child, summary))
     missing: dict[str, list[Unit]] = {}
     for unit in tree.subtree(root_code):
-        if unit.code in owed and status_of(first.get(unit.code), unit.code in excused_set) is (
-            UnitStatus.MISSING
-        ):
+        status = status_of(first.get(unit.code), unit.code in excused_set, unit.code in not_due_set)
+        if unit.code in owed and status is UnitStatus.MISSING:
             parent = unit.parent_code or unit.code
             missing.setdefault(parent, []).append(unit)
     grouped = tuple((tree.get(parent), tuple(units)) for parent, units in missing.items())
+    filed = tuple((u, latest[u.code]) for u in tree.subtree(root_code) if u.code in latest)
     return Rollup(
-        tree.get(root_code), day, subtree_tally(root_code), tuple(children), grouped, form
+        tree.get(root_code), day, subtree_tally(root_code), tuple(children), grouped, form, filed
     )

@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.context import Context
 from handlers.chat import send_private
-from handlers.dialogs import dialog_declaration, leave, start_dialog
+from handlers.dialogs import ON_CANCEL, dialog_declaration, leave, start_dialog
 from services import cases
 from services.refusal import Refused
 from texts.case_keyboards import PHONE_ACTIONS, CaseAct
@@ -34,7 +34,8 @@ async def phone_pressed(
     except Refused as refused:
         await query.answer(ctx.tr(refused.key), show_alert=True)
         return
-    await start_dialog(ctx, state, CasePhone.reason, {"declaration": declaration_id})
+    data = {"declaration": declaration_id, ON_CANCEL: "case-phone-cancelled"}
+    await start_dialog(ctx, state, CasePhone.reason, data)
     await query.answer()
     name = stored.declaration.name or "-"
     await send_private(ctx, ctx.tr("case-phone-ask", id=declaration_id, name=name))

@@ -12,7 +12,7 @@ from bot.menus import set_personal_menu
 from domain.commands import CATALOG, ChatKind, visible_commands
 from domain.org import GroupPurpose
 from domain.permissions import Capability
-from handlers.dialogs import leave
+from handlers.dialogs import ON_CANCEL, leave
 from texts.i18n import Translator
 from texts.keyboards import LanguageChoice, language_keyboard, link_keyboard
 from texts.messaging import answer_long
@@ -21,7 +21,8 @@ from texts.rendering import role_name, unit_path
 
 async def show_help(message: Message, ctx: Context) -> None:
     if message.chat.type == "private":
-        await message.answer("\n".join([ctx.tr("help-title"), *_command_lines(ctx)]))
+        lines = await _command_lines(ctx)
+        await message.answer("\n".join([ctx.tr("help-title"), *lines]))
         return
     # Everyone in the group reads the answer: only what every member may use here, and the
     # way to the private chat for the rest.
@@ -37,10 +38,11 @@ async def show_help(message: Message, ctx: Context) -> None:
     await message.answer("\n".join(lines), reply_markup=await _private_chat_button(ctx))
 
 
-def _command_lines(ctx: Context) -> list[str]:
+async def _command_lines(ctx: Context) -> list[str]:
+    tree = await ctx.repos.org.load_tree()
     return [
         f"/{spec.name} — {ctx.tr(spec.description_key)}"
-        for spec in visible_commands(ctx.actor, ChatKind.PRIVATE)
+        for spec in visible_commands(ctx.actor, ChatKind.PRIVATE, tree)
     ]
 
 
@@ -79,15 +81,18 @@ async def choose_language(
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(tr("lang-set"))
-    await set_personal_menu(ctx.bot, ctx.actor, callback_data.language)
+    tree = await ctx.repos.org.load_tree()
+    await set_personal_menu(ctx.bot, ctx.actor, callback_data.language, tree)
 
 
 async def cancel_dialog(message: Message, state: FSMContext, ctx: Context) -> None:
     if await state.get_state() is None:
         await message.answer(ctx.tr("cancel-nothing"), reply_markup=ReplyKeyboardRemove())
         return
+    said = (await state.get_data()).get(ON_CANCEL)
     await leave(ctx, state)
-    await message.answer(ctx.tr("cancel-done"), reply_markup=ReplyKeyboardRemove())
+    key = said if isinstance(said, str) else "cancel-done"
+    await message.answer(ctx.tr(key), reply_markup=ReplyKeyboardRemove())
 
 
 async def stale_button(query: CallbackQuery, tr: Translator) -> None:
@@ -120,7 +125,7 @@ async def not_understood(message: Message, state: FSMContext, ctx: Context) -> N
         key = "fallback-not-text"
     else:
         key = "fallback-not-understood"
-    lines = [ctx.tr(key, command=f"/{command}"), "", *_command_lines(ctx)]
+    lines = [ctx.tr(key, command=f"/{command}"), "", *await _command_lines(ctx)]
     await answer_long(message, "\n".join(lines))
 
 

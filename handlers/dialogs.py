@@ -45,6 +45,8 @@ from texts.messaging import TELEGRAM_TEXT_LIMIT, shorten, split_html
 logger = logging.getLogger(__name__)
 
 ASKED = "asked"  # the last question: {"id": message id, "text": its HTML, "buttons": bool}
+# What /cancel says in a dialog that saves nothing (a catalog key; "cancel-done" otherwise).
+ON_CANCEL = "on_cancel"
 # An echoed typed answer longer than this is shortened: it is a reminder, not a record.
 ECHO_LIMIT = 200
 # Questions kept in the process, per storage: the most recent ones, so that dialogs left

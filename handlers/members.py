@@ -155,7 +155,8 @@ async def _remove(
     person = removal.person.telegram_id
     roles = tuple(await ctx.repos.roles.of_person(person))
     admin = person in ctx.settings.admins.telegram_ids
-    await set_personal_menu(ctx.bot, Actor(person, admin, roles), removal.person.language)
+    tree = await ctx.repos.org.load_tree()
+    await set_personal_menu(ctx.bot, Actor(person, admin, roles), removal.person.language, tree)
 
 
 def _notice(language: Language, unit: Unit, role: Role, by: str) -> str:

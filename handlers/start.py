@@ -63,7 +63,7 @@ async def start_with_link(
         )
     await message.answer(outcome_text(ctx.tr, outcome, tree))
     roles = tuple(await ctx.repos.roles.of_person(user_id))
-    await set_personal_menu(ctx.bot, replace(ctx.actor, assignments=roles), ctx.tr.language)
+    await set_personal_menu(ctx.bot, replace(ctx.actor, assignments=roles), ctx.tr.language, tree)
 
 
 async def _declare_from_group(
@@ -87,7 +87,7 @@ async def _declare_from_group(
     roles = tuple(await ctx.repos.roles.of_person(ctx.actor.telegram_id))
     actor = replace(ctx.actor, assignments=roles)
     if outcome.key == "join-done":
-        await set_personal_menu(ctx.bot, actor, ctx.tr.language)
+        await set_personal_menu(ctx.bot, actor, ctx.tr.language, await ctx.repos.org.load_tree())
     if await offer_update(ctx, declarations_, {outcome.unit.code}):
         return
     await declarations.begin(replace(ctx, actor=actor), state, outcome.unit, proxy=False)
@@ -96,7 +96,7 @@ async def _declare_from_group(
 async def start_plain(message: Message, ctx: Context) -> None:
     name = message.from_user.full_name if message.from_user else ""
     await message.answer(ctx.tr("start-welcome", name=name))
-    await set_personal_menu(ctx.bot, ctx.actor, ctx.tr.language)
+    await set_personal_menu(ctx.bot, ctx.actor, ctx.tr.language, await ctx.repos.org.load_tree())
 
 
 def create_router() -> Router:

@@ -143,9 +143,10 @@ async def browse(
         await query.message.edit_reply_markup(reply_markup=markup)
 
 
-def _browser(
-    ctx: Context, tree: OrgTree, allowed: list[str], at: str | None, make: MakeData
-) -> InlineKeyboardMarkup:
+def browse_view(
+    tree: OrgTree, allowed: Sequence[str], at: str | None
+) -> tuple[Unit | None, list[Unit], str | None]:
+    """`browse_level` with the way back up: a unit code, "" for the top, None for none."""
     here, below = browse_level(tree, allowed, at)
     tops = top_units(tree, allowed)
     level = here or (tree.get(at) if at is not None and at in tree else None)
@@ -155,6 +156,13 @@ def _browser(
         up = ""
     else:
         up = level.parent_code or ""
+    return here, below, up
+
+
+def _browser(
+    ctx: Context, tree: OrgTree, allowed: list[str], at: str | None, make: MakeData
+) -> InlineKeyboardMarkup:
+    here, below, up = browse_view(tree, allowed, at)
     return browse_keyboard(ctx.tr, tree, here, below, make, up=up)
 
 

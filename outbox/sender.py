@@ -8,8 +8,10 @@ pending until its send is confirmed, so after a crash every unconfirmed row is s
 that times out, or whose connection drops once the request is out, is the same case while the
 bot runs: sent again, and counted on its row (`uncertain_sends`).
 
-A row may also edit the keyboard of a message already sent (domain.outbox.keyboard_edit):
-paced, retried and recorded the same way, except that its permanent failures alert nobody.
+A row may also edit a message already sent, its keyboard (domain.outbox.keyboard_edit) or its
+text (domain.outbox.text_edit): paced, retried and recorded the same way, except that its
+permanent failures alert nobody. A row with media (domain.outbox.media_message) is a photo or
+a document with its text as the caption, sent like a message.
 
 With several instances only the holder of the leader lock sends (storage/leader.py).
 """
@@ -25,6 +27,7 @@ from datetime import datetime, timedelta
 from aiogram import Bot
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter, TelegramUnauthorizedError
+from aiogram.types import BufferedInputFile
 
 from domain.clock import Clock
 from domain.outbox import (
@@ -33,6 +36,8 @@ from domain.outbox import (
     FailureKind,
     GiveUp,
     MarkUnreachable,
+    Media,
+    MediaKind,
     MoveChat,
     OutboxEntry,
     OutboxMessage,
@@ -292,7 +297,10 @@ class OutboxSender:
             self._slot_freed.set()
 
     async def _request(self, message: OutboxMessage) -> int:
-        """Send the message, or edit the keyboard of the one it names; that message's id."""
+        """Send the message, or edit the one it names (its text, or only its keyboard); that
+        message's id."""
+        if message.media is not None:
+            return await self._send_media(message, message.media)
         if message.edit_message_id is None:
             sent = await self.bot.send_message(
                 chat_id=message.chat_id,
@@ -302,16 +310,50 @@ class OutboxSender:
             )
             return sent.message_id
         try:
-            await self.bot.edit_message_reply_markup(
-                chat_id=message.chat_id,
-                message_id=message.edit_message_id,
-                reply_markup=inline_markup(message.reply_markup),
-            )
+            if message.edits_text:
+                await self.bot.edit_message_text(
+                    text=message.text,
+                    chat_id=message.chat_id,
+                    message_id=message.edit_message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=inline_markup(message.reply_markup),
+                )
+            else:
+                await self.bot.edit_message_reply_markup(
+                    chat_id=message.chat_id,
+                    message_id=message.edit_message_id,
+                    reply_markup=inline_markup(message.reply_markup),
+                )
         except TelegramBadRequest as error:
             # Already as wanted, e.g. a press took the buttons off its own message: done.
             if not unchanged(error):
                 raise
         return message.edit_message_id
+
+    async def _send_media(self, message: OutboxMessage, media: Media) -> int:
+        """A photo or document, uploaded from its bytes or named by a file_id sent before."""
+        file: BufferedInputFile | str = media.file_id or ""
+        if media.data is not None:
+            file = BufferedInputFile(media.data, media.filename)
+        caption = message.text or None
+        markup = reply_markup(message.reply_markup)
+        if media.kind is MediaKind.PHOTO:
+            sent = await self.bot.send_photo(
+                chat_id=message.chat_id,
+                photo=file,
+                caption=caption,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+        else:
+            sent = await self.bot.send_document(
+                chat_id=message.chat_id,
+                document=file,
+                caption=caption,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+        return sent.message_id
 
     # --- recording -------------------------------------------------------------------------
 

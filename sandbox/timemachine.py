@@ -155,30 +155,46 @@ class TimeMachine:
 
     async def _next_stop(self, target: datetime) -> tuple[datetime, list[str]] | None:
         """The next moment up to `target` at which something happens, and the jobs that run
-        then. A job that fires several times before anything else happens runs once, at its
-        last time: every action catches up on all that is older than its run."""
+        then. Jobs fire many times between two steps of the obligation clock, and every action
+        catches up on all that is older than its run: so each job runs once, at the last of
+        its times before the next step (or the target), and a stop is made only there or at
+        the step. Frequent jobs (every minute, every five) thus cost a stop or two per quiet
+        stretch, not one per firing."""
         fires = self.jobs.next_fires(self._seen)
         async with self.database.session() as session:
             step_at = await Repositories(session).obligations.next_action_at(after=self._seen)
-        candidates = [*fires.values(), *([step_at] if step_at is not None else [])]
-        moment = min(candidates, default=None)
-        if moment is None or moment > target:
-            return None
-        names = sorted(name for name, at in fires.items() if at == moment)
-        if len(names) == 1 and (step_at is None or step_at > moment):
-            name = names[0]
-            others = [at for other, at in fires.items() if other != name]
-            horizon = min([target, *others, *([step_at] if step_at is not None else [])])
-            moment = self._last_fire(name, moment, horizon)
-        return moment, names
+        step = step_at if step_at is not None and step_at <= target else None
+        horizon = target if step is None else step
+        lasts = {
+            name: self._last_fire(name, first, horizon)
+            for name, first in fires.items()
+            if first <= horizon
+        }
+        if not lasts:
+            return None if step is None else (step, [])
+        moment = min(lasts.values())
+        return moment, sorted(name for name, at in lasts.items() if at == moment)
 
     def _last_fire(self, name: str, first: datetime, horizon: datetime) -> datetime:
-        """The last time `name` fires from `first` up to `horizon` (exclusive)."""
+        """The last time `name` fires from `first` up to `horizon` (both included; `first`
+        is a firing not after `horizon`). Found by looking back from the horizon over a
+        doubling window, so that a job firing every minute over a month costs a few
+        calculations rather than tens of thousands."""
         cron, zone = self.jobs.crontabs()[name]
-        last = first
+        back = timedelta(minutes=1)
+        while True:
+            probe = horizon - back
+            if probe < first:
+                last = first
+                break
+            (fire,) = next_fire_times(cron, zone, probe)
+            if fire <= horizon:
+                last = fire
+                break
+            back *= 2
         while True:
             (following,) = next_fire_times(cron, zone, last)
-            if following >= horizon:
+            if following > horizon:
                 return last
             last = following
 

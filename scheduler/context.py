@@ -8,16 +8,20 @@ the settings, so the configuration may check job names and crontabs against this
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from domain.boards import BoardSettings
+from domain.bulletin import Bulletin, BulletinSettings
 from domain.forms import FormSpec
 from domain.org import Language
 from domain.reports import ReportPolicy, Rollup
 from services.measure_end import MeasureTexts
+from services.notices.sending import NoticeConfig
 from services.obligations import EscalationPolicy
+from services.reports.boards import BoardTexts
 from storage import Database
 
 Summary = dict[str, int]
@@ -32,6 +36,22 @@ class RollupTexts(Protocol):
 
     def rollup(self, rollup: Rollup, language: Language, form: FormSpec) -> list[str]:
         """The message in parts (Telegram HTML, each at most 4096 characters)."""
+        ...
+
+
+class BulletinTexts(Protocol):
+    """Writes the weekly bulletin (scheduler.bulletin); texts/bulletin.py implements it."""
+
+    def bulletin(self, bulletin: Bulletin, language: Language) -> list[str]:
+        """The message in parts (Telegram HTML, each at most 4096 characters)."""
+        ...
+
+    def chart(self, bulletin: Bulletin, language: Language) -> bytes:
+        """The trend chart as a PNG (blocking: the job runs it in a thread)."""
+        ...
+
+    def caption(self, bulletin: Bulletin, language: Language) -> str:
+        """The chart's caption (at most 1024 characters)."""
         ...
 
 
@@ -62,6 +82,10 @@ class JobsConfig:
     # Personal fields of declarations are erased this long after their measure ended
     # (privacy.retention_days; services.retention).
     personal_retention_days: int = 30
+    # [reports.board]: the report boards in work and supervisors groups (scheduler.boards).
+    boards: BoardSettings = field(default_factory=BoardSettings)
+    # [views.bulletin]: the weekly bulletin (scheduler.bulletin).
+    bulletin: BulletinSettings = field(default_factory=BulletinSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +101,12 @@ class JobContext:
     draft_notice: Callable[[Language], str] | None = None
     # Renders the messages that a measure's period has ended (announce_measure_ends).
     measure_texts: MeasureTexts | None = None
+    # Renders the groups' report boards (scheduler.boards); None: no boards.
+    board_texts: BoardTexts | None = None
+    # Renders the weekly bulletin (scheduler.bulletin); None: no bulletin job.
+    bulletin_texts: BulletinTexts | None = None
+    # Sends the repetitions of repeated notices (scheduler.notice_repeats); None: not sent.
+    notices: NoticeConfig | None = None
 
     @property
     def reports(self) -> ReportPolicy:

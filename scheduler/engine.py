@@ -16,12 +16,11 @@ order, and records what a later step made pointless as superseded instead of sen
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from domain.calendar import WorkCalendar
 from domain.escalation import Action, ChainBook, Event, Step, Target, advance
@@ -29,6 +28,15 @@ from domain.obligations import Obligation
 from domain.org import Language, Person, Role
 from domain.outbox import OutboxMessage, Priority
 from domain.recipients import Directory, Recipient, resolve
+from scheduler.digests import Digests, digestible, gather
+
+# Re-exported: the texts and the tests know these by the engine's name. They live apart so that
+# scheduler.digests can use them without an import cycle.
+from scheduler.messages import NobodyMessage as NobodyMessage
+from scheduler.messages import Rendered as Rendered
+from scheduler.messages import StepMessage as StepMessage
+from scheduler.messages import StepTexts as StepTexts
+from scheduler.waiting import sleep_until_woken
 from services.obligations import load_directory
 from storage import Database, Repositories
 from storage.repos import EscalationRecord
@@ -44,46 +52,6 @@ OUTBOX_PREFIX = "obligation:"
 RETRY_FAILED_AFTER = timedelta(minutes=10)
 # How soon to look again when something due could not be claimed (another transaction holds it).
 LOCKED_RETRY_S = 0.5
-
-
-@dataclass(frozen=True, slots=True)
-class StepMessage:
-    """Everything the texts need to write one step's message to one recipient."""
-
-    obligation: Obligation
-    step: Step
-    event: Event
-    recipient: Recipient
-    language: Language
-    unit_name: str
-    assignees: tuple[Person, ...]  # who owes it: the person, or the unit's liaisons
-    covering_for: Person | None  # the away or unreachable person the recipient stands in for
-    zone_due: datetime  # due_at in the configured time zone
-
-
-@dataclass(frozen=True, slots=True)
-class NobodyMessage:
-    """An escalation step that reached nobody at all, for the admins."""
-
-    obligation: Obligation
-    step: Step
-    unit_name: str
-    language: Language
-    zone_due: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    text: str  # Telegram HTML
-    reply_markup: dict[str, Any] | None = None
-
-
-class StepTexts(Protocol):
-    """Writes the messages; the bot's implementation uses its catalogs and keyboards."""
-
-    def step(self, message: StepMessage) -> Rendered: ...
-
-    def nobody(self, message: NobodyMessage) -> Rendered: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +105,7 @@ class ObligationEngine:
         default_language: Language = Language.ZH_CN,
         batch_size: int = 500,
         max_sleep_s: float = 30.0,
+        digests: Digests | None = None,
     ) -> None:
         self.database = database
         self.chains = chains
@@ -146,6 +115,8 @@ class ObligationEngine:
         self.admins = tuple(admins)
         self.default_language = default_language
         self.batch_size = batch_size
+        # None or a zero window: every escalation goes out on its own (scheduler.digests).
+        self.digests = digests if digests is not None and digests.window > timedelta(0) else None
         # Bounded, so a wall clock moved by hand (the sandbox, NTP) is noticed soon enough.
         self.max_sleep_s = max_sleep_s
         self.wake = database.changed(OBLIGATIONS)
@@ -187,15 +158,7 @@ class ObligationEngine:
         return min(max(seconds, 0.0), self.max_sleep_s)
 
     async def _sleep(self, seconds: float) -> None:
-        waits = [asyncio.create_task(self.wake.wait()), asyncio.create_task(self._stopping.wait())]
-        try:
-            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in waits:
-                task.cancel()
-            for task in waits:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await sleep_until_woken(self.wake, self._stopping, seconds)
 
     # --- one pass --------------------------------------------------------------------------
 
@@ -233,6 +196,7 @@ class ObligationEngine:
             people = await repos.people.many(_people_concerned(steps, directory))
             messages: list[OutboxMessage] = []
             records: list[EscalationRecord] = []
+            gathered: list[StepMessage] = []
             stepped: list[Obligation] = []
             for step in steps:
                 try:
@@ -242,10 +206,17 @@ class ObligationEngine:
                         "obligation %s cannot be stepped; tried later", step.before.key
                     )
                     step = _Stepped.postponed(step.before, now + RETRY_FAILED_AFTER)
-                    composed = ([], [])
+                    composed = ([], [], [])
                 messages += composed[0]
                 records += composed[1]
+                gathered += composed[2]
                 stepped.append(step.after)
+            if gathered and self.digests is not None:
+                digested = await gather(
+                    repos, gathered, self.digests, directory.tree, single=self.texts.step, now=now
+                )
+                messages += digested[0]
+                records += digested[1]
             written = await repos.outbox.enqueue_many(messages, now=now)
             await repos.escalations.record(records)
             await repos.obligations.save_progress(stepped, now=now)
@@ -286,12 +257,14 @@ class ObligationEngine:
         directory: Directory,
         people: Mapping[int, Person],
         now: datetime,
-    ) -> tuple[list[OutboxMessage], list[EscalationRecord]]:
-        """The outbox messages and log lines of one obligation's performed events."""
+    ) -> tuple[list[OutboxMessage], list[EscalationRecord], list[StepMessage]]:
+        """The outbox messages and log lines of one obligation's performed events, and the
+        step messages left to gather into digests (scheduler.digests)."""
         messages: list[OutboxMessage] = []
         records: list[EscalationRecord] = []
+        gathered: list[StepMessage] = []
         if not stepped.actions:
-            return messages, records
+            return messages, records, gathered
         obligation = stepped.after
         assert obligation.id is not None
         unit_name = directory.tree.get(obligation.unit_code).name
@@ -320,19 +293,21 @@ class ObligationEngine:
             for recipient in performed.recipients:
                 person = None if recipient.group else people.get(recipient.chat_id)
                 covering = people.get(recipient.covering_for) if recipient.covering_for else None
-                rendered = self.texts.step(
-                    StepMessage(
-                        obligation,
-                        step,
-                        event,
-                        recipient,
-                        person.language if person is not None else self.default_language,
-                        unit_name,
-                        assignees,
-                        covering,
-                        zone_due,
-                    )
+                message = StepMessage(
+                    obligation,
+                    step,
+                    event,
+                    recipient,
+                    person.language if person is not None else self.default_language,
+                    unit_name,
+                    assignees,
+                    covering,
+                    zone_due,
                 )
+                if self.digests is not None and digestible(message):
+                    gathered.append(message)  # written, and logged, by gather()
+                    continue
+                rendered = self.texts.step(message)
                 key = outbox_key(obligation, event, recipient.chat_id)
                 messages.append(
                     OutboxMessage(
@@ -372,7 +347,7 @@ class ObligationEngine:
                     )
                     for admin in self.admins
                 )
-        return messages, records
+        return messages, records, gathered
 
 
 def _people_concerned(steps: Sequence[_Stepped], directory: Directory) -> set[int]:

@@ -16,6 +16,10 @@ unit_report obligations), and one roll-up job per distinct deadline of the [repo
 (`unit_report_rollup_HHMM`), computed from the policy rather than configured: at each
 deadline every supervisor whose subtree owes reports by it gets the day's roll-up, rendered by
 the injected `RollupTexts`, in the outbox. The roll-up jobs run only when texts are given.
+With board texts too (and [reports.board] enabled), one job per deadline posts the groups'
+report boards with the first reminder (`unit_report_board_HHMM`, scheduler.boards), and the
+roll-up job closes them. With bulletin texts (and [views.bulletin] enabled), `weekly_bulletin`
+sends last week's bulletins at the configured day and time (scheduler.bulletin).
 
 Crontab expressions are read as crontab(5) reads them. APScheduler 3's own `from_crontab`
 numbers the days of the week from Monday = 0, so `cron_trigger` translates the day-of-week
@@ -35,10 +39,13 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from domain.org import Language
-from scheduler.actions import rollup_job_name, send_rollups
+from scheduler.actions import rollup_day, rollup_job_name, send_rollups
+from scheduler.boards import board_times, close_day, post_today
+from scheduler.bulletin import BULLETIN_JOB, send_bulletins
 from scheduler.context import (
     ACTIONS,
     Action,
+    BulletinTexts,
     JobContext,
     JobsConfig,
     RollupTexts,
@@ -47,6 +54,8 @@ from scheduler.context import (
 )
 from scheduler.crontab import cron_trigger, next_fire_times
 from services.measure_end import MeasureTexts
+from services.notices.sending import NoticeConfig
+from services.reports.boards import BoardTexts
 from storage import Database
 
 logger = logging.getLogger(__name__)
@@ -75,6 +84,9 @@ class CalendarJobs:
         rollup_texts: RollupTexts | None = None,
         draft_notice: Callable[[Language], str] | None = None,
         measure_texts: MeasureTexts | None = None,
+        board_texts: BoardTexts | None = None,
+        bulletin_texts: BulletinTexts | None = None,
+        notice_config: NoticeConfig | None = None,
     ) -> None:
         self.database = database
         self.config = config
@@ -84,6 +96,9 @@ class CalendarJobs:
         self.rollup_texts = rollup_texts
         self.draft_notice = draft_notice
         self.measure_texts = measure_texts
+        self.board_texts = board_texts
+        self.bulletin_texts = bulletin_texts
+        self.notice_config = notice_config
         # One roll-up job per distinct deadline, when there are texts to write them with.
         self.rollup_jobs: dict[str, time] = {}
         if rollup_texts is not None:
@@ -92,6 +107,20 @@ class CalendarJobs:
                 if name in self.jobs:
                     raise ValueError(f"calendar job {name!r} is reserved for the report roll-up")
                 self.rollup_jobs[name] = deadline
+        # One board-posting job per distinct deadline, with its first reminder (the roll-up
+        # job closes the boards), when boards are on and there are texts for them.
+        self.board_jobs: dict[str, time] = {}
+        if rollup_texts is not None and board_texts is not None and config.boards.enabled:
+            for name, at in board_times(config).items():
+                if name in self.jobs:
+                    raise ValueError(f"calendar job {name!r} is reserved for the report boards")
+                self.board_jobs[name] = at
+        # The weekly bulletin, at its configured day and time, when there are texts for it.
+        self.bulletin_job: str | None = None
+        if bulletin_texts is not None and config.bulletin.enabled:
+            if BULLETIN_JOB in self.jobs:
+                raise ValueError(f"calendar job {BULLETIN_JOB!r} is reserved for the bulletin")
+            self.bulletin_job = BULLETIN_JOB
         self._scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[object]] = set()
 
@@ -152,8 +181,10 @@ class CalendarJobs:
     def crontabs(self) -> dict[str, tuple[str, ZoneInfo]]:
         """Every job `start()` schedules: name -> (crontab expression, time zone)."""
         tabs = {job.name: (job.cron, job.zone) for job in self.jobs.values() if job.enabled}
-        for name, deadline in self.rollup_jobs.items():
+        for name, deadline in {**self.rollup_jobs, **self.board_jobs}.items():
             tabs[name] = (f"{deadline.minute} {deadline.hour} * * *", self.config.zone)
+        if self.bulletin_job is not None:
+            tabs[self.bulletin_job] = (self.config.bulletin.crontab, self.config.zone)
         return tabs
 
     def next_fires(self, after: datetime) -> dict[str, datetime]:
@@ -179,12 +210,25 @@ class CalendarJobs:
     async def run_now(self, name: str) -> Summary:
         """Run the job's action now and return its summary; exceptions propagate."""
         if name in self.rollup_jobs:
-            summary = await send_rollups(self.context(), self.rollup_jobs[name])
+            context, deadline = self.context(), self.rollup_jobs[name]
+            summary = await send_rollups(context, deadline)
+            if self.board_jobs:
+                day = rollup_day(deadline, context.now, context.zone)
+                summary |= await close_day(context, day)
+            logger.info("calendar job %s done: %s", name, summary)
+            return summary
+        if name == self.bulletin_job:
+            summary = await send_bulletins(self.context())
+            logger.info("calendar job %s done: %s", name, summary)
+            return summary
+        if name in self.board_jobs:
+            summary = await post_today(self.context())
             logger.info("calendar job %s done: %s", name, summary)
             return summary
         job = self.jobs.get(name)
         if job is None:
-            known = ", ".join(sorted([*self.jobs, *self.rollup_jobs])) or "none"
+            builtin = [*self.rollup_jobs, *self.board_jobs, *filter(None, [self.bulletin_job])]
+            known = ", ".join(sorted([*self.jobs, *builtin])) or "none"
             raise LookupError(f"no calendar job {name!r} (configured: {known})")
         function = self.actions.get(job.action)
         if function is None:
@@ -202,6 +246,9 @@ class CalendarJobs:
             rollup_texts=self.rollup_texts,
             draft_notice=self.draft_notice,
             measure_texts=self.measure_texts,
+            board_texts=self.board_texts,
+            bulletin_texts=self.bulletin_texts,
+            notices=self.notice_config,
         )
 
     async def _fire(self, name: str) -> None:

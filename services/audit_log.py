@@ -8,11 +8,12 @@ export of the command line are themselves entries (who read the log is part of t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.permissions import Actor
+from services import mydata
 from services.onboarding import log_refusal
 from services.refusal import Refused
 from storage import Repositories
@@ -97,6 +98,17 @@ async def people_named(
     return await repos.audit.people_named(name)
 
 
+async def about_people(repos: Repositories, wanted: AuditFilter) -> AuditFilter:
+    """A filter by person widened to the entries about their records too (their
+    declarations, test records, correction requests, themselves), whoever acted."""
+    if wanted.actor_ids is None or wanted.about is not None:
+        return wanted
+    about: set[str] = set()
+    for person in wanted.actor_ids:
+        about |= await mydata.targets_about(repos, person)
+    return replace(wanted, about=about)
+
+
 def _describe(person: int | None, period: Period) -> str:
     """The filter, for the entry that records a reading: ids and dates, nothing else."""
     parts = [f"person {person}" if person is not None else "everyone"]
@@ -141,7 +153,9 @@ async def log_page(
             detail=_describe(person, period),
         )
     since, until = period.bounds(zone)
-    wanted = AuditFilter(None if person is None else [person], since, until)
+    wanted = await about_people(
+        repos, AuditFilter(None if person is None else [person], since, until)
+    )
     total = await repos.audit.count(wanted)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
@@ -168,7 +182,7 @@ async def export(repos: Repositories, wanted: AuditFilter, *, now: datetime) -> 
         )
         if part
     )
-    entries = await repos.audit.search(wanted)
+    entries = await repos.audit.search(await about_people(repos, wanted))
     await repos.audit.record(
         at=now, actor_id=None, action=EXPORT, target="command line", allowed=True, detail=detail
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from domain.audit_targets import TargetKind, target
 from domain.cases import CALLER_ROLES, may_open_case
 from domain.obligations import ObligationState
 from domain.org import OrgTree, Role, Unit
@@ -159,7 +160,7 @@ async def case_page(
     shown = lines[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     name = tree.get(unit).name if unit else None
     # The page shows these residents' names and state: each is a view of their record.
-    targets = (f"declaration {line.declaration_id}" for line in shown)
+    targets = (target(TargetKind.DECLARATION, line.declaration_id) for line in shown)
     await audit_log.record_views(repos, actor, ACTION, targets, now, detail=f"page {page + 1}")
     return CasePage(unit, name, query, tuple(shown), page, pages, len(lines))
 

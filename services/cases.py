@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from domain.audit_targets import TargetKind, target
 from domain.case_reasons import CaseReasons, case_reasons
 from domain.cases import (
     CaseEntry,
@@ -112,7 +113,9 @@ async def _allowed(
     stored = await repos.declarations.latest(declaration_id)
     tree = await repos.org.load_tree()
     if stored is None or not may_open_case(actor, stored.unit_code, tree):
-        await log_refusal(repos, actor, action, f"declaration {declaration_id}", NOT_YOURS, now)
+        await log_refusal(
+            repos, actor, action, target(TargetKind.DECLARATION, declaration_id), NOT_YOURS, now
+        )
         raise Refused(NOT_YOURS)
     return stored
 
@@ -129,7 +132,7 @@ async def _audit(
         at=now,
         actor_id=actor.telegram_id,
         action=action,
-        target=f"declaration {stored.id}",
+        target=target(TargetKind.DECLARATION, stored.id),
         allowed=True,
         detail=detail,
     )
@@ -238,7 +241,9 @@ async def _releasable(
     stored = await _allowed(repos, actor, declaration_id, RELEASE, now)
     refusal = _release_refusal(stored, today)
     if refusal is not None:
-        await log_refusal(repos, actor, RELEASE, f"declaration {stored.id}", refusal, now)
+        await log_refusal(
+            repos, actor, RELEASE, target(TargetKind.DECLARATION, stored.id), refusal, now
+        )
         raise Refused(refusal)
     return stored
 
@@ -272,7 +277,9 @@ async def release(
         stored.id, MeasureRelease(actor.telegram_id, now, reason)
     ):
         # Ended or superseded by someone else since it was read.
-        await log_refusal(repos, actor, RELEASE, f"declaration {stored.id}", "stale", now)
+        await log_refusal(
+            repos, actor, RELEASE, target(TargetKind.DECLARATION, stored.id), "stale", now
+        )
         raise Refused("case-release-already")
     excused = await repos.declarations.excuse_open(stored.id, RELEASE_EXCUSE, at=now)
     for obligation_id in excused:  # nothing left to answer: the reminders lose their buttons

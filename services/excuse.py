@@ -6,13 +6,14 @@ both come from the client, so both go through `may_excuse` here, and refusals ar
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from domain.obligations import Obligation
+from domain.obligations import Obligation, ObligationKind
 from domain.permissions import Actor, can_manage_unit
 from services import obligations
 from services.onboarding import log_refusal
 from services.refusal import Refused
+from services.reports.boards import mark_changed
 from storage import Repositories
 
 ACTION = "obligation.excuse"
@@ -53,4 +54,8 @@ async def excuse(
         raise Refused(UNKNOWN)
     if transition.refusal_key is not None:
         raise Refused(transition.refusal_key)
-    return transition.obligation
+    excused = transition.obligation
+    if excused.kind is ObligationKind.UNIT_REPORT:
+        # The groups' boards show the unit excused.
+        await mark_changed(repos, excused.unit_code, date.fromisoformat(excused.period))
+    return excused

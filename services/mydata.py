@@ -7,13 +7,16 @@ the caller filed for someone else is that person's data: only counted here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from domain.audit_targets import TargetKind, spellings, target
 from domain.cases import CaseEntry, CheckinLine
+from domain.corrections import ACCEPTED, PENDING, REFUSED, Correction
 from domain.org import Language, Person, Role, RoleAssignment
-from domain.outbox import OutboxMessage
+from domain.outbox import OutboxMessage, OutboxState, keyboard_edit
 from domain.permissions import Actor
 from domain.privacy_notice import NoticeAcceptance
 from domain.recipients import case_recipients
@@ -25,15 +28,8 @@ from services.refusal import Refused
 from storage import Repositories
 from storage.records import AuditEntry
 from storage.repos.declarations import StoredDeclaration
-from storage.repos.mydata import (
-    ACCEPTED,
-    PENDING,
-    REFUSED,
-    Correction,
-    MyDataRepository,
-    TestRow,
-)
-from storage.repos.retention import ErasedCounts, RetentionRepository
+from storage.repos.mydata import MyDataRepository, TestRow
+from storage.repos.retention import ErasedCounts
 
 VIEW = "privacy.mydata"
 CORRECTION = "privacy.correction"
@@ -81,16 +77,38 @@ class CorrectionTexts(Protocol):
 
 
 def _mine(repos: Repositories) -> MyDataRepository:
-    return MyDataRepository(repos.session)
+    return repos.mydata
 
 
-def targets_of(declarations: tuple[HeldDeclaration, ...], person: int) -> set[str]:
-    """The audit targets that name the person's records."""
-    found = {f"declaration {held.stored.id}" for held in declarations}
-    found |= {f"declaration:{held.stored.id}" for held in declarations}
-    found |= {f"test_record:{t.id}" for held in declarations for t in held.tests}
-    found |= {f"person {person}", str(person)}
-    return found
+def targets_of(
+    declarations: Iterable[int],
+    person: int,
+    *,
+    tests: Iterable[int] = (),
+    corrections: Iterable[int] = (),
+) -> set[str]:
+    """The audit targets that name the person's records, in every spelling the log holds
+    (domain.audit_targets), and the bare id some early entries used for a person."""
+    ids = (
+        [(TargetKind.DECLARATION, id) for id in declarations]
+        + [(TargetKind.TEST_RECORD, id) for id in tests]
+        + [(TargetKind.CORRECTION, id) for id in corrections]
+        + [(TargetKind.PERSON, person)]
+    )
+    return {spelling for kind, id in ids for spelling in spellings(kind, id)} | {str(person)}
+
+
+async def targets_about(repos: Repositories, person: int) -> set[str]:
+    """The audit targets about the person's records (their declarations, their test
+    records, their correction requests, themselves): what /audit's person filter matches."""
+    mine = _mine(repos)
+    declarations = [stored.id for stored in await mine.own_declarations(person)]
+    return targets_of(
+        declarations,
+        person,
+        tests=[t.id for t in await mine.tests(declarations)],
+        corrections=[c.id for c in await mine.corrections_of(person)],
+    )
 
 
 async def _unit_names(repos: Repositories, codes: set[str]) -> dict[str, str]:
@@ -114,7 +132,14 @@ async def collect(repos: Repositories, actor: Actor, now: datetime) -> MyData:
                 tuple((entry, "") for entry in await repos.cases.entries(stored.id)),
             )
         )
-    access = await mine.audit_about(targets_of(tuple(held), me))
+    corrections = tuple(await mine.corrections_of(me))
+    about = targets_of(
+        [h.stored.id for h in held],
+        me,
+        tests=[t.id for h in held for t in h.tests],
+        corrections=[c.id for c in corrections],
+    )
+    access = await mine.audit_about(about)
     staff = {e.by for h in held for e, _ in h.actions} | {
         e.actor_id for e in access if e.actor_id is not None
     }
@@ -136,7 +161,7 @@ async def collect(repos: Repositories, actor: Actor, now: datetime) -> MyData:
             (e, "" if e.actor_id is None else names.get(e.actor_id, str(e.actor_id)))
             for e in access
         ),
-        tuple(await mine.corrections_of(me)),
+        corrections,
         await mine.filed_for_others(me),
         await _unit_names(repos, {a.unit_code for a in actor.assignments}),
         tuple(await repos.privacy_notices.of_person(me)),
@@ -145,7 +170,7 @@ async def collect(repos: Repositories, actor: Actor, now: datetime) -> MyData:
         at=now,
         actor_id=me,
         action=VIEW,
-        target=f"person {me}",
+        target=target(TargetKind.PERSON, me),
         allowed=True,
         detail=f"{len(held)} declarations, {len(access)} access entries",
     )
@@ -194,7 +219,9 @@ async def request_correction(
     unit = await _unit_of(repos, actor)
     deciders = [] if unit is None else await _deciders(repos, unit, on)
     if unit is None or not deciders:
-        await log_refusal(repos, actor, CORRECTION, f"person {me}", "mydata-correction-nobody", now)
+        await log_refusal(
+            repos, actor, CORRECTION, target(TargetKind.PERSON, me), "mydata-correction-nobody", now
+        )
         raise Refused("mydata-correction-nobody")
     mine = _mine(repos)
     request_id = await mine.add_correction(me, unit, text[:MAX_TEXT], at=now)
@@ -220,7 +247,7 @@ async def request_correction(
         at=now,
         actor_id=me,
         action=CORRECTION,
-        target=f"correction {request_id}",
+        target=target(TargetKind.CORRECTION, request_id),
         allowed=True,
         detail=f"unit {unit}, {len(deciders)} recipients",
     )
@@ -232,13 +259,13 @@ async def check_decider(
 ) -> Correction:
     """The pending request, if the actor is a liaison or deputy of its unit (or an admin)."""
     request = await _mine(repos).correction(request_id)
-    target = f"correction {request_id}"
+    about = target(TargetKind.CORRECTION, request_id)
     allowed = request is not None and (
         actor.is_admin
         or any(a.unit_code == request.unit_code and a.role in DECIDERS for a in actor.assignments)
     )
     if request is None or not allowed:
-        await log_refusal(repos, actor, CORRECTION_DECIDE, target, "mydata-not-yours", now)
+        await log_refusal(repos, actor, CORRECTION_DECIDE, about, "mydata-not-yours", now)
         raise Refused("mydata-not-yours")
     if request.state != PENDING:
         raise Refused("mydata-correction-decided")
@@ -276,16 +303,36 @@ async def decide(
         ),
         now=now,
     )
+    await _take_off_buttons(repos, request_id, now)
     # The reason may concern the person: the audit keeps who decided what, not why.
     await repos.audit.record(
         at=now,
         actor_id=actor.telegram_id,
         action=CORRECTION_DECIDE,
-        target=f"correction {request_id}",
+        target=target(TargetKind.CORRECTION, request_id),
         allowed=True,
         detail=state,
     )
     return request
+
+
+async def _take_off_buttons(repos: Repositories, request_id: int, now: datetime) -> None:
+    """Once answered, the request's 接受/拒绝 under every decider's message could only be
+    refused: an unsent one goes without them, a sent one has them edited away after the
+    commit (domain.outbox.keyboard_edit)."""
+    for entry in await repos.outbox.with_prefix(f"correction:{request_id}:"):
+        message = entry.message
+        if entry.state is OutboxState.PENDING:
+            await repos.outbox.rewrite_pending(message.dedupe_key, message.text, None)
+        elif entry.state is OutboxState.SENT and entry.sent_message_id:
+            edit = keyboard_edit(
+                f"correction-unbutton:{entry.id}",
+                message.chat_id,
+                entry.sent_message_id,
+                not_before=now,
+                recipient_id=message.recipient_id,
+            )
+            await repos.outbox.enqueue(edit, now=now)
 
 
 async def running_measure(
@@ -302,54 +349,76 @@ async def running_measure(
     return RunningMeasure(stored.id, stored.classification.category.value, last)
 
 
+async def _open_case(repos: Repositories, held: list[StoredDeclaration], today: date) -> int | None:
+    """A declaration of theirs still worked on: someone owes something about it (a check-in,
+    a test, handling an immediate report) or it is on its unit's /cases list. A referral
+    measures 0 days, so only this sees it."""
+    owed = await _mine(repos).owed_about([stored.id for stored in held])
+    if owed:
+        return owed[0]
+    ids = {stored.id for stored in held}
+    for unit in sorted({stored.unit_code for stored in held}):
+        for row in await repos.cases.under_measure([unit], today):
+            if row.declaration_id in ids:
+                return row.declaration_id
+    return None
+
+
 async def check_erasure(
     repos: Repositories, config: FollowupConfig, actor: Actor, now: datetime
 ) -> int:
-    """How many declarations an erasure would touch; Refused (audited) with the running
-    measure while one runs."""
+    """How many declarations an erasure would touch; Refused (audited) while a hold covers
+    one of them, a measure runs or a case of theirs is still open."""
     me = actor.telegram_id
     today = now.astimezone(config.zone).date()
+    held = await _mine(repos).own_declarations(me)
+
+    async def refuse(key: str, why: str, **params: object) -> Refused:
+        await log_refusal(repos, actor, ERASURE, target(TargetKind.PERSON, me), why, now)
+        return Refused(key, **params)
+
+    on_hold = [stored.id for stored in held if stored.hold is not None]
+    if on_hold:
+        raise await refuse("mydata-erase-held", f"hold on declaration {on_hold[0]}", id=on_hold[0])
     running = await running_measure(repos, config, me, today)
     if running is not None:
-        await log_refusal(
-            repos,
-            actor,
-            ERASURE,
-            f"person {me}",
-            f"measure of declaration {running.declaration_id}",
-            now,
-        )
-        raise Refused(
+        raise await refuse(
             "mydata-erase-running",
+            f"measure of declaration {running.declaration_id}",
             id=running.declaration_id,
             category=running.category,
             last=running.last_day.isoformat(),
         )
-    return len(await _mine(repos).own_declarations(me))
+    open_case = await _open_case(repos, held, today)
+    if open_case is not None:
+        raise await refuse("mydata-erase-open", f"open case {open_case}", id=open_case)
+    return len(held)
 
 
 async def erase(
     repos: Repositories, config: FollowupConfig, actor: Actor, now: datetime
 ) -> ErasedCounts:
     """Erase the caller's personal fields the way the retention purge does (checked again:
-    a measure may have begun since the question), audited with counts."""
+        a measure may have begun since the question), with the messages about their records
+    and their correction requests' texts; audited with counts."""
     await check_erasure(repos, config, actor, now)
     me = actor.telegram_id
     ids = [stored.id for stored in await _mine(repos).own_declarations(me)]
-    erased = (
-        await RetentionRepository(repos.session).erase(ids, erase_answers, now=now)
-        if ids
-        else ErasedCounts()
-    )
+    store = repos.retention
+    erased = await store.erase(ids, erase_answers, now=now) if ids else ErasedCounts()
+    corrections = await store.blank_corrections(residents=[me])
+    outbox = await store.clear_outbox(await store.records_of(ids, corrections))
+    erased = replace(erased, outbox=outbox, corrections=len(corrections))
     await repos.audit.record(
         at=now,
         actor_id=me,
         action=ERASURE,
-        target=f"person {me}",
+        target=target(TargetKind.PERSON, me),
         allowed=True,
         detail=(
             f"{erased.declarations} declarations, {erased.checkins} check-ins, "
-            f"{erased.tests} tests, {erased.case_notes} notes"
+            f"{erased.tests} tests, {erased.case_notes} notes, {erased.outbox} messages, "
+            f"{erased.corrections} corrections"
         ),
     )
     return erased

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from domain.audit_targets import TargetKind, target
 from domain.checkins import SUBJECT_PREFIX, Monitored
 from domain.declarations import TestResult
 from domain.obligations import Obligation, ObligationKey, ObligationKind
@@ -39,7 +40,6 @@ from storage import Repositories
 
 FIX_ACTION = "test.correct"
 VIEW_ACTION = "test.view"  # a result shown to staff: in /results or its correction menu
-RECORD_TARGET = "test_record:"  # then the record's id
 FIX_PREFIX = "test-fix:"  # then the record's id, the correction's time and the recipient
 RECENT_DAYS = 7  # /results lists the results of the last week
 RECENT_LIMIT = 20
@@ -137,14 +137,16 @@ async def recent(repos: Repositories, actor: Actor, *, today: date, now: datetim
     views = [await _view(repos, tree, record, monitored) for record, monitored in found]
     shown = views[:RECENT_LIMIT]
     # The list shows each resident's name and result: a view of each record.
-    targets = (f"{RECORD_TARGET}{v.record.id}" for v in shown)
+    targets = (target(TargetKind.TEST_RECORD, v.record.id) for v in shown)
     await audit_log.record_views(repos, actor, VIEW_ACTION, targets, now, detail="list")
     return Recent(shown, more=len(views) > RECENT_LIMIT)
 
 
 async def view(repos: Repositories, actor: Actor, record_id: int, *, now: datetime) -> ResultView:
     record, monitored, tree = await _load(repos, actor, record_id, now=now)
-    await audit_log.record_views(repos, actor, VIEW_ACTION, [f"{RECORD_TARGET}{record.id}"], now)
+    await audit_log.record_views(
+        repos, actor, VIEW_ACTION, [target(TargetKind.TEST_RECORD, record.id)], now
+    )
     return await _view(repos, tree, record, monitored)
 
 
@@ -222,13 +224,13 @@ async def _load(
 ) -> tuple[RecordedTest, Monitored, OrgTree]:
     record = await repos.checkins.test_record(record_id, lock=lock)
     monitored = await repos.checkins.monitored(record.declaration_id) if record else None
-    target = f"{RECORD_TARGET}{record_id}"
+    about = target(TargetKind.TEST_RECORD, record_id)
     if record is None or monitored is None:
-        await log_refusal(repos, actor, FIX_ACTION, target, "result-fix-unknown", now)
+        await log_refusal(repos, actor, FIX_ACTION, about, "result-fix-unknown", now)
         raise Refused("result-fix-unknown")
     tree = await repos.org.load_tree()
     if not may_correct(actor, monitored.unit_code, tree):
-        await log_refusal(repos, actor, FIX_ACTION, target, "result-fix-not-staff", now)
+        await log_refusal(repos, actor, FIX_ACTION, about, "result-fix-not-staff", now)
         raise Refused("result-fix-not-staff")
     return record, monitored, tree
 

@@ -14,12 +14,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from domain.audit_targets import TargetKind, target
 from domain.permissions import Actor
 from domain.retention import ended_on, erase_answers, is_due
 from services.onboarding import log_refusal
 from services.refusal import Refused
 from storage import Repositories
-from storage.repos.retention import ErasedCounts, RetentionCandidate, RetentionRepository
+from storage.repos.retention import ErasedCounts, RetentionCandidate
 
 PURGE = "privacy.purge"
 HOLD = "privacy.hold"
@@ -39,6 +40,8 @@ class PurgeReceipt:
     tests: int = 0
     case_notes: int = 0
     excuses: int = 0
+    outbox: int = 0  # messages about the erased records, their text cleared
+    corrections: int = 0  # answered correction requests, their text and reason blanked
     drafts: int = 0
     held: int = 0  # due, but held back by an admin
 
@@ -68,7 +71,7 @@ async def purge(
     repos: Repositories, *, now: datetime, zone: ZoneInfo, retention_days: int
 ) -> PurgeReceipt:
     """Erase what is due at `now` and write the receipt (actor: the system)."""
-    store = RetentionRepository(repos.session)
+    store = repos.retention
     today = now.astimezone(zone).date()
     candidates = await store.candidates()
     held_chains = _held_chains(candidates)
@@ -91,8 +94,14 @@ async def purge(
         if c.resident_id is not None:
             residents.add(c.resident_id)
     erased = await store.erase(due, erase_answers, now=now) if due else ErasedCounts()
-    drafts = await store.drop_stale_drafts(residents, now - timedelta(days=retention_days))
-    receipt = PurgeReceipt(**asdict(erased), drafts=drafts, held=held)
+    before = now - timedelta(days=retention_days)
+    # A hold keeps the case as it was, the resident's requests about it included.
+    keep = {c.resident_id for c in candidates if c.id in held_chains and c.resident_id}
+    corrections = await store.blank_corrections(decided_before=before, keep=keep)
+    outbox = await store.clear_outbox(await store.records_of(due, corrections))
+    drafts = await store.drop_stale_drafts(residents, before)
+    counts = asdict(erased) | {"outbox": outbox, "corrections": len(corrections)}
+    receipt = PurgeReceipt(**counts, drafts=drafts, held=held)
     await repos.audit.record(
         at=now,
         actor_id=None,
@@ -117,16 +126,14 @@ async def hold(
     repos: Repositories, actor: Actor, declaration_id: int, reason: str, now: datetime
 ) -> None:
     """Keep a declaration from the purge (admins only); audited with the reason."""
-    await check_admin(repos, actor, HOLD, f"declaration:{declaration_id}", now)
-    if not await RetentionRepository(repos.session).set_hold(
-        declaration_id, actor.telegram_id, reason, at=now
-    ):
+    await check_admin(repos, actor, HOLD, target(TargetKind.DECLARATION, declaration_id), now)
+    if not await repos.retention.set_hold(declaration_id, actor.telegram_id, reason, at=now):
         raise Refused(NOT_FOUND, id=declaration_id)
     await repos.audit.record(
         at=now,
         actor_id=actor.telegram_id,
         action=HOLD,
-        target=f"declaration:{declaration_id}",
+        target=target(TargetKind.DECLARATION, declaration_id),
         allowed=True,
         detail=reason,
     )
@@ -136,16 +143,16 @@ async def release_hold(
     repos: Repositories, actor: Actor, declaration_id: int, now: datetime
 ) -> None:
     """Let the purge take the declaration again (admins only); audited with the hold's reason."""
-    await check_admin(repos, actor, UNHOLD, f"declaration:{declaration_id}", now)
+    await check_admin(repos, actor, UNHOLD, target(TargetKind.DECLARATION, declaration_id), now)
     stored = await repos.declarations.get(declaration_id)
     reason = stored.hold.reason if stored is not None and stored.hold is not None else None
-    if not await RetentionRepository(repos.session).clear_hold(declaration_id):
+    if not await repos.retention.clear_hold(declaration_id):
         raise Refused(NOT_HELD, id=declaration_id)
     await repos.audit.record(
         at=now,
         actor_id=actor.telegram_id,
         action=UNHOLD,
-        target=f"declaration:{declaration_id}",
+        target=target(TargetKind.DECLARATION, declaration_id),
         allowed=True,
         detail=reason,
     )

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain.declarations import RiskLevel
-from domain.org import OrgTree, Role
-from domain.permissions import ALLOWED, Actor, Decision
+from domain.org import OrgTree
+from domain.permissions import ALLOWED, Actor, Decision, is_office
 from domain.risk_areas import DrasticLoad, RiskArea, RiskList, drastic_load
 from services.declarations import FollowupConfig, RescreenReport, rescreen
 from services.onboarding import log_refusal
@@ -52,10 +52,7 @@ class LoadReport:
 def may_load(actor: Actor, tree: OrgTree) -> Decision:
     """Admins and the supervisors of a top unit (the prevention office): the list applies to
     everyone, so a township's supervisor may not change it for the whole county."""
-    if actor.is_admin:
-        return ALLOWED
-    tops = {unit.code for unit in tree.roots()}
-    if tops & set(actor.units_with(Role.SUPERVISOR)):
+    if is_office(actor, tree):
         return ALLOWED
     return Decision(False, "risk-load-not-allowed")
 

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.sealed import SealedFloat, SealedJSON, SealedText
+from storage.sealed import SealedBytes, SealedFloat, SealedJSON, SealedText
 
 # Named constraints let later migrations drop or alter them by name on both databases
 # (SQLite batch mode cannot find unnamed ones).
@@ -213,6 +213,12 @@ class OutboxRow(Base):
     uncertain_sends: Mapped[int] = mapped_column(Integer, server_default="0")
     # Set: the row edits the keyboard of this message sent to chat_id (domain.outbox.keyboard_edit).
     edit_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Set: a photo or document (domain.outbox.Media) with `text` as its caption. Its bytes and
+    # name are sealed: a ledger sent as a document holds personal data.
+    media_kind: Mapped[str | None] = mapped_column(String(16))
+    media_name: Mapped[str | None] = mapped_column(SealedText)
+    media_data: Mapped[bytes | None] = mapped_column(SealedBytes)
+    media_file_id: Mapped[str | None] = mapped_column(String(255))
 
 
 class ObligationRow(Base):
@@ -462,3 +468,119 @@ class PrivacyNoticeAcceptanceRow(Base):
     person_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     version: Mapped[str] = mapped_column(String(40), primary_key=True)
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReportBoardRow(Base):
+    """The day's report board in a bound work or supervisors group: the message it lives in,
+    so filings edit it in place, and whether a fresh render is owed (services.reports.boards).
+    """
+
+    __tablename__ = "report_boards"
+    __table_args__ = (UniqueConstraint("chat_id", "day"),)
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    unit_code: Mapped[str] = mapped_column(String(40))  # the group's unit: the board's subtree
+    purpose: Mapped[str] = mapped_column(String(32))  # work / supervisors
+    day: Mapped[date] = mapped_column(Date, index=True)  # the reporting day, local
+    # Known once the sender has posted it; until then an edit would have nothing to edit.
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    dirty: Mapped[bool] = mapped_column(Boolean)  # a filing changed it since the last render
+    closed: Mapped[bool] = mapped_column(Boolean)  # its last deadline has passed
+    revision: Mapped[int] = mapped_column(Integer)  # edits written so far (dedupe keys)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last edit written
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class NoticeRepeatRow(Base):
+    """A repeated notice (domain.notices.RepeatRule): its rule and the author's request, so the
+    calendar creates each repetition as its own notice; cancelled by its author."""
+
+    __tablename__ = "notice_repeats"
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True)
+    author_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    rule: Mapped[dict[str, Any]] = mapped_column(JSON)  # kind, times, weekdays, until
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)  # the NoticeRequest, without times
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by: Mapped[int | None] = mapped_column(BigInteger)
+    last_fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NoticeRow(Base):
+    """A prevention notice (防控提示/通知) as sent, with its author's live status card."""
+
+    __tablename__ = "notices"
+    # One notice per repetition of a repeat: the calendar firing twice finds the first.
+    __table_args__ = (UniqueConstraint("repeat_id", "occurrence"),)
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True)
+    author_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    text: Mapped[str] = mapped_column(Text)  # as the author wrote it (plain text)
+    template_key: Mapped[str | None] = mapped_column(String(64))
+    attachment: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # file_id, kind, name, size
+    unit_codes: Mapped[list[Any]] = mapped_column(JSON)
+    audiences: Mapped[list[Any]] = mapped_column(JSON)
+    ack_required: Mapped[bool] = mapped_column(Boolean)
+    ack_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    state: Mapped[str] = mapped_column(String(16))  # scheduled / sent / cancelled
+    repeat_id: Mapped[int | None] = mapped_column(ForeignKey("notice_repeats.id"), index=True)
+    occurrence: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the repeat's firing
+    last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminders: Mapped[int] = mapped_column(Integer)
+    # The author's status card: the message it lives in, edited in place when dirty.
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    card_dirty: Mapped[bool] = mapped_column(Boolean)
+    card_revision: Mapped[int] = mapped_column(Integer)
+    card_edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class NoticeRecipientRow(Base):
+    """One person a notice is sent to, and where they stand (domain.notices.RecipientState)."""
+
+    __tablename__ = "notice_recipients"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "kind", "unit_code", "person_id"),
+        Index("ix_notice_recipients_person", "person_id", "notice_id"),
+    )
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # liaison / member
+    unit_code: Mapped[str] = mapped_column(String(40))
+    person_id: Mapped[int | None] = mapped_column(BigInteger)  # NULL: the unit has no liaison
+    state: Mapped[str] = mapped_column(String(16))
+    outbox_key: Mapped[str | None] = mapped_column(String(255))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[int | None] = mapped_column(BigInteger)
+    question: Mapped[str | None] = mapped_column(SealedText)  # free text: may be personal
+    question_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(SealedText)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NoticePostingRow(Base):
+    """The notice in a unit's residents group (posted for the groups audience, or forwarded by
+    the liaison in one tap), showing the unit's confirmation state as it changes."""
+
+    __tablename__ = "notice_postings"
+    __table_args__ = (UniqueConstraint("notice_id", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
+    unit_code: Mapped[str] = mapped_column(String(40))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    forwarded_by: Mapped[int | None] = mapped_column(BigInteger)  # NULL: the groups audience
+    message_key: Mapped[str] = mapped_column(String(255))
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    pinned: Mapped[bool] = mapped_column(Boolean)
+    dirty: Mapped[bool] = mapped_column(Boolean)
+    revision: Mapped[int] = mapped_column(Integer)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime)

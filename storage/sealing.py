@@ -33,7 +33,7 @@ from sqlalchemy import (
 from storage.crypto import ENVELOPE_PREFIX_LENGTH, key_id_of, keyring, phone_index
 from storage.db import Database
 from storage.models import Base
-from storage.sealed import SealedFloat, SealedJSON, SealedText
+from storage.sealed import SealedBytes, SealedFloat, SealedJSON, SealedText
 
 CLEAR = "clear"  # the bucket of values written before encryption
 _BATCH = 200
@@ -45,7 +45,7 @@ def sealed_columns() -> Iterator[tuple[Table, list[Column[Any]]]]:
         columns = [
             column
             for column in table.columns
-            if isinstance(column.type, SealedJSON | SealedText | SealedFloat)
+            if isinstance(column.type, SealedJSON | SealedText | SealedFloat | SealedBytes)
         ]
         if columns:
             yield table, columns

@@ -28,10 +28,10 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from storage.crypto import KeyRing, install_keyring
-from tests.logcheck import assert_no_personal_data, catching_personal_data
 from storage.db import Database, create_engine, drop_schema
 from storage.migrate import upgrade
 from storage.models import Base
+from tests.logcheck import assert_no_personal_data, catching_personal_data
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

@@ -13,7 +13,9 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from pydantic import Field
 
+from domain.audit_targets import parse
 from services.audit_log import LogLine, LogPage, Period
+from services.cases import UNMASK as UNMASK_ACTION
 from storage.records import AuditEntry
 from texts.i18n import Translator, catalog
 from texts.keyboards import MAX_ROW_ID
@@ -56,6 +58,19 @@ def action_name(tr: Translator, action: str) -> str:
     return tr(key) if key in catalog(tr.language) else action
 
 
+def target_text(tr: Translator, text: str | None) -> str:
+    """What an entry is about, in the reader's words: a record by its kind and number (either
+    spelling the log holds, domain.audit_targets), a few fixed targets by name, the rest (a
+    unit's code, a period) as stored."""
+    if not text:
+        return "-"
+    parsed = parse(text)
+    if parsed is not None:
+        return tr("audit-target-" + parsed.kind.value.replace("_", "-"), id=parsed.id)
+    key = "audit-target-" + text.replace(" ", "-")
+    return tr(key) if key in catalog(tr.language) else text
+
+
 def _line(tr: Translator, line: LogLine, zone: ZoneInfo) -> str:
     entry: AuditEntry = line.entry
     text = tr(
@@ -63,10 +78,12 @@ def _line(tr: Translator, line: LogLine, zone: ZoneInfo) -> str:
         at=local_time(entry.at, zone),
         who=line.who or tr("audit-system"),
         action=action_name(tr, entry.action),
-        target=entry.target or "-",
+        target=target_text(tr, entry.target),
         outcome=tr("audit-allowed" if entry.allowed else "audit-refused"),
     )
-    if entry.detail:
+    # Only the purpose a reader typed to see a number is shown: other details are the
+    # office's (ids, counts, message keys), printed whole by `python -m bot audit`.
+    if entry.detail and entry.action == UNMASK_ACTION:
         text += "\n" + tr("audit-detail", detail=shorten(entry.detail, DETAIL_LIMIT))
     return text
 

@@ -205,8 +205,22 @@ def report_question_keyboard(
     back: bool,
     skip: bool,
     choices: tuple[str, ...] = (),
+    held: Sequence[tuple[FormAction, str]] = (),
 ) -> InlineKeyboardMarkup:
+    """`held`: (keep or records, label) buttons answering with a value the dialog holds."""
     rows: list[list[InlineKeyboardButton]] = []
+    if held:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=label,
+                    callback_data=ReportStep(
+                        action=action, position=position, dialog=dialog
+                    ).pack(),
+                )
+                for action, label in held
+            ]
+        )
     for index, choice in enumerate(choices):
         data = ReportStep(
             action=FormAction.CHOOSE, position=position, key=str(index), dialog=dialog

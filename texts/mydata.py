@@ -15,16 +15,17 @@ from zoneinfo import ZoneInfo
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from domain.corrections import ACCEPTED, Correction
 from domain.declaration_json import declaration_to_dict
 from domain.declarations import TestResult
+from domain.measure_data import measure_to_data
 from domain.org import Language
 from services.mydata import HeldDeclaration, MyData
-from storage.repos.declarations import measure_to_data
-from storage.repos.mydata import ACCEPTED, Correction
-from texts.audit import action_name
+from texts.audit import action_name, target_text
 from texts.declarations import category_text
 from texts.i18n import Translator
 from texts.keyboards import LANGUAGE_NAMES, RowId
+from texts.privacy_notice import version_text
 from texts.rendering import local_time
 from texts.result_keyboards import result_name
 from texts.trips import declaration_trip_lines
@@ -144,7 +145,7 @@ def mydata_text(tr: Translator, data: MyData, zone: ZoneInfo) -> str:
         )
     for notice in data.notices:
         at = local_time(notice.accepted_at, zone)
-        lines.append(tr("notice-accepted-line", version=notice.version, at=at))
+        lines.append(tr("notice-accepted-line", version=version_text(tr, notice.version), at=at))
     if not data.declarations:
         lines.append(tr("mydata-no-declarations"))
     for held in data.declarations:
@@ -156,17 +157,19 @@ def mydata_text(tr: Translator, data: MyData, zone: ZoneInfo) -> str:
         state = tr(f"mydata-state-{request.state}")
         lines.append(tr("mydata-correction-line", id=request.id, state=state))
     lines.append("")
-    lines.append(tr("mydata-access-title", n=len(data.access)))
+    lines.append(
+        tr("mydata-access-title", n=len(data.access)) if data.access else tr("mydata-access-none")
+    )
     for entry, who in data.access[-ACCESS_SHOWN:]:
-        lines.append(
-            tr(
-                "mydata-access",
-                at=local_time(entry.at, zone),
-                who=who or tr("audit-system"),
-                action=action_name(tr, entry.action),
-                target=entry.target or "-",
-            )
+        line = tr(
+            "mydata-access",
+            at=local_time(entry.at, zone),
+            who=who or tr("audit-system"),
+            action=action_name(tr, entry.action),
+            target=target_text(tr, entry.target),
         )
+        # A refused attempt did not happen: it is shown, as refused.
+        lines.append(line if entry.allowed else line + tr("mydata-access-refused"))
     lines.append("")
     lines.append(tr("mydata-file-note"))
     return "\n".join(lines)
@@ -249,7 +252,13 @@ def mydata_json(data: MyData, now: datetime) -> bytes:
             for c in data.corrections
         ],
         "access_log": [
-            {"at": _iso(e.at), "by": who, "action": e.action, "target": e.target}
+            {
+                "at": _iso(e.at),
+                "by": who,
+                "action": e.action,
+                "target": e.target,
+                "allowed": e.allowed,
+            }
             for e, who in data.access
         ],
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from domain.privacy_notice import version_parts
 from texts.i18n import Translator
 
 
@@ -15,12 +16,20 @@ class DeclNotice(CallbackData, prefix="v1dcln"):
     dialog: str
 
 
+def version_text(tr: Translator, version: str) -> str:
+    """The stored version ("1-30d") as people read it: 第 1 版（保存 30 天）."""
+    parts = version_parts(version)
+    if parts is None:
+        return version
+    return tr("notice-version", revision=parts[0], days=parts[1])
+
+
 def notice_text(
     tr: Translator, *, version: str, unit: str, days: int, proxy: bool, first: bool = False
 ) -> str:
     parts = [
         *([tr("notice-first")] if first else []),
-        tr("notice-title", version=version),
+        tr("notice-title", version=version_text(tr, version)),
         tr("notice-body", unit=unit, days=days),
         tr("notice-ask-proxy" if proxy else "notice-ask"),
     ]

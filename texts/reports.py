@@ -13,8 +13,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from domain.forms import FieldKind, FormField, FormSpec, Refusal, Value, visible
-from domain.org import Language
+from domain.org import Language, Person
+from domain.report_records import abnormal_situation, departures
 from domain.reports import Cutoff, FiledReport, Rollup, Tally, UnitStatus
+from texts import report_figures
+from texts.form_labels import field_label, key_label
 from texts.i18n import Html, Translator, catalog
 from texts.messaging import split_html
 
@@ -28,18 +31,6 @@ MISSING_PER_LINE = 10
 MISSING_LISTED = 60
 
 
-def field_label(tr: Translator, form: FormSpec, item: FormField) -> str:
-    """A configured label in the reader's language, else the catalog's question, else the key."""
-    for code in (tr.language.value, tr.language.value.split("_")[0]):
-        label = item.labels.get(code)
-        if label:
-            return label
-    key = f"form-{form.name}-{item.key}"
-    if key in catalog(tr.language) or key in catalog(Language.ZH_CN):
-        return tr(key)
-    return next(iter(item.labels.values()), item.key)
-
-
 def button_label(tr: Translator, form: FormSpec, item: FormField) -> str:
     """A field's name on its summary button: the catalog's short name where its question is
     too long for a button (`form-<form>-<field>-short`), else its label."""
@@ -47,14 +38,6 @@ def button_label(tr: Translator, form: FormSpec, item: FormField) -> str:
     if not item.labels and short in catalog(tr.language):
         return tr(short)
     return field_label(tr, form, item)
-
-
-def key_label(tr: Translator, form: FormSpec, key: str) -> str:
-    """The label of a field named by its key (a refusal's {other}, a total)."""
-    try:
-        return field_label(tr, form, form.fields[form.index(key)])
-    except ValueError:
-        return field_label(tr, form, FormField(key, FieldKind.COUNT))
 
 
 def cutoff_text(tr: Translator, cutoff: Cutoff) -> str:
@@ -89,13 +72,16 @@ def question(
     day: date,
     cutoff: Cutoff,
     refusal: Refusal | None = None,
+    prefilled: Mapping[str, Value] | None = None,
 ) -> str:
-    """One question: the reason the last answer was refused, the header, the question, a hint."""
+    """One question: the reason the last answer was refused, the header, the question, a hint.
+    `prefilled`: the answers a correction starts from, which decide which questions are asked
+    until the draft answers them (the count of questions)."""
     lines = []
     if refusal is not None:
         lines.append(tr("report-refused", reason=Html(refusal_text(tr, form, refusal))))
     lines.append(header(tr, unit, day, cutoff))
-    shown = [f.key for f in visible(form, answers)]
+    shown = [f.key for f in visible(form, {**(prefilled or {}), **answers})]
     number = shown.index(item.key) + 1 if item.key in shown else form.index(item.key) + 1
     total = max(len(shown), number)
     label = field_label(tr, form, item)
@@ -121,21 +107,26 @@ def summary(
     day: date,
     cutoff: Cutoff,
     refusal: Refusal | None = None,
+    records: Mapping[str, int] | None = None,
 ) -> str:
+    """The answers before filing; `records` (the bot's counts): beside every answer that
+    departs from them, the records' count."""
     lines = []
     if refusal is not None:
         lines.append(tr("report-refused", reason=Html(refusal_text(tr, form, refusal))))
     lines.append(
         tr("report-summary-title", unit=unit, day=day.isoformat(), cutoff=cutoff_text(tr, cutoff))
     )
+    differs = {key: system for key, system, _ in departures(records or {}, answers)}
     for item in visible(form, answers):
-        lines.append(
-            tr(
-                "report-summary-line",
-                field=field_label(tr, form, item),
-                value=value_text(tr, answers.get(item.key)),
-            )
+        line = tr(
+            "report-summary-line",
+            field=field_label(tr, form, item),
+            value=value_text(tr, answers.get(item.key)),
         )
+        if item.key in differs:
+            line += report_figures.summary_differs(tr, differs[item.key])
+        lines.append(line)
     lines.append(tr("report-summary-footer"))
     return "\n".join(lines)
 
@@ -188,7 +179,8 @@ def group_line(
     )
 
 
-def _tally_values(tally: Tally) -> dict[str, int]:
+def tally_values(tally: Tally) -> dict[str, int]:
+    """The counts a tally line is written with (roll-ups, /status over days)."""
     return {
         "expected": tally.expected,
         "submitted": tally.submitted,
@@ -218,21 +210,36 @@ class ReportTexts:
         return group_line(Translator(language), report, unit=unit, filer=filer, zone=zone)
 
     def rollup(
-        self, rollup: Rollup, language: Language, form: FormSpec, *, buttons: bool = False
+        self,
+        rollup: Rollup,
+        language: Language,
+        form: FormSpec,
+        *,
+        buttons: bool = False,
+        group: bool = False,
     ) -> list[str]:
         """HTML parts, each within Telegram's limit; nothing is ever cut off. `buttons`: the
-        units below can be opened with buttons under it (/status), rather than with /status."""
-        return split_html(self.rollup_text(rollup, language, form, buttons=buttons))
+        units below can be opened with buttons under it (/status), rather than with /status.
+        `group`: read in a group, so no free text of a report is quoted."""
+        return split_html(self.rollup_text(rollup, language, form, buttons=buttons, group=group))
 
     def rollup_text(
-        self, rollup: Rollup, language: Language, form: FormSpec, *, buttons: bool = False
+        self,
+        rollup: Rollup,
+        language: Language,
+        form: FormSpec,
+        *,
+        buttons: bool = False,
+        group: bool = False,
     ) -> str:
         tr = Translator(language)
         tally = rollup.tally
         lines = [
             tr("rollup-title", unit=rollup.root.name, day=rollup.day.isoformat()),
-            tr("rollup-tally", **_tally_values(tally)),
+            tr("rollup-tally", **tally_values(tally)),
         ]
+        if tally.not_due:  # asked before the deadline: these are not missing yet
+            lines.append(tr("rollup-not-due", count=tally.not_due))
         missing = sum(len(units) for _, units in rollup.missing)
         deep = any(parent.code != rollup.root.code for parent, _ in rollup.missing)
         if deep and missing > MISSING_LISTED:
@@ -247,16 +254,31 @@ class ReportTexts:
                     chunk = units[start : start + MISSING_PER_LINE]
                     names = separator.join(unit.name for unit in chunk)
                     lines.append(tr("rollup-missing-line", parent=parent.name, units=names))
-        elif tally.expected:
+        elif tally.expected and not tally.not_due:
             lines.append(tr("rollup-all-filed"))
         if rollup.children:
             lines += ["", tr("rollup-children-title")]
             for child in rollup.children:
-                values = _tally_values(child.tally)
-                lines.append(tr("rollup-child-line", unit=child.unit.name, **values))
+                values = tally_values(child.tally)
+                line = tr("rollup-child-line", unit=child.unit.name, **values)
+                if child.tally.not_due:
+                    line += tr("rollup-child-not-due", count=child.tally.not_due)
+                lines.append(line)
         if tally.submitted:
             lines += ["", tr("rollup-totals-title"), *_totals(tr, form, tally.totals)]
+        lines += report_figures.rollup_notes(tr, rollup, form, buttons=buttons, group=group)
         return "\n".join(lines)
+
+    def abnormal_alert(self, report: FiledReport, person: Person, *, unit: str, filer: str) -> str:
+        """The supervisors' alert about a report's abnormal situations (services.reports'
+        AbnormalTexts), in the supervisor's language."""
+        return report_figures.abnormal_alert(
+            Translator(person.language),
+            report,
+            unit=unit,
+            filer=filer,
+            text=abnormal_situation(report.answers) or "",
+        )
 
 
 def unit_status_text(
@@ -302,6 +324,8 @@ def unit_status_text(
         lines.append(tr("status-unit-not-owed"))
     elif status is UnitStatus.EXCUSED:
         lines.append(tr("status-unit-excused"))
+    elif status is UnitStatus.NOT_DUE:
+        lines.append(tr("status-unit-not-due", due=moment_text(due, zone, day) if due else ""))
     else:
         when = moment_text(due, zone, day) if due is not None else ""
         lines.append(tr("status-unit-missing", due=when))

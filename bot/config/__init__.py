@@ -29,9 +29,11 @@ from bot.config.infrastructure import (
     TimeSettings,
 )
 from bot.config.jobs import JobsSettings
+from bot.config.notices import NoticesSettings
 from bot.config.policy import DeclarationsSettings, PolicySettings
 from bot.config.privacy import PrivacySettings
 from bot.config.reports import ReportsSettings
+from bot.config.views import ViewsSettings
 from outbox.settings import OutboxSettings
 
 __all__ = ["ConfigError", "Settings", "config_path", "load_settings"]
@@ -64,6 +66,8 @@ class Settings(Section):
     policy: PolicySettings = PolicySettings()
     declarations: DeclarationsSettings = DeclarationsSettings()
     privacy: PrivacySettings = PrivacySettings()
+    views: ViewsSettings = ViewsSettings()
+    notices: NoticesSettings = NoticesSettings()
 
     @model_validator(mode="after")
     def _report_chains_exist(self) -> Settings:

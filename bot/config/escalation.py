@@ -23,6 +23,11 @@ its unit_report chain is the default one.
 # Named chains, [[escalation.named.<name>]] with the same keys, are chains that obligations
 # ask for by name instead of their kind's (e.g. a unit kind's reports in [reports]).
 [escalation]
+# Escalations of unit reports (after the deadline, to supervisors and the office) that reach
+# one person within this window are gathered into one message listing the units, with a
+# button per unit; each unit's step is still logged. The first goes out at once, later ones
+# at the end of the window. "0" sends each escalation on its own; at most "60m".
+digest_window = "5m"
 
 [[escalation.unit_report]]
 offset = "-60m"
@@ -205,6 +210,10 @@ class StepSettings(Section):
 _Steps = tuple[StepSettings, ...] | None
 
 
+DEFAULT_DIGEST_WINDOW = timedelta(minutes=5)
+# A longer window would hold an escalation back for longer than it is worth.
+MAX_DIGEST_WINDOW = timedelta(hours=1)
+
 _CHAIN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -230,6 +239,17 @@ class EscalationSettings(Section):
     # Chains an obligation may ask for by name instead of its kind's, e.g. [[escalation.named.
     # schools]] for units that report on a schedule of their own ([reports]).
     named: dict[str, tuple[StepSettings, ...]] = Field(default_factory=dict)
+    # Escalations of unit reports reaching one supervisor within this window are gathered
+    # into one digest message (scheduler.digests); "0" sends each on its own.
+    digest_window: timedelta = DEFAULT_DIGEST_WINDOW
+
+    @field_validator("digest_window", mode="before")
+    @classmethod
+    def _digest_window(cls, value: Any) -> timedelta:
+        window = _duration(value)
+        if window < timedelta(0) or window > MAX_DIGEST_WINDOW:
+            raise ValueError("must be between '0' (no digests) and '60m'")
+        return window
 
     @field_validator(
         "unit_report", "health_checkin", "test_due", "notice_ack", "verification", "case_handling"

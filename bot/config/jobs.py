@@ -14,6 +14,7 @@ from pydantic import (
 
 import scheduler.actions  # noqa: F401 - registers the built-in actions, checked below
 from bot.config.base import Section
+from scheduler import notice_repeats  # noqa: F401 - registers fire_notice_repeats
 from scheduler.context import ACTIONS
 from scheduler.crontab import cron_trigger
 
@@ -35,6 +36,8 @@ BUILTIN_JOBS: tuple[dict[str, str], ...] = (
     {"name": "expire_drafts", "cron": "*/5 * * * *", "action": "expire_drafts"},
     # Tell residents and liaisons of measures whose last day has passed, in the morning.
     {"name": "announce_measure_ends", "cron": "0 9 * * *", "action": "announce_measure_ends"},
+    # Send each repeated notice's repetition when its time comes (domain.notices.Repeat).
+    {"name": "fire_notice_repeats", "cron": "* * * * *", "action": "fire_notice_repeats"},
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from typing import Any
 
 from pydantic import (
@@ -14,6 +14,7 @@ from bot.config.base import WEEKDAY_NAMES, Section
 from bot.config.escalation import (
     clock_time,
 )
+from domain.boards import BoardSettings
 from domain.forms import FieldKind, FormField, FormSpec
 from domain.org import UNIT_CODE_PATTERN, Language, UnitKind
 from domain.reports import (
@@ -157,6 +158,22 @@ def _build_form(fields: tuple[FormFieldSettings, ...]) -> FormSpec:
 _NOT_REPORTING = ReportScheduleSettings(reports=False)
 
 
+class BoardConfig(Section):
+    """[reports.board]: the report board in work and supervisors groups."""
+
+    enabled: bool = True
+    # Telegram takes about 20 messages a minute in a group: 3 s is the floor.
+    edit_interval_s: float = Field(default=5.0, ge=3.0, le=600.0)
+    mention_missing: bool = False
+
+    def settings(self) -> BoardSettings:
+        return BoardSettings(
+            enabled=self.enabled,
+            edit_interval=timedelta(seconds=self.edit_interval_s),
+            mention_missing=self.mention_missing,
+        )
+
+
 class ReportsSettings(Section):
     """Who reports when: one optional table per unit kind, and per-unit overrides."""
 
@@ -171,6 +188,7 @@ class ReportsSettings(Section):
     grid: ReportScheduleSettings | None = None
     # [reports.units.<code>]: the same keys, over the unit's kind's schedule.
     units: dict[str, ReportScheduleSettings] = Field(default_factory=dict)
+    board: BoardConfig = Field(default_factory=BoardConfig)
 
     @field_validator("units")
     @classmethod

@@ -89,17 +89,24 @@ async def begin(
             "notice": notice_to_data(acceptance),
         },
     )
+    stored = await load_stored(ctx, state)
+    if stored.notice is None:
+        # No lease yet: a notice left unanswered is no declaration begun, and no expiry
+        # notice should follow it (the lease starts with the acceptance, lease_started).
+        await show_notice(ctx, state, unit_name=unit.name, dialog_id=stored.dialog_id, proxy=proxy)
+        return
+    await lease_started(ctx)
+    await open_questions(ctx, state, stored, unit.name)
+
+
+async def lease_started(ctx: Context) -> None:
+    """The half-finished declaration's expiry lease (services.drafts): from its first question."""
     await drafts.touch(
         ctx.repos,
         ctx.actor.telegram_id,
         ttl_hours=ctx.settings.declarations.draft_ttl_hours,
         now=ctx.now(),
     )
-    stored = await load_stored(ctx, state)
-    if stored.notice is None:
-        await show_notice(ctx, state, unit_name=unit.name, dialog_id=stored.dialog_id, proxy=proxy)
-        return
-    await open_questions(ctx, state, stored, unit.name)
 
 
 async def open_questions(ctx: Context, state: FSMContext, stored: Stored, unit_name: str) -> None:

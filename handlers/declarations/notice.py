@@ -26,10 +26,12 @@ async def standing_acceptance(
 ) -> NoticeAcceptance | None:
     """What spares asking again: the caller's acceptance of the current notice; for a proxy
     declaration, whose person is someone else each time, only the notice the declaration it
-    updates was filed under."""
+    updates was filed under, if that is still the current one (a changed notice, e.g. a new
+    retention period, is read to the person again)."""
     if proxy:
         updated = None if replaces is None else await ctx.repos.declarations.get(replaces)
-        return None if updated is None else updated.notice
+        notice = None if updated is None else updated.notice
+        return notice if notice is not None and notice.version == current_version(ctx) else None
     return await ctx.repos.privacy_notices.accepted(ctx.actor.telegram_id, current_version(ctx))
 
 

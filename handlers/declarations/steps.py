@@ -18,6 +18,7 @@ from handlers.declarations.draft import (
     Stored,
     end_dialog,
     expired_restarted,
+    lease_started,
     load_stored,
     local_today,
     open_questions,
@@ -185,7 +186,9 @@ async def notice_pressed(
         await end_dialog(ctx, state, "declare-restart")
         return
     acceptance = await notice.accept(ctx, proxy=stored.proxy)
-    await state.update_data(notice=notice.notice_to_data(acceptance))
+    await lease_started(ctx)
+    now = ctx.now().isoformat()
+    await state.update_data(notice=notice.notice_to_data(acceptance), renewed=now, touched=now)
     await answered(ctx, state, pressed_label(query))  # its request commits the acceptance
     await open_questions(ctx, state, replace(stored, notice=acceptance), unit.name)
 

@@ -21,7 +21,7 @@ from handlers.reports.status import (
     status_typed_again,
     status_unit_pressed,
 )
-from handlers.reports.zero import zero_pressed
+from handlers.reports.zero import ZeroReason, reason_given, zero_pressed
 from handlers.unit_picker import answer_typed_names
 from texts.keyboards import (
     ReminderReport,
@@ -47,4 +47,5 @@ def create_router() -> Router:
     router.callback_query.register(status_unit_pressed, StatusUnit.filter())
     answer_typed_names("status", status_typed_again)
     router.message.register(answer_given, ReportDialog.filling, private, ~F.text.startswith("/"))
+    router.message.register(reason_given, ZeroReason.waiting, private, ~F.text.startswith("/"))
     return router

@@ -17,7 +17,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.context import Context
 from domain import form_buttons, forms
 from domain.form_buttons import FormAction
-from domain.forms import Draft, Refusal
+from domain.forms import Draft, FormSpec, Outcome, Refusal, Value
 from domain.org import Unit
 from domain.reports import ReportSchedule
 from handlers.chat import send_private
@@ -36,6 +36,7 @@ from handlers.reports.common import facts
 from services import reports
 from services.refusal import Refused
 from services.reports import Filed, Owed, ReportService
+from texts import report_figures as figure_texts
 from texts import reports as report_texts
 from texts.keyboards import (
     ReportStep,
@@ -69,6 +70,10 @@ async def begin(
     schedule, previous = owed.schedule, owed.previous
     draft = forms.start(schedule.form)
     dialog = secrets.token_hex(4)
+    records = await service.records(ctx.repos, schedule, unit, day, ctx.now())
+    # The values the keep / use-records buttons answer with: held here, never in a button.
+    kept = dict(previous[-1].answers) if previous else None
+    counts = dict(records.counts) if records.any else None
     # Another dialog's question keeps no live buttons.
     await start_dialog(
         ctx,
@@ -81,17 +86,26 @@ async def begin(
             # How many versions the filer knows of: one filed meanwhile is not overwritten.
             "base": len(previous),
             "dialog": dialog,
+            "kept": kept,
+            "records": counts,
         },
     )
-    intro = None
+    parts = []
     if previous:
-        intro = ctx.tr(
-            "report-correction-start",
-            version=previous[-1].version,
-            next=previous[-1].version + 1,
-            **facts(unit, day),
+        parts.append(
+            ctx.tr(
+                "report-correction-start",
+                version=previous[-1].version,
+                next=previous[-1].version + 1,
+                **facts(unit, day),
+            )
         )
-    await _show(ctx, state, schedule, unit, day, draft, intro=intro)
+        parts.append(ctx.tr("report-correction-prefilled"))
+    if counts is not None:
+        zone = ctx.settings.time.zone
+        parts.append(figure_texts.records_block(ctx.tr, schedule.form, records, zone))
+        parts.append(ctx.tr("report-records-hint"))
+    await _show(ctx, state, schedule, unit, day, draft, intro="\n\n".join(parts) or None)
 
 
 async def _show(
@@ -111,17 +125,33 @@ async def _show(
     question) edits that question into it where it can be edited."""
     tr, spec = ctx.tr, schedule.form
     dialog = await _dialog(state)
+    kept, records = await held_values(state)
     item = forms.current(spec, draft)
     where: dict[str, Any] = {"unit": unit.name, "day": day, "cutoff": schedule.cutoff}
     if item is None:
-        text = report_texts.summary(tr, spec, draft.answers, refusal=refusal, **where)
+        text = report_texts.summary(
+            tr, spec, draft.answers, refusal=refusal, records=records, **where
+        )
         fields = [
             (f.key, report_texts.button_label(tr, spec, f))
             for f in forms.visible(spec, draft.answers)
         ]
         markup = report_summary_keyboard(tr, draft.position, fields, dialog=dialog)
     else:
-        text = report_texts.question(tr, spec, item, draft.answers, refusal=refusal, **where)
+        text = report_texts.question(
+            tr, spec, item, draft.answers, refusal=refusal, prefilled=kept, **where
+        )
+        has_filed = kept is not None and item.key in kept
+        record = records.get(item.key) if records is not None else None
+        hints = figure_texts.question_hints(
+            tr, filed=kept.get(item.key) if kept else None, has_filed=has_filed, record=record
+        )
+        text = "\n".join([text, *hints])
+        held: list[tuple[FormAction, str]] = []
+        if kept is not None and has_filed and kept[item.key] is not None:
+            held.append((FormAction.KEEP, figure_texts.keep_label(tr, kept[item.key])))
+        if record is not None and not (has_filed and kept is not None and kept[item.key] == record):
+            held.append((FormAction.RECORDS, figure_texts.records_label(tr, record)))
         markup = report_question_keyboard(
             tr,
             draft.position,
@@ -129,6 +159,7 @@ async def _show(
             back=forms.back(spec, draft).position != draft.position,
             skip=item.optional,
             choices=item.choices,
+            held=held,
         )
     if intro:
         text = intro + "\n\n" + text
@@ -137,6 +168,23 @@ async def _show(
             return
         await answered(ctx, state, None)  # too old to edit: asked anew below it
     await ask(ctx, state, text, markup)
+
+
+async def held_values(
+    state: FSMContext,
+) -> tuple[dict[str, Value] | None, dict[str, int] | None]:
+    """The filed answers a correction keeps and the records' counts, as `begin` stored them
+    (FSM storage: checked, a wrong shape counts as none)."""
+    data = await state.get_data()
+    kept, records = data.get("kept"), data.get("records")
+    kept_ok = isinstance(kept, dict) and all(
+        isinstance(k, str) and (v is None or isinstance(v, str) or type(v) is int)
+        for k, v in kept.items()
+    )
+    records_ok = isinstance(records, dict) and all(
+        isinstance(k, str) and type(v) is int for k, v in records.items()
+    )
+    return (kept if kept_ok else None), (records if records_ok else None)
 
 
 async def _base(state: FSMContext) -> int | None:
@@ -242,7 +290,10 @@ async def step_pressed(
         await query.answer()
         await _submit(ctx, state, report_service, (unit, day, schedule, draft), query)
         return
-    outcome = form_buttons.press(spec, draft, action, callback_data.key)
+    if action in form_buttons.HELD:
+        outcome = await _held_answer(state, spec, draft, action)
+    else:
+        outcome = form_buttons.press(spec, draft, action, callback_data.key)
     if outcome is None:
         await refuse_stale(ctx, query)
         return
@@ -256,6 +307,23 @@ async def step_pressed(
     await _show(
         ctx, state, schedule, unit, day, outcome.draft, refusal=outcome.refusal, in_place=query
     )
+
+
+async def _held_answer(
+    state: FSMContext, spec: FormSpec, draft: Draft, action: FormAction
+) -> Outcome | None:
+    """The current question answered with the value the dialog holds for the button; None
+    when it holds none (a stale or forged button)."""
+    item = forms.current(spec, draft)
+    kept, records = await held_values(state)
+    held: dict[str, Value] | None = (
+        dict(records) if action is FormAction.RECORDS and records else None
+    )
+    if action is FormAction.KEEP:
+        held = kept
+    if item is None or held is None or item.key not in held:
+        return None
+    return form_buttons.use_value(spec, draft, held[item.key])
 
 
 async def _submit(

@@ -93,6 +93,6 @@ async def reminder_pressed(
         return
     await query.answer()
     if callback_data.zero:
-        await zero_question(ctx, owed)
+        await zero_question(ctx, report_service, owed)
     else:
         await begin(ctx, state, report_service, owed.unit, owed.day)

@@ -20,10 +20,13 @@ from domain.permissions import Capability, can_manage_unit, manageable_units
 from domain.reports import FiledReport, ReportPolicy, Rollup, UnitStatus, status_of
 from domain.unit_names import exact_units
 from handlers.chat import send_private
+from handlers.reports.status_range import show_range
 from handlers.unit_picker import Again, browse, picked, unit_named
 from services import reports
 from services.onboarding import log_refusal
 from services.reports import ReportService
+from services.reports.figures import unit_figures
+from texts import report_figures
 from texts import reports as report_texts
 from texts.keyboards import StatusOpen, StatusUnit, status_children_keyboard
 from texts.messaging import split_html
@@ -93,7 +96,7 @@ async def _status(
     name = " ".join(word for word in words if not looks_like_date(word))
     window = status_window(today)
     found = read_date(dates[0], today, window) if len(dates) == 1 else Parsed(value=today)
-    if len(dates) > 1:
+    if len(dates) > 2:  # two are a range of days (handlers.reports.status_range)
         found = Parsed(refusal=DATE_INVALID)
     units = await report_service.units_for(ctx.repos, ctx.actor)
     supervisor = Capability.SUPERVISOR in ctx.actor.capabilities()
@@ -113,8 +116,17 @@ async def _status(
             return
         if asked not in visible:
             await log_refusal(ctx.repos, ctx.actor, STATUS_ACTION, asked.code, "perm-denied", now)
-            await message.answer(tr("perm-denied"))
+            # Someone with an area hears that this unit is outside it (the name was typed
+            # whole, so it tells them nothing they did not know); anyone else, only no.
+            outside = units or supervisor
+            await message.answer(
+                tr("status-outside", unit=asked.name) if outside else tr("perm-denied")
+            )
             return
+    if len(dates) == 2:
+        chosen = [asked] if asked is not None else _own_units(ctx, tree, units)
+        await show_range(message, ctx, report_service, tree, chosen, dates, today, window)
+        return
     if found.value is None:
         params = refusal_params(found.refusal, window)
         await message.answer(
@@ -122,6 +134,14 @@ async def _status(
         )
         return
     await _show_status(ctx, report_service, tree, units, asked, found.value)
+
+
+def _own_units(ctx: Context, tree: OrgTree, own: Sequence[Unit]) -> list[Unit]:
+    """What /status shows without a unit: the supervised tops, then one's own units."""
+    seen = {code: tree.get(code) for code in _top_units(ctx, tree)}
+    for unit in own:
+        seen.setdefault(unit.code, unit)
+    return list(seen.values())
 
 
 def _visible_units(ctx: Context, tree: OrgTree, own: Sequence[Unit]) -> list[Unit]:
@@ -148,17 +168,21 @@ async def _show_status(
     parts: list[str] = []
     if asked is not None and not report_service.reports(asked):
         # A unit that files no report of its own (a township): the roll-up of its units.
-        rollups = await reports.day_rollups(ctx.repos, policy, [asked.code], day)
+        rollups = await reports.day_rollups(ctx.repos, policy, [asked.code], day, now=ctx.now())
         await _send_rollup(ctx, policy, tree, rollups[asked.code])
         return
     if asked is not None:
         # A supervisor of the unit (or its liaison or deputy, or an admin) sees who filed it
         # and when, with every version.
-        parts += split_html(await _unit_status(ctx, policy, asked, day))
+        text = await _unit_status(ctx, policy, asked, day)
+        figures = await unit_figures(ctx.repos, policy, asked, day)
+        if figures is not None:  # what it filed, abnormal situations included
+            text += "\n\n" + report_figures.unit_figures(ctx.tr, figures.form, figures.report)
+        parts += split_html(text)
         units = []
     elif Capability.SUPERVISOR in ctx.actor.capabilities():
         tops = _top_units(ctx, tree)
-        rollups = await reports.day_rollups(ctx.repos, policy, tops, day)
+        rollups = await reports.day_rollups(ctx.repos, policy, tops, day, now=ctx.now())
         for code in tops:
             rollup = rollups.get(code)
             if rollup is not None:
@@ -205,7 +229,9 @@ async def status_open_pressed(
         await query.answer(ctx.tr("perm-denied"), show_alert=True)
         return
     await query.answer()
-    rollups = await reports.day_rollups(ctx.repos, report_service.policy, [unit], day)
+    rollups = await reports.day_rollups(
+        ctx.repos, report_service.policy, [unit], day, now=ctx.now()
+    )
     await _send_rollup(ctx, report_service.policy, tree, rollups[unit])
 
 
@@ -236,7 +262,8 @@ async def _unit_status(ctx: Context, policy: ReportPolicy, unit: Unit, day: date
     obligation = await ctx.repos.obligations.get(reports.report_key(unit.code, day))
     versions = await ctx.repos.reports.versions(unit.code, day)
     excused = obligation is not None and obligation.state is ObligationState.EXCUSED
-    status = status_of(versions[0] if versions else None, excused)
+    ahead = obligation is not None and reports.not_due_yet(obligation, ctx.now())
+    status = status_of(versions[0] if versions else None, excused, ahead)
     history: list[FiledReport] = []
     for back in range(HISTORY_DAYS):
         history += reversed(await ctx.repos.reports.versions(unit.code, day - timedelta(back)))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from domain import regions
+from domain.audit_targets import TargetKind, target
 from domain.cases import CaseStep
 from domain.declarations import Declaration
 from domain.outbox import OutboxMessage, Priority
@@ -102,8 +103,8 @@ async def unlocated_place(
     if not 0 <= position < len(stays) or not stays[position].unlocated:
         raise Refused(DONE)
     if opened:
-        target = [f"declaration {declaration_id}"]
-        await audit_log.record_views(repos, actor, PLACE_VIEW, target, now, f"stay {position}")
+        about = [target(TargetKind.DECLARATION, declaration_id)]
+        await audit_log.record_views(repos, actor, PLACE_VIEW, about, now, f"stay {position}")
     return stays[position].place, stored.declaration.name or ""
 
 
@@ -142,7 +143,7 @@ async def locate(
         at=now,
         actor_id=actor.telegram_id,
         action=LOCATE,
-        target=f"declaration {declaration_id}",
+        target=target(TargetKind.DECLARATION, declaration_id),
         allowed=True,
         detail=f"stay {position}",
     )

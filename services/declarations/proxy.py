@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
+from domain.audit_targets import TargetKind, target
 from services.declarations.model import FollowupConfig
 from services.declarations.update import RECONFIRM, ActiveDeclaration, as_active
 from storage import Repositories
@@ -80,7 +81,7 @@ async def reconfirm(
         at=now,
         actor_id=filed_by,
         action=RECONFIRM,
-        target=f"declaration {declaration_id}",
+        target=target(TargetKind.DECLARATION, declaration_id),
         allowed=found is not None,
         detail="nothing changed (proxy)" if found is not None else "not an active proxy one",
     )

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from domain import followup
+from domain.audit_targets import TargetKind, target
 from domain.case_reasons import case_reasons
 from domain.cases import handling_obligation
 from domain.declarations import Declaration, DeclarationStatus
@@ -159,11 +160,16 @@ class DeclarationService:
 
         `notice`: the privacy notice the declaration was filed under, recorded with it.
         """
-        target = f"unit {unit_code}"
+        unit_target = f"unit {unit_code}"
 
         async def refuse(key: str) -> DeclarationRefused:
             await repos.audit.record(
-                at=now, actor_id=filed_by, action=SUBMIT, target=target, allowed=False, detail=key
+                at=now,
+                actor_id=filed_by,
+                action=SUBMIT,
+                target=unit_target,
+                allowed=False,
+                detail=key,
             )
             return DeclarationRefused(key)
 
@@ -291,7 +297,7 @@ class DeclarationService:
             at=now,
             actor_id=filed_by,
             action=SUBMIT,
-            target=f"declaration {declaration_id}",
+            target=target(TargetKind.DECLARATION, declaration_id),
             allowed=True,
             detail=(
                 f"{classification.category.value} by {classification.rule_name}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from domain import followup
+from domain.audit_targets import TargetKind, target
 from domain.followup import FollowupItem, FollowupPlan
 from domain.obligations import ObligationKey, ObligationKind, ObligationState
 from services.declaration_support import Scheduler
@@ -89,7 +90,7 @@ async def reconfirm(
         at=now,
         actor_id=resident_id,
         action=RECONFIRM,
-        target=f"declaration {declaration_id}",
+        target=target(TargetKind.DECLARATION, declaration_id),
         allowed=ok,
         detail="nothing changed" if ok else "not the active declaration",
     )

@@ -15,6 +15,8 @@ from services.reports.filing import (
     INVALID,
     NOT_DUE,
     NOT_LIAISON,
+    ZERO_NEEDS_REASON,
+    ZERO_REASON_LENGTH,
     FileOutcome,
     file_report,
     units_for,
@@ -23,6 +25,7 @@ from services.reports.opening import obligations_due, open_day, report_key, repo
 from services.reports.rollups import (
     day_rollup,
     day_rollups,
+    not_due_yet,
     supervisors_for_rollup,
     work_group_of,
 )
@@ -35,6 +38,8 @@ __all__ = [
     "INVALID",
     "NOT_DUE",
     "NOT_LIAISON",
+    "ZERO_NEEDS_REASON",
+    "ZERO_REASON_LENGTH",
     "FileOutcome",
     "Filed",
     "GroupLineTexts",
@@ -43,6 +48,7 @@ __all__ = [
     "day_rollup",
     "day_rollups",
     "file_report",
+    "not_due_yet",
     "obligations_due",
     "open_day",
     "report_key",

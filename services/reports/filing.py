@@ -12,6 +12,7 @@ from domain import forms
 from domain.forms import FieldKind, FormSpec, Value
 from domain.org import Role, Unit
 from domain.permissions import Actor
+from domain.report_records import UnitRecords
 from domain.reports import (
     FiledReport,
     ReportPolicy,
@@ -19,6 +20,7 @@ from domain.reports import (
 from services import obligations
 from services.onboarding import log_refusal
 from services.refusal import Refused
+from services.reports.boards import mark_changed
 from services.reports.opening import report_key
 from storage import Repositories
 
@@ -34,6 +36,10 @@ INVALID = "report-invalid"
 
 NOT_LIAISON = "report-not-liaison"
 
+# A zero report for a unit whose records show something needs the filer's reason.
+ZERO_NEEDS_REASON = "report-zero-needs-reason"
+ZERO_REASON_LENGTH = 500
+
 _FILING_ROLES = frozenset({Role.LIAISON, Role.DEPUTY})
 
 
@@ -41,6 +47,7 @@ _FILING_ROLES = frozenset({Role.LIAISON, Role.DEPUTY})
 class FileOutcome:
     report: FiledReport
     correction: bool = False  # version > 1
+    previous: tuple[FiledReport, ...] = ()  # the versions before it, read under the lock
 
 
 async def units_for(repos: Repositories, actor: Actor, policy: ReportPolicy) -> list[Unit]:
@@ -131,8 +138,14 @@ async def file_for_unit(
     *,
     now: datetime,
     expected: int | None,
+    records: UnitRecords | None = None,
+    zero_reason: str | None = None,
 ) -> FileOutcome:
-    """`file_report` for a unit already read, whose filer's role has been checked."""
+    """`file_report` for a unit already read, whose filer's role has been checked.
+
+    `records`: the bot's counts for the period, kept beside the answers when they show
+    something; a zero report against them is refused ("report-zero-needs-reason") without a
+    `zero_reason` (stripped, at most ZERO_REASON_LENGTH characters)."""
     unit_code = unit.code
     target = f"{unit_code}/{day.isoformat()}"
 
@@ -154,6 +167,10 @@ async def file_for_unit(
     if previous and now > schedule.correctable_until(day, zone):
         raise await refuse(CORRECTION_CLOSED)
     zero = answers is None
+    reason = (zero_reason or "").strip()[:ZERO_REASON_LENGTH] or None
+    showing = records is not None and records.any
+    if zero and showing and reason is None:
+        raise await refuse(ZERO_NEEDS_REASON)
     given = forms.zero_answers(schedule.form) if answers is None else answers
     found = forms.problems(schedule.form, given)
     if found:
@@ -176,8 +193,13 @@ async def file_for_unit(
         filed_by=actor.telegram_id,
         filed_at=now,
         late=now > obligation.due_at,
+        records=dict(records.counts) if records is not None and showing else {},
+        zero_reason=reason if zero and showing else None,
     )
     await repos.reports.add_version(report)
+    if version == 1:
+        # Only the first version changes a board (its mark); a correction changes figures.
+        await mark_changed(repos, unit_code, day)
     # A correction meets a met obligation again, which changes nothing; an excused or expired
     # one stays as it was, and the report is kept all the same.
     await obligations.meet_locked(repos, obligation, at=now, by=actor.telegram_id)
@@ -190,4 +212,4 @@ async def file_for_unit(
         allowed=True,
         detail=" ".join([f"version {version}", *flags]),
     )
-    return FileOutcome(report, correction=version > 1)
+    return FileOutcome(report, correction=version > 1, previous=tuple(previous))

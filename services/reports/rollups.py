@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from collections.abc import Container
+from datetime import date, datetime, time
 
 from domain.obligations import Obligation, ObligationKind, ObligationState
 from domain.org import GroupPurpose, OrgTree, Person, Role
@@ -65,8 +66,10 @@ def _rollup_of(
     owed: list[Obligation],
     versions: list[FiledReport],
     deadline: time | None,
+    now: datetime | None = None,
 ) -> Rollup:
     kept = _with_deadline(tree, policy, owed, deadline)
+    ahead = [ob.unit_code for ob in kept if now is not None and not_due_yet(ob, now)]
     return rollup(
         tree,
         root_code,
@@ -75,7 +78,13 @@ def _rollup_of(
         versions=versions,
         excused=[ob.unit_code for ob in kept if ob.state is ObligationState.EXCUSED],
         form=policy.rollup_form(tree.get(ob.unit_code) for ob in kept),
+        not_due=ahead,
     )
+
+
+def not_due_yet(obligation: Obligation, now: datetime) -> bool:
+    """Still open with its deadline ahead: not filed yet, but not missing either."""
+    return obligation.state is ObligationState.OPEN and obligation.due_at > now
 
 
 async def day_rollups(
@@ -85,8 +94,11 @@ async def day_rollups(
     day: date,
     *,
     deadline: time | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Rollup]:
-    """`day_rollup` for several roots with one read of the tree, obligations and reports."""
+    """`day_rollup` for several roots with one read of the tree, obligations and reports.
+    `now` (asked while the day runs, /status): units whose deadline is still ahead are not due
+    yet rather than missing."""
     tree = await repos.org.load_tree()
     # Only the subtrees asked about: a township's roll-up reads its own units' reports, not
     # the county's ten thousand.
@@ -104,7 +116,7 @@ async def day_rollups(
             continue
         subtree = {unit.code for unit in tree.subtree(code)}
         mine = [ob for ob in owed if ob.unit_code in subtree]
-        result[code] = _rollup_of(tree, policy, code, day, mine, versions, None)
+        result[code] = _rollup_of(tree, policy, code, day, mine, versions, None, now)
     return result
 
 
@@ -131,9 +143,18 @@ async def supervisors_for_rollup(
     for code in owing:
         covering.add(code)
         covering.update(unit.code for unit in tree.ancestors(code))
+    return await topmost_supervised(repos, tree, covering)
+
+
+async def topmost_supervised(
+    repos: Repositories, tree: OrgTree, among: Container[str]
+) -> list[tuple[Person, str]]:
+    """(supervisor, unit) for every supervisor of a unit in `among`, one entry per top-most
+    such unit of theirs (one below another they supervise is covered by that one). Sorted by
+    supervisor id, then unit code. The roll-ups and the weekly bulletin go to these."""
     supervised: dict[int, set[str]] = {}
     for assignment in await repos.roles.all_holding([Role.SUPERVISOR]):
-        if assignment.unit_code in covering:
+        if assignment.unit_code in among:
             supervised.setdefault(assignment.telegram_id, set()).add(assignment.unit_code)
     people = await repos.people.many(supervised)
     entries: list[tuple[Person, str]] = []

@@ -13,6 +13,8 @@ from domain.obligations import Obligation, ObligationKind, ObligationState
 from domain.org import Language, Unit
 from domain.outbox import OutboxMessage, Priority
 from domain.permissions import Actor
+from domain.policy import DEFAULT_FEVER_THRESHOLD
+from domain.report_records import UnitRecords
 from domain.reports import (
     FiledReport,
     ReportPolicy,
@@ -20,6 +22,7 @@ from domain.reports import (
 )
 from services.onboarding import log_refusal
 from services.refusal import Refused
+from services.reports.abnormal import AbnormalTexts, push_abnormal
 from services.reports.filing import (
     ACTION,
     CORRECTION_CLOSED,
@@ -30,6 +33,7 @@ from services.reports.filing import (
     units_for,
 )
 from services.reports.opening import report_key, reporting_day
+from services.reports.records import unit_records
 from services.reports.rollups import work_group_of
 from storage import Repositories
 
@@ -40,6 +44,10 @@ class GroupLineTexts(Protocol):
     def group_line(
         self, report: FiledReport, language: Language, *, unit: str, filer: str, zone: ZoneInfo
     ) -> str: ...
+
+
+class ReportServiceTexts(GroupLineTexts, AbnormalTexts, Protocol):
+    """Everything the service renders: the work group's line and the abnormal alert."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +77,16 @@ class ReportService:
         self,
         policy: ReportPolicy,
         zone: ZoneInfo,
-        texts: GroupLineTexts,
+        texts: ReportServiceTexts,
         default_language: Language,
+        *,
+        fever_threshold: float = DEFAULT_FEVER_THRESHOLD,
     ) -> None:
         self.policy = policy
         self.zone = zone
         self.texts = texts
         self.default_language = default_language
+        self.fever_threshold = fever_threshold
 
     def today(self, now: datetime) -> date:
         return reporting_day(self.zone, now)
@@ -126,6 +137,20 @@ class ReportService:
             raise Refused(key, unit=unit.name, day=day.isoformat())
         return Owed(unit, day, schedule, tuple(previous))
 
+    async def records(
+        self, repos: Repositories, schedule: ReportSchedule, unit: Unit, day: date, now: datetime
+    ) -> UnitRecords:
+        """The bot's own counts for the unit's report of `day` (domain.report_records)."""
+        return await unit_records(
+            repos,
+            schedule,
+            unit.code,
+            day,
+            zone=self.zone,
+            now=now,
+            fever_threshold=self.fever_threshold,
+        )
+
     async def from_reminder(
         self, repos: Repositories, actor: Actor, obligation_id: int, now: datetime
     ) -> Owed:
@@ -160,11 +185,20 @@ class ReportService:
         *,
         now: datetime,
         expected_versions: int | None = None,
+        zero_reason: str | None = None,
+        records: UnitRecords | None = None,
     ) -> Filed:
         """File (`answers` None: a zero report) and put the work group's line in the outbox,
-        in the default language, in the same transaction. Refused as `file_report` is."""
+        in the default language, in the same transaction, with the abnormal situations'
+        alert to the unit's supervisors. The bot's records for the period are kept beside
+        the answers; a zero report against them needs `zero_reason`. Refused as
+        `file_report` is, and "report-zero-needs-reason". `records`: as `records` gave them
+        in this transaction, when the caller has read them already."""
+        schedule = self.policy.schedule_for(unit)
         try:
             await check_filer(repos, actor, unit.code, day, now)
+            if records is None and schedule is not None:
+                records = await self.records(repos, schedule, unit, day, now)
             outcome = await file_for_unit(
                 repos,
                 self.policy,
@@ -175,27 +209,35 @@ class ReportService:
                 answers,
                 now=now,
                 expected=expected_versions,
+                records=records,
+                zero_reason=zero_reason,
             )
         except Refused as refused:
             raise Refused(refused.key, unit=unit.name, day=day.isoformat()) from None
-        schedule = self.policy.schedule_for(unit)
         assert schedule is not None  # file_report refuses a unit that does not report
-        await self._tell_work_group(repos, unit, outcome.report, now)
+        person = await repos.people.get(outcome.report.filed_by)
+        filer = person.name if person is not None else str(outcome.report.filed_by)
+        await self._tell_work_group(repos, unit, outcome.report, filer, now)
+        await push_abnormal(
+            repos,
+            self.texts,
+            unit,
+            outcome.report,
+            outcome.previous,
+            filer=filer,
+            local_now=now.astimezone(self.zone),
+            now=now,
+        )
         return Filed(outcome.report, unit, schedule, outcome.correction)
 
     async def _tell_work_group(
-        self, repos: Repositories, unit: Unit, report: FiledReport, now: datetime
+        self, repos: Repositories, unit: Unit, report: FiledReport, filer: str, now: datetime
     ) -> None:
         group = await work_group_of(repos, unit.code)
         if group is None:
             return
-        person = await repos.people.get(report.filed_by)
         line = self.texts.group_line(
-            report,
-            self.default_language,
-            unit=unit.name,
-            filer=person.name if person is not None else str(report.filed_by),
-            zone=self.zone,
+            report, self.default_language, unit=unit.name, filer=filer, zone=self.zone
         )
         key = f"report:{unit.code}:{report.day.isoformat()}:{report.version}:group"
         await repos.outbox.enqueue(

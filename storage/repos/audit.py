@@ -10,7 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditLogRow, PersonRow
@@ -21,13 +21,15 @@ AUDIT_TARGET_LENGTH = 255
 
 @dataclass(frozen=True, slots=True)
 class AuditFilter:
-    """Which entries to read: by whom (None: anyone), when (`since` included, `until` not),
-    and the action's prefix ("case." for every case action)."""
+    """Which entries to read: by whom (None: anyone) or about what (`about`: targets, an
+    entry matches either), when (`since` included, `until` not), and the action's prefix
+    ("case." for every case action)."""
 
     actor_ids: Collection[int] | None = None
     since: datetime | None = None
     until: datetime | None = None
     action_prefix: str = ""
+    about: Collection[str] | None = None
 
 
 def _entry(row: AuditLogRow) -> AuditEntry:
@@ -36,8 +38,13 @@ def _entry(row: AuditLogRow) -> AuditEntry:
 
 def _conditions(wanted: AuditFilter) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
+    who: list[ColumnElement[bool]] = []
     if wanted.actor_ids is not None:
-        found.append(AuditLogRow.actor_id.in_(list(wanted.actor_ids)))
+        who.append(AuditLogRow.actor_id.in_(list(wanted.actor_ids)))
+    if wanted.about is not None:
+        who.append(AuditLogRow.target.in_(sorted(wanted.about)))
+    if who:
+        found.append(or_(*who))
     if wanted.since is not None:
         found.append(AuditLogRow.at >= wanted.since)
     if wanted.until is not None:

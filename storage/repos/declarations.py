@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import typing
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,8 +21,10 @@ from domain.cases import HANDLING_PERIOD, MeasureRelease
 from domain.declaration_json import declaration_from_dict, declaration_to_dict
 from domain.declarations import Declaration, RiskFacts, RiskLevel
 from domain.followup import FollowupItem, subject
+from domain.measure_data import measure_from_data as measure_from_data  # re-exported
+from domain.measure_data import measure_to_data as measure_to_data  # re-exported
 from domain.obligations import ObligationKind, ObligationState
-from domain.policy import Category, Classification, Measure
+from domain.policy import Category, Classification
 from domain.privacy_notice import NoticeAcceptance
 from domain.retention import RetentionHold
 from domain.risk_areas import Place
@@ -45,26 +47,6 @@ _CHUNK = 500
 _TABLE = typing.cast(Table, DeclarationRow.__table__)
 # An empty JSON list as SQLite and PostgreSQL (json and jsonb) print it.
 _EMPTY = frozenset({"[]", "[ ]"})
-
-
-def measure_to_data(measure: Measure) -> dict[str, Any]:
-    return {
-        "days": measure.days,
-        "test_offsets": list(measure.test_offsets),
-        "test_weekdays": list(measure.test_weekdays),
-        "checkins": measure.checkins,
-        "immediate_report": measure.immediate_report,
-    }
-
-
-def measure_from_data(data: Mapping[str, Any]) -> Measure:
-    return Measure(
-        days=int(data.get("days", 0)),
-        test_offsets=tuple(int(day) for day in data.get("test_offsets", ())),
-        test_weekdays=tuple(int(day) for day in data.get("test_weekdays", ())),
-        checkins=bool(data.get("checkins", False)),
-        immediate_report=bool(data.get("immediate_report", False)),
-    )
 
 
 @dataclass(frozen=True, slots=True)

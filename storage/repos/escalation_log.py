@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import EscalationLogRow
 
@@ -57,10 +58,43 @@ class EscalationLogRepository:
         )
 
     async def for_obligation(self, obligation_id: int) -> list[EscalationRecord]:
+        return await self._records(EscalationLogRow.obligation_id == obligation_id)
+
+    async def for_outbox_key(self, outbox_key: str) -> list[EscalationRecord]:
+        """The steps one outbox message carries (a digest carries several), oldest first."""
+        return await self._records(EscalationLogRow.outbox_key == outbox_key)
+
+    async def latest_outbox_keys(
+        self, chat_ids: Iterable[int], *, prefix: str, since: datetime
+    ) -> dict[int, str]:
+        """Per chat, the outbox key starting with `prefix` of its latest step logged at or
+        after `since`: the digest a new step for that chat may join (scheduler.digests)."""
+        wanted = sorted(set(chat_ids))
+        found: dict[int, str] = {}
+        for start in range(0, len(wanted), 500):  # SQLite caps bound parameters
+            latest = (
+                select(EscalationLogRow.chat_id, func.max(EscalationLogRow.id).label("last"))
+                .where(
+                    EscalationLogRow.chat_id.in_(wanted[start : start + 500]),
+                    EscalationLogRow.at >= since,
+                    EscalationLogRow.outbox_key.startswith(prefix, autoescape=True),
+                )
+                .group_by(EscalationLogRow.chat_id)
+                .subquery()
+            )
+            rows = await self._session.execute(
+                select(EscalationLogRow.chat_id, EscalationLogRow.outbox_key).join(
+                    latest, EscalationLogRow.id == latest.c.last
+                )
+            )
+            for chat_id, key in rows:
+                if chat_id is not None and key is not None:
+                    found[chat_id] = key
+        return found
+
+    async def _records(self, where: ColumnElement[bool]) -> list[EscalationRecord]:
         rows = await self._session.scalars(
-            select(EscalationLogRow)
-            .where(EscalationLogRow.obligation_id == obligation_id)
-            .order_by(EscalationLogRow.id)
+            select(EscalationLogRow).where(where).order_by(EscalationLogRow.id)
         )
         return [
             EscalationRecord(

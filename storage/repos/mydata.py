@@ -12,32 +12,20 @@ from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.cases import ERASED_RESULT
+from domain.checkins import declaration_id_of
+from domain.corrections import PENDING, Correction
+from domain.followup import subject
+from domain.obligations import ObligationState
 from storage.models import (
     AuditLogRow,
     CorrectionRequestRow,
     DeclarationRow,
+    ObligationRow,
     TestRecordRow,
 )
 from storage.records import AuditEntry
 from storage.repos._sql import rowcount
 from storage.repos.declarations import StoredDeclaration, _stored
-
-PENDING = "pending"
-ACCEPTED = "accepted"
-REFUSED = "refused"
-
-
-@dataclass(frozen=True, slots=True)
-class Correction:
-    id: int
-    resident_id: int
-    unit_code: str
-    text: str
-    requested_at: datetime
-    state: str
-    decided_by: int | None
-    decided_at: datetime | None
-    reason: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +103,19 @@ class MyDataRepository:
             AuditEntry(r.id, r.at, r.actor_id, r.action, r.target, r.allowed, r.detail)
             for r in rows
         ]
+
+    async def owed_about(self, declaration_ids: Collection[int]) -> list[int]:
+        """Those of these declarations that someone still owes something about (an open
+        obligation: a check-in, a test, handling the case), in order."""
+        if not declaration_ids:
+            return []
+        subjects = await self._session.scalars(
+            select(ObligationRow.subject).where(
+                ObligationRow.subject.in_([subject(id) for id in sorted(declaration_ids)]),
+                ObligationRow.state == ObligationState.OPEN.value,
+            )
+        )
+        return sorted({id for s in subjects if (id := declaration_id_of(s)) is not None})
 
     async def add_correction(
         self, resident_id: int, unit_code: str, text: str, *, at: datetime

@@ -165,6 +165,25 @@ class ObligationRepository:
         note_change(self._session, OBLIGATIONS)
         return rowcount(result) == 1
 
+    async def reopen(self, obligation: Obligation, *, now: datetime) -> bool:
+        """Write a met obligation opened again (domain.obligations.reopen); False if it was
+        not met any more."""
+        if obligation.id is None:
+            raise ValueError("only a stored obligation can be reopened")
+        result = await self._session.execute(
+            update(ObligationRow)
+            .where(
+                ObligationRow.id == obligation.id,
+                ObligationRow.state.in_(
+                    [ObligationState.MET.value, ObligationState.MET_LATE.value]
+                ),
+            )
+            .values(updated_at=now, **_values(obligation))
+            .execution_options(synchronize_session=False)
+        )
+        note_change(self._session, OBLIGATIONS)
+        return rowcount(result) == 1
+
     async def save_progress(self, obligations: Sequence[Obligation], *, now: datetime) -> None:
         """The clock's write after stepping: one executemany for the whole batch.
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.outbox import OutboxEntry, OutboxMessage, OutboxState, Priority
+from domain.outbox import Media, MediaKind, OutboxEntry, OutboxMessage, OutboxState, Priority
 from storage.changes import note_change
 from storage.models import OutboxRow, PersonRow
 from storage.repos._sql import rowcount, upsert
@@ -28,6 +28,7 @@ def to_entry(row: OutboxRow) -> OutboxEntry:
         reply_markup=row.reply_markup,
         recipient_id=row.recipient_id,
         edit_message_id=row.edit_message_id,
+        media=_media(row),
     )
     return OutboxEntry(
         id=row.id,
@@ -43,6 +44,40 @@ def to_entry(row: OutboxRow) -> OutboxEntry:
     )
 
 
+def _media(row: OutboxRow) -> Media | None:
+    if row.media_kind is None:
+        return None
+    return Media(
+        MediaKind(row.media_kind),
+        row.media_name or "",
+        data=row.media_data,
+        file_id=row.media_file_id,
+    )
+
+
+def _values(message: OutboxMessage, now: datetime) -> dict[str, Any]:
+    """The columns of a new row for `message`."""
+    media = message.media
+    return {
+        "dedupe_key": message.dedupe_key,
+        "chat_id": message.chat_id,
+        "recipient_id": message.recipient_id,
+        "edit_message_id": message.edit_message_id,
+        "text": message.text,
+        "reply_markup": message.reply_markup,
+        "priority": int(message.priority),
+        "not_before": message.not_before,
+        "state": _PENDING,
+        "attempts": 0,
+        "next_attempt_at": message.not_before,
+        "created_at": now,
+        "media_kind": media.kind.value if media else None,
+        "media_name": media.filename if media else None,
+        "media_data": media.data if media else None,
+        "media_file_id": media.file_id if media else None,
+    }
+
+
 class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -54,20 +89,7 @@ class OutboxRepository:
         """
         result = await self._session.execute(
             upsert(self._session, OutboxRow)
-            .values(
-                dedupe_key=message.dedupe_key,
-                chat_id=message.chat_id,
-                recipient_id=message.recipient_id,
-                edit_message_id=message.edit_message_id,
-                text=message.text,
-                reply_markup=message.reply_markup,
-                priority=int(message.priority),
-                not_before=message.not_before,
-                state=_PENDING,
-                attempts=0,
-                next_attempt_at=message.not_before,
-                created_at=now,
-            )
+            .values(**_values(message, now))
             .on_conflict_do_nothing(index_elements=[OutboxRow.dedupe_key])
         )
         added = rowcount(result) == 1
@@ -84,23 +106,7 @@ class OutboxRepository:
         """
         if not messages:
             return 0
-        rows = [
-            {
-                "dedupe_key": m.dedupe_key,
-                "chat_id": m.chat_id,
-                "recipient_id": m.recipient_id,
-                "edit_message_id": m.edit_message_id,
-                "text": m.text,
-                "reply_markup": m.reply_markup,
-                "priority": int(m.priority),
-                "not_before": m.not_before,
-                "state": _PENDING,
-                "attempts": 0,
-                "next_attempt_at": m.not_before,
-                "created_at": now,
-            }
-            for m in messages
-        ]
+        rows = [_values(m, now) for m in messages]
         # RETURNING counts what was added: a row skipped by ON CONFLICT returns nothing.
         result = await self._session.execute(
             upsert(self._session, OutboxRow)
@@ -146,6 +152,32 @@ class OutboxRepository:
             )
             found.update(rows)
         return found
+
+    async def by_keys(self, keys: Iterable[str]) -> dict[str, OutboxEntry]:
+        """The messages with these dedupe keys (in any state), by key."""
+        wanted = sorted(set(keys))
+        found: dict[str, OutboxEntry] = {}
+        for start in range(0, len(wanted), 500):  # SQLite caps bound parameters
+            rows = await self._session.scalars(
+                select(OutboxRow)
+                .where(OutboxRow.dedupe_key.in_(wanted[start : start + 500]))
+                .execution_options(populate_existing=True)
+            )
+            found.update((row.dedupe_key, to_entry(row)) for row in rows)
+        return found
+
+    async def rewrite_pending(
+        self, dedupe_key: str, text: str, reply_markup: dict[str, Any] | None
+    ) -> bool:
+        """Replace the text and keyboard of a message not sent yet (a digest gathering more
+        steps before its time); False when it is no longer pending."""
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.dedupe_key == dedupe_key, OutboxRow.state == _PENDING)
+            .values(text=text, reply_markup=reply_markup)
+            .execution_options(synchronize_session=False)
+        )
+        return rowcount(result) == 1
 
     async def with_prefix(self, key_prefix: str) -> list[OutboxEntry]:
         """Every message (in any state, until purged) whose dedupe key starts with

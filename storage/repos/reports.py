@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,12 +17,23 @@ from storage.models import ReportVersionRow
 _CHUNK = 500
 
 
+# Kept in the sealed answers beside the form's fields (whose keys start with a letter): the
+# records' counts at filing and the reason a zero report was filed against them.
+_RECORDS, _ZERO_REASON = "_records", "_zero_reason"
+
+
 def to_report(row: ReportVersionRow) -> FiledReport:
     answers: dict[str, Value] = {
         str(key): value
         for key, value in row.answers.items()
-        if value is None or isinstance(value, str) or type(value) is int
+        if not str(key).startswith("_")
+        and (value is None or isinstance(value, str) or type(value) is int)
     }
+    stored = row.answers.get(_RECORDS)
+    records = (
+        {str(k): v for k, v in stored.items() if type(v) is int} if isinstance(stored, dict) else {}
+    )
+    reason = row.answers.get(_ZERO_REASON)
     return FiledReport(
         unit_code=row.unit_code,
         day=row.day,
@@ -31,7 +43,18 @@ def to_report(row: ReportVersionRow) -> FiledReport:
         filed_by=row.filed_by,
         filed_at=row.filed_at,
         late=row.late,
+        records=records,
+        zero_reason=reason if isinstance(reason, str) else None,
     )
+
+
+def _stored_answers(report: FiledReport) -> dict[str, Any]:
+    stored: dict[str, Any] = dict(report.answers)
+    if report.records:
+        stored[_RECORDS] = dict(report.records)
+    if report.zero_reason is not None:
+        stored[_ZERO_REASON] = report.zero_reason
+    return stored
 
 
 class ReportRepository:
@@ -47,7 +70,7 @@ class ReportRepository:
                 day=report.day,
                 version=report.version,
                 zero=report.zero,
-                answers=dict(report.answers),
+                answers=_stored_answers(report),
                 filed_by=report.filed_by,
                 filed_at=report.filed_at,
                 late=report.late,
@@ -91,3 +114,21 @@ class ReportRepository:
             )
             found.extend(to_report(row) for row in rows)
         return found
+
+    async def first_filings(self, day: date) -> list[FiledReport]:
+        """The first version each unit filed for the day, without its answers (left empty):
+        a report board needs only whether, when and how it was filed, and reading the
+        sealed answers of a county's thousand reports costs a second of decryption."""
+        rows = await self._session.execute(
+            select(
+                ReportVersionRow.unit_code,
+                ReportVersionRow.zero,
+                ReportVersionRow.filed_by,
+                ReportVersionRow.filed_at,
+                ReportVersionRow.late,
+            ).where(ReportVersionRow.day == day, ReportVersionRow.version == 1)
+        )
+        return [
+            FiledReport(code, day, 1, zero, {}, filed_by, filed_at, late)
+            for code, zero, filed_by, filed_at, late in rows
+        ]

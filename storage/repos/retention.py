@@ -18,12 +18,16 @@ from sqlalchemy.orm import aliased
 
 from domain.cases import CaseStep
 from domain.followup import subject
+from domain.outbox import OutboxState
+from domain.personal_outbox import Records
 from storage.models import (
     CaseActionRow,
     CheckinRow,
+    CorrectionRequestRow,
     DeclarationRow,
     FsmStateRow,
     ObligationRow,
+    OutboxRow,
     TestRecordRow,
 )
 from storage.repos._sql import rowcount
@@ -55,6 +59,8 @@ class ErasedCounts:
     tests: int = 0
     case_notes: int = 0
     excuses: int = 0
+    outbox: int = 0  # messages about the records whose text was cleared
+    corrections: int = 0  # correction requests whose text and reason were blanked
 
 
 def _chunks(ids: Sequence[int]) -> list[list[int]]:
@@ -199,3 +205,76 @@ class RetentionRepository:
             .values(held_at=None, held_by=None, hold_reason=None)
         )
         return rowcount(result) == 1
+
+    async def records_of(
+        self, declaration_ids: Collection[int], corrections: Collection[int] = ()
+    ) -> Records:
+        """The declarations' follow-up obligations and test records, by id: what the outbox
+        keys of the messages about them name (domain.personal_outbox)."""
+        wanted = sorted(declaration_ids)
+        obligations: set[int] = set()
+        tests: set[int] = set()
+        for chunk in _chunks(wanted):
+            obligations.update(
+                await self._session.scalars(
+                    select(ObligationRow.id).where(
+                        ObligationRow.subject.in_([subject(id) for id in chunk])
+                    )
+                )
+            )
+            tests.update(
+                await self._session.scalars(
+                    select(TestRecordRow.id).where(TestRecordRow.declaration_id.in_(chunk))
+                )
+            )
+        return Records(
+            frozenset(wanted), frozenset(obligations), frozenset(tests), frozenset(corrections)
+        )
+
+    async def clear_outbox(self, records: Records) -> int:
+        """Clear the text and buttons of the messages about these records (the row, its key and
+        state stay, so nothing enqueues it again); an unsent one is withdrawn: what it would
+        say is erased. The number of rows cleared now."""
+        keys = await self._session.execute(select(OutboxRow.id, OutboxRow.dedupe_key))
+        ids = [id for id, key in keys.all() if records.names(key)]
+        cleared = 0
+        for chunk in _chunks(ids):
+            for row in await self._session.scalars(
+                select(OutboxRow).where(OutboxRow.id.in_(chunk))
+            ):
+                if row.text == "" and row.reply_markup is None:
+                    continue  # cleared before
+                row.text = ""
+                row.reply_markup = None
+                if row.state == OutboxState.PENDING.value:
+                    row.state = OutboxState.WITHDRAWN.value
+                cleared += 1
+        await self._session.flush()
+        return cleared
+
+    async def blank_corrections(
+        self,
+        *,
+        residents: Collection[int] | None = None,
+        decided_before: datetime | None = None,
+        keep: Collection[int] = (),
+    ) -> list[int]:
+        """Blank the text and reason of correction requests (the row, state and dates stay):
+        the residents' own, or those answered before `decided_before`, except the residents in
+        `keep` (a hold covers one of their declarations). The ids blanked now."""
+        statement = select(CorrectionRequestRow)
+        if residents is not None:
+            statement = statement.where(CorrectionRequestRow.resident_id.in_(sorted(residents)))
+        if decided_before is not None:
+            statement = statement.where(CorrectionRequestRow.decided_at < decided_before)
+        if keep:
+            statement = statement.where(CorrectionRequestRow.resident_id.not_in(sorted(keep)))
+        blanked: list[int] = []
+        for row in await self._session.scalars(statement.order_by(CorrectionRequestRow.id)):
+            if row.text == "" and row.reason is None:
+                continue
+            row.text = ""
+            row.reason = None
+            blanked.append(row.id)
+        await self._session.flush()
+        return blanked

@@ -117,9 +117,7 @@ def test_clock_box_day_pill_and_refusals_in_both_languages(
     # The day pill: never over a message, wherever the list is scrolled; it names the day at
     # the top once that day's separator has gone.
     page.select_option("#person-select", str(SUPERVISOR))
-    expect(page.locator(f'.chat-item[data-chat-id="{SUPERVISOR}"]')).to_be_attached(
-        timeout=WAIT_MS
-    )
+    expect(page.locator(f'.chat-item[data-chat-id="{SUPERVISOR}"]')).to_be_attached(timeout=WAIT_MS)
     page.click(f'.chat-item[data-chat-id="{WORK_GROUP}"]')
     expect(page.locator(".message", has_text="第 2 天第 15 条")).to_be_visible(timeout=WAIT_MS)
     result: dict[str, Any] = page.evaluate(SCROLL_THROUGH)

@@ -221,7 +221,13 @@ async def test_a_reporting_day(tmp_path: Path) -> None:
         # confirmation that it was late; no escalation followed.
         assert len(day[SOUTH]) == 5
         assert ZH("report-filed-late", due="17:00") in day[SOUTH][4]
-        # 东关村's work group: the filing at 10:00 and the correction at 20:00.
+        # 东关村's work group: the filing at 10:00 and the correction at 20:00, and the unit's
+        # board, posted with the first reminder (16:00) and closed at the deadline.
         group = bot.texts(EAST_GROUP)[group_before:]
-        assert len(group) == 2
-        assert ZH("report-group-version", version=2) in group[1]
+        board_title = ZH("board-title", unit="东关村", day="", due="").split("<b>")[0]  # "📋 "
+        boards = [text for text in group if text.startswith(board_title)]
+        filed = [text for text in group if not text.startswith(board_title)]
+        assert len(filed) == 2
+        assert ZH("report-group-version", version=2) in filed[1]
+        assert len(boards) == 1
+        assert ZH("board-line-filed", unit="东关村") in boards[0]

@@ -81,7 +81,7 @@ async def test_an_admin_reads_the_log_in_their_language(harness: Harness) -> Non
             at=local,
             who="李镇长",
             action=ZH("audit-action-case-unmask"),
-            target="declaration 1",
+            target=ZH("audit-target-declaration", id=1),
             outcome=ZH("audit-allowed"),
         )
         + "\n"
@@ -132,8 +132,8 @@ async def test_pages_turn_and_every_press_is_checked(harness: Harness) -> None:
     [page] = await harness.press(ADMIN_ID, forward)
     assert ZH("audit-page", page=2, pages=3) in page
     assert harness.labels() == [ZH("audit-previous"), ZH("audit-next")]
-    assert "declaration 10" in page
-    assert "declaration 18" in page
+    assert ZH("audit-target-declaration", id=10) in page
+    assert ZH("audit-target-declaration", id=18) in page
     # The same button in someone else's hands: refused, and that refusal audited too.
     assert await harness.press(SUPERVISOR, forward) == []
     answer = harness.session.of_type(AnswerCallbackQuery)[-1]
@@ -154,6 +154,7 @@ async def test_the_number_is_shown_only_for_a_purpose(harness: Harness) -> None:
     assert await harness.press(TOWNSHIP, phone, language="en") == [asked]
     replies = await harness.send(TOWNSHIP, "/cancel", language="en")
     assert all(phone_display(PHONE) not in reply for reply in replies)
+    assert replies[-1] == EN("case-phone-cancelled")  # not "nothing you typed was kept"
     # A blank message is no purpose: asked again.
     assert await harness.press(TOWNSHIP, phone, language="en") == [asked]
     assert await harness.send(TOWNSHIP, "   ", language="en") == [
@@ -190,7 +191,7 @@ async def test_results_and_their_menu_are_views(harness: Harness) -> None:
     await harness.send(LIAISON, "/results")
     await harness.press(LIAISON, open_(record))
     views = [(e.actor_id, e.target, e.detail) for e in await entries(harness, "test.view")]
-    target = f"test_record:{record}"
+    target = f"test_record {record}"
     assert views == [(LIAISON, target, None), (LIAISON, target, "list")]
 
 

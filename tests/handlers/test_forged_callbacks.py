@@ -93,6 +93,11 @@ def test_every_int_field_of_callback_data_is_covered() -> None:
         ("AuditPage", "until"),
         ("AuditPage", "page"),
         ("CorrectionAct", "request"),
+        ("NoticeLedger", "id"),
+        ("NoticeLedgerPage", "offset"),
+        ("NoticePress", "recipient"),
+        ("CardPress", "notice"),
+        ("AnswerPress", "recipient"),
     }
 
 

@@ -70,7 +70,7 @@ async def test_an_admin_holds_and_releases_a_case_with_the_reason_audited(
     ]
     assert sorted(audited) == sorted(
         [
-            ("privacy.hold", ADMIN_ID, f"declaration:{declared}", True, reason),
-            ("privacy.unhold", ADMIN_ID, f"declaration:{declared}", True, reason),
+            ("privacy.hold", ADMIN_ID, f"declaration {declared}", True, reason),
+            ("privacy.unhold", ADMIN_ID, f"declaration {declared}", True, reason),
         ]
     )

@@ -5,8 +5,9 @@ an erasure refused while a measure runs, with the explanation, and carried out a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from bot.wiring import followup_config
 from domain.checkins import CheckinAnswer
 from domain.declarations import RiskLevel
+from domain.obligations import expire
 from domain.org import Language, Role, RoleAssignment
 from domain.risk_areas import RiskArea
 from services.declarations import DeclarationService
@@ -32,6 +34,7 @@ LIAISON, TRACKER, RESIDENT, NEIGHBOUR, STRANGER = 2001, 2301, 3001, 3002, 4001
 OTHER_PHONE = "13900001111"
 PROXIED_NAME = "代报老人"
 AFTER = datetime(2026, 12, 10, 10, 0, tzinfo=ZONE)  # FEVER's 14 days ended on 12-02
+EXPIRED = datetime(2026, 12, 20, 10, 0, tzinfo=ZONE)  # its obligations expired (14 days on)
 
 
 @pytest.fixture
@@ -65,6 +68,13 @@ async def declared(harness: Harness) -> int:
         return own.declaration_id
 
     return int(await harness.repos(setup))
+
+
+async def expire_stale(repos: Repositories) -> None:
+    """What the daily `expire_obligations` job does with obligations 14 days past due."""
+    now = EXPIRED.astimezone(UTC)
+    for obligation in await repos.obligations.stale_open(now - timedelta(days=14), 1000):
+        await repos.obligations.save(expire(obligation, now).obligation, now=now)
 
 
 def documents(harness: Harness) -> list[SendDocument]:
@@ -146,7 +156,9 @@ async def _request_correction(harness: Harness) -> int:
     await harness.press(RESIDENT, MyDataAct(action=MyAction.CORRECT).pack())
     replies = await harness.send(RESIDENT, "电话号码写错了，应为 13800000000")
     async with harness.database.session() as session:
-        request = await session.scalar(select(CorrectionRequestRow))
+        request = await session.scalar(  # the latest
+            select(CorrectionRequestRow).order_by(CorrectionRequestRow.id.desc()).limit(1)
+        )
         assert request is not None
     assert replies == [ZH("mydata-correction-sent", id=request.id)]
     return int(request.id)
@@ -223,7 +235,11 @@ async def test_erasure_is_refused_while_the_measure_runs_and_done_after(
     assert ("privacy.erasure", False) in [
         (a, ok) for a, ok, _ in await audit_actions(harness, RESIDENT)
     ]
+    # The measure is over, but its missed check-ins and the unhandled report are still open.
     harness.clock.set(AFTER)
+    assert await harness.press(RESIDENT, erase) == [ZH("mydata-erase-open", id=declared)]
+    harness.clock.set(EXPIRED)
+    await harness.repos(expire_stale)
     assert await harness.press(RESIDENT, erase) == [ZH("mydata-erase-confirm", n=1)]
     replies = await harness.press(RESIDENT, MyDataAct(action=MyAction.ERASE_YES).pack())
     assert replies
@@ -274,3 +290,47 @@ async def test_a_deputy_covers_an_away_liaison(harness: Harness, declared: int) 
     assert await harness.send(deputy, "信息无误") == [EN("mydata-decided-refuse", id=request)]
     [told] = await outbox_to(harness, RESIDENT, "correction-outcome:")
     assert told.text == ZH("mydata-correction-refused", id=request, reason="信息无误")
+
+
+async def test_refused_attempts_show_as_refused(harness: Harness, declared: int) -> None:
+    request = await _request_correction(harness)
+    await harness.press(
+        STRANGER, CorrectionAct(request=request, decision=CorrectionDecision.ACCEPT).pack()
+    )
+    harness.session.clear()
+    text = "\n".join(await harness.send(RESIDENT, "/mydata"))
+    refused = [line for line in text.splitlines() if line.endswith(ZH("mydata-access-refused"))]
+    assert len(refused) == 1
+    assert ZH("audit-target-correction", id=request) in refused[0]
+    assert "correction " not in text
+    access = parsed(documents(harness)[0])["access_log"]
+    decided = [e for e in access if e["action"] == "privacy.correction_decide"]  # type: ignore[attr-defined,index]
+    assert [e["allowed"] for e in decided] == [False]  # type: ignore[index]
+    assert all(e["allowed"] for e in access if e not in decided)  # type: ignore[attr-defined,index]
+
+
+@pytest.mark.parametrize(("language", "tr"), [("en", EN), ("zh-hans", ZH)])
+async def test_nobody_has_accessed_says_so(
+    harness: Harness, language: str, tr: Callable[..., str]
+) -> None:
+    harness.clock.set(NOW)
+    text = "\n".join(await harness.send(STRANGER, "/mydata", language=language))
+    assert tr("mydata-access-none") in text
+    assert tr("mydata-access-title", n=0) not in text
+
+
+async def test_an_answered_request_loses_its_buttons(harness: Harness, declared: int) -> None:
+    sent_request = await _request_correction(harness)
+    [sent] = await outbox_to(harness, LIAISON, f"correction:{sent_request}:")
+    await harness.repos(lambda r: r.outbox.mark_sent(sent.id, 777, now=NOW))
+    unsent_request = await _request_correction(harness)
+    for request in (sent_request, unsent_request):
+        decide = CorrectionAct(request=request, decision=CorrectionDecision.ACCEPT).pack()
+        await harness.press(LIAISON, decide)
+        assert await harness.send(LIAISON, "好的") == [ZH("mydata-decided-accept", id=request)]
+    [edit] = await outbox_to(harness, LIAISON, "correction-unbutton:")
+    assert (edit.edit_message_id, edit.text, edit.reply_markup) == (777, "", None)
+    [unsent] = await outbox_to(harness, LIAISON, f"correction:{unsent_request}:")
+    assert unsent.state == "pending"
+    assert unsent.reply_markup is None
+    assert "电话号码写错了" in unsent.text

@@ -10,7 +10,10 @@ import pytest
 from aiogram.methods import AnswerCallbackQuery
 from sqlalchemy import select
 
+from bot.wiring import expired_draft_notice, jobs_config
 from domain.privacy_notice import notice_version
+from scheduler.actions import expire_drafts
+from scheduler.context import JobContext
 from services.org import load_org_file
 from storage import Repositories
 from storage.models import DeclarationRow, DraftLeaseRow, PrivacyNoticeAcceptanceRow
@@ -18,6 +21,7 @@ from tests.handlers.conftest import EN, ZH, Harness
 from tests.handlers.test_declarations import click, walk_to_summary
 from tests.orgs import NANJIE, Member, org_toml
 from texts.privacy_notice import DeclNotice
+from texts.proxy_declarations import DeclProxy, ProxyAction
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=ZONE)
@@ -60,7 +64,8 @@ def _notice_buttons(harness: Harness) -> list[DeclNotice]:
 
 async def test_the_notice_comes_before_any_question_and_is_asked_once(harness: Harness) -> None:
     [notice] = await harness.send(RESIDENT, "/declare")
-    assert ZH("notice-title", version=VERSION) in notice
+    assert ZH("notice-title", version=ZH("notice-version", revision=1, days=30)) in notice
+    assert VERSION not in notice  # the stored code is not for people
     assert ZH("notice-body", unit="东关村", days=30) in notice
     assert "传染病防治法" in notice
     assert "/mydata" in notice
@@ -110,7 +115,14 @@ async def test_the_declaration_records_the_notice_it_was_filed_under(harness: Ha
     assert stored.notice.version == VERSION
     # /mydata tells the resident which notice they accepted, and when.
     text = "\n".join(await harness.send(RESIDENT, "/mydata"))
-    assert ZH("notice-accepted-line", version=VERSION, at="2026-11-22 10:00") in text
+    assert (
+        ZH(
+            "notice-accepted-line",
+            version=ZH("notice-version", revision=1, days=30),
+            at="2026-11-22 10:00",
+        )
+        in text
+    )
 
 
 async def test_declining_keeps_nothing_and_asks_again_next_time(harness: Harness) -> None:
@@ -121,7 +133,8 @@ async def test_declining_keeps_nothing_and_asks_again_next_time(harness: Harness
     assert await _rows(harness, DraftLeaseRow) == []
     assert await harness.send(RESIDENT, "刘小明") != [ZH("declare-q-phone")]
     [notice] = await harness.send(RESIDENT, "/declare")
-    assert ZH("notice-title", version=VERSION) in notice
+    assert ZH("notice-title", version=ZH("notice-version", revision=1, days=30)) in notice
+    assert VERSION not in notice  # the stored code is not for people
 
 
 async def test_a_new_version_of_the_notice_is_asked_again(harness: Harness) -> None:
@@ -167,3 +180,51 @@ async def test_a_proxy_filer_states_the_notice_for_each_person(harness: Harness)
     assert near(row.notice_accepted_at, NOW)
     # Nothing is recorded as the filer's own acceptance.
     assert await _rows(harness, PrivacyNoticeAcceptanceRow) == []
+
+
+async def test_a_proxy_update_asks_again_when_the_notice_changed(harness: Harness) -> None:
+    await harness.send(LIAISON, "/declare_for")
+    await harness.accept_notice(LIAISON)
+    await walk_to_summary(harness, LIAISON)
+    await click(harness, LIAISON, "confirm")
+    await click(harness, LIAISON, "agree")
+    [row] = await _rows(harness, DeclarationRow)
+    update = DeclProxy(action=ProxyAction.UPDATE, id=row.id).pack()
+    # Filed under the current notice: the update goes straight to the answers.
+    replies = await harness.press(LIAISON, update)
+    assert not any(ZH("notice-ask-proxy") in reply for reply in replies)
+    await harness.send(LIAISON, "/cancel")
+
+    async def filed_under_an_older_notice(repos: Repositories) -> None:
+        await repos.session.execute(
+            DeclarationRow.__table__.update()  # type: ignore[attr-defined]
+            .where(DeclarationRow.id == row.id)
+            .values(notice_version=notice_version(14))
+        )
+
+    await harness.repos(filed_under_an_older_notice)
+    replies = await harness.press(LIAISON, update)
+    assert any(ZH("notice-ask-proxy") in reply for reply in replies)
+    await harness.accept_notice(LIAISON)
+    await click(harness, LIAISON, "confirm")
+    await click(harness, LIAISON, "agree")
+    first, second = await _rows(harness, DeclarationRow)
+    assert (first.superseded_by, second.notice_version) == (second.id, VERSION)
+
+
+async def test_an_unanswered_notice_starts_no_expiry_timer(harness: Harness) -> None:
+    await harness.send(RESIDENT, "/declare")
+    assert await _rows(harness, DraftLeaseRow) == []  # no draft begun: no expiry notice later
+    harness.clock.advance(timedelta(hours=30))
+    context = JobContext(
+        harness.database,
+        harness.clock.now(),
+        jobs_config(harness.settings),
+        draft_notice=expired_draft_notice,
+    )
+    assert await expire_drafts(context) == {"drafts": 0}
+    # Accepted: the half-finished declaration has its lease from now.
+    await harness.send(RESIDENT, "/declare")
+    await harness.accept_notice(RESIDENT)
+    [lease] = await _rows(harness, DraftLeaseRow)
+    assert lease.telegram_id == RESIDENT

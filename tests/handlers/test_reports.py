@@ -592,8 +592,9 @@ async def test_a_county_rollup_opens_its_units_and_a_long_one_is_split_never_cut
         await reports.open_day(repos, ESCALATION, POLICY, DAY, now=MORNING)
 
     await harness.repos(act)
-    # The county's roll-up counts the villages missing further down, and opens each unit
-    # below with a button.
+    # Past the deadline, the county's roll-up counts the villages missing further down, and
+    # opens each unit below with a button.
+    harness.clock.set(DUE + timedelta(minutes=5))
     [county] = await harness.send(1001, "/status")
     assert ZH("rollup-missing-many", count=304) in county
     assert "第000号" not in county
@@ -692,7 +693,8 @@ async def test_a_supervisor_sees_who_filed_a_unit_of_their_subtree_and_when(
         EN("status-unit-filed", state="Filed", what="daily report", name=SHOWN, time="10:00"),
     ]
     # 滨河社区 is under 河西街道, not the township head's 城关镇.
-    assert await harness.send(1002, "/status binhe") == [EN("perm-denied")]
+    # It exists, so they hear it is outside their area (its name escaped), not "no".
+    assert await harness.send(1002, "/status binhe") == [EN("status-outside", unit="滨河<社区>")]
     audit = await harness.repos(lambda r: r.audit.recent())
     assert (audit[0].actor_id, audit[0].action, audit[0].target, audit[0].allowed) == (
         1002,

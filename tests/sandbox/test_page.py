@@ -222,7 +222,11 @@ async def test_moving_the_clock_goes_forward_only_and_tells_every_page(served: S
     assert status == 200, answer
     moved = answer["result"]
     assert datetime.fromisoformat(moved["now"]) >= MONDAY_9.replace(hour=10, minute=30)
-    assert {job["name"] for job in moved["jobs"]} == {"expire_obligations", "expire_drafts"}
+    assert {job["name"] for job in moved["jobs"]} == {
+        "expire_obligations",
+        "expire_drafts",
+        "fire_notice_repeats",
+    }
     (announced,) = [e for e in served.emu.core.events.since(cursor) if e["type"] == "sandbox_clock"]
     assert announced["now"] == moved["now"]
     # The presets come back recomputed from the new time.

@@ -250,6 +250,7 @@ async def test_start_schedules_the_enabled_jobs_at_their_next_times(
             "open_unit_reports",
             "expire_drafts",
             "announce_measure_ends",
+            "fire_notice_repeats",
             "weekly",
         }
         for name, cron, zone in (

@@ -29,12 +29,17 @@ TABLES = {
     "escalation_log",
     "fsm_states",
     "invites",
+    "notice_postings",
+    "notice_recipients",
+    "notice_repeats",
+    "notices",
     "obligations",
     "org_version",
     "outbox",
     "people",
     "privacy_notice_acceptances",
     "processed_updates",
+    "report_boards",
     "report_versions",
     "risk_areas",
     "role_assignments",
@@ -65,7 +70,7 @@ async def test_sqlite_upgrades_from_empty_and_matches_models(tmp_path: Path) -> 
     assert await asyncio.to_thread(current, url) is None
     assert not await asyncio.to_thread(is_current, url)
     await asyncio.to_thread(upgrade, url)
-    assert await asyncio.to_thread(current, url) == head() == "0017"
+    assert await asyncio.to_thread(current, url) == head() == "0020"
     assert await asyncio.to_thread(is_current, url)
     await asyncio.to_thread(downgrade, url, "0006")
     assert not await asyncio.to_thread(is_current, url)
@@ -81,7 +86,7 @@ async def test_postgres_upgrades_from_empty_inside_the_schema(
     postgres_url: str, postgres_schema: str
 ) -> None:
     await asyncio.to_thread(upgrade, postgres_url, schema=postgres_schema)
-    assert await asyncio.to_thread(current, postgres_url, schema=postgres_schema) == "0017"
+    assert await asyncio.to_thread(current, postgres_url, schema=postgres_schema) == "0020"
     database = Database.connect(postgres_url, schema=postgres_schema)
     try:
         await _check_migrated(database)

@@ -237,7 +237,8 @@ async def test_purge_erases_what_is_due_keeps_statistics_and_writes_a_receipt(
     assert receipts[0].actor_id is None
     assert receipts[0].allowed
     assert receipts[0].detail == (
-        "declarations=4 checkins=4 tests=4 case_notes=4 excuses=0 drafts=1 held=1"
+        "declarations=4 checkins=4 tests=4 case_notes=4 excuses=0 outbox=0 corrections=0 "
+        "drafts=1 held=1"
     )
 
     # Idempotent: a second run erases nothing more; its receipt says so.

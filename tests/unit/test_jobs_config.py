@@ -32,6 +32,7 @@ def test_defaults_are_the_built_in_jobs() -> None:
         ("open_unit_reports", "0 0 * * *", "open_unit_reports", None, True),
         ("expire_drafts", "*/5 * * * *", "expire_drafts", None, True),
         ("announce_measure_ends", "0 9 * * *", "announce_measure_ends", None, True),
+        ("fire_notice_repeats", "* * * * *", "fire_notice_repeats", None, True),
     ]
     assert (jobs.updates_retention_days, jobs.expire_after_days, jobs.outbox_retention_days) == (
         7,
@@ -77,6 +78,7 @@ cron = "0 2 * * *"
         "open_unit_reports",
         "expire_drafts",
         "announce_measure_ends",
+        "fire_notice_repeats",
         "weekly-purge",
     ]
     # Fields left out of a built-in's entry keep the built-in values.
@@ -110,8 +112,8 @@ cron = "0 2 * * *"
         (
             '[[jobs.schedule]]\nname = "x"\ncron = "0 3 * * *"\naction = "bulletin"\n',
             "jobs.schedule.0.action: job 'x': unknown action 'bulletin' (known actions: "
-            "announce_measure_ends, expire_drafts, expire_obligations, open_unit_reports, "
-            "purge, purge_personal_data)",
+            "announce_measure_ends, expire_drafts, expire_obligations, fire_notice_repeats, "
+            "open_unit_reports, purge, purge_personal_data)",
         ),
         (
             '[[jobs.schedule]]\nname = "x"\ncron = "0 3 * * *"\naction = "purge"\n'

@@ -7,6 +7,7 @@ from domain.permissions import (
     Capability,
     can_bind_group,
     can_invite,
+    capabilities_in,
     manageable_units,
 )
 
@@ -91,6 +92,7 @@ EVERYONE_PRIVATE = (
                 "status",
                 "declare_for",
                 "cases",
+                "export",
             },
             {"help", "declare"},
         ),
@@ -111,6 +113,11 @@ EVERYONE_PRIVATE = (
                 "members",
                 "risk_load",
                 "cases",
+                "notice",
+                "notices",
+                "stats",
+                "bulletin",
+                "export",
             },
             {"help", "declare", "bind"},
         ),
@@ -119,16 +126,17 @@ EVERYONE_PRIVATE = (
 def test_visible_commands_depend_on_role_and_chat(
     who: Actor, private: set[str], group: set[str]
 ) -> None:
-    assert {c.name for c in visible_commands(who, ChatKind.PRIVATE)} == private
-    assert {c.name for c in visible_commands(who, ChatKind.GROUP)} == group
+    assert {c.name for c in visible_commands(who, ChatKind.PRIVATE, TREE)} == private
+    assert {c.name for c in visible_commands(who, ChatKind.GROUP, TREE)} == group
 
 
 def test_a_command_listed_for_two_capabilities_is_shown_once() -> None:
     both = actor(("xian", Role.SUPERVISOR), ("dongguan", Role.LIAISON))
-    names = [c.name for c in visible_commands(both, ChatKind.PRIVATE)]
+    names = [c.name for c in visible_commands(both, ChatKind.PRIVATE, TREE)]
     assert names.count("status") == 1
     assert names.count("cases") == 1
-    admin = [c.name for c in visible_commands(actor(admin=True), ChatKind.PRIVATE)]
+    assert names.count("export") == 1
+    admin = [c.name for c in visible_commands(actor(admin=True), ChatKind.PRIVATE, TREE)]
     assert "status" in admin
     assert "report" not in admin
 
@@ -145,3 +153,13 @@ def test_capabilities() -> None:
     assert Capability.ADMIN in actor(admin=True).capabilities()
     for filer in (Role.LIAISON, Role.DEPUTY):
         assert Capability.FILER in actor(("a", filer)).capabilities()
+
+
+def test_only_the_prevention_office_is_offered_the_risk_list_upload() -> None:
+    # A township's supervisor may not change the county's list (services.risk.may_load).
+    township = actor(("chengguan", Role.SUPERVISOR))
+    assert "risk_load" not in {c.name for c in visible_commands(township, ChatKind.PRIVATE, TREE)}
+    assert Capability.OFFICE not in capabilities_in(township, TREE)
+    for office in (actor(("xian", Role.SUPERVISOR)), actor(admin=True)):
+        assert Capability.OFFICE in capabilities_in(office, TREE)
+        assert "risk_load" in {c.name for c in visible_commands(office, ChatKind.PRIVATE, TREE)}

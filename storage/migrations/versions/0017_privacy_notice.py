@@ -31,9 +31,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("declarations") as batch:
         batch.add_column(sa.Column("notice_version", sa.String(40), nullable=True))
-        batch.add_column(
-            sa.Column("notice_accepted_at", sa.DateTime(timezone=True), nullable=True)
-        )
+        batch.add_column(sa.Column("notice_accepted_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
