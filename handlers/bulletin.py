@@ -29,7 +29,7 @@ from domain.org import OrgTree, Unit
 from domain.periods import Period, week_of
 from domain.permissions import manageable_units
 from domain.unit_names import top_units
-from handlers.unit_picker import browse, picked, unit_named, units_keyboard
+from handlers.unit_picker import browse, checked_pick, unit_named, units_keyboard
 from services import bulletin as bulletin_service
 from services.onboarding import log_refusal
 from texts.bulletin import BulletinTexts, BulletinUnit
@@ -129,14 +129,9 @@ async def unit_pressed(query: CallbackQuery, callback_data: BulletinUnit, ctx: C
     if callback_data.browse:
         await browse(query, ctx, allowed, callback_data.unit, make)
         return
-    unit = tree.get(callback_data.unit) if callback_data.unit in tree else None
-    if unit is None or unit not in allowed:
-        await log_refusal(
-            ctx.repos, ctx.actor, BULLETIN_ACTION, callback_data.unit, "perm-denied", ctx.now()
-        )
-        await query.answer(ctx.tr("perm-denied"), show_alert=True)
+    unit = await checked_pick(query, ctx, tree, allowed, callback_data.unit, BULLETIN_ACTION)
+    if unit is None:
         return
-    await picked(query)
     await show_bulletin(ctx, unit, found.value, tree)
 
 

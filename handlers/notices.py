@@ -74,20 +74,32 @@ async def recipient_pressed(
     await query.answer(_say(ctx, outcome), show_alert=outcome.refused)
 
 
-async def question_given(
-    message: Message, state: FSMContext, ctx: Context, notice_service: NoticeService
-) -> None:
+async def _typed_reply(
+    message: Message, state: FSMContext, ctx: Context, empty_key: str
+) -> tuple[int, str] | None:
+    """The recipient the dialog is about and the text typed for it (cut to MAX_TEXT); None,
+    with the user told why, when the text is empty or the dialog has lost its recipient."""
     text = (message.text or "").strip()
     if not text:
-        await message.answer(ctx.tr("ntc-ask-empty"))
-        return
+        await message.answer(ctx.tr(empty_key))
+        return None
     rid = (await state.get_data()).get("notice_recipient")
     await state.clear()
     if not isinstance(rid, int):
         await message.answer(ctx.tr("ntc-refused-unknown"))
+        return None
+    return rid, text[:MAX_TEXT]
+
+
+async def question_given(
+    message: Message, state: FSMContext, ctx: Context, notice_service: NoticeService
+) -> None:
+    reply = await _typed_reply(message, state, ctx, "ntc-ask-empty")
+    if reply is None:
         return
+    rid, text = reply
     outcome = await notice_service.ask(
-        ctx.repos, rid, text[:MAX_TEXT], presser=ctx.actor.telegram_id, now=ctx.now()
+        ctx.repos, rid, text, presser=ctx.actor.telegram_id, now=ctx.now()
     )
     await message.answer(_say(ctx, outcome))
 
@@ -110,17 +122,12 @@ async def answer_pressed(
 async def answer_given(
     message: Message, state: FSMContext, ctx: Context, notice_service: NoticeService
 ) -> None:
-    text = (message.text or "").strip()
-    if not text:
-        await message.answer(ctx.tr("ntc-answer-empty"))
+    reply = await _typed_reply(message, state, ctx, "ntc-answer-empty")
+    if reply is None:
         return
-    rid = (await state.get_data()).get("notice_recipient")
-    await state.clear()
-    if not isinstance(rid, int):
-        await message.answer(ctx.tr("ntc-refused-unknown"))
-        return
+    rid, text = reply
     outcome = await notice_service.answer(
-        ctx.repos, rid, text[:MAX_TEXT], presser=ctx.actor.telegram_id, now=ctx.now()
+        ctx.repos, rid, text, presser=ctx.actor.telegram_id, now=ctx.now()
     )
     await message.answer(_say(ctx, outcome))
 

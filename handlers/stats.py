@@ -24,7 +24,7 @@ from domain.periods import Period, preset, read_period
 from domain.permissions import manageable_units
 from domain.unit_names import top_units
 from handlers.chat import drop_buttons
-from handlers.unit_picker import browse, picked, unit_named, units_keyboard
+from handlers.unit_picker import browse, checked_pick, unit_named, units_keyboard
 from services import stats as stats_service
 from services.onboarding import log_refusal
 from texts import charts
@@ -148,14 +148,9 @@ async def unit_pressed(
     if callback_data.browse:
         await browse(query, ctx, allowed, callback_data.unit, _make_unit)
         return
-    unit = tree.get(callback_data.unit) if callback_data.unit in tree else None
-    if unit is None or unit not in allowed:
-        await log_refusal(
-            ctx.repos, ctx.actor, STATS_ACTION, callback_data.unit, "perm-denied", ctx.now()
-        )
-        await query.answer(ctx.tr("perm-denied"), show_alert=True)
+    unit = await checked_pick(query, ctx, tree, allowed, callback_data.unit, STATS_ACTION)
+    if unit is None:
         return
-    await picked(query)
     if isinstance(query.message, Message):
         await _ask_period(query.message, state, ctx, unit)
 

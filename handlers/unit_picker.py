@@ -21,6 +21,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.context import Context
 from domain.org import OrgTree, Unit
 from domain.unit_names import browse_level, exact_units, find_units, top_units
+from services.onboarding import log_refusal
 from texts.keyboards import MOST_UNIT_BUTTONS
 from texts.unit_keyboards import MakeData, browse_keyboard, candidates_keyboard
 
@@ -130,6 +131,25 @@ async def picked(query: CallbackQuery) -> None:
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
+
+
+async def checked_pick(
+    query: CallbackQuery,
+    ctx: Context,
+    tree: OrgTree,
+    allowed: Sequence[Unit],
+    code: str,
+    action: str,
+) -> Unit | None:
+    """The unit a press chose, `picked`, when it is one of `allowed` (the callback data's code is
+    never trusted); None when not, the refusal logged under `action` and shown."""
+    unit = tree.get(code) if code in tree else None
+    if unit is None or unit not in allowed:
+        await log_refusal(ctx.repos, ctx.actor, action, code, "perm-denied", ctx.now())
+        await query.answer(ctx.tr("perm-denied"), show_alert=True)
+        return None
+    await picked(query)
+    return unit
 
 
 async def browse(

@@ -185,6 +185,19 @@ def deliver_at(config: NoticeConfig, at: datetime, *, urgent: bool) -> datetime:
     return at if urgent else config.policy.calendar.quiet_hours_end(at)
 
 
+def _attachment_media(content: NoticeContent) -> Media | None:
+    """The notice's attachment as the outbox sends it (a message of its own, before the text);
+    None without one."""
+    attachment = content.attachment
+    if attachment is None:
+        return None
+    return Media(
+        MediaKind(attachment.kind.value),
+        attachment.file_name or attachment.kind.value,
+        file_id=attachment.file_id,
+    )
+
+
 def recipient_messages(
     config: NoticeConfig,
     notice: Notice,
@@ -217,13 +230,8 @@ def recipient_messages(
     if prefix:
         text = f"{prefix}\n\n{text}"
     messages: list[OutboxMessage] = []
-    attachment = notice.content.attachment
-    if attachment is not None:
-        media = Media(
-            MediaKind(attachment.kind.value),
-            attachment.file_name or attachment.kind.value,
-            file_id=attachment.file_id,
-        )
+    media = _attachment_media(notice.content)
+    if media is not None:
         messages.append(
             OutboxMessage(
                 f"{key}:file",
@@ -354,13 +362,8 @@ async def _post(
         ack_by=notice.ack_by,
     )
     messages: list[OutboxMessage] = []
-    attachment = notice.content.attachment
-    if attachment is not None:
-        media = Media(
-            MediaKind(attachment.kind.value),
-            attachment.file_name or attachment.kind.value,
-            file_id=attachment.file_id,
-        )
+    media = _attachment_media(notice.content)
+    if media is not None:
         messages.append(
             OutboxMessage(f"{key}:file", chat_id, "", not_before, Priority.NOTICE, media=media)
         )

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Update, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.notices import (
@@ -34,6 +34,7 @@ from domain.notices import (
 from domain.outbox import OutboxState
 from storage.changes import note_change
 from storage.models import (
+    Base,
     NoticePostingRow,
     NoticeRecipientRow,
     NoticeRepeatRow,
@@ -183,6 +184,12 @@ def _posting(row: NoticePostingRow) -> Posting:
     )
 
 
+def _update(model: type[Base], *where: ColumnElement[bool], **values: Any) -> Update:
+    """UPDATE `model` SET `values` WHERE all of `where`, as a bulk statement: rows the session
+    has already loaded are not synchronised (the repository's updates never were)."""
+    return update(model).where(*where).values(**values).execution_options(synchronize_session=False)
+
+
 def card_key(notice_id: int) -> str:
     """The dedupe key of the author's status card's first post."""
     return f"notice:{notice_id}:card"
@@ -284,10 +291,12 @@ class NoticeRepository:
 
     async def mark_reminded(self, notice_id: int, at: datetime) -> None:
         await self._session.execute(
-            update(NoticeRow)
-            .where(NoticeRow.id == notice_id)
-            .values(last_reminded_at=at, reminders=NoticeRow.reminders + 1)
-            .execution_options(synchronize_session=False)
+            _update(
+                NoticeRow,
+                NoticeRow.id == notice_id,
+                last_reminded_at=at,
+                reminders=NoticeRow.reminders + 1,
+            )
         )
 
     async def set_state(
@@ -295,12 +304,10 @@ class NoticeRepository:
     ) -> None:
         """`only_from`: change it only from that state (a scheduled notice cancelled
         meanwhile stays cancelled)."""
-        statement = update(NoticeRow).where(NoticeRow.id == notice_id)
+        which = [NoticeRow.id == notice_id]
         if only_from is not None:
-            statement = statement.where(NoticeRow.state == only_from.value)
-        await self._session.execute(
-            statement.values(state=state.value).execution_options(synchronize_session=False)
-        )
+            which.append(NoticeRow.state == only_from.value)
+        await self._session.execute(_update(NoticeRow, *which, state=state.value))
 
     async def due_scheduled(self, now: datetime) -> list[int]:
         """Scheduled notices whose send time has come (their messages wait in the outbox)."""
@@ -415,19 +422,18 @@ class NoticeRepository:
 
     async def answer(self, recipient_id: int, answer: str, *, at: datetime) -> None:
         await self._session.execute(
-            update(NoticeRecipientRow)
-            .where(NoticeRecipientRow.id == recipient_id)
-            .values(answer=answer, answered_at=at)
-            .execution_options(synchronize_session=False)
+            _update(
+                NoticeRecipientRow,
+                NoticeRecipientRow.id == recipient_id,
+                answer=answer,
+                answered_at=at,
+            )
         )
 
     async def mark_recipients_reminded(self, ids: Sequence[int], at: datetime) -> None:
         if ids:
             await self._session.execute(
-                update(NoticeRecipientRow)
-                .where(NoticeRecipientRow.id.in_(list(ids)))
-                .values(reminded_at=at)
-                .execution_options(synchronize_session=False)
+                _update(NoticeRecipientRow, NoticeRecipientRow.id.in_(list(ids)), reminded_at=at)
             )
 
     async def sync_delivery(self, *, limit: int = 2000) -> list[NoticeRecipient]:
@@ -495,22 +501,16 @@ class NoticeRepository:
 
     async def mark_dirty(self, notice_id: int, unit_codes: Iterable[str] = ()) -> None:
         """The card (and the units' postings) need a fresh render; wakes the refresher."""
-        await self._session.execute(
-            update(NoticeRow)
-            .where(NoticeRow.id == notice_id)
-            .values(card_dirty=True)
-            .execution_options(synchronize_session=False)
-        )
+        await self._session.execute(_update(NoticeRow, NoticeRow.id == notice_id, card_dirty=True))
         codes = sorted(set(unit_codes))
         if codes:
             await self._session.execute(
-                update(NoticePostingRow)
-                .where(
+                _update(
+                    NoticePostingRow,
                     NoticePostingRow.notice_id == notice_id,
                     NoticePostingRow.unit_code.in_(codes),
+                    dirty=True,
                 )
-                .values(dirty=True)
-                .execution_options(synchronize_session=False)
             )
         note_change(self._session, NOTICES)
 
@@ -532,10 +532,13 @@ class NoticeRepository:
 
     async def card_edited(self, notice_id: int, *, revision: int, at: datetime) -> None:
         await self._session.execute(
-            update(NoticeRow)
-            .where(NoticeRow.id == notice_id)
-            .values(card_dirty=False, card_revision=revision, card_edited_at=at)
-            .execution_options(synchronize_session=False)
+            _update(
+                NoticeRow,
+                NoticeRow.id == notice_id,
+                card_dirty=False,
+                card_revision=revision,
+                card_edited_at=at,
+            )
         )
 
     async def learn_message_ids(self) -> int:
@@ -548,10 +551,7 @@ class NoticeRepository:
         for key, message in await self._sent_ids(keys):
             learnt += rowcount(
                 await self._session.execute(
-                    update(NoticeRow)
-                    .where(NoticeRow.id == keys[key])
-                    .values(card_message_id=message)
-                    .execution_options(synchronize_session=False)
+                    _update(NoticeRow, NoticeRow.id == keys[key], card_message_id=message)
                 )
             )
         postings = await self._session.execute(
@@ -563,10 +563,9 @@ class NoticeRepository:
         for key, message in await self._sent_ids(by_key):
             learnt += rowcount(
                 await self._session.execute(
-                    update(NoticePostingRow)
-                    .where(NoticePostingRow.id == by_key[key])
-                    .values(message_id=message)
-                    .execution_options(synchronize_session=False)
+                    _update(
+                        NoticePostingRow, NoticePostingRow.id == by_key[key], message_id=message
+                    )
                 )
             )
         return learnt
@@ -649,19 +648,19 @@ class NoticeRepository:
 
     async def posting_edited(self, posting_id: int, *, revision: int, at: datetime) -> None:
         await self._session.execute(
-            update(NoticePostingRow)
-            .where(NoticePostingRow.id == posting_id)
-            .values(dirty=False, revision=revision, edited_at=at)
-            .execution_options(synchronize_session=False)
+            _update(
+                NoticePostingRow,
+                NoticePostingRow.id == posting_id,
+                dirty=False,
+                revision=revision,
+                edited_at=at,
+            )
         )
 
     async def posting_pinned(self, posting_id: int) -> None:
         """Pinned, or pinning given up on (the bot may not pin there): tried once."""
         await self._session.execute(
-            update(NoticePostingRow)
-            .where(NoticePostingRow.id == posting_id)
-            .values(pinned=True)
-            .execution_options(synchronize_session=False)
+            _update(NoticePostingRow, NoticePostingRow.id == posting_id, pinned=True)
         )
 
     # --- repeats ---------------------------------------------------------------------------
@@ -709,19 +708,19 @@ class NoticeRepository:
     async def cancel_repeat(self, repeat_id: int, *, by: int, at: datetime) -> bool:
         """Stop it; False when it was already stopped (or does not exist)."""
         result = await self._session.execute(
-            update(NoticeRepeatRow)
-            .where(NoticeRepeatRow.id == repeat_id, NoticeRepeatRow.cancelled_at.is_(None))
-            .values(cancelled_at=at, cancelled_by=by)
-            .execution_options(synchronize_session=False)
+            _update(
+                NoticeRepeatRow,
+                NoticeRepeatRow.id == repeat_id,
+                NoticeRepeatRow.cancelled_at.is_(None),
+                cancelled_at=at,
+                cancelled_by=by,
+            )
         )
         return rowcount(result) == 1
 
     async def repeat_fired(self, repeat_id: int, at: datetime) -> None:
         await self._session.execute(
-            update(NoticeRepeatRow)
-            .where(NoticeRepeatRow.id == repeat_id)
-            .values(last_fired_at=at)
-            .execution_options(synchronize_session=False)
+            _update(NoticeRepeatRow, NoticeRepeatRow.id == repeat_id, last_fired_at=at)
         )
 
 
