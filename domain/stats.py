@@ -16,16 +16,17 @@ A unit's figures are the sums over its subtree.
   category and by the origin's risk level; people under a measure on the period's last day.
 - Follow-ups (daily check-ins, test days): owed, done (on time or late), excused, missed.
 
-Notices (acknowledgement rates) are not here yet: when notices land, their obligations
-(kind notice_ack) are counted like follow-ups by adding a `FollowupCounts` for them to
-`UnitFigures` and a kind to `FOLLOWUP_KINDS` in storage (storage/repos/stats.py).
+- Notices: of notices sent in the period that required acknowledgement, the confirmations
+  expected and made, counted as the author's tally counts them (domain.notices.tally): one
+  per unit for liaisons (any of its liaisons confirming confirms it), counted in that unit,
+  and one per person for members, counted in the person's unit.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -64,6 +65,17 @@ class FollowupDay:
     done: bool = False
     excused: bool = False
     not_due: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeConfirmation:
+    """One confirmation a notice asked for: a unit's (liaisons) or a person's (members)."""
+
+    notice_id: int
+    unit_code: str  # the unit confirming, or the person's unit
+    day: date  # the local day the notice was sent
+    confirms_for: str  # domain.notices.NoticeRecipient.confirms_for
+    confirmed: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,12 +225,27 @@ class FollowupCounts:
 
 
 @dataclass(slots=True)
+class NoticeCounts:
+    expected: int = 0
+    confirmed: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.confirmed / self.expected if self.expected else None
+
+    def add(self, other: NoticeCounts) -> None:
+        self.expected += other.expected
+        self.confirmed += other.confirmed
+
+
+@dataclass(slots=True)
 class UnitFigures:
     """Everything counted for a unit (or, summed, for a subtree)."""
 
     reports: ReportCounts = field(default_factory=ReportCounts)
     checkins: FollowupCounts = field(default_factory=FollowupCounts)
     tests: FollowupCounts = field(default_factory=FollowupCounts)
+    notices: NoticeCounts = field(default_factory=NoticeCounts)
     new_by_category: Counter[str] = field(default_factory=Counter)
     new_by_origin: Counter[str] = field(default_factory=Counter)
     under_measure: Counter[str] = field(default_factory=Counter)
@@ -229,6 +256,8 @@ class UnitFigures:
         self.reports.add(other.reports)
         self.checkins.add(other.checkins)
         self.tests.add(other.tests)
+        if other.notices.expected:
+            self.notices.add(other.notices)
         # Most units have no declarations: an empty update still costs a call each.
         if other.new_by_category:
             self.new_by_category.update(other.new_by_category)
@@ -275,6 +304,7 @@ def compute(
     followups: Sequence[FollowupDay] = (),
     declarations: Sequence[NewDeclaration] = (),
     under_measure: Sequence[UnderMeasure] = (),
+    notices: Sequence[NoticeConfirmation] = (),
 ) -> Statistics:
     """The statistics of `root_code`'s subtree; records of other units or days are ignored."""
     subtree = list(tree.subtree(root_code))
@@ -329,6 +359,10 @@ def compute(
     for person in under_measure:
         if person.unit_code in codes:
             figures_of(person.unit_code).under_measure[person.category] += 1
+    for code, confirmed in _confirmations(notices, codes, days).values():
+        asked = figures_of(code).notices
+        asked.expected += 1
+        asked.confirmed += confirmed
 
     # Each unit's subtree summed in one pass from the leaves up (the subtree is listed
     # depth first, so reversed every unit comes after all below it).
@@ -363,6 +397,21 @@ def compute(
 
 
 _day_of = itemgetter(1)  # of a ReportDay
+
+
+def _confirmations(
+    notices: Iterable[NoticeConfirmation], codes: Collection[str], days: Collection[date]
+) -> dict[tuple[int, str], tuple[str, bool]]:
+    """Each confirmation asked for in these units and days, once (a unit with two liaisons,
+    a person in two units' rows: counted in the first), with its unit and whether it was
+    given: any of its rows confirming gives it, as in domain.notices.tally."""
+    found: dict[tuple[int, str], tuple[str, bool]] = {}
+    for item in notices:
+        if item.unit_code in codes and item.day in days:
+            key = (item.notice_id, item.confirms_for)
+            code, confirmed = found.get(key, (item.unit_code, False))
+            found[key] = (code, confirmed or item.confirmed)
+    return found
 
 
 def ranking(units: Iterable[tuple[Unit, UnitFigures]]) -> list[tuple[Unit, UnitFigures]]:

@@ -37,4 +37,5 @@ async def statistics(
             await reader.followup_days(period, codes, now=now),
             await reader.new_declarations(period, codes, zone),
             await reader.under_measure(period, codes),
+            await reader.notice_confirmations(period, codes, zone),
         )

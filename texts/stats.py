@@ -94,6 +94,15 @@ def summary_text(tr: Translator, stats: Statistics) -> str:
         lines.append(_followups(tr, "stats-checkins", total.checkins))
     if total.tests.expected:
         lines.append(_followups(tr, "stats-tests", total.tests))
+    if total.notices.expected:
+        lines.append(
+            tr(
+                "stats-notices",
+                expected=total.notices.expected,
+                confirmed=total.notices.confirmed,
+                rate=rate_text(tr, total.notices.rate),
+            )
+        )
     return "\n".join(lines)
 
 

@@ -18,15 +18,28 @@ from sqlalchemy import Date, String, and_, case, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.measure_data import measure_from_data
+from domain.notices import NoticeState, RecipientKind, RecipientState
 from domain.obligations import ObligationKind, ObligationState
 from domain.periods import Period
 from domain.policy import Category
 from domain.reports import UnitStatus
-from domain.stats import FollowupDay, NewDeclaration, ReportRow, UnderMeasure
-from storage.models import DeclarationRow, ObligationRow, ReportVersionRow
+from domain.stats import (
+    FollowupDay,
+    NewDeclaration,
+    NoticeConfirmation,
+    ReportRow,
+    UnderMeasure,
+)
+from storage.models import (
+    DeclarationRow,
+    NoticeRecipientRow,
+    NoticeRow,
+    ObligationRow,
+    ReportVersionRow,
+)
 from storage.repos._sql import table_of
 
-# Follow-up kinds counted as completion. Notices (notice_ack) join here when they exist.
+# Follow-up kinds counted as completion (notices are counted from their recipients).
 FOLLOWUP_KINDS = (ObligationKind.HEALTH_CHECKIN, ObligationKind.TEST_DUE)
 # SQLite caps the number of bound parameters in one statement.
 _CHUNK = 500
@@ -34,6 +47,8 @@ _CHUNK = 500
 _OB = table_of(ObligationRow)
 _RV = table_of(ReportVersionRow)
 _DECL = table_of(DeclarationRow)
+_NOTICE = table_of(NoticeRow)
+_RECIPIENT = table_of(NoticeRecipientRow)
 _DONE = (ObligationState.MET.value, ObligationState.MET_LATE.value)
 # report_days' outcome number -> (status, zero): 0 filed on time, 1 late, 2 excused, 3 open
 # and not filed (not due, or missing once its deadline passed), 4 missing; +8 a zero report.
@@ -245,6 +260,51 @@ class StatsRepository:
             )
             if _runs_on(start, measure, period)
         ]
+
+    async def notice_confirmations(
+        self, period: Period, codes: Collection[str] | None, zone: ZoneInfo
+    ) -> list[NoticeConfirmation]:
+        """The recipients of notices sent in `period` (local days) that asked to be
+        acknowledged, as the confirmations they stand for (domain.stats)."""
+        start = datetime.combine(period.first, time(0), tzinfo=zone)
+        end = datetime.combine(period.last + timedelta(days=1), time(0), tzinfo=zone)
+        statement = (
+            select(
+                _RECIPIENT.c.notice_id,
+                _RECIPIENT.c.kind,
+                _RECIPIENT.c.unit_code,
+                _RECIPIENT.c.person_id,
+                _RECIPIENT.c.state,
+                _NOTICE.c.send_at,
+            )
+            .select_from(_RECIPIENT.join(_NOTICE, _NOTICE.c.id == _RECIPIENT.c.notice_id))
+            .where(
+                _NOTICE.c.ack_required.is_(True),
+                _NOTICE.c.state == NoticeState.SENT.value,
+                _NOTICE.c.send_at >= start,
+                _NOTICE.c.send_at < end,
+            )
+        )
+        found = []
+        for notice_id, kind, code, person, state, sent in await self._rows(
+            statement, _RECIPIENT.c.unit_code, codes
+        ):
+            # A member row without a person is nobody to count (only liaison rows may be).
+            if kind == RecipientKind.MEMBER.value and person is None:
+                continue
+            confirms_for = (
+                f"unit:{code}" if kind == RecipientKind.LIAISON.value else f"person:{person}"
+            )
+            found.append(
+                NoticeConfirmation(
+                    notice_id,
+                    code,
+                    sent.astimezone(zone).date(),
+                    confirms_for,
+                    state == RecipientState.ACKNOWLEDGED.value,
+                )
+            )
+        return found
 
 
 def _runs_on(start: Any, measure: Any, period: Period) -> bool:

@@ -4,12 +4,19 @@ period asked by buttons or typed and its refusals, and the summary with its char
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from aiogram.methods import AnswerCallbackQuery, SendPhoto
 from PIL import Image
 
+from domain.notices import (
+    Audience,
+    NoticeContent,
+    NoticeRequest,
+    NoticeState,
+    RecipientKind,
+)
 from domain.periods import Preset
 from storage import Repositories
 from storage.records import AuditEntry
@@ -102,6 +109,8 @@ async def test_period_buttons_give_the_summary_and_three_charts(harness: Harness
     )  # fmt: skip
     assert EN("stats-lateness", minutes=90) in summary
     assert EN("stats-miss-run", days=1, unit="东关村") in summary
+    # No notice asked to be acknowledged: no line for them.
+    assert EN("stats-notices", expected=0, confirmed=0, rate="").split(":")[0] not in summary
     images = photos(harness)
     assert len(images) == 3
     for data in images:
@@ -125,3 +134,34 @@ async def test_an_admin_sees_any_unit(harness: Harness) -> None:
     await harness.press(ADMIN_ID, StatsUnit(unit="chengguan", browse=False).pack())
     replies = await harness.press(ADMIN_ID, harness.button(ZH("period-today")))
     assert ZH("stats-title", unit="城关镇", period="2026-12-06") in replies[-1]
+
+
+async def test_the_summary_gives_the_notice_confirmation_rate(harness: Harness) -> None:
+    sent = datetime(2026, 12, 2, 9, 0, tzinfo=ZONE)
+
+    async def notice(repos: Repositories) -> None:
+        request = NoticeRequest(
+            author_id=COUNTY,
+            content=NoticeContent("戴口罩"),
+            unit_codes=("dongguan",),
+            audiences=frozenset({Audience.LIAISONS, Audience.MEMBERS}),
+            ack_by=sent + timedelta(days=1),
+        )
+        notice_id = await repos.notices.create(
+            request, send_at=sent, state=NoticeState.SENT, now=sent
+        )
+        assert notice_id is not None
+        await repos.notices.add_recipients(
+            notice_id,
+            [
+                (RecipientKind.LIAISON, "dongguan", LIAISON, "k1"),
+                (RecipientKind.MEMBER, "dongguan", 3001, "k2"),
+            ],
+        )
+        [liaison, _member] = await repos.notices.recipients(notice_id)
+        await repos.notices.acknowledge(liaison, by=LIAISON, at=sent + timedelta(hours=1))
+
+    await harness.repos(notice)
+    await harness.send(TOWNSHIP, "/stats", language="en")
+    replies = await harness.press(TOWNSHIP, harness.button(EN("period-last-7")), language="en")
+    assert EN("stats-notices", expected=2, confirmed=1, rate="50.0%") in replies[-1]
