@@ -1,9 +1,5 @@
 """Ledgers (台账) exported as .xlsx: which kinds there are, who may export which unit, and who
-reads phone and ID numbers in full. Pure rules; services/exports reads and writes.
-
-Notice confirmations are a fifth kind once notices exist (issue 18): add `NOTICES` here, a
-reader in services/exports/ and its headers in the locale files. Until then there is no such
-kind, rather than one that exports an empty file."""
+reads phone and ID numbers in full. Pure rules; services/exports reads and writes."""
 
 from __future__ import annotations
 
@@ -35,6 +31,7 @@ class ExportKind(StrEnum):
     DECLARATIONS = "declarations"  # 返乡人员台账
     FOLLOWUP = "followup"  # check-ins and tests
     ESCALATIONS = "escalations"  # the escalation log
+    NOTICES = "notices"  # notice confirmations, one row per recipient
 
 
 @dataclass(frozen=True, slots=True)

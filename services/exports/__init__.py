@@ -30,6 +30,7 @@ from services.audit_log import Period
 from services.exports.declarations import declarations_ledger
 from services.exports.followup import escalations_ledger, followup_ledger
 from services.exports.ledger import Ledger, Masker
+from services.exports.notices import notices_ledger
 from services.exports.reports import reports_ledger
 from services.onboarding import log_refusal
 from services.refusal import Refused
@@ -89,6 +90,8 @@ def open_ledger(
         return declarations_ledger(reads, scope, tree, full_for, today, (since, until))
     if scope.kind is ExportKind.FOLLOWUP:
         return followup_ledger(repos, reads, scope, tree, full_for)
+    if scope.kind is ExportKind.NOTICES:
+        return notices_ledger(repos, reads, scope, tree, (since, until))
     return escalations_ledger(repos, reads, scope, tree, (since, until))
 
 

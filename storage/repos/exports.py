@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.checkins import SUBJECT_PREFIX
 from domain.declaration_json import LedgerFields, ledger_fields
 from domain.measure_data import measure_from_data
+from domain.notices import NoticeState, RecipientKind, RecipientState
 from domain.obligations import ObligationKind, ObligationState
 from domain.policy import Category, Measure
 from storage.crypto import is_sealed
@@ -25,6 +26,8 @@ from storage.models import (
     CheckinRow,
     DeclarationRow,
     EscalationLogRow,
+    NoticeRecipientRow,
+    NoticeRow,
     ObligationRow,
     TestRecordRow,
 )
@@ -68,6 +71,23 @@ class EscalationLine:
     target: str | None
     recipient: int | None  # the chat written to (a person's id for a private message)
     covering_for: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeLine:
+    """One recipient of a sent notice, with the notice's own facts."""
+
+    notice_id: int
+    sent_at: datetime
+    author_id: int
+    text: str
+    unit_code: str
+    person_id: int | None  # None: the unit has no liaison
+    kind: RecipientKind
+    state: RecipientState
+    confirmed_at: datetime | None
+    question: str | None
+    answer: str | None
 
 
 class ExportedDeclaration(NamedTuple):
@@ -309,4 +329,47 @@ class ExportRepository:
                 )
                 for log, ob in rows
                 if _kept(codes, ob.unit_code)
+            ]
+
+    async def notice_confirmations(
+        self, codes: Collection[str] | None, since: datetime, until: datetime
+    ) -> AsyncIterator[list[NoticeLine]]:
+        """The recipients in these units of the notices sent in [since, until) (not those
+        scheduled or cancelled), by recipient id."""
+        after = 0
+        while True:
+            rows = list(
+                await self._session.execute(
+                    select(NoticeRecipientRow, NoticeRow)
+                    .join(NoticeRow, NoticeRow.id == NoticeRecipientRow.notice_id)
+                    .where(
+                        NoticeRecipientRow.id > after,
+                        NoticeRow.state == NoticeState.SENT.value,
+                        NoticeRow.send_at >= since,
+                        NoticeRow.send_at < until,
+                        *_units(NoticeRecipientRow.unit_code, codes),
+                    )
+                    .order_by(NoticeRecipientRow.id)
+                    .limit(PAGE)
+                )
+            )
+            if not rows:
+                return
+            after = rows[-1][0].id
+            yield [
+                NoticeLine(
+                    notice_id=notice.id,
+                    sent_at=notice.send_at,
+                    author_id=notice.author_id,
+                    text=notice.text,
+                    unit_code=r.unit_code,
+                    person_id=r.person_id,
+                    kind=RecipientKind(r.kind),
+                    state=RecipientState(r.state),
+                    confirmed_at=r.acknowledged_at,
+                    question=r.question,
+                    answer=r.answer,
+                )
+                for r, notice in rows
+                if _kept(codes, r.unit_code)
             ]

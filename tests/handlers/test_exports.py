@@ -13,6 +13,7 @@ from openpyxl.workbook import Workbook
 
 from domain.declaration_json import declaration_to_dict
 from domain.declarations import Declaration, DeclarationStatus, DomesticOrigin
+from domain.notices import Audience, NoticeContent, NoticeRequest, NoticeState, RecipientKind
 from domain.periods import Preset
 from storage import Repositories
 from storage.records import AuditEntry
@@ -232,3 +233,41 @@ async def test_the_progress_message_counts_the_rows_then_goes(
     assert len(harness.session.of_type(DeleteMessage)) == 1
     [document] = documents(harness)
     assert document.caption == ZH("export-ready", rows=6, **what)
+
+
+async def test_a_supervisor_exports_the_notice_confirmations(harness: Harness) -> None:
+    sent = datetime(2026, 12, 4, 9, 0, tzinfo=ZONE)
+
+    async def seed(repos: Repositories) -> None:
+        request = NoticeRequest(
+            author_id=COUNTY,
+            content=NoticeContent("请各村今晚完成排查"),
+            unit_codes=("dongguan",),
+            audiences=frozenset({Audience.LIAISONS}),
+            ack_required=False,
+            ack_by=None,
+        )
+        notice_id = await repos.notices.create(
+            request, send_at=sent, state=NoticeState.SENT, now=sent
+        )
+        assert notice_id is not None
+        await repos.notices.add_recipients(
+            notice_id, [(RecipientKind.LIAISON, "dongguan", LIAISON, f"{notice_id}:l")]
+        )
+
+    await harness.repos(seed)
+    await harness.send(TOWNSHIP, "/export", language="en")
+    await harness.press(TOWNSHIP, harness.button(EN("export-kind-button-notices")), language="en")
+    await harness.press(TOWNSHIP, harness.button("东关村"), language="en")
+    await harness.press(TOWNSHIP, harness.button(EN("period-last-7")), language="en")
+    [document] = documents(harness)
+    assert document.document.filename == "notices_dongguan_20261130-20261206.xlsx"  # type: ignore[union-attr]
+    book = workbook(document)
+    assert book.sheetnames == [EN("export-sheet-summary"), EN("export-sheet-notices")]
+    [row] = rows(book)
+    assert row[:8] == (
+        1, datetime(2026, 12, 4, 9), "王主任", "请各村今晚完成排查", "东关村", "张联络",
+        EN("export-recipient-liaison"), EN("export-notice-queued"),
+    )  # fmt: skip
+    [entry] = await audit(harness, allowed=True)
+    assert (entry.target, entry.detail) == ("notices dongguan 2026-11-30..2026-12-06", "rows 1")
