@@ -77,6 +77,22 @@ async def answer_given(message: Message, state: FSMContext, ctx: Context) -> Non
     )
 
 
+async def _pressed_in_dialog(
+    ctx: Context, state: FSMContext, query: CallbackQuery
+) -> Stored | None:
+    """The dialog a button of the declaration was pressed in; None (the press answered) when
+    there is none, or its stored state no longer reads and it starts over."""
+    if await state.get_state() != DeclarationDialog.filling.state:
+        await refuse_stale(ctx, query)
+        return None
+    try:
+        return await load_stored(ctx, state)
+    except StoredDialogError:
+        await query.answer()
+        await end_dialog(ctx, state, "declare-restart")
+        return None
+
+
 async def step_pressed(
     query: CallbackQuery,
     callback_data: DeclStep,
@@ -84,14 +100,8 @@ async def step_pressed(
     ctx: Context,
     declaration_service: DeclarationService,
 ) -> None:
-    if await state.get_state() != DeclarationDialog.filling.state:
-        await refuse_stale(ctx, query)
-        return
-    try:
-        stored = await load_stored(ctx, state)
-    except StoredDialogError:
-        await query.answer()
-        await end_dialog(ctx, state, "declare-restart")
+    stored = await _pressed_in_dialog(ctx, state, query)
+    if stored is None:
         return
     if (
         callback_data.dialog != stored.dialog_id
@@ -162,14 +172,8 @@ async def notice_pressed(
     query: CallbackQuery, callback_data: DeclNotice, state: FSMContext, ctx: Context
 ) -> None:
     """The privacy notice accepted (the questions follow) or declined (nothing kept)."""
-    if await state.get_state() != DeclarationDialog.filling.state:
-        await refuse_stale(ctx, query)
-        return
-    try:
-        stored = await load_stored(ctx, state)
-    except StoredDialogError:
-        await query.answer()
-        await end_dialog(ctx, state, "declare-restart")
+    stored = await _pressed_in_dialog(ctx, state, query)
+    if stored is None:
         return
     if callback_data.dialog != stored.dialog_id or stored.notice is not None:
         await refuse_stale(ctx, query, "declare-stale")
