@@ -21,7 +21,7 @@ from domain.boards import BoardSettings, post_lead
 from domain.obligations import ObligationKind
 from domain.org import Language
 from scheduler.context import JobContext, JobsConfig, Summary
-from scheduler.waiting import sleep_until_woken
+from scheduler.waiting import run_passes
 from services.reports import boards
 from services.reports.boards import BoardTexts
 from storage import Database, Repositories
@@ -112,19 +112,18 @@ class BoardRefresher:
 
     async def run(self) -> None:
         """Refresh until `stop()`; a failing pass is logged and tried again later."""
-        failures = 0
-        while not self._stopping.is_set():
-            # Cleared before looking, so a change committed during the pass wakes the next one.
-            self.wake.clear()
-            try:
-                await self.run_due()
-                delay = await self._until_next()
-                failures = 0
-            except Exception:
-                failures += 1
-                logger.exception("refreshing the report boards failed (%d in a row)", failures)
-                delay = min(2.0**failures, MAX_SLEEP_S)
-            await self._sleep(delay)
+        await run_passes(
+            self._pass,
+            wake=self.wake,
+            stopping=self._stopping,
+            logger=logger,
+            what="refreshing the report boards",
+            max_backoff_s=MAX_SLEEP_S,
+        )
+
+    async def _pass(self) -> float:
+        await self.run_due()
+        return await self._until_next()
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -154,6 +153,3 @@ class BoardRefresher:
         if at is None:
             return MAX_SLEEP_S
         return min(max((at - self.now()).total_seconds(), 0.05), MAX_SLEEP_S)
-
-    async def _sleep(self, seconds: float) -> None:
-        await sleep_until_woken(self.wake, self._stopping, seconds)

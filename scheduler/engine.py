@@ -36,7 +36,7 @@ from scheduler.messages import NobodyMessage as NobodyMessage
 from scheduler.messages import Rendered as Rendered
 from scheduler.messages import StepMessage as StepMessage
 from scheduler.messages import StepTexts as StepTexts
-from scheduler.waiting import sleep_until_woken
+from scheduler.waiting import run_passes
 from services.obligations import load_directory
 from storage import Database, Repositories
 from storage.repos import EscalationRecord
@@ -126,25 +126,26 @@ class ObligationEngine:
 
     async def run(self) -> None:
         """Perform due steps until `stop()`; a failing pass is logged and tried again."""
-        failures = 0
         logger.info("obligation clock running")
-        while not self._stopping.is_set():
-            # Cleared before looking, so a change committed during the pass wakes the next one.
-            self.wake.clear()
-            try:
-                result = await self.run_due()
-                delay = await self._until_next()
-                if result.obligations == 0:
-                    # Something is due that this pass could not claim: another instance, or a
-                    # report being filed, holds it. Look again shortly, not in a busy loop.
-                    delay = max(delay, LOCKED_RETRY_S)
-                failures = 0
-            except Exception:
-                failures += 1
-                logger.exception("obligation clock pass failed (%d in a row)", failures)
-                delay = min(2.0**failures, self.max_sleep_s)
-            await self._sleep(delay)
+        await run_passes(
+            self._pass,
+            wake=self.wake,
+            stopping=self._stopping,
+            logger=logger,
+            what="obligation clock pass",
+            max_backoff_s=self.max_sleep_s,
+        )
         logger.info("obligation clock stopped")
+
+    async def _pass(self) -> float:
+        """One pass; the seconds until the next step is due."""
+        result = await self.run_due()
+        delay = await self._until_next()
+        if result.obligations == 0:
+            # Something is due that this pass could not claim: another instance, or a report
+            # being filed, holds it. Look again shortly, not in a busy loop.
+            delay = max(delay, LOCKED_RETRY_S)
+        return delay
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -156,9 +157,6 @@ class ObligationEngine:
             return self.max_sleep_s
         seconds = (next_at - self.now()).total_seconds()
         return min(max(seconds, 0.0), self.max_sleep_s)
-
-    async def _sleep(self, seconds: float) -> None:
-        await sleep_until_woken(self.wake, self._stopping, seconds)
 
     # --- one pass --------------------------------------------------------------------------
 

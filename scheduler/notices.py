@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from scheduler.waiting import sleep_until_woken
+from scheduler.waiting import run_passes
 from services.notices import NoticeService
 from storage import Database, Repositories
 from storage.repos.notices import NOTICES
@@ -46,18 +46,18 @@ class NoticeRefresher:
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
-        failures = 0
-        while not self._stopping.is_set():
-            self.wake.clear()
-            try:
-                await self.run_due()
-                failures = 0
-                delay = POLL_S
-            except Exception:
-                failures += 1
-                logger.exception("refreshing the notices failed (%d in a row)", failures)
-                delay = min(2.0**failures, 30.0)
-            await sleep_until_woken(self.wake, self._stopping, delay)
+        await run_passes(
+            self._pass,
+            wake=self.wake,
+            stopping=self._stopping,
+            logger=logger,
+            what="refreshing the notices",
+            max_backoff_s=30.0,
+        )
+
+    async def _pass(self) -> float:
+        await self.run_due()
+        return POLL_S
 
     async def stop(self) -> None:
         self._stopping.set()
