@@ -12,7 +12,7 @@ from domain.org import Language
 from services.notices import responses, sending, status
 from services.notices.responses import Outcome
 from services.notices.sending import NoticeConfig, NoticeTexts
-from services.notices.status import ExportRow, Refreshed
+from services.notices.status import Refreshed
 from storage import Repositories
 
 
@@ -91,11 +91,8 @@ class NoticeService:
     async def refresh(self, repos: Repositories, *, now: datetime) -> Refreshed:
         return await status.refresh(repos, self.config, now=now)
 
-    async def export_rows(self, repos: Repositories, notice_id: int) -> list[ExportRow]:
-        return await status.export_rows(repos, notice_id)
-
     def text(self, language: Language, key: str, /, **values: object) -> str:
         return self.config.texts.message(language, key, **values)
 
 
-__all__ = ["ExportRow", "NoticeConfig", "NoticeService", "NoticeTexts", "Outcome", "Refreshed"]
+__all__ = ["NoticeConfig", "NoticeService", "NoticeTexts", "Outcome", "Refreshed"]

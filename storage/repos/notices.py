@@ -463,16 +463,6 @@ class NoticeRepository:
             await self.mark_dirty(notice_id, units)
         return unreachable
 
-    async def sent_times(self, notice_id: int) -> dict[int, datetime]:
-        """When each recipient's message was sent (recipient id -> time)."""
-        result = await self._session.execute(
-            select(NoticeRecipientRow.id, NoticeRecipientRow.sent_at).where(
-                NoticeRecipientRow.notice_id == notice_id,
-                NoticeRecipientRow.sent_at.is_not(None),
-            )
-        )
-        return {rid: at for rid, at in result.all() if at is not None}
-
     async def pending_for(self, person_id: int) -> list[NoticeRecipient]:
         """The person's notices still waiting for their confirmation, newest first."""
         result = await self._session.execute(
