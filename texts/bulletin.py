@@ -15,7 +15,7 @@ from texts import charts
 from texts.i18n import Html, Translator
 from texts.messaging import split_html
 from texts.period_keyboards import period_label
-from texts.stats import rate_text
+from texts.stats import notices_line, rate_text
 
 # Lines of the ranking and names in each list at most; the rest is counted, not listed (a
 # county's bulletin names its townships, not ten thousand villages).
@@ -107,6 +107,8 @@ def bulletin_text(tr: Translator, bulletin: Bulletin) -> str:
     ]
     categories = tr("list-separator").join(parts) if parts else tr("stats-nothing")
     lines.append(tr("bulletin-declarations", count=sum(news.values()), categories=Html(categories)))
+    if bulletin.total.notices.expected:
+        lines.append(notices_line(tr, bulletin.total))
     return "\n".join(lines)
 
 

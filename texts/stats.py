@@ -9,7 +9,7 @@ from aiogram.filters.callback_data import CallbackData
 
 from domain.periods import Preset
 from domain.policy import Category
-from domain.stats import FollowupCounts, Statistics
+from domain.stats import FollowupCounts, Statistics, UnitFigures
 from texts.i18n import Translator
 from texts.period_keyboards import period_label
 
@@ -95,15 +95,18 @@ def summary_text(tr: Translator, stats: Statistics) -> str:
     if total.tests.expected:
         lines.append(_followups(tr, "stats-tests", total.tests))
     if total.notices.expected:
-        lines.append(
-            tr(
-                "stats-notices",
-                expected=total.notices.expected,
-                confirmed=total.notices.confirmed,
-                rate=rate_text(tr, total.notices.rate),
-            )
-        )
+        lines.append(notices_line(tr, total))
     return "\n".join(lines)
+
+
+def notices_line(tr: Translator, figures: UnitFigures) -> str:
+    """The confirmations the period's notices asked for and got (shown when any were asked)."""
+    return tr(
+        "stats-notices",
+        expected=figures.notices.expected,
+        confirmed=figures.notices.confirmed,
+        rate=rate_text(tr, figures.notices.rate),
+    )
 
 
 def _unit_name(stats: Statistics, code: str) -> str:

@@ -20,7 +20,7 @@ from domain.bulletin import (
 )
 from domain.org import Language, OrgTree, Unit, UnitKind
 from domain.periods import Period
-from domain.stats import NewDeclaration, compute
+from domain.stats import NewDeclaration, NoticeConfirmation, compute
 from texts.bulletin import MOST_LINES, bulletin_text
 from texts.i18n import Html, Translator
 
@@ -127,6 +127,24 @@ def test_the_text_ranks_praises_and_names(tr: Translator) -> None:
     assert text.index(tr("bulletin-flagged")) < text.index(north) < text.index(east)
     category = tr("stats-count-item", name=tr("followup-category-home_quarantine"), count=1)
     assert tr("bulletin-declarations", count=1, categories=Html(category)) in text
+    # No notice asked for a confirmation that week: no line about them.
+    heading = {Language.ZH_CN: "需确认的通知", Language.EN: "Notices to acknowledge"}[tr.language]
+    assert heading in tr("stats-notices", expected=1, confirmed=0, rate="0%")
+    assert heading not in text
+
+
+@pytest.mark.parametrize("tr", [ZH, EN])
+def test_the_text_gives_the_notice_confirmation_rate(tr: Translator) -> None:
+    confirmations = [
+        NoticeConfirmation(1, "east", WEEK.first, "unit:east", confirmed=True),
+        NoticeConfirmation(1, "west", WEEK.first, "unit:west", confirmed=False),
+        NoticeConfirmation(1, "north", WEEK.first, "unit:north", confirmed=True),
+        NoticeConfirmation(2, "east", WEEK.last, "person:7", confirmed=True),
+    ]
+    records = [*reports("east", [S, S]), *reports("west", [S, S]), *reports("north", [S, S])]
+    bulletin = build(compute(TREE, "county", WEEK, records, notices=confirmations))
+    text = bulletin_text(tr, bulletin)
+    assert tr("stats-notices", expected=4, confirmed=3, rate="75.0%") in text
 
 
 def test_long_lists_are_cut_and_counted() -> None:
