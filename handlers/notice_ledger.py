@@ -9,8 +9,9 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.context import Context
-from domain.notices import NoticeState, tally
+from domain.notices import NoticeState
 from services import notice_ledger as ledger
+from services.notices.status import pending_names
 from texts.notice_ledger import (
     LedgerAct,
     NoticeLedger,
@@ -19,7 +20,7 @@ from texts.notice_ledger import (
     ledger_keyboard,
     ledger_text,
 )
-from texts.notice_render import render_card
+from texts.notice_render import render_card, render_pending
 
 
 async def _allowed(ctx: Context) -> bool:
@@ -61,16 +62,13 @@ async def ledger_pressed(query: CallbackQuery, callback_data: NoticeLedger, ctx:
         return
     await query.answer()
     zone = ctx.settings.time.zone
+    seen = ledger.part(ctx.actor, tree, notice)
     if act is LedgerAct.OPEN:
-        counts = tally(
-            await ctx.repos.notices.recipients(id_),
-            (await ctx.repos.notices.posting_counts([id_])).get(id_, 0),
-        )
         card = render_card(
             ctx.tr,
             id_,
             notice.content,
-            counts,
+            await ledger.card_counts(ctx.repos, notice, seen),
             ack_required=notice.ack_required,
             ack_by=notice.ack_by,
             last_reminded_at=notice.last_reminded_at,
@@ -78,12 +76,23 @@ async def ledger_pressed(query: CallbackQuery, callback_data: NoticeLedger, ctx:
             cancelled=notice.state is NoticeState.CANCELLED,
             templates=ctx.settings.notices.texts(),
         )
-        markup = (
-            InlineKeyboardMarkup.model_validate(card.reply_markup) if card.reply_markup else None
-        )
-        await ctx.bot.send_message(ctx.actor.telegram_id, card.text, reply_markup=markup)
+        if seen is None:
+            markup = (
+                InlineKeyboardMarkup.model_validate(card.reply_markup)
+                if card.reply_markup
+                else None
+            )
+            await ctx.bot.send_message(ctx.actor.telegram_id, card.text, reply_markup=markup)
+            return
+        # Another's notice seen for one's own units: its state there, without the author's
+        # buttons (reminding and answering stay the author's), and who there has not confirmed.
+        text = card.text + "\n" + ctx.tr("ncl-card-part")
+        await ctx.bot.send_message(ctx.actor.telegram_id, text)
+        if notice.ack_required and notice.state is not NoticeState.CANCELLED:
+            pending = await pending_names(ctx.repos, id_, within=seen)
+            await ctx.bot.send_message(ctx.actor.telegram_id, render_pending(ctx.tr, id_, pending))
         return
-    rows = await ledger.confirmation_rows(ctx.repos, tree, notice)
+    rows = await ledger.confirmation_rows(ctx.repos, tree, notice, seen)
     await ledger.record_export(ctx.repos, ctx.actor, notice, len(rows), ctx.now())
     data = confirmations_workbook(ctx.tr, id_, rows, zone)
     name = f"notice-{id_}-{ctx.now().astimezone(zone):%Y%m%d-%H%M}.xlsx"

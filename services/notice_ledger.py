@@ -1,9 +1,10 @@
 """The notices ledger (/notices): who may see which notice, the confirmation rate of each, the
 author's repeats, and the confirmations of one notice as rows for the .xlsx export.
 
-A notice is seen by its author, an admin, and a supervisor whose subtree holds all its units
-(the ledger of "their subtree's notices"); a repeat is stopped by its author or an admin;
-the export is audited (who, which notice, rows)."""
+A notice is seen by its author, an admin, and a supervisor whose subtree holds any of its
+units (the ledger of "their subtree's notices"): a township head sees the county's notice to
+every village, counted, listed and exported for his township's units only (`part`). A repeat
+is stopped by its author or an admin; the export is audited (who, which notice, rows)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import datetime
 
 from domain.notices import (
     Notice,
+    NoticeRecipient,
     NoticeState,
     RecipientKind,
     RecipientState,
@@ -34,11 +36,24 @@ def subtree(actor: Actor, tree: OrgTree) -> set[str]:
     return {unit.code for unit in manageable_units(actor, tree)}
 
 
-def may_see(actor: Actor, tree: OrgTree, notice: Notice) -> bool:
+def part(actor: Actor, tree: OrgTree, notice: Notice) -> frozenset[str] | None:
+    """The notice's units the reader sees: None for all of them (its author, an admin, a
+    supervisor over every one), else those within the reader's subtree (empty: none)."""
     if actor.is_admin or notice.author_id == actor.telegram_id:
-        return True
+        return None
     allowed = subtree(actor, tree)
-    return bool(allowed) and set(notice.unit_codes) <= allowed
+    units = set(notice.unit_codes)
+    return None if allowed and units <= allowed else frozenset(units & allowed)
+
+
+def may_see(actor: Actor, tree: OrgTree, notice: Notice) -> bool:
+    seen = part(actor, tree, notice)
+    return seen is None or bool(seen)
+
+
+def within(recipients: list[NoticeRecipient], seen: frozenset[str] | None) -> list[NoticeRecipient]:
+    """The recipients of the reader's part (`part`)."""
+    return recipients if seen is None else [r for r in recipients if r.unit_code in seen]
 
 
 def may_cancel(actor: Actor, rule: RepeatRule) -> bool:
@@ -88,6 +103,7 @@ async def cancel_scheduled(
 class LedgerLine:
     notice: Notice
     counts: Tally
+    partial: bool = False  # counted for the reader's units only (`part`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +120,13 @@ async def ledger_page(repos: Repositories, actor: Actor, tree: OrgTree, offset: 
         author_id=actor.telegram_id, unit_codes=codes, limit=PAGE + 1, offset=offset
     )
     shown = found[:PAGE]
-    ids = [n.id for n in shown]
-    recipients = await repos.notices.counts(ids)
-    postings = await repos.notices.posting_counts(ids)
-    lines = [LedgerLine(n, tally(recipients.get(n.id, []), postings.get(n.id, 0))) for n in shown]
+    recipients = await repos.notices.counts([n.id for n in shown])
+    lines = []
+    for notice in shown:
+        seen = part(actor, tree, notice)
+        postings = await repos.notices.posting_counts([notice.id], within=seen)
+        counts = tally(within(recipients[notice.id], seen), postings.get(notice.id, 0))
+        lines.append(LedgerLine(notice, counts, partial=seen is not None))
     repeats: list[RepeatRule] = []
     if offset == 0:
         repeats = [r for r in await repos.notices.repeats_of(actor.telegram_id) if r.active]
@@ -127,12 +146,20 @@ class ConfirmationRow:
     answer: str | None
 
 
-async def confirmation_rows(
-    repos: Repositories, tree: OrgTree, notice: Notice
-) -> list[ConfirmationRow]:
-    """One row per recipient, in the order they were resolved. `sent_at` is the notice's
-    sending time for those it reached (a queued or unreachable one has none)."""
+async def card_counts(repos: Repositories, notice: Notice, seen: frozenset[str] | None) -> Tally:
+    """The notice's tally over the reader's part (`part`; None: all of it)."""
+    postings = await repos.notices.posting_counts([notice.id], within=seen)
     recipients = await repos.notices.recipients(notice.id)
+    return tally(within(recipients, seen), postings.get(notice.id, 0))
+
+
+async def confirmation_rows(
+    repos: Repositories, tree: OrgTree, notice: Notice, seen: frozenset[str] | None = None
+) -> list[ConfirmationRow]:
+    """One row per recipient (of the reader's part, `part`), in the order they were resolved.
+    `sent_at` is the notice's sending time for those it reached (a queued or unreachable one
+    has none)."""
+    recipients = within(await repos.notices.recipients(notice.id), seen)
     people = await repos.people.many({r.person_id for r in recipients if r.person_id})
     rows = []
     for r in recipients:

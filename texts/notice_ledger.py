@@ -62,6 +62,8 @@ def _line(
             total=counts.total,
             percent=round(counts.rate * 100),
         )
+        if line.partial:
+            rate += tr("ncl-part-mark")
     key = "ncl-line-scheduled" if notice.state is NoticeState.SCHEDULED else "ncl-line"
     return tr(key, id=notice.id, at=_local(notice.send_at, zone), text=excerpt, rate=rate)
 

@@ -7,7 +7,7 @@ unreachable → someone near them is asked to reach them), and the rows of the e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,10 +65,14 @@ def may_manage(notice: Notice, presser: int, supervised: set[str], *, admin: boo
     return presser == notice.author_id or admin or set(notice.unit_codes) <= supervised
 
 
-async def pending_names(repos: Repositories, notice_id: int) -> list[tuple[str, str]]:
-    """(unit name, person's name or "") of every unconfirmed unit or person, unit by unit.
-    Names only: nothing else about them is shown."""
+async def pending_names(
+    repos: Repositories, notice_id: int, within: Collection[str] | None = None
+) -> list[tuple[str, str]]:
+    """(unit name, person's name or "") of every unconfirmed unit or person, unit by unit;
+    `within`: of these units only. Names only: nothing else about them is shown."""
     recipients = await repos.notices.recipients(notice_id)
+    if within is not None:
+        recipients = [r for r in recipients if r.unit_code in within]
     tree = await repos.org.load_tree()
     left = unconfirmed(recipients)
     people = await repos.people.many({r.person_id for r in left if r.person_id is not None})

@@ -7,7 +7,7 @@ mark it dirty and wake the refresher (topic NOTICES) once the caller commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -268,8 +268,8 @@ class NoticeRepository:
         limit: int = 20,
         offset: int = 0,
     ) -> list[Notice]:
-        """Newest first: the author's notices, or (with `unit_codes`) those of anyone whose
-        scope lies within these units, or both (either matches)."""
+        """Newest first: the author's notices, or (with `unit_codes`) those of anyone that
+        reached any of these units, or both (either matches)."""
         statement = select(NoticeRow).order_by(NoticeRow.send_at.desc(), NoticeRow.id.desc())
         if unit_codes is None:
             # The author's own only: filtered and paged by the database.
@@ -277,15 +277,15 @@ class NoticeRepository:
                 return []
             paged = statement.where(NoticeRow.author_id == author_id).limit(limit).offset(offset)
             return [_notice(row) for row in (await self._session.scalars(paged)).all()]
-        # "Scope within these units" is a subset test on a JSON list, which neither SQLite
-        # nor PostgreSQL's JSON (not JSONB) answers portably: filtered here.
+        # "Reached any of these units" tests a JSON list, which neither SQLite nor
+        # PostgreSQL's JSON (not JSONB) answers portably: filtered here.
         rows = (await self._session.execute(statement)).scalars().all()
         codes = set(unit_codes)
         found = [
             _notice(row)
             for row in rows
             if (author_id is not None and row.author_id == author_id)
-            or set(row.unit_codes) <= codes
+            or not codes.isdisjoint(row.unit_codes)
         ]
         return found[offset : offset + limit]
 
@@ -614,14 +614,18 @@ class NoticeRepository:
         )
         return [_posting(row) for row in result.scalars()]
 
-    async def posting_counts(self, notice_ids: Sequence[int]) -> dict[int, int]:
+    async def posting_counts(
+        self, notice_ids: Sequence[int], *, within: Collection[str] | None = None
+    ) -> dict[int, int]:
+        """Residents-group postings per notice; `within`: only those of these units."""
         if not notice_ids:
             return {}
-        result = await self._session.execute(
-            select(NoticePostingRow.notice_id, func.count())
-            .where(NoticePostingRow.notice_id.in_(list(notice_ids)))
-            .group_by(NoticePostingRow.notice_id)
+        statement = select(NoticePostingRow.notice_id, func.count()).where(
+            NoticePostingRow.notice_id.in_(list(notice_ids))
         )
+        if within is not None:
+            statement = statement.where(NoticePostingRow.unit_code.in_(sorted(within)))
+        result = await self._session.execute(statement.group_by(NoticePostingRow.notice_id))
         return {notice: count for notice, count in result.all()}
 
     async def postings_to_refresh(self, *, limit: int = 200) -> list[Posting]:

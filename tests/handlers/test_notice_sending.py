@@ -19,7 +19,7 @@ from scheduler.notice_repeats import fire_notice_repeats
 from services.notices.sending import recipient_key
 from storage import Repositories
 from tests.handlers.conftest import EN, ZH, Harness
-from tests.handlers.test_notice_compose import COUNTY, LIAISON, NOW, TOWNSHIP, ZONE
+from tests.handlers.test_notice_compose import COUNTY, LIAISON, NOW, TOWNSHIP, ZONE, to_when
 from texts.i18n import Translator
 from texts.notice_ledger import LedgerAct, NoticeLedger
 
@@ -217,3 +217,36 @@ async def test_the_ledger_shows_the_authors_text_escaped_once(harness: Harness) 
     ledger = (await harness.send(COUNTY, "/notices"))[-1]
     assert "戴口罩 &lt;勤洗手&gt; &amp; 消毒" in ledger
     assert "&amp;lt;" not in ledger
+
+
+async def test_a_township_head_sees_the_countys_notice_for_his_units_only(
+    harness: Harness,
+) -> None:
+    await to_when(harness)  # the whole county, liaisons
+    await harness.press(COUNTY, harness.button(ZH("ncp-when-now")))
+    await harness.press(COUNTY, harness.button(ZH("ncp-ack-yes")))
+    await harness.send(COUNTY, "18:00")
+    await harness.press(COUNTY, harness.button(ZH("ncp-button-send")))
+    [notice] = await notices(harness)
+
+    # The county's liaisons: 东关村's (queued) and 河西街道's (none, so unreachable); 李镇长
+    # heads 城关镇, which holds 东关村 but not 河西街道.
+    whole = ZH("ncl-rate", confirmed=0, total=2, percent=0)
+    assert whole + ZH("ncl-part-mark") not in (await harness.send(COUNTY, "/notices"))[-1]
+    assert whole in harness.session.texts(COUNTY)[-1]
+    ledger = (await harness.send(TOWNSHIP, "/notices", language="en"))[-1]
+    assert EN("ncl-rate", confirmed=0, total=1, percent=0) + EN("ncl-part-mark") in ledger
+
+    await harness.press(TOWNSHIP, harness.button(EN("ncl-button-open", id=notice.id)))
+    card, pending = [r for r in harness.session.of_type(SendMessage) if r.chat_id == TOWNSHIP][-2:]
+    assert EN("ntc-card-units", confirmed=0, total=1) in card.text
+    assert EN("ncl-card-part") in card.text
+    assert card.reply_markup is None  # reminding and answering stay the author's
+    assert "东关村" in pending.text
+    assert "河西" not in pending.text
+
+    await harness.press(TOWNSHIP, harness.button(EN("ncl-button-export")), language="en")
+    document = harness.session.of_type(SendDocument)[-1]
+    book = load_workbook(io.BytesIO(document.document.data))  # type: ignore[union-attr]
+    rows = list(book.active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert [row[1] for row in rows[1:]] == ["东关村"]
