@@ -12,7 +12,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import DEFAULT_TIMEOUT
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
@@ -54,6 +54,7 @@ from services.onboarding import OnboardingService
 from services.reports import ReportService
 from services.result_fixes import ResultService
 from storage import Database, SQLStorage
+from storage.fsm import redis_storage
 from texts.boards import BoardTexts
 from texts.bulletin import BulletinTexts
 from texts.checkins import alert_markup, render_alert
@@ -100,13 +101,7 @@ def create_fsm_storage(settings: Settings, database: Database) -> BaseStorage:
     if settings.fsm.storage == "memory":
         return MemoryStorage()
     if settings.fsm.storage == "redis":
-        # Imported only here: Redis's client weighs 6 MB in a process that does not use it.
-        from aiogram.fsm.storage.redis import RedisStorage
-
-        # The bot id in the key keeps two bots sharing one Redis from sharing dialogs.
-        return RedisStorage.from_url(
-            settings.redis.url, key_builder=DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
-        )
+        return redis_storage(settings.redis.url)
     return SQLStorage(database)
 
 

@@ -27,14 +27,22 @@ class SealedJSON(TypeDecorator[Any]):
     should_evaluate_none = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        return seal(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+        return None if value is None else dumps_sealed(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         if is_sealed(value):
             return json.loads(unseal(value))
         return value  # clear legacy value, or NULL
+
+
+def dumps_sealed(value: Any) -> str:
+    """A JSON document as one envelope (a SealedJSON column, the Redis FSM's dialog data)."""
+    return seal(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def loads_sealed(text: str) -> Any:
+    """The document of `dumps_sealed`; a clear JSON text (written before) reads as it is."""
+    return json.loads(unseal(text) if is_sealed(text) else text)
 
 
 class SealedText(TypeDecorator[str]):

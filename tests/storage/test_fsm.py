@@ -10,11 +10,15 @@ import pytest
 from aiogram.exceptions import DataNotDictLikeError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy import func, select
 
+from bot.app import create_fsm_storage
+from bot.config import load_settings
 from storage import Database, SQLStorage
+from storage.crypto import is_sealed
+from storage.fsm import redis_storage
 from storage.models import FsmStateRow
 
 KEY = StorageKey(bot_id=10, chat_id=20, user_id=30)
@@ -129,24 +133,65 @@ async def test_close_can_dispose_an_owned_database(sqlite_database: Database) ->
 
 
 async def test_redis_storage_round_trip(redis_url: str, redis_prefix: str) -> None:
-    # The `[fsm] storage = "redis"` option uses RedisStorage.from_url too; the prefix is only
-    # there to keep this run's keys apart from others on the same server.
-    builder = DefaultKeyBuilder(prefix=redis_prefix, with_bot_id=True)
-    storage = RedisStorage.from_url(redis_url, key_builder=builder)
+    # The `[fsm] storage = "redis"` option's storage; the prefix is only there to keep this
+    # run's keys apart from others on the same server.
+    storage = redis_storage(redis_url, prefix=redis_prefix)
     try:
         context = FSMContext(storage, KEY)
         await context.set_state(Invite.choosing_unit)
-        await context.update_data(unit="dongguan")
+        await context.update_data(unit="dongguan", phone="13900008000")
     finally:
         await storage.close()
-    restarted = RedisStorage.from_url(redis_url, key_builder=builder)
+    restarted = redis_storage(redis_url, prefix=redis_prefix)
+    assert isinstance(restarted, RedisStorage)
     try:
         assert await restarted.get_state(KEY) == Invite.choosing_unit.state
-        assert await restarted.get_data(KEY) == {"unit": "dongguan"}
-        keys = [key.decode() async for key in restarted.redis.scan_iter(f"{redis_prefix}*")]
-        assert sorted(keys) == [f"{redis_prefix}:10:20:30:data", f"{redis_prefix}:10:20:30:state"]
+        assert await restarted.get_data(KEY) == {"unit": "dongguan", "phone": "13900008000"}
+        keys = sorted([key.decode() async for key in restarted.redis.scan_iter(f"{redis_prefix}*")])
+        data_key, state_key = (
+            f"{redis_prefix}:10:20:30:default:{part}" for part in ("data", "state")
+        )
+        assert keys == [data_key, state_key]
+        # The half-finished dialog's answers are sealed on the server; the state name is not.
+        raw = (await restarted.redis.get(data_key)).decode()
+        assert is_sealed(raw)
+        assert "13900008000" not in raw
+        assert "dongguan" not in raw
+        assert (await restarted.redis.get(state_key)).decode() == Invite.choosing_unit.state
         await FSMContext(restarted, KEY).clear()
         assert await restarted.get_state(KEY) is None
         assert not [key async for key in restarted.redis.scan_iter(f"{redis_prefix}*")]
     finally:
         await restarted.close()
+
+
+async def test_redis_data_written_in_clear_before_still_reads(
+    redis_url: str, redis_prefix: str
+) -> None:
+    storage = redis_storage(redis_url, prefix=redis_prefix)
+    assert isinstance(storage, RedisStorage)
+    try:
+        data_key = f"{redis_prefix}:10:20:30:default:data"
+        await storage.redis.set(data_key, '{"unit": "dongguan"}')
+        assert await storage.get_data(KEY) == {"unit": "dongguan"}
+        await storage.update_data(KEY, {"page": 2})
+        assert is_sealed((await storage.redis.get(data_key)).decode())
+        assert await storage.get_data(KEY) == {"unit": "dongguan", "page": 2}
+        await storage.set_data(KEY, {})
+    finally:
+        await storage.close()
+
+
+async def test_the_redis_option_gives_the_sealed_storage(
+    redis_url: str, sqlite_database: Database
+) -> None:
+    settings = load_settings(None, environ={"REDIS_URL": redis_url})
+    settings = settings.model_copy(
+        update={"fsm": settings.fsm.model_copy(update={"storage": "redis"})}
+    )
+    storage = create_fsm_storage(settings, sqlite_database)
+    try:
+        assert isinstance(storage, RedisStorage)
+        assert is_sealed(storage.json_dumps({"phone": "13900008000"}))
+    finally:
+        await storage.close()
