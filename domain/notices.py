@@ -150,6 +150,7 @@ class NoticeRecipient:
     question: str | None = None
     question_at: datetime | None = None
     reminded_at: datetime | None = None
+    sent_at: datetime | None = None  # when Telegram accepted the message, once carried over
 
     @property
     def confirmed(self) -> bool:

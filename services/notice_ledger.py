@@ -157,8 +157,8 @@ async def confirmation_rows(
     repos: Repositories, tree: OrgTree, notice: Notice, seen: frozenset[str] | None = None
 ) -> list[ConfirmationRow]:
     """One row per recipient (of the reader's part, `part`), in the order they were resolved.
-    `sent_at` is the notice's sending time for those it reached (a queued or unreachable one
-    has none)."""
+    `sent_at` is when Telegram accepted the recipient's message; the notice's sending time for
+    one that confirmed before that was carried over; none for a queued or unreachable one."""
     recipients = within(await repos.notices.recipients(notice.id), seen)
     people = await repos.people.many({r.person_id for r in recipients if r.person_id})
     rows = []
@@ -175,7 +175,7 @@ async def confirmation_rows(
                 unit=unit,
                 kind=r.kind,
                 state=r.state,
-                sent_at=notice.send_at if reached else None,
+                sent_at=(r.sent_at or notice.send_at) if reached else None,
                 confirmed_at=r.acknowledged_at,
                 question=question,
                 answer=answer,

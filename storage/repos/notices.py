@@ -164,6 +164,7 @@ def _recipient(row: NoticeRecipientRow) -> NoticeRecipient:
         question=row.question,
         question_at=row.question_at,
         reminded_at=row.reminded_at,
+        sent_at=row.sent_at,
     )
 
 

@@ -167,9 +167,20 @@ async def test_the_ledger_rate_and_the_export(harness: Harness) -> None:
     [notice] = await notices(harness)
     assert "0/1" in (await harness.send(COUNTY, "/notices"))[-1]
 
+    async def delivered(repos: Repositories) -> None:
+        # Telegram accepts the liaison's message two minutes later (quiet hours, say).
+        [recipient] = await repos.notices.recipients(notice.id)
+        assert recipient.outbox_key is not None
+        entry = (await repos.outbox.by_keys([recipient.outbox_key]))[recipient.outbox_key]
+        assert entry.id is not None
+        await repos.outbox.mark_sent(entry.id, 77, now=NOW + timedelta(minutes=2))
+        await repos.notices.sync_delivery()
+
     async def confirm(repos: Repositories) -> None:
         [recipient] = await repos.notices.recipients(notice.id)
         await repos.notices.acknowledge(recipient, by=LIAISON, at=NOW + timedelta(minutes=30))
+
+    await harness.repos(delivered)
 
     await harness.repos(confirm)
     assert (
@@ -184,7 +195,8 @@ async def test_the_ledger_rate_and_the_export(harness: Harness) -> None:
         ZH(f"ncl-col-{c}") for c in ("who", "unit", "kind", "state", "sent", "confirmed")
     )
     assert rows[1][:4] == ("张联络", "东关村", ZH("ncl-kind-liaison"), ZH("ncl-state-acknowledged"))
-    assert rows[1][5] == datetime(2026, 11, 23, 9, 30)  # local time
+    # Local times: the message's own sending, then the confirmation.
+    assert rows[1][4:6] == (datetime(2026, 11, 23, 9, 2), datetime(2026, 11, 23, 9, 30))
 
     async def exported(repos: Repositories) -> list[str]:
         return [e.action for e in await repos.audit.recent(20)]
