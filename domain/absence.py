@@ -3,7 +3,10 @@
 Who stands in follows the same rules as domain/recipients.py, so what /away promises is
 what the escalation engine does: within a unit, liaison and deputy cover each other; an away
 supervisor's escalations go to another supervisor of the unit or else up the tree; nobody
-stands in for a tracker.
+stands in for a tracker. Residents' cases follow their own rule (domain.recipients.case_staff):
+the unit's trackers hear of them whoever is away, so where nobody covers a liaison the plan
+still says who hears of the cases; a unit's daily report or a notice has no such second
+hearer.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import date, timedelta
 from domain.dates import DATE_INVALID, DateWindow, Direction, read_date, refusal_params
 from domain.org import Role, RoleAssignment
 from domain.permissions import STAFF_ROLES
-from domain.recipients import Directory
+from domain.recipients import Directory, case_recipients
 
 # An absence longer than this is a change of who holds the role, not an absence.
 MAX_AWAY_DAYS = 90
@@ -72,10 +75,17 @@ class CoverPlan:
     role: Role  # the away person's role in that unit
     covers: tuple[int, ...]  # people present on the day who receive it instead
     passes_up: bool = False  # a supervisor's escalations go to a supervisor above
+    # When nobody covers: who still hears of the unit's residents' cases (alerts and their
+    # handling), e.g. its trackers while the only liaison is away. The rest still reaches nobody.
+    cases: tuple[int, ...] = ()
 
     @property
     def nobody(self) -> bool:
         return not self.covers and not self.passes_up
+
+
+# The unit's roles that hear of (or cover for those who hear of) its residents' cases.
+_CASE_ROLES = frozenset({Role.LIAISON, Role.DEPUTY, Role.TRACKER})
 
 
 def _others(person: int, unit: str, role: Role, d: Directory) -> tuple[int, ...]:
@@ -112,5 +122,9 @@ def cover_plans(
             and not present
             and _present_above(person, a.unit_code, directory, on)
         )
-        plans.append(CoverPlan(a.unit_code, a.role, present, passes_up))
+        cases: tuple[int, ...] = ()
+        if a.role in _CASE_ROLES and not present:
+            heard = case_recipients(directory, a.unit_code, on, chain=False)
+            cases = tuple(p for p in heard if p != person)
+        plans.append(CoverPlan(a.unit_code, a.role, present, passes_up, cases))
     return plans

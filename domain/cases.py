@@ -21,6 +21,18 @@ class CaseStep(StrEnum):
     CALLED = "called"  # the person was reached
     HANDLED = "handled"  # what was done, in a note
     LOCATED = "located"  # a place matching no division located; the note: its code, or none
+    RESULT_FIXED = "result_fixed"  # a test result corrected; the note: result_fix_note()
+
+
+def result_fix_note(day: date, was: str, to: str) -> str:
+    """A correction's case entry: the test day and the results before and after."""
+    return f"{day.isoformat()}:{was}:{to}"
+
+
+def read_result_fix(note: str | None) -> tuple[str, str, str] | None:
+    """(day, was, to) of a `result_fix_note`; None for anything else."""
+    parts = (note or "").split(":")
+    return (parts[0], parts[1], parts[2]) if len(parts) == 3 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,19 +98,44 @@ ERASED_RESULT = "erased"
 # The one handling obligation of a declaration's case (its period).
 HANDLING_PERIOD = "handling"
 POSITIVE_PERIOD = "positive:"  # then the test day: the handling of a positive result
+FEVER_PERIOD = "fever:"  # then the check-in day: the handling of a fever checked in
+# Then the version: an update or re-screen into another immediate-report category after the
+# earlier handling was recorded (a new event: e.g. a transfer to central quarantine).
+RECLASSIFIED_PERIOD = "handling:v"
+
+
+class Owed(StrEnum):
+    """What a case_handling obligation is for, by its period (each is a text suffix)."""
+
+    IMMEDIATE = "immediate"  # 即有即报 (its first, or a later category's)
+    POSITIVE = "positive"  # a positive test result
+    FEVER = "fever"  # a fever at the daily check-in
+
+
+def owed_of(period: str) -> tuple[Owed, str | None]:
+    """What a handling obligation's period stands for, and its day (positive, fever)."""
+    if period.startswith(POSITIVE_PERIOD):
+        return Owed.POSITIVE, period.removeprefix(POSITIVE_PERIOD)
+    if period.startswith(FEVER_PERIOD):
+        return Owed.FEVER, period.removeprefix(FEVER_PERIOD)
+    return Owed.IMMEDIATE, None
+
+
+def _handling(declaration_id: int, unit_code: str, period: str, due_at: datetime) -> Obligation:
+    # The unit answers for its cases, through whoever hears of them (domain.recipients).
+    return Obligation(
+        ObligationKind.CASE_HANDLING, subject(declaration_id), period, unit_code, unit_code, due_at
+    )
+
+
+def _key(declaration_id: int, period: str) -> ObligationKey:
+    return ObligationKey(ObligationKind.CASE_HANDLING, subject(declaration_id), period)
 
 
 def handling_obligation(declaration_id: int, unit_code: str, due_at: datetime) -> Obligation:
-    """An immediate report (即有即报) must be recorded as handled by `due_at`, or it escalates;
-    the unit answers for it, through its liaison (and its deputy)."""
-    return Obligation(
-        ObligationKind.CASE_HANDLING,
-        subject(declaration_id),
-        HANDLING_PERIOD,
-        unit_code,
-        unit_code,
-        due_at,
-    )
+    """An immediate report (即有即报) must be recorded as handled by `due_at`, or it
+    escalates."""
+    return _handling(declaration_id, unit_code, HANDLING_PERIOD, due_at)
 
 
 def positive_handling(
@@ -107,24 +144,33 @@ def positive_handling(
     """A positive test result must be recorded as handled by `due_at`, like an immediate
     report: one obligation per test day, beside the declaration's own (which may have been
     met long before)."""
-    return Obligation(
-        ObligationKind.CASE_HANDLING,
-        subject(declaration_id),
-        f"{POSITIVE_PERIOD}{day.isoformat()}",
-        unit_code,
-        unit_code,
-        due_at,
-    )
+    return _handling(declaration_id, unit_code, f"{POSITIVE_PERIOD}{day.isoformat()}", due_at)
 
 
-def positive_key(declaration_id: int, day: date) -> ObligationKey:
-    return ObligationKey(
-        ObligationKind.CASE_HANDLING, subject(declaration_id), f"{POSITIVE_PERIOD}{day.isoformat()}"
-    )
+def fever_handling(declaration_id: int, unit_code: str, day: date, due_at: datetime) -> Obligation:
+    """A fever at the check-in of `day` is alerted as an immediate report: it must be recorded
+    as handled by `due_at` like one (one obligation per check-in day)."""
+    return _handling(declaration_id, unit_code, f"{FEVER_PERIOD}{day.isoformat()}", due_at)
+
+
+def reclassified_handling(
+    declaration_id: int, unit_code: str, version: int, due_at: datetime
+) -> Obligation:
+    """An immediate report whose category changed after its handling was recorded (version
+    `version` of the declaration, or of its re-screen) must be handled again by `due_at`."""
+    return _handling(declaration_id, unit_code, f"{RECLASSIFIED_PERIOD}{version}", due_at)
 
 
 def handling_key(declaration_id: int) -> ObligationKey:
-    return ObligationKey(ObligationKind.CASE_HANDLING, subject(declaration_id), HANDLING_PERIOD)
+    return _key(declaration_id, HANDLING_PERIOD)
+
+
+def positive_key(declaration_id: int, day: date) -> ObligationKey:
+    return _key(declaration_id, f"{POSITIVE_PERIOD}{day.isoformat()}")
+
+
+def fever_key(declaration_id: int, day: date) -> ObligationKey:
+    return _key(declaration_id, f"{FEVER_PERIOD}{day.isoformat()}")
 
 
 def is_caller(actor: Actor, unit_code: str) -> bool:

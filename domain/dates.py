@@ -88,6 +88,18 @@ _MD = re.compile(
     r"|(?P<cm>[0-9]{1,2})\s*月\s*(?P<cd>[0-9]{1,2})\s*[日号]?",
     re.ASCII,
 )
+# English month names, whole or cut to three letters or more ("Dec 3", "3 December 2026",
+# "Sept 30th").
+_MONTHS: Final = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_MD_EN = re.compile(
+    rf"(?P<mon>[a-z]{{3,9}})\.?\s*(?P<d>[0-9]{{1,2}}){_ORDINAL}(?:\s*,?\s*(?P<y>[0-9]{{4}}))?"
+    rf"|(?P<d2>[0-9]{{1,2}}){_ORDINAL}\s*(?P<mon2>[a-z]{{3,9}})\.?(?:\s*,?\s*(?P<y2>[0-9]{{4}}))?",
+    re.ASCII,
+)
 # Read back, a month and day at most this many days ahead are this year's (see _year_less).
 _SOON_DAYS: Final = 31
 # A leap day comes back within eight years; further than that a year-less 2/29 is no date.
@@ -153,7 +165,21 @@ def parse_day(text: str, today: date, direction: Direction) -> date | None:
     if match := _MD.fullmatch(cleaned):
         month, day = (match["m"], match["d"]) if match["m"] else (match["cm"], match["cd"])
         return _year_less(int(month), int(day), today, direction)
+    if match := _MD_EN.fullmatch(word):
+        return _english(match, today, direction)
     return None
+
+
+def _english(match: re.Match[str], today: date, direction: Direction) -> date | None:
+    """A date with an English month name ("Dec 3", "3 December 2026")."""
+    name = match["mon"] or match["mon2"]
+    months = [n for n, full in enumerate(_MONTHS, start=1) if full.startswith(name)]
+    if len(months) != 1:  # no month begins so
+        return None
+    day, year = int(match["d"] or match["d2"]), match["y"] or match["y2"]
+    if year:
+        return _safe_date(int(year), months[0], day)
+    return _year_less(months[0], day, today, direction)
 
 
 def read_date(

@@ -81,7 +81,7 @@ def build(draft: Draft) -> Declaration:
         symptoms=frozenset(Symptom(s) for s in a[Step.SYMPTOMS]),
         temperature=a[Step.TEMP],
         contacts=frozenset(ContactKind(c) for c in a[Step.CONTACTS]),
-        companions=a.get(Step.COMPANIONS) or 0,
+        companions=a.get(Step.COMPANIONS),  # skipped stays None: "not given", not 0
         attested=True,
         name=a[Step.NAME],
         phone=a[Step.PHONE],

@@ -37,7 +37,9 @@ from domain.policy import DEFAULT_FEVER_THRESHOLD, DEFAULT_LOOKBACK_DAYS
 USE_BUTTONS: Final = "declare-use-buttons"
 STALE: Final = "declare-stale"
 MATCH_LIMIT: Final = 8
-KEEP_TYPED: Final = "typed"  # "none of these" at a stay's region match: pick it instead
+# "None of these" at a region match: a stay's place is picked level by level instead, an
+# origin's level is chosen from its buttons.
+KEEP_TYPED: Final = "typed"
 # At SPICK (a stay's division picked level by level) besides the divisions of the level:
 PICK_HERE: Final = "here"  # the division reached so far, as a whole
 PICK_UP: Final = "up"  # back to the level above
@@ -190,7 +192,7 @@ def options(draft: Draft) -> tuple[str, ...]:
     """The values a button of the current step may carry."""
     step = draft.step
     if step == REGION_MATCH:
-        return draft.matches
+        return (*draft.matches, KEEP_TYPED)
     if step == Step.SMATCH:
         return (*draft.matches, KEEP_TYPED)
     if step == Step.SPICK:
@@ -397,6 +399,8 @@ def _pick(draft: Draft, value: str, fever_threshold: float) -> Outcome:
         return _answered(draft, Step.STAYS, [dict(s) for s in draft.stays])
     if step in steps.STAY_STEPS:
         return _stay_step(draft, value)
+    if step == REGION_MATCH and value == KEEP_TYPED:  # none of these: the level's buttons
+        return Outcome(_enter(draft, Step(draft.match_for)))
     if step in (*steps.REGION_STEPS, REGION_MATCH):
         return _region_chosen(draft, value)
     return _answered(draft, step, value)
@@ -584,8 +588,8 @@ def _place_typed(draft: Draft, place: str) -> Outcome:
     divisions to pick level by level. Never kept silently without one (see SPICK)."""
     stay = {"place": place, "codes": []}
     found = tuple(r.code for r in match_place(place, MATCH_LIMIT))
-    if not found:
-        return Outcome(_enter(replace(draft, stay=stay), Step.SPICK))
+    if not found:  # no matches kept: SPICK's question says none was found
+        return Outcome(_enter(replace(draft, stay=stay, matches=(), match_for=""), Step.SPICK))
     moved = replace(draft, stay=stay, matches=found, match_for=Step.SPLACE)
     return Outcome(_enter(moved, Step.SMATCH))
 

@@ -246,7 +246,8 @@ def declaration_from_dict(value: Any) -> Declaration:
         symptoms=frozenset(_list(data.get("symptoms", []), f"{key}symptoms", symptom)),
         temperature=_optional(data, "temperature", key, _temperature),
         contacts=frozenset(_list(data.get("contacts", []), f"{key}contacts", contact)),
-        companions=_count(data.get("companions", 0), f"{key}companions", 1000),
+        # Left out (written so when skipped): not given. Rows before always held a number.
+        companions=_optional(data, "companions", key, lambda v, k: _count(v, k, 1000)),
         attested=_bool(data.get("attested", False), f"{key}attested"),
         name=_optional(data, "name", key, _text),
         phone=_optional(data, "phone", key, _text),

@@ -28,7 +28,7 @@ from typing import Any, Final
 
 from domain import answers as parse
 from domain import id_documents, regions
-from domain.dates import DateWindow, Direction, read_date
+from domain.dates import DateWindow, Direction, parse_day, read_date
 from domain.declarations import (
     CodeColour,
     ContactKind,
@@ -303,6 +303,9 @@ def parse_count(text: str, most: int) -> int | None:
     return value if value <= most else None
 
 
+ARRIVAL_AHEAD: Final = "declare-arrdate-ahead"  # an arrival typed in the future
+
+
 def date_window(step: Step, today: date, lookback_days: int = DEFAULT_LOOKBACK_DAYS) -> DateWindow:
     """The window of a date question (see the module docstring)."""
     if step in (Step.PLANNED, Step.DEPART):
@@ -324,6 +327,10 @@ def parse_typed_date(
     window = date_window(step, today, lookback_days)
     # Only the planned dates read a date without a year forwards ("1/3" late in December).
     direction = Direction.NEAREST if step in (Step.PLANNED, Step.DEPART) else Direction.PAST
+    if step == Step.ARRDATE:
+        day = parse_day(text, today, direction)
+        if day is not None and day > today:  # not back yet: the look-back is not the point
+            return parse.Parsed(refusal=ARRIVAL_AHEAD)
     return read_date(text, today, window, direction)
 
 

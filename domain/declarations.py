@@ -167,7 +167,7 @@ class Declaration:
     symptoms: frozenset[Symptom] = frozenset()
     temperature: float | None = None
     contacts: frozenset[ContactKind] = frozenset()
-    companions: int = 0
+    companions: int | None = 0  # None: skipped (not given), not "nobody"
     attested: bool = False
     # Personal identifiers: for the ledger only; classification never reads them.
     name: str | None = None

@@ -273,7 +273,9 @@ DEFAULT_CHAINS: Mapping[ObligationKind, Chain] = {
             ),
         ),
         # An immediate report (即有即报) or a positive result nobody has recorded as handled:
-        # the unit's liaison and deputy, then up the tree to the office, urgent throughout.
+        # whoever had its alert (for a case `assignee` is domain.recipients.case_staff: the
+        # liaison or their cover, the trackers) and the deputy, then up the tree to the
+        # office, urgent throughout.
         Chain(
             ObligationKind.CASE_HANDLING,
             (

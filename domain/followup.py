@@ -86,9 +86,15 @@ def plan(
     checkin_due: time,
     test_due: time,
     zone: ZoneInfo,
+    declared_at: datetime | None = None,
 ) -> FollowupPlan:
     """The plan for a period starting on `start`: a check-in on each day of the period when
     the measure asks for daily check-ins, a test on each of its test days.
+
+    `declared_at`: when the case's follow-up began (its first version declaring the return,
+    services.declarations.update.followup_anchor). A test day whose due time had passed by
+    then moves to the next day of the period without a test (see `moved_tests`); check-ins
+    past by then are not moved (one a day, a day is a day).
 
     The dialog only takes dates within months of today, but a stored declaration is data:
     a period running past the last day a date can hold is cut there rather than failing
@@ -105,6 +111,9 @@ def plan(
         else ()
     )
     test_dates = measure.test_dates(start)
+    if declared_at is not None:
+        end = measure.end(start)
+        test_dates = moved_tests(test_dates, end, declared_at, test_due=test_due, zone=zone)
     items = [
         FollowupItem(day, ObligationKind.HEALTH_CHECKIN, _at(day, checkin_due, zone))
         for day in checkin_days
@@ -114,6 +123,34 @@ def plan(
     ]
     items.sort(key=lambda item: (item.day, item.kind is ObligationKind.TEST_DUE))
     return FollowupPlan(start, measure.end(start), checkin_days, test_dates, tuple(items))
+
+
+def moved_tests(
+    days: tuple[date, ...], end: date, declared_at: datetime, *, test_due: time, zone: ZoneInfo
+) -> tuple[date, ...]:
+    """Test days as owed from `declared_at` on: one whose due time had passed moves to the
+    first later day (before `end`) whose due time is still ahead and that has no test, in
+    order; with no such day it stays where it was (past: never opened nor told). A resident
+    declared after the test time of their day-1 test is tested the next day, not 12 days later
+    (the result message lists no past day, and the obligation engine opens none)."""
+    taken: set[date] = set()
+    moved: list[date] = []
+    past = [day for day in days if _at(day, test_due, zone) <= declared_at]
+    ahead = [day for day in days if _at(day, test_due, zone) > declared_at]
+    taken.update(ahead)
+    first = declared_at.astimezone(zone).date()
+    for day in past:
+        candidate = max(day, first)
+        while candidate < end and (
+            candidate in taken or _at(candidate, test_due, zone) <= declared_at
+        ):
+            candidate += timedelta(days=1)
+        if candidate < end:
+            taken.add(candidate)
+            moved.append(candidate)
+        else:
+            moved.append(day)
+    return tuple(sorted(set(moved) | set(ahead)))
 
 
 # A measure without days (a fever-clinic referral) stays on the staff's list for its start

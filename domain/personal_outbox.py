@@ -21,13 +21,17 @@ class About(StrEnum):
     CORRECTION = "correction"
 
 
+# The prefixes other layers read back (the case card's list of alerts).
+OBLIGATION_PREFIX = "obligation:"  # reminders and escalations (scheduler.engine)
+CHECKIN_ALERT_PREFIX = "checkin-alert:"  # staff told of a check-in's fever (services.checkins)
+
 # Prefix, then the id, then ":" or "#" (or the end of the key): the id is read up to them.
 PREFIXES: tuple[tuple[str, About], ...] = (
     ("declaration:", About.DECLARATION),  # alerts, re-screening, places, resident updates
     ("case-release:", About.DECLARATION),
     ("measure-ends:", About.DECLARATION),
-    ("obligation:", About.OBLIGATION),  # reminders and escalations (scheduler.engine)
-    ("checkin-alert:", About.OBLIGATION),
+    (OBLIGATION_PREFIX, About.OBLIGATION),
+    (CHECKIN_ALERT_PREFIX, About.OBLIGATION),
     ("checkin-same:", About.OBLIGATION),
     ("test-alert:", About.OBLIGATION),
     ("test-fix:", About.TEST_RECORD),

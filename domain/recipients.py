@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from domain.escalation import Step, Target
-from domain.obligations import Obligation
+from domain.obligations import Obligation, ObligationKind
 from domain.org import ChatGroup, GroupPurpose, OrgTree, Role, RoleAssignment
 
 
@@ -158,8 +158,15 @@ def _supervisor_levels(ob: Obligation, d: Directory, on: date) -> Iterator[list[
             yield level
 
 
+# A unit's obligation about a resident's case: whoever hears of the case answers for it, so
+# its `assignee` target is the case's people (`case_staff`), not the unit's liaisons alone.
+CASE_KINDS = frozenset({ObligationKind.CASE_HANDLING})
+
+
 def _resolve_one(ob: Obligation, target: Target, d: Directory, on: date) -> list[Recipient]:
     if target is Target.ASSIGNEE:
+        if ob.kind in CASE_KINDS and ob.assignee_person is None:
+            return case_staff(d, ob.unit_code, on, target, chain=False)
         return _present(ob, _assignees(ob, d), target, d, on)
     if target is Target.DEPUTY:
         if ob.assignee_person is not None:
@@ -187,8 +194,9 @@ def _resolve_one(ob: Obligation, target: Target, d: Directory, on: date) -> list
 
 def case_holders(tree: OrgTree, unit_code: str, *, chain: bool) -> list[tuple[str, Role]]:
     """Whose roles hear of a resident's case in a unit (a declaration above registration only,
-    a fever at check-in): its liaisons and trackers and, with `chain` (即有即报), the
-    supervisors of the unit and of every unit above it, nearest first."""
+    a fever at check-in, the escalation of a case nobody handled): its liaisons and trackers
+    and, with `chain` (即有即报), the supervisors of the unit and of every unit above it,
+    nearest first."""
     holders = [(unit_code, Role.LIAISON), (unit_code, Role.TRACKER)]
     if chain:
         units = (
@@ -200,20 +208,47 @@ def case_holders(tree: OrgTree, unit_code: str, *, chain: bool) -> list[tuple[st
     return holders
 
 
-def case_recipients(d: Directory, unit_code: str, on: date, *, chain: bool) -> tuple[int, ...]:
-    """Who hears of a resident's case in a unit on `on` (the roles of `case_holders`), with
-    the covers escalation steps use: an away or unreachable liaison is replaced by the unit's
-    present deputies (and the other way round); nobody stands in for anyone else."""
-    found: dict[int, None] = {}
+def case_staff(
+    d: Directory, unit_code: str, on: date, target: Target = Target.ASSIGNEE, *, chain: bool
+) -> list[Recipient]:
+    """The one rule for who hears of a resident's case in a unit on `on` (the roles of
+    `case_holders`), shared by the alerts and the case_handling chain: an away or unreachable
+    liaison is replaced by the unit's present deputies (and the other way round), each cover
+    knowing whom they stand in for; a unit whose liaison role is vacant is heard through its
+    deputies, as for its reminders; nobody stands in for a tracker or a supervisor (the other
+    trackers and the liaison still hear of the case). Everyone once, first mention first."""
+    found: dict[int, Recipient] = {}
     for holder_unit, role in case_holders(d.tree, unit_code, chain=chain):
-        for person in d.holding(holder_unit, role):
+        holders = d.holding(holder_unit, role)
+        if role is Role.LIAISON and not holders:
+            holders = d.holding(holder_unit, Role.DEPUTY)
+        for person in holders:
             if not d.stands_in(person, on):
-                found[person] = None
+                found.setdefault(person, Recipient(person, target))
                 continue
             for cover in _unit_cover(holder_unit, person, d):
                 if not d.stands_in(cover, on):
-                    found[cover] = None
-    return tuple(found)
+                    found.setdefault(cover, Recipient(cover, target, covering_for=person))
+    return list(found.values())
+
+
+def case_recipients(d: Directory, unit_code: str, on: date, *, chain: bool) -> tuple[int, ...]:
+    """The people of `case_staff`: who hears of a resident's case in a unit on `on`."""
+    return tuple(r.chat_id for r in case_staff(d, unit_code, on, chain=chain))
+
+
+def answerable(ob: Obligation, d: Directory, on: date) -> tuple[int, ...]:
+    """Who answers for an obligation on `on`, as its messages name them (责任人): the person;
+    for a case, whoever hears of it; for a unit, its liaisons with an away (or unreachable)
+    one's cover in their place. The unit's liaisons themselves when nobody at all is present,
+    so the messages still say whose it is."""
+    if ob.assignee_person is not None:
+        return (ob.assignee_person,)
+    if ob.kind in CASE_KINDS:
+        present = case_staff(d, ob.unit_code, on, chain=False)
+    else:
+        present = _present(ob, _assignees(ob, d), Target.ASSIGNEE, d, on)
+    return tuple(dict.fromkeys(r.chat_id for r in present)) or _assignees(ob, d)
 
 
 def resolve(obligation: Obligation, step: Step, directory: Directory, on: date) -> Resolution:

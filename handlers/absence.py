@@ -215,6 +215,11 @@ def _cover_lines(
             lines.append(tr("away-cover-by", names=names, **where))
         elif cover.passes_up:
             lines.append(tr("away-cover-up", **where))
+        elif cover.cases:
+            # Residents' cases still reach the unit's trackers (or liaison); the rest nobody.
+            names = tr("list-separator").join(p.name for p in cover.cases)
+            key = "away-cover-cases" if own else "away-cover-cases-other"
+            lines.append(tr(key, names=names, **where))
         else:
             lines.append(tr("away-cover-nobody" if own else "away-cover-nobody-other", **where))
     return lines

@@ -3,6 +3,9 @@ person was reached or the case handled (with a note typed next)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TypedDict
+
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -10,16 +13,32 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.context import Context
 from domain.cases import CaseStep
+from domain.org import Language
 from handlers.chat import send_private
 from handlers.dialogs import dialog_declaration, leave, start_dialog
 from services import cases
 from services.refusal import Refused
 from texts.case_keyboards import PHONE_ACTIONS, RELEASE_ACTIONS, CaseAct, CaseAction
-from texts.cases import case_card, case_keyboard
+from texts.cases import CaseMarks, case_card, case_keyboard
 
 
 class CaseNote(StatesGroup):
     writing = State()  # data: the declaration's id
+
+
+class _Marked(TypedDict):
+    now: datetime
+    marks: CaseMarks
+    default_language: Language
+
+
+def _marked(ctx: Context) -> _Marked:
+    """A record's time, and the texts that mark the case's alerts with it."""
+    return _Marked(
+        now=ctx.now(),
+        marks=CaseMarks(ctx.settings.time.zone),
+        default_language=ctx.settings.i18n.default_locale,
+    )
 
 
 async def case_pressed(
@@ -40,7 +59,7 @@ async def case_pressed(
             )
         elif action is CaseAction.CALLED:
             stored = await cases.record(
-                ctx.repos, ctx.actor, declaration_id, CaseStep.CALLED, None, now=now
+                ctx.repos, ctx.actor, declaration_id, CaseStep.CALLED, None, **_marked(ctx)
             )
         else:
             await cases.check_access(ctx.repos, ctx.actor, declaration_id, now=now)
@@ -72,7 +91,7 @@ async def note_typed(message: Message, state: FSMContext, ctx: Context) -> None:
     await leave(ctx, state)
     try:
         stored = await cases.record(
-            ctx.repos, ctx.actor, declaration_id, CaseStep.HANDLED, note, now=ctx.now()
+            ctx.repos, ctx.actor, declaration_id, CaseStep.HANDLED, note, **_marked(ctx)
         )
     except Refused as refused:
         await message.answer(ctx.tr(refused.key))

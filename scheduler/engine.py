@@ -25,9 +25,10 @@ from typing import Any
 from domain.calendar import WorkCalendar
 from domain.escalation import Action, ChainBook, Event, Step, Target, advance
 from domain.obligations import Obligation
-from domain.org import Language, Person, Role
+from domain.org import Language, Person
 from domain.outbox import OutboxMessage, Priority
-from domain.recipients import Directory, Recipient, resolve
+from domain.personal_outbox import OBLIGATION_PREFIX
+from domain.recipients import Directory, Recipient, answerable, resolve
 from scheduler.digests import Digests, digestible, gather
 
 # Re-exported: the texts and the tests know these by the engine's name. They live apart so that
@@ -47,7 +48,7 @@ logger = logging.getLogger(__name__)
 # Events of one obligation handled in one pass; a chain has a handful, so hitting this means a
 # bug (an event that never moves the position), and stopping beats looping forever.
 MAX_EVENTS_PER_PASS = 64
-OUTBOX_PREFIX = "obligation:"
+OUTBOX_PREFIX = OBLIGATION_PREFIX
 # An obligation whose step failed is tried again this much later, not in a tight loop.
 RETRY_FAILED_AFTER = timedelta(minutes=10)
 # How soon to look again when something due could not be claimed (another transaction holds it).
@@ -191,7 +192,7 @@ class ObligationEngine:
             on = self.calendar.local_date(now)
             directory = await load_directory(repos, on)
             steps = [self._decide(obligation, directory, now, on) for obligation in claimed]
-            people = await repos.people.many(_people_concerned(steps, directory))
+            people = await repos.people.many(_people_concerned(steps, directory, on))
             messages: list[OutboxMessage] = []
             records: list[EscalationRecord] = []
             gathered: list[StepMessage] = []
@@ -269,7 +270,7 @@ class ObligationEngine:
         zone_due = obligation.due_at.astimezone(self.calendar.zone)
         assignees = tuple(
             people.get(p) or Person(p, str(p), self.default_language)
-            for p in _assignee_ids(obligation, directory)
+            for p in answerable(obligation, directory, self.calendar.local_date(now))
         )
         chain = self.chains.of(obligation)
         assert chain is not None  # _decide performed nothing for one without a chain
@@ -348,12 +349,12 @@ class ObligationEngine:
         return messages, records, gathered
 
 
-def _people_concerned(steps: Sequence[_Stepped], directory: Directory) -> set[int]:
+def _people_concerned(steps: Sequence[_Stepped], directory: Directory, on: date) -> set[int]:
     ids: set[int] = set()
     for stepped in steps:
         if not stepped.actions:
             continue
-        ids |= set(_assignee_ids(stepped.after, directory))
+        ids |= set(answerable(stepped.after, directory, on))
         for performed in stepped.actions:
             for r in performed.recipients:
                 if not r.group:
@@ -361,9 +362,3 @@ def _people_concerned(steps: Sequence[_Stepped], directory: Directory) -> set[in
                 if r.covering_for is not None:
                     ids.add(r.covering_for)
     return ids
-
-
-def _assignee_ids(obligation: Obligation, directory: Directory) -> tuple[int, ...]:
-    if obligation.assignee_person is not None:
-        return (obligation.assignee_person,)
-    return directory.holding(str(obligation.assignee), Role.LIAISON)

@@ -23,7 +23,9 @@ class StepMessage:
     recipient: Recipient
     language: Language
     unit_name: str
-    assignees: tuple[Person, ...]  # who owes it: the person, or the unit's liaisons
+    # Who answers for it (domain.recipients.answerable): the person; the unit's liaisons, an
+    # away one's cover in their place; for a case, whoever hears of it.
+    assignees: tuple[Person, ...]
     covering_for: Person | None  # the away or unreachable person the recipient stands in for
     zone_due: datetime  # due_at in the configured time zone
 

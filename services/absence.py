@@ -24,6 +24,7 @@ class Cover:
     role: Role
     covers: tuple[Person, ...]
     passes_up: bool
+    cases: tuple[Person, ...] = ()  # when nobody covers: who still hears of residents' cases
 
     @property
     def nobody(self) -> bool:
@@ -178,14 +179,19 @@ async def planned_in_subtree(
 
 
 async def _named(repos: Repositories, directory: Directory, plans: list[CoverPlan]) -> list[Cover]:
-    people = await repos.people.many(p for plan in plans for p in plan.covers)
+    people = await repos.people.many(p for plan in plans for p in (*plan.covers, *plan.cases))
+
+    def named(ids: tuple[int, ...]) -> tuple[Person, ...]:
+        return tuple(people.get(p) or Person(p, str(p), Language.ZH_CN) for p in ids)
+
     return [
         Cover(
             plan.unit_code,
             directory.tree.get(plan.unit_code).name,
             plan.role,
-            tuple(people.get(p) or Person(p, str(p), Language.ZH_CN) for p in plan.covers),
+            named(plan.covers),
             plan.passes_up,
+            named(plan.cases),
         )
         for plan in plans
     ]

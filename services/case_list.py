@@ -52,6 +52,8 @@ class CaseLine:
     test: TestToday | None  # None: no test day
     immediate_report: bool
     no_action: bool  # nothing recorded about the case yet
+    # Handling owed and not recorded (an immediate report, a positive, a check-in fever).
+    handling_open: bool = False
     unlocated: int = 0  # places to locate: screening cannot see them until someone does
 
 
@@ -118,6 +120,7 @@ def _line(row: MeasureRow, tree: OrgTree, today: date) -> CaseLine:
         test=_test(row),
         immediate_report=row.immediate_report,
         no_action=row.actions == 0,
+        handling_open=row.handling_open,
         unlocated=row.unlocated,
     )
 

@@ -24,7 +24,7 @@ from domain.org import Language, Person
 from domain.outbox import OutboxEntry, OutboxMessage, OutboxState
 from domain.permissions import Actor
 from domain.policy import Category
-from services import case_handling, reminder_buttons
+from services import case_alerts, case_handling, reminder_buttons
 from services.measure_end import MeasureTexts, notice_of, told_person
 from services.onboarding import log_refusal
 from services.refusal import Refused
@@ -65,42 +65,29 @@ class EarlierVersion:
 
 @dataclass(frozen=True, slots=True)
 class AlertsSent:
-    """One occasion's alerts to staff about a declaration (all its versions'): when they were
+    """One occasion's messages to staff about a case (all its versions'): when they were
     queued, to how many people, and how many Telegram has taken."""
 
-    kind: str  # declared / rescreen / places
+    kind: str  # declared / rescreen / places / fever / positive / escalation
     at: datetime
     staff: int
     delivered: int
 
 
-# Outbox keys of the alerts about a declaration: `declaration:<id>:` then `alert:<person>`
-# (submitted), `v<n>:alert:<person>` (a re-screen's) or `places:<person>` (unlocated places).
-def _occasion_kind(rest: str) -> str | None:
-    occasion = rest.rsplit(":", 1)[0]
-    if occasion == "alert":
-        return "declared"
-    if occasion.startswith("v") and occasion.endswith(":alert"):
-        return "rescreen"
-    return "places" if occasion == "places" else None
-
-
 async def _alerts_sent(repos: Repositories, ids: list[int]) -> tuple[AlertsSent, ...]:
-    occasions: dict[tuple[int, str], list[OutboxEntry]] = {}
-    for declaration_id in ids:
-        prefix = f"declaration:{declaration_id}:"
-        for entry in await repos.outbox.with_prefix(prefix):
-            rest = entry.message.dedupe_key.removeprefix(prefix)
-            if _occasion_kind(rest) is not None:
-                occasions.setdefault((declaration_id, rest.rsplit(":", 1)[0]), []).append(entry)
+    """Every occasion staff were told of the case: one line per occasion (an escalation step
+    is one occasion, whatever its recipients)."""
+    occasions: dict[tuple[str, str], list[OutboxEntry]] = {}
+    for alert in await case_alerts.case_alerts(repos, ids):
+        occasions.setdefault((alert.kind, alert.occasion), []).append(alert.entry)
     found = [
         AlertsSent(
-            _occasion_kind(f"{occasion}:x") or "",
+            kind,
             min(e.created_at for e in entries),
             len({e.message.chat_id for e in entries}),
             sum(e.state is OutboxState.SENT for e in entries),
         )
-        for (_, occasion), entries in occasions.items()
+        for (kind, _), entries in occasions.items()
     ]
     return tuple(sorted(found, key=lambda a: a.at))
 
@@ -189,14 +176,28 @@ async def record(
     note: str | None,
     *,
     now: datetime,
+    marks: case_alerts.MarkTexts | None = None,
+    default_language: Language = Language.ZH_CN,
 ) -> StoredDeclaration:
-    """Record that the person was reached or the case handled (`note`: what was done)."""
+    """Record that the person was reached or the case handled (`note`: what was done); with
+    `marks`, the alerts about the case say so to everyone they went to."""
     stored = await _allowed(repos, actor, declaration_id, RECORD, now)
     note = note.strip()[:MAX_NOTE] if note else None
     await repos.cases.add(stored.id, step, note, by=actor.telegram_id, at=now)
     if step is CaseStep.HANDLED:
         # Handled: the escalation of an immediate report or a positive result stops here.
         await case_handling.handled(repos, stored.id, by=actor.telegram_id, at=now)
+    if marks is not None:
+        earlier = await repos.declarations.earlier_versions(stored.id)
+        await case_alerts.mark(
+            repos,
+            [stored.id, *(e.id for e in earlier)],
+            step,
+            by=actor.telegram_id,
+            texts=marks,
+            default_language=default_language,
+            now=now,
+        )
     # The note is about a person's health: the audit keeps who did what, not the note.
     await _audit(repos, actor, RECORD, stored, now, detail=step.value)
     return stored

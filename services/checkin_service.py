@@ -49,7 +49,7 @@ class CheckinService:
         self.zone = zone
         self.render = render
         self.fix_markup = fix_markup  # the "correct result" button under a positive's alert
-        self.handling = handling  # a positive must be recorded as handled in time
+        self.handling = handling  # a positive or a fever must be recorded as handled in time
         self.alert_markup = alert_markup  # the case's buttons under an alert
 
     async def choices(self, repos: Repositories, actor: Actor, now: datetime) -> Choices:
@@ -94,6 +94,7 @@ class CheckinService:
             render=self.render,
             now=now,
             markup=self.alert_markup,
+            handling=self.handling,
         )
 
     async def test_day(

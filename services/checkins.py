@@ -31,8 +31,10 @@ from domain.obligations import Obligation, ObligationKind, ObligationState
 from domain.org import OrgTree, Person, Role
 from domain.outbox import OutboxMessage, Priority
 from domain.permissions import Actor
+from domain.personal_outbox import CHECKIN_ALERT_PREFIX
 from domain.recipients import case_recipients
-from services import obligations, reminder_buttons
+from services import case_handling, obligations, reminder_buttons
+from services.case_handling import HandlingPolicy
 from services.onboarding import log_refusal
 from services.refusal import Refused
 from storage import Repositories
@@ -145,9 +147,12 @@ async def record_checkin(
     render: Render,
     now: datetime,
     markup: AlertMarkup | None = None,
+    handling: HandlingPolicy | None = None,
 ) -> Recorded:
     """Record the day's check-in, meet its obligation, alert on fever or symptoms and flag
-    identical temperatures; Refused if the actor may not or the day is recorded already."""
+    identical temperatures; Refused if the actor may not or the day is recorded already. A
+    fever is alerted as an immediate report: with `handling`, it is owed handling in time
+    (services.case_handling), in the same transaction."""
     allowed = await access(repos, actor, obligation_id, ObligationKind.HEALTH_CHECKIN, now=now)
     ob, monitored, day = allowed.obligation, allowed.monitored, allowed.day
     store = repos.checkins
@@ -162,6 +167,10 @@ async def record_checkin(
     tree = await repos.org.load_tree()
     unit_name = unit_name_of(tree, ob.unit_code)
     reasons = alert_reasons(answer, fever_threshold)
+    if AlertReason.FEVER in reasons and handling is not None:
+        await case_handling.owe_fever(
+            repos, handling, monitored.declaration_id, ob.unit_code, day, now=now
+        )
     alerted = 0
     if reasons:
         alert = await for_case(
@@ -173,7 +182,13 @@ async def record_checkin(
         )
         people = await alert_recipients(repos, monitored, day, skip={actor.telegram_id})
         alerted = await enqueue_alerts(
-            repos, people, alert, render, f"checkin-alert:{ob.id}", now, markup=bound(markup, alert)
+            repos,
+            people,
+            alert,
+            render,
+            f"{CHECKIN_ALERT_PREFIX}{ob.id}",
+            now,
+            markup=bound(markup, alert),
         )
     flagged = 0
     readings = await store.readings(monitored.declaration_id, day, IDENTICAL_DAYS)

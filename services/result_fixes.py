@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from domain.audit_targets import TargetKind, target
+from domain.cases import CaseStep, result_fix_note
 from domain.checkins import SUBJECT_PREFIX, Monitored
 from domain.declarations import TestResult
 from domain.obligations import Obligation, ObligationKey, ObligationKind
@@ -173,6 +174,14 @@ async def correct(
     store = repos.checkins
     await store.set_test_result(
         record.declaration_id, record.day, to, by=actor.telegram_id, now=now
+    )
+    # On the case card's record of what was done (the audit entry below keeps it too).
+    await repos.cases.add(
+        record.declaration_id,
+        CaseStep.RESULT_FIXED,
+        result_fix_note(record.day, was.value, to.value),
+        by=actor.telegram_id,
+        at=now,
     )
     key = ObligationKey(
         ObligationKind.TEST_DUE,

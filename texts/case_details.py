@@ -69,15 +69,23 @@ def version_lines(tr: Translator, case: Case, zone: ZoneInfo) -> list[str]:
     if stored.version <= 1 and not case.earlier:
         return []
     lines = [tr("case-card-version", version=stored.version)]
-    lines += [
-        tr(
-            "case-card-earlier",
-            version=earlier.version,
-            at=local_time(earlier.submitted_at, zone),
-            category=category_text(tr, earlier.category),
-        )
-        for earlier in case.earlier
-    ]
+    # A re-screen makes a new version of the same row: each earlier row stands for the
+    # versions since the one before it (the oldest from the first), newest first.
+    older = [e.version for e in case.earlier[1:]] + [0] * bool(case.earlier)
+    for earlier, before in zip(case.earlier, older, strict=True):
+        at, category = local_time(earlier.submitted_at, zone), category_text(tr, earlier.category)
+        if earlier.version > before + 1:
+            lines.append(
+                tr(
+                    "case-card-earlier-rescreened",
+                    first=before + 1,
+                    last=earlier.version,
+                    at=at,
+                    category=category,
+                )
+            )
+        else:
+            lines.append(tr("case-card-earlier", version=earlier.version, at=at, category=category))
     return lines
 
 

@@ -74,7 +74,9 @@ def _line(tr: Translator, index: int, line: CaseLine, many_units: bool) -> str:
     flags = []
     if line.immediate_report:
         flags.append(tr("cases-flag-immediate"))
-    if line.no_action:
+    if line.handling_open:  # what it says covers "nothing recorded" too
+        flags.append(tr("cases-flag-unhandled"))
+    elif line.no_action:
         flags.append(tr("cases-flag-no-action"))
     if line.unlocated:
         flags.append(tr("cases-flag-unlocated", n=line.unlocated))

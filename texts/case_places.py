@@ -35,6 +35,7 @@ def likely_keyboard(
         for code in candidates
     ]
     rows.append([place_button(tr("case-place-browse"), flag, PlaceAction.BROWSE)])
+    rows.append([place_button(tr("case-place-type"), flag, PlaceAction.TYPE)])
     rows.append([place_button(tr("case-place-none"), flag, PlaceAction.NONE)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -70,6 +71,7 @@ def browse_keyboard(
                 place_button(tr("declare-button-pick-up"), flag, PlaceAction.BROWSE, parent),
             ]
         )
+    rows.append([place_button(tr("case-place-type"), flag, PlaceAction.TYPE)])
     rows.append([place_button(tr("case-place-none"), flag, PlaceAction.NONE)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 

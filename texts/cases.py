@@ -3,13 +3,15 @@ and what was done about it), and its buttons."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from domain.cases import CaseStep
+from domain.cases import CaseStep, read_result_fix
 from domain.declarations import DomesticOrigin, OverseasOrigin, Stay
+from domain.org import Language
 from services.cases import Case
 from services.declaration_support import mask_phone
 from texts.case_details import alert_lines, answer_lines, arrival_text, version_lines
@@ -98,8 +100,26 @@ def case_card(tr: Translator, case: Case, zone: ZoneInfo) -> str:
             division = region_name(tr, entry.note, with_above=True) if entry.note else ""
             lines.append(tr(key, at=at, name=who, division=division or tr("case-place-in-none")))
             continue
+        fix = read_result_fix(entry.note) if entry.step is CaseStep.RESULT_FIXED else None
+        if fix is not None:
+            day, was, to = fix
+            was, to = tr(f"case-test-{was}"), tr(f"case-test-{to}")
+            lines.append(tr(key, at=at, name=who, day=day, was=was, to=to))
+            continue
         lines.append(tr(key, at=at, name=who, note=entry.note or ""))
     return "\n".join(lines)
+
+
+class CaseMarks:
+    """services.case_alerts.MarkTexts: the line a case's alerts get once it is worked."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self._zone = zone
+
+    def mark(self, step: CaseStep, name: str, at: datetime, language: Language) -> str:
+        return Translator(language)(
+            f"case-alert-mark-{step.value}", name=name, at=local_time(at, self._zone)
+        )
 
 
 def _stay(stay: Stay) -> dict[str, Any]:

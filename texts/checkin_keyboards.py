@@ -33,6 +33,29 @@ class CheckinSymptom(CallbackData, prefix="v1chs"):
     choice: str
 
 
+class CheckinFever(CallbackData, prefix="v1chf"):
+    """Under "a fever and no symptoms?": keep both, type the temperature again, or tick the
+    symptoms again (the declaration dialog's FEVER_CHECK, mirrored)."""
+
+    obligation_id: RowId
+    choice: str  # one of FEVER_CHOICES
+
+
+FEVER_CHOICES = ("confirm", "temp", "symptoms")
+
+
+def fever_check_keyboard(tr: Translator, obligation_id: int) -> InlineKeyboardMarkup:
+    """The declaration dialog's labels: the same question, the same three ways on."""
+    builder = InlineKeyboardBuilder()
+    for choice in FEVER_CHOICES:
+        builder.button(
+            text=tr(f"declare-opt-tempok-{choice}"),
+            callback_data=CheckinFever(obligation_id=obligation_id, choice=choice),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
 class TestRecord(CallbackData, prefix="v1tst"):
     """ "Done" (a pending result) or a result under a test-day reminder."""
 

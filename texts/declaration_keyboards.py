@@ -283,7 +283,9 @@ def question_text(
     elif step in (Step.PLANNED, Step.DEPART):
         lines.append(tr(f"declare-q-{step}", example=_planned_example(tr, today)))
     elif step == Step.SPICK:
-        lines.append(tr("declare-q-spick", place=draft.stay.get("place", "")))
+        # Its matches, when kept, were offered and turned down ("none of these").
+        key = "declare-q-spick-declined" if draft.matches else "declare-q-spick"
+        lines.append(tr(key, place=draft.stay.get("place", "")))
         if draft.stay.get("pick"):
             lines.append(
                 tr(

@@ -33,6 +33,8 @@ def _period(tr: Translator, active: ActiveDeclaration) -> list[str]:
         return []
     last = (active.end - timedelta(days=1)).isoformat()
     start = active.start.isoformat()
+    if active.ended:  # not "day 14 of 14" on the days after: it ended on its last day
+        return [tr("declare-active-ended", start=start, last=last)]
     return [tr("declare-active-period", start=start, last=last, day=active.day, days=active.days)]
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.cases import POSITIVE_PERIOD
+from domain.cases import Owed, owed_of
 from domain.escalation import Step, Target
 from domain.followup import declaration_of
 from domain.obligations import Obligation, ObligationKind
@@ -125,6 +125,22 @@ def _answerable(message: StepMessage) -> bool:
     )
 
 
+# A step's text for the person who owes a check-in or test themselves: its key plus this
+# suffix, when the catalog has it (obligation-checkin-missed-self).
+SELF_SUFFIX = "-self"
+
+
+def _owes_it(message: StepMessage) -> bool:
+    ob = message.obligation
+    return (
+        ob.kind in PERSONAL_KINDS
+        and not message.recipient.group
+        and message.recipient.target is Target.ASSIGNEE
+        and message.recipient.covering_for is None
+        and ob.assignee == message.recipient.chat_id
+    )
+
+
 class ObligationTexts:
     """Renders each step in the recipient's language; groups in the default language."""
 
@@ -134,6 +150,19 @@ class ObligationTexts:
         key = message.step.message
         if message.recipient.group and ob.kind in PERSONAL_KINDS:
             key = GROUP_PRIVATE_KEY
+        elif _owes_it(message) and f"{key}{SELF_SUFFIX}" in catalog(tr.language):
+            # The one who owes the check-in or test is spoken to, not about (the staff's
+            # text of the same step asks the 包保责任人 to follow up).
+            key = f"{key}{SELF_SUFFIX}"
+        case = (
+            ob.kind is ObligationKind.CASE_HANDLING
+            and not message.recipient.group
+            and declaration_of(ob.subject) is not None
+        )
+        owed, day = owed_of(ob.period)
+        if case and owed is not Owed.IMMEDIATE and f"{key}-{owed.value}" in catalog(tr.language):
+            # What is owed, in a private chat only (a group hears no positive, no fever).
+            key = f"{key}-{owed.value}"
         lines = []
         if message.covering_for is not None:
             lines.append(tr("obligation-covering", name=message.covering_for.name))
@@ -148,24 +177,20 @@ class ObligationTexts:
             )
         )
         markup = None
-        if _excusable(message) and ob.id is not None:
+        declaration_id = declaration_of(ob.subject)
+        if case and declaration_id is not None:
+            # Which case and what of it, the buttons to see it and record its handling
+            # (checked again on press: handlers.cases), and a supervisor's excuse button.
+            which = "obligation-case-which" if owed is Owed.IMMEDIATE else f"obligation-case-{owed}"
+            lines.append(tr(which, id=declaration_id, day=day or ""))
+            markup = case_markup(tr, declaration_id, phone=False)
+            if _excusable(message) and ob.id is not None:
+                markup["inline_keyboard"] += excuse_markup(tr, ob.id)["inline_keyboard"]
+        elif _excusable(message) and ob.id is not None:
             markup = excuse_markup(tr, ob.id)
         elif _fileable(message) and ob.id is not None:
             # Only an id: the press is checked against the presser's roles (handlers.reports).
             markup = report_reminder_markup(tr, ob.id)
-        elif ob.kind is ObligationKind.CASE_HANDLING and not message.recipient.group:
-            # Which case, and the buttons to see it and record its handling (checked again
-            # on press: handlers.cases).
-            declaration_id = declaration_of(ob.subject)
-            if declaration_id is not None:
-                day = ob.period.removeprefix(POSITIVE_PERIOD)
-                positive = ob.period.startswith(POSITIVE_PERIOD)
-                lines.append(
-                    tr("obligation-case-positive", id=declaration_id, day=day)
-                    if positive
-                    else tr("obligation-case-which", id=declaration_id)
-                )
-                markup = case_markup(tr, declaration_id, phone=False)
         elif _answerable(message) and ob.id is not None:
             # Only an id, like the report's: handlers.checkin checks the presser again.
             if ob.kind is ObligationKind.HEALTH_CHECKIN:

@@ -30,6 +30,7 @@ class PlaceAction(StrEnum):
     HERE = "here"  # located in `code` as a whole
     NONE = "none"  # in no division: asks to confirm
     NONE_YES = "none_yes"
+    TYPE = "type"  # type the place's name (handlers/case_places.py): its likely divisions
 
 
 class CasePlace(CallbackData, prefix="v1cpl"):

@@ -4,7 +4,7 @@ staff and residents are told, and the plan of a classification."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from domain import followup
 from domain.case_reasons import CaseReasons
-from domain.declarations import RiskFacts, RiskLevel
+from domain.declarations import DeclarationStatus, RiskFacts, RiskLevel
 from domain.followup import FollowupPlan
 from domain.obligations import ObligationKind
 from domain.org import Language, Person
@@ -181,14 +181,34 @@ class DeclarationTexts(Protocol):
     def return_due(self, language: Language) -> str: ...
 
 
-def plan_for(config: FollowupConfig, classification: Classification, start: date) -> FollowupPlan:
+def plan_for(
+    config: FollowupConfig,
+    classification: Classification,
+    start: date,
+    declared_at: datetime | None = None,
+) -> FollowupPlan:
+    """The plan of a classification; `declared_at` (when the case's follow-up began, see
+    update.followup_anchor) moves the test days already past then (followup.moved_tests):
+    every plan compared with the obligations opened must be made with the same moment."""
     return followup.plan(
         classification,
         start,
         checkin_due=config.checkin_due,
         test_due=config.test_due,
         zone=config.zone,
+        declared_at=declared_at,
     )
+
+
+def owed_plan(plan: FollowupPlan, status: DeclarationStatus) -> FollowupPlan:
+    """What a declaration of `status` owes of `plan`: nothing before the return is declared
+    (no check-ins or tests for one planning to return or to leave). Every plan compared with
+    the obligations opened must be this one: an update declaring the return of a planning
+    declaration opens the follow-up (its old plan owed nothing), a re-screen of one not back
+    opens none."""
+    if status is DeclarationStatus.RETURNED:
+        return plan
+    return replace(plan, checkin_days=(), test_dates=(), items=())
 
 
 def submitted(

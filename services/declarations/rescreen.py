@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from domain import followup
 from domain.case_reasons import case_reasons
-from domain.cases import handling_obligation
 from domain.declarations import RiskFacts
 from domain.followup import FollowupItem
 from domain.obligations import Obligation
@@ -15,6 +14,7 @@ from domain.org import OrgTree
 from domain.outbox import OutboxMessage, Priority
 from domain.policy import Classification, classify, is_worse, refers_to_fever_clinic
 from domain.risk_areas import RiskList
+from services import case_handling
 from services.declaration_support import Scheduler, Screener, load_staff, mask_phone
 from services.declarations.model import (
     RESCREEN,
@@ -26,9 +26,11 @@ from services.declarations.model import (
     RescreenReport,
     ResidentUpdate,
     alert_messages,
+    owed_plan,
     plan_for,
     submitted,
 )
+from services.declarations.update import followup_anchor
 from storage import Repositories
 from storage.repos.declarations import Reclassification, StoredDeclaration
 
@@ -150,14 +152,27 @@ async def _reclassify(
     report: list[Reclassified] = []
     for current, new, facts in worse:
         old = current.classification
-        old_plan = plan_for(config, old, current.start_date)
-        new_plan = plan_for(config, new, current.start_date)
+        # Both from when the case began, as its obligations were opened (moved test days).
+        # Nothing is owed before the return is declared (owed_plan): not opened here either.
+        anchor = await followup_anchor(repos, current)
+        status = current.declaration.status
+        old_plan = owed_plan(plan_for(config, old, current.start_date, anchor), status)
+        new_plan = owed_plan(plan_for(config, new, current.start_date, anchor), status)
         change = followup.diff(old_plan, new_plan, now)
         person = current.resident_id if current.resident_id is not None else current.filed_by
         owed += scheduler.obligations(change.to_open, current.id, person, current.unit_code)
-        if new.immediate_report and not old.immediate_report:
-            due = now + config.handle_within
-            owed.append(scheduler.one(handling_obligation(current.id, current.unit_code, due)))
+        if new.immediate_report:  # newly one, or into another category once handled
+            handling = await case_handling.immediate_owed(
+                repos,
+                current.id,
+                current.unit_code,
+                current.version + 1,  # reclassify bumped it
+                now + config.handle_within,
+                was_immediate=old.immediate_report,
+                category_changed=old.category is not new.category,
+            )
+            if handling is not None:
+                owed.append(scheduler.one(handling))
         reason = f"re-screen: {old.category.value} -> {new.category.value}"
         excused += [(current.id, item, reason) for item in change.to_excuse]
         key = f"declaration:{current.id}:v{current.version + 1}"

@@ -9,7 +9,6 @@ from datetime import datetime
 from domain import followup
 from domain.audit_targets import TargetKind, target
 from domain.case_reasons import case_reasons
-from domain.cases import handling_obligation
 from domain.declarations import Declaration, DeclarationStatus
 from domain.org import Role
 from domain.permissions import Actor
@@ -17,6 +16,7 @@ from domain.policy import classify, is_worse, refers_to_fever_clinic
 from domain.privacy_notice import NoticeAcceptance
 from domain.risk_areas import places_of
 from domain.trips import planned_trip
+from services import case_handling
 from services.declaration_support import Scheduler, load_staff, mask_phone
 from services.declarations import proxy, update
 from services.declarations.model import (
@@ -35,7 +35,12 @@ from services.declarations.model import (
 )
 from services.declarations.places import Located, flag_unlocated, locate
 from services.declarations.trips import update_return_reminder
-from services.declarations.update import STALE_UPDATE, ActiveDeclaration, merge_followup
+from services.declarations.update import (
+    STALE_UPDATE,
+    ActiveDeclaration,
+    followup_anchor,
+    merge_followup,
+)
 from storage import Repositories
 from storage.repos.declarations import NewDeclaration, StoredDeclaration
 
@@ -217,7 +222,10 @@ class DeclarationService:
                 notice=notice,
             )
         )
-        plan = plan_for(config, classification, start)
+        # Test days past when the case began move to the next free day (followup.moved_tests);
+        # an update plans from its first version's moment, as that version's plan was made.
+        anchor = (await followup_anchor(repos, old) if old is not None else None) or now
+        plan = plan_for(config, classification, start, anchor)
         if declaration.status is not DeclarationStatus.RETURNED:
             # Not back yet: no check-ins or tests until the return is declared.
             plan = replace(plan, checkin_days=(), test_dates=(), items=())
@@ -229,14 +237,24 @@ class DeclarationService:
         else:
             owed = []
             opened, kept, excused = await merge_followup(
-                repos, config, old, declaration_id, plan, person, unit_code, now
+                repos, config, old, declaration_id, plan, person, unit_code, now, anchor
             )
             merged = f"; updates declaration {old.id}: {opened} new, {kept} kept, {excused} excused"
-        if classification.immediate_report and (
-            old is None or not old.classification.immediate_report
-        ):  # an update of an immediate report keeps the handling already owed
-            due = now + config.handle_within
-            owed.append(scheduler.one(handling_obligation(declaration_id, unit_code, due)))
+        if classification.immediate_report:
+            # An update of an immediate report keeps the handling already owed; one into
+            # another immediate category after it was handled owes it again.
+            handling = await case_handling.immediate_owed(
+                repos,
+                declaration_id,
+                unit_code,
+                old.version + 1 if old is not None else 1,
+                now + config.handle_within,
+                was_immediate=old is not None and old.classification.immediate_report,
+                category_changed=old is not None
+                and old.classification.category is not classification.category,
+            )
+            if handling is not None:
+                owed.append(scheduler.one(handling))
         await repos.obligations.open_many(owed, now=now)
         opened = len(owed) if old is None else len(owed) + opened
 

@@ -14,10 +14,11 @@ from datetime import date, datetime, timedelta
 
 from domain import followup
 from domain.audit_targets import TargetKind, target
+from domain.declarations import DeclarationStatus
 from domain.followup import FollowupItem, FollowupPlan
 from domain.obligations import ObligationKey, ObligationKind, ObligationState
 from services.declaration_support import Scheduler
-from services.declarations.model import FollowupConfig, plan_for
+from services.declarations.model import FollowupConfig, owed_plan, plan_for
 from storage import Repositories
 from storage.repos.declarations import StoredDeclaration
 
@@ -29,10 +30,14 @@ class ActiveDeclaration:
     stored: StoredDeclaration
     start: date
     end: date  # the first day after the period (== start without a measure of days)
-    day: int  # today is day `day` of `days` (0 before the period starts)
+    day: int  # today is day `day` of `days` (0 before the period starts, `days` after it)
     days: int
+    # The period ran out (today is after its last day): the declaration stays the living one
+    # for updates within the look-back window, but /mine and /declare say it ended.
+    ended: bool = False
 
 
+RETURNED = DeclarationStatus.RETURNED
 RECONFIRM = "declaration.reconfirm"
 UPDATE = "declaration.update"
 STALE_UPDATE = "followup-update-stale"
@@ -71,7 +76,8 @@ def as_active(
     plan = plan_for(config, stored.classification, stored.start_date)
     days = (plan.end - plan.start).days
     day = min((today - plan.start).days + 1, days) if today >= plan.start else 0
-    return ActiveDeclaration(stored, plan.start, plan.end, max(day, 0), days)
+    ended = days > 0 and today >= plan.end
+    return ActiveDeclaration(stored, plan.start, plan.end, max(day, 0), days, ended)
 
 
 async def reconfirm(
@@ -119,13 +125,33 @@ async def my_state(
         return MyState(found, None, None)
     today = now.astimezone(config.zone).date()
     plan = plan_for(config, stored.classification, stored.start_date)
-    next_test = next((day for day in plan.test_dates if day >= today), None)
+    # The tests still owed (open obligations), not the plan's days: a test whose result is
+    # recorded, or one excused or never opened (past when declared), is not "next".
+    owed_tests = await repos.obligations.open_of_subject(
+        ObligationKind.TEST_DUE, followup.subject(stored.id)
+    )
+    next_test = min(
+        (day for day in (date.fromisoformat(o.period) for o in owed_tests) if day >= today),
+        default=None,
+    )
     checkin: bool | None = None
     if today in plan.checkin_days:
         key = ObligationKey(ObligationKind.HEALTH_CHECKIN, followup.subject(stored.id), str(today))
         owed = await repos.obligations.get(key)
         checkin = owed is not None and owed.state in (ObligationState.MET, ObligationState.MET_LATE)
     return MyState(found, next_test, checkin)
+
+
+async def followup_anchor(repos: Repositories, stored: StoredDeclaration) -> datetime | None:
+    """When the case's follow-up began: the submission of its first version declaring the
+    return (an update keeps the test days that version moved, rather than moving them again
+    from its own time); None when none of `stored` and its earlier versions declares it.
+    One query per earlier version, only for an update."""
+    versions = [stored]
+    if stored.version > 1:
+        versions += await repos.declarations.earlier_versions(stored.id)
+    returned = [v.submitted_at for v in versions if v.declaration.status is RETURNED]
+    return min(returned, default=None)
 
 
 async def merge_followup(
@@ -137,13 +163,17 @@ async def merge_followup(
     person: int,
     unit_code: str,
     now: datetime,
+    anchor: datetime | None = None,
 ) -> tuple[int, int, int]:
     """Carry the old version's follow-up over to `new_id` with `plan`: what still applies
     (same kind and day) is moved, not doubled, done or not; what no longer applies is excused
     with the reason; what is new is opened. The case (its handling obligation, check-ins,
     tests and staff actions) moves with it, and the old version is marked superseded.
-    (opened, kept, excused)."""
-    old_plan = plan_for(config, old.classification, old.start_date)
+    (opened, kept, excused). `anchor`: the moment both plans were made with
+    (followup_anchor of `old`)."""
+    old_plan = owed_plan(
+        plan_for(config, old.classification, old.start_date, anchor), old.declaration.status
+    )
     change = followup.diff(old_plan, plan, now)
     new_slots = {(item.kind, item.day) for item in plan.items}
     kept: list[FollowupItem] = [i for i in old_plan.items if (i.kind, i.day) in new_slots]

@@ -12,7 +12,6 @@ from sqlalchemy.sql.selectable import ScalarSelect
 
 from domain.cases import (
     ERASED_RESULT,
-    HANDLING_PERIOD,
     CaseEntry,
     CaseStep,
     CheckinLine,
@@ -47,7 +46,9 @@ class MeasureRow:
     test_state: str | None  # the day's test_due obligation's state, if a test day
     test_result: str | None  # the day's test record's result, if any
     actions: int  # case actions recorded
-    handling_open: bool = False  # its immediate report (即有即报) is not recorded as handled
+    # Handling is owed and not recorded: its immediate report (即有即报), a positive result
+    # or a check-in fever (any open case_handling obligation of the declaration).
+    handling_open: bool = False
     unlocated: int = 0  # places no division matched that nobody has located yet
 
 
@@ -127,7 +128,6 @@ class CaseRepository:
         handling_open = exists().where(
             ObligationRow.kind == ObligationKind.CASE_HANDLING.value,
             ObligationRow.subject == subject,
-            ObligationRow.period == HANDLING_PERIOD,
             ObligationRow.state == ObligationState.OPEN.value,
         )
         wanted = sorted(set(units))

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, Text, and_, bindparam, cast, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.cases import HANDLING_PERIOD, MeasureRelease
+from domain.cases import MeasureRelease
 from domain.declaration_json import declaration_from_dict, declaration_to_dict
 from domain.declarations import Declaration, RiskFacts, RiskLevel
 from domain.followup import FollowupItem, subject
@@ -395,17 +395,18 @@ class DeclarationRepository:
 
     async def move_case(self, old_id: int, new_id: int, *, at: datetime) -> None:
         """Hand the case of declaration `old_id` to the version `new_id` updating it: its
-        handling obligation (即有即报), the check-ins, test records and staff actions on file.
-        The case is the resident's, not a version's: the card, /cases and the alert buttons
-        of the living version must see what was done, and handling it there must meet the
-        obligation already owed rather than leave it escalating on the old version."""
+        handling obligations (即有即报, each positive result, each check-in fever: open or
+        closed), the check-ins, test records and staff actions on file. The case is the
+        resident's, not a version's: the card, /cases and the alert buttons of the living
+        version must see what was done, and handling it there (or a positive corrected away)
+        must close what is already owed rather than leave it escalating on the old version.
+        `new_id` owes no handling yet (merge_followup runs before the update opens any)."""
         table = typing.cast(Table, ObligationRow.__table__)
         await self._session.execute(
             update(table)
             .where(
                 table.c.kind == ObligationKind.CASE_HANDLING.value,
                 table.c.subject == subject(old_id),
-                table.c.period == HANDLING_PERIOD,
             )
             .values(subject=subject(new_id), updated_at=at)
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import cast
 
@@ -268,6 +268,18 @@ class ObligationRepository:
         if created:
             note_change(self._session, OBLIGATIONS)
         return created
+
+    async def of_subjects(self, subjects: Collection[str]) -> list[Obligation]:
+        """Every obligation, of any kind and state, about these subjects (the versions of a
+        declaration), by id."""
+        if not subjects:
+            return []
+        rows = await self._session.scalars(
+            select(ObligationRow)
+            .where(ObligationRow.subject.in_(sorted(subjects)))
+            .order_by(ObligationRow.id)
+        )
+        return [to_obligation(row) for row in rows]
 
     async def open_of_subject(self, kind: ObligationKind, subject: str) -> list[Obligation]:
         """The open obligations of this kind about one subject (a declaration's), by id."""

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.outbox import Media, MediaKind, OutboxEntry, OutboxMessage, OutboxState, Priority
@@ -182,11 +182,22 @@ class OutboxRepository:
     async def with_prefix(self, key_prefix: str) -> list[OutboxEntry]:
         """Every message (in any state, until purged) whose dedupe key starts with
         `key_prefix`, oldest first: what was sent about something, e.g. a declaration."""
-        escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return await self.with_prefixes([key_prefix])
+
+    async def with_prefixes(self, key_prefixes: Sequence[str]) -> list[OutboxEntry]:
+        """Every message whose dedupe key starts with any of `key_prefixes`, oldest first, in
+        one statement (the prefixes of a case's alerts and escalations)."""
+        if not key_prefixes:
+            return []
+        matches = [
+            OutboxRow.dedupe_key.like(
+                prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
+                escape="\\",
+            )
+            for prefix in key_prefixes
+        ]
         rows = await self._session.scalars(
-            select(OutboxRow)
-            .where(OutboxRow.dedupe_key.like(escaped + "%", escape="\\"))
-            .order_by(OutboxRow.id)
+            select(OutboxRow).where(or_(*matches)).order_by(OutboxRow.id)
         )
         return [to_entry(row) for row in rows]
 

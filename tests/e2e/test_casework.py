@@ -220,7 +220,12 @@ async def check_in_with_fever(bot: LiveBot, user: int, name: str) -> None:
     symptoms = bot.last(user)
     assert ZH("checkin-button-none") in labels(symptoms)
     await bot.press(user, symptoms, ZH("checkin-button-none"))
+    # A fever with no symptoms is confirmed first, then answered with the fever-clinic advice.
+    check = bot.last(user)
+    assert ZH("declare-opt-tempok-confirm") in labels(check)
+    await bot.press(user, check, ZH("declare-opt-tempok-confirm"))
     assert ZH("checkin-recorded-alert") in bot.texts(user)[-1]
+    assert ZH("followup-result-fever-clinic") in bot.texts(user)[-1]
 
 
 # --- the tests ------------------------------------------------------------------------------

@@ -256,8 +256,10 @@ async def test_a_late_evening_result_lists_no_day_already_past(tmp_path: Any) ->
         result, row = await declare_as(bot, payload, MID, returnee("陈中", MID_PHONE, JIANGHAN))
         assert ZH("followup-category-home_quarantine") in result
         # Arrived yesterday (11-22): tests on days 1 and 13 (11-23, 12-05), check-ins to 12-05.
-        # At 23:48 today's test and check-in are past: only what is still ahead is listed.
-        assert ZH("followup-result-tests", dates="2026-12-05") in result
+        # At 23:48 today's test and check-in are past: only what is still ahead is listed,
+        # and the day-1 test moves to the next day without a test (it is not dropped).
+        dates = ZH("list-separator").join(["2026-11-24", "2026-12-05"])
+        assert ZH("followup-result-tests", dates=dates) in result
         assert ZH("followup-result-checkins", first="2026-11-24", last="2026-12-05") in result
         assert "2026-11-23" not in result
         owed = await obligations(bot, row.id)

@@ -404,12 +404,13 @@ async def test_wrong_answers_back_edit_cancel_and_a_restart(tmp_path: Path) -> N
         await refused("arrdate", "上个月", "answer-date-invalid")
         await refused(
             "arrdate",
-            "2027-01-01",
+            "2026-11-01",
             "declare-arrdate-range",
             days=14,
             first="2026-11-09",
             last="2026-11-23",
         )
+        await refused("arrdate", "2027-01-01", "declare-arrdate-ahead")
         await answer(bot, OTHER, "arrdate", "11月21日")
         await refused("arrtime", "25:61", "answer-time-invalid")
         await answer(bot, OTHER, "arrtime", "下午3点")

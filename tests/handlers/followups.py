@@ -4,6 +4,7 @@ residents in dongguan, a monitored resident's follow-up obligation, and what to 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.methods import AnswerCallbackQuery
@@ -54,7 +55,13 @@ async def followup(
     kind: ObligationKind = ObligationKind.HEALTH_CHECKIN,
     name: str = "胡军",
     phone: str | None = None,
+    answers: dict[str, Any] | None = None,
 ) -> int:
+    """`answers`: the declaration's whole answers (by default only the name and phone, enough
+    for reminders and alerts but not for the case card)."""
+    if answers is None:
+        answers = {"name": name} if phone is None else {"name": name, "phone": phone}
+
     async def act(repos: Repositories) -> int:
         row = monitoring_row(
             unit_code="dongguan",
@@ -62,7 +69,7 @@ async def followup(
             filed_by=assignee,
             at=MORNING,
             start=DAY,
-            answers={"name": name} if phone is None else {"name": name, "phone": phone},
+            answers=answers,
         )
         repos.session.add(row)
         await repos.session.flush()

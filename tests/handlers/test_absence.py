@@ -9,7 +9,7 @@ from tests.handlers.conftest import EN, ZH, Harness
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZONE)
-DEPUTY, HEXI_LIAISON, RESIDENT = 2101, 2201, 3001
+DEPUTY, HEXI_LIAISON, TRACKER, RESIDENT = 2101, 2201, 2301, 3001
 
 
 async def grant(harness: Harness, person: int, name: str, unit: str, role: Role) -> None:
@@ -78,6 +78,18 @@ async def test_nobody_covering_is_a_clear_warning(harness: Harness) -> None:
     await harness.send(DEPUTY, "/away 11-22")
     [again] = await harness.send(2001, "/away 2026-11-25")
     assert ZH("away-cover-nobody", unit="东关村", role=ZH("role-liaison")) in again
+
+
+async def test_a_tracker_still_hearing_of_cases_is_said_beside_the_warning(
+    harness: Harness,
+) -> None:
+    # No deputy, but a tracker: the residents' cases (their alerts and the handling
+    # escalations) still reach the tracker; the daily report and notices reach nobody.
+    await grant(harness, TRACKER, "吴网格员", "dongguan", Role.TRACKER)
+    [reply] = await harness.send(2001, "/away 2026-11-25")
+    assert reply.splitlines()[1] == ZH(
+        "away-cover-cases", unit="东关村", role=ZH("role-liaison"), names="吴网格员"
+    )
 
 
 async def test_an_away_supervisor_passes_escalations_up(harness: Harness) -> None:

@@ -5,13 +5,15 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
-from bot.wiring import followup_config
 from domain.declarations import ContactKind, Declaration
 from domain.org import Language, Role, RoleAssignment
-from services.declarations import DeclarationService
 from storage import Repositories
+from storage.models import DeclarationRow
 from tests.handlers.conftest import EN, ZH, Harness
+from tests.handlers.declaring import file
+from tests.handlers.followups import engine_at
 from tests.handlers.test_cases import FEVER, NOW, RESIDENT, TRACKER
 from texts.case_keyboards import CaseAct, CaseAction
 
@@ -27,9 +29,7 @@ FULL = replace(
 
 
 async def submit(harness: Harness, declaration: Declaration, *, replaces: int | None = None) -> int:
-    service = DeclarationService(followup_config(harness.settings))
-
-    async def act(repos: Repositories) -> int:
+    async def people(repos: Repositories) -> None:
         for person, name, role in (
             (RESIDENT, "胡军", Role.RESIDENT),
             (TRACKER, "钱", Role.TRACKER),
@@ -38,18 +38,9 @@ async def submit(harness: Harness, declaration: Declaration, *, replaces: int | 
             await repos.roles.grant(
                 RoleAssignment(person, "dongguan", role), granted_by=None, now=NOW
             )
-        result = await service.submit(
-            repos,
-            declaration,
-            unit_code="dongguan",
-            filed_by=RESIDENT,
-            resident_id=RESIDENT,
-            now=harness.clock.now(),
-            replaces=replaces,
-        )
-        return result.declaration_id
 
-    return int(await harness.repos(act))
+    await harness.repos(people)
+    return await file(harness, declaration, resident=RESIDENT, replaces=replaces)
 
 
 async def card(harness: Harness, declaration_id: int, reader: int, language: str = "zh") -> str:
@@ -130,3 +121,84 @@ async def test_an_update_shows_its_version_and_the_earlier_ones(harness: Harness
     # The first version's alert opens the case as it is now: its current version.
     old = await card(harness, first, LIAISON)
     assert old == await card(harness, second, LIAISON)
+
+
+async def test_versions_made_by_a_rescreen_are_counted_with_their_row(harness: Harness) -> None:
+    first = await submit(harness, FULL)
+
+    async def rescreened(repos: Repositories) -> None:
+        # A re-screen makes version 2 of the same row (services/declarations/rescreen.py).
+        await repos.session.execute(
+            update(DeclarationRow).where(DeclarationRow.id == first).values(version=2)
+        )
+
+    await harness.repos(rescreened)
+    harness.clock.set(NOW + timedelta(hours=2))
+    second = await submit(harness, replace(FULL, companions=3), replaces=first)
+    text = await card(harness, second, LIAISON)
+    assert ZH("case-card-version", version=3) in text
+    category = ZH("followup-category-fever_clinic_referral")
+    at = NOW.strftime("%Y-%m-%d %H:%M")
+    assert ZH("case-card-earlier-rescreened", first=1, last=2, at=at, category=category) in text
+    assert ZH("case-card-earlier", version=2, at=at, category=category) not in text
+
+
+async def test_the_card_lists_each_escalation_of_an_unhandled_case(harness: Harness) -> None:
+    declared = await submit(harness, FULL)  # a fever: an immediate report, owed handling
+    for minutes in (61, 91):  # past the deadline: the liaison; half an hour on, the township
+        await engine_at(harness, NOW + timedelta(minutes=minutes)).run_due()
+    text = await card(harness, declared, LIAISON)
+    lines = [line for line in text.split("\n") if line.startswith("·")]
+    day = NOW.strftime("%Y-%m-%d")
+    assert lines == [
+        ZH("case-card-alert-declared", at=f"{day} 10:00", staff=4, delivered=0),
+        # The liaison and the tracker, then the township's supervisor.
+        ZH("case-card-alert-escalation", at=f"{day} 11:01", staff=2, delivered=0),
+        ZH("case-card-alert-escalation", at=f"{day} 11:31", staff=1, delivered=0),
+    ]
+
+
+async def test_once_worked_the_alerts_say_so_to_everyone_they_reached(harness: Harness) -> None:
+    declared = await submit(harness, FULL)
+
+    async def delivered(repos: Repositories) -> dict[int, str]:
+        # Telegram takes the declaration's alerts (message ids 500, 501, ...).
+        alerts = [
+            e
+            for e in await repos.outbox.with_prefix(f"declaration:{declared}:alert:")
+            if e.id is not None
+        ]
+        for number, entry in enumerate(alerts):
+            await repos.outbox.mark_sent(entry.id, 500 + number, now=NOW)
+        return {e.chat_id: e.message.text for e in alerts}
+
+    sent = await harness.repos(delivered)
+    assert set(sent) == {LIAISON, TRACKER, TOWNSHIP, 1001}
+    harness.clock.set(NOW + timedelta(minutes=5))
+    await harness.press(LIAISON, CaseAct(declaration=declared, action=CaseAction.CALLED).pack())
+
+    async def marks(repos: Repositories) -> dict[int, tuple[str, int | None]]:
+        found = await repos.outbox.with_prefix(f"declaration:{declared}:mark:")
+        return {e.chat_id: (e.message.text, e.message.edit_message_id) for e in found}
+
+    marked = await harness.repos(marks)
+    assert set(marked) == set(sent)
+    # The recorder by their Telegram name (the harness's).
+    line = ZH("case-alert-mark-called", name="用户", at="2026-11-20 10:05")
+    assert marked[TRACKER][0] == f"{sent[TRACKER]}\n\n{line}"
+    assert marked[TOWNSHIP][0].endswith(
+        EN("case-alert-mark-called", name="用户", at="2026-11-20 10:05")
+    )
+    # Handled later: the edit starts again from the alert as sent, the line replaced.
+    harness.clock.set(NOW + timedelta(minutes=20))
+    await harness.press(LIAISON, CaseAct(declaration=declared, action=CaseAction.HANDLED).pack())
+    await harness.send(LIAISON, "已送发热门诊")
+    latest = {
+        e.chat_id: e.message.text
+        for e in await harness.repos(
+            lambda r: r.outbox.with_prefix(f"declaration:{declared}:mark:")
+        )
+        if ":handled:" in e.message.dedupe_key
+    }
+    handled = ZH("case-alert-mark-handled", name="用户", at="2026-11-20 10:20")
+    assert latest[TRACKER] == f"{sent[TRACKER]}\n\n{handled}"

@@ -11,7 +11,8 @@ from domain.declaration_json import declaration_to_dict
 from domain.obligations import Obligation, ObligationKind
 from domain.org import Language, Role, RoleAssignment
 from domain.policy import Category
-from services import obligations
+from services import case_handling, obligations
+from services.case_handling import HandlingPolicy
 from services.declarations import DeclarationService
 from storage import Repositories
 from storage.models import CheckinRow
@@ -157,6 +158,29 @@ async def test_a_case_with_an_action_loses_its_flag_and_no_phone_is_listed(
     assert "钱多多" in text
     assert text.count(ZH("cases-flag-no-action")) == 1
     assert "139" not in text  # no phone numbers in the list
+
+
+async def test_a_case_owing_the_handling_of_a_positive_is_flagged(harness: Harness) -> None:
+    """Called long ago, then a positive result: the case owes handling again, and the list
+    says so until someone records it handled."""
+    harness.clock.set(NOW)
+    qian = await monitored(harness, "钱多多", start=TODAY, full=True)
+    await harness.press(LIAISON, CaseAct(declaration=qian, action=CaseAction.CALLED).pack())
+    [text] = await harness.send(LIAISON, "/cases")
+    assert ZH("cases-flag-no-action") not in text
+    assert ZH("cases-flag-unhandled") not in text
+    policy = HandlingPolicy(ESCALATION, timedelta(minutes=60))
+
+    async def positive(repos: Repositories) -> None:
+        await case_handling.owe_positive(repos, policy, qian, "dongguan", TODAY, now=NOW)
+
+    await harness.repos(positive)
+    [text] = await harness.send(LIAISON, "/cases")
+    assert ZH("cases-flag-unhandled") in text
+    await harness.press(LIAISON, CaseAct(declaration=qian, action=CaseAction.HANDLED).pack())
+    await harness.send(LIAISON, "已送医")
+    [text] = await harness.send(LIAISON, "/cases")
+    assert ZH("cases-flag-unhandled") not in text
 
 
 async def test_search_by_part_of_the_name_and_pages_of_ten(harness: Harness) -> None:

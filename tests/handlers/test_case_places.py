@@ -190,3 +190,40 @@ async def test_cases_lists_a_place_to_locate_until_someone_does(
     await harness.press(LIAISON, data(declared, PlaceAction.NONE_YES))
     [listed] = await harness.send(LIAISON, "/cases")
     assert "胡军" not in listed  # located (in no division): nothing left to follow
+
+
+async def test_a_liaison_types_the_place_and_picks_among_its_matches(
+    harness: Harness, declared: int
+) -> None:
+    await harness.press(LIAISON, data(declared, PlaceAction.OPEN))
+    [asked] = await harness.press(LIAISON, harness.button(ZH("case-place-type")))
+    assert asked == ZH("case-place-type-ask", place="老家村口")
+    # Nothing found: said, the step-by-step choice offered, and typing goes on.
+    [none] = await harness.send(LIAISON, "Qwerty Zork")
+    assert ZH("case-place-type-none", text="Qwerty Zork") in none
+    assert "北京市" in harness.labels()
+    # In pinyin: its divisions as buttons, and the dialog is over.
+    [found] = await harness.send(LIAISON, "wuhan jianghan")
+    assert ZH("case-place-type-found", text="wuhan jianghan") in found
+    assert harness.labels()[0] == "湖北省武汉市江汉区"
+    [located] = await harness.press(LIAISON, harness.button("湖北省武汉市江汉区"))
+    assert ZH("case-place-located", place="老家村口", division="湖北省武汉市江汉区") in located
+    # Typing now is talk to the bot, not a place name.
+    assert not any(
+        ZH("case-place-type-found", text="x") in r for r in await harness.send(LIAISON, "武汉")
+    )
+
+
+async def test_a_typed_place_is_checked_again_and_cancel_ends_it(
+    harness: Harness, declared: int
+) -> None:
+    await harness.press(LIAISON, data(declared, PlaceAction.OPEN))
+    await harness.press(LIAISON, harness.button(ZH("case-place-type")))
+    assert await harness.send(LIAISON, "/cancel") == [ZH("case-place-type-cancelled")]
+    # Someone outside the unit cannot open the typing at all.
+    await harness.press(STRANGER, data(declared, PlaceAction.TYPE), language="en")
+    assert harness.session.requests[-1].text == EN("case-not-yours")
+    # Located by another hand meanwhile: what is typed finds nothing to do.
+    await harness.press(LIAISON, data(declared, PlaceAction.TYPE))
+    await harness.press(LIAISON, data(declared, PlaceAction.NONE_YES))
+    assert await harness.send(LIAISON, "武汉") == [ZH("case-place-done")]

@@ -27,7 +27,13 @@ from tests.handlers.followups import (
     state,
 )
 from texts.case_keyboards import CaseAct, CaseAction
-from texts.checkin_keyboards import CheckinStart, CheckinSymptom, TestConfirm, TestRecord
+from texts.checkin_keyboards import (
+    CheckinFever,
+    CheckinStart,
+    CheckinSymptom,
+    TestConfirm,
+    TestRecord,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +54,14 @@ async def alerts(harness: Harness) -> list[int]:
 
 def symptom(obligation_id: int, choice: str) -> str:
     return CheckinSymptom(obligation_id=obligation_id, choice=choice).pack()
+
+
+def fever(obligation_id: int, choice: str) -> str:
+    return CheckinFever(obligation_id=obligation_id, choice=choice).pack()
+
+
+# A check-in with a fever or a symptom: recorded, staff told, and the fever-clinic advice.
+ALERTED = ZH("checkin-recorded-alert") + "\n" + ZH("followup-result-fever-clinic")
 
 
 async def test_checkin_asks_temperature_then_symptoms_and_records(harness: Harness) -> None:
@@ -90,7 +104,7 @@ async def test_symptoms_are_a_checklist_and_alert_on_done(harness: Harness) -> N
     await harness.press(RESIDENT, symptom(ob, Symptom.DRY_COUGH.value))
     await harness.press(RESIDENT, symptom(ob, Symptom.FATIGUE.value))
     await harness.press(RESIDENT, symptom(ob, Symptom.FATIGUE.value))  # unticked again
-    assert await harness.press(RESIDENT, symptom(ob, "done")) == [ZH("checkin-recorded-alert")]
+    assert await harness.press(RESIDENT, symptom(ob, "done")) == [ALERTED]
     assert await checkins(harness) == [(36.8, ["dry_cough"])]
     # Liaison, tracker and the supervisors of the unit and up, privately.
     assert await alerts(harness) == [1001, 1002, LIAISON, TRACKER]
@@ -101,6 +115,7 @@ async def test_a_fever_alert_carries_the_number_and_the_case_buttons(harness: Ha
     await harness.send(RESIDENT, "/checkin")
     await harness.send(RESIDENT, "38.2")
     await harness.press(RESIDENT, symptom(ob, "none"))
+    await harness.press(RESIDENT, fever(ob, "confirm"))
     async with harness.database.session() as session:
         rows = await session.execute(
             select(OutboxRow.chat_id, OutboxRow.text, OutboxRow.reply_markup)
@@ -137,7 +152,8 @@ async def test_the_reminders_button_starts_the_same_flow(harness: Harness) -> No
         ZH("checkin-ask-temperature", name="胡军", day="2026-11-23")
     ]
     await harness.send(RESIDENT, "38.1")
-    assert await harness.press(RESIDENT, symptom(ob, "none")) == [ZH("checkin-recorded-alert")]
+    await harness.press(RESIDENT, symptom(ob, "none"))
+    assert await harness.press(RESIDENT, fever(ob, "confirm")) == [ALERTED]
     assert await state(harness, ob) is ObligationState.MET
 
 

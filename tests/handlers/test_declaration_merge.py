@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.wiring import followup_config
 from domain.declarations import (
     CodeColour,
+    ContactKind,
     Declaration,
     DeclarationStatus,
     DomesticOrigin,
@@ -177,3 +178,38 @@ async def test_a_done_check_in_and_staff_actions_follow_the_update(
     assert [e.step.value for e in entries] == ["called"]
     [handling] = await _obligations(harness, ObligationKind.CASE_HANDLING)
     assert handling.subject == f"declaration:{second}"
+
+
+async def _handling(harness: Harness) -> list[tuple[str, str, str]]:
+    return sorted(
+        (o.subject, o.period, o.state)
+        for o in await _obligations(harness, ObligationKind.CASE_HANDLING)
+    )
+
+
+async def test_an_update_into_another_immediate_category_once_handled_owes_handling_again(
+    harness: Harness, service: DeclarationService
+) -> None:
+    """Home quarantine with a fever, handled; then a close contact is declared: centralised
+    quarantine, another immediate report (a transfer), owed anew with a deadline of its own.
+    Not while the first is still open, and not for an update within the same category."""
+    harness.clock.set(NOW)
+    first = await _submit(harness, service, FEVER)
+    contact = replace(FEVER, contacts=frozenset({ContactKind.CLOSE_CONTACT}))
+    # Still open: the category changes, the deadline already owed stands (no duplicate).
+    second = await _submit(harness, service, contact, replaces=first)
+    assert await _handling(harness) == [(f"declaration:{second}", "handling", "open")]
+    await harness.press(LIAISON, CaseAct(declaration=second, action=CaseAction.HANDLED).pack())
+    await harness.send(LIAISON, "已联系，待转运")
+    # The same category again, handled: nothing new owed.
+    third = await _submit(harness, service, replace(contact, temperature=38.0), replaces=second)
+    assert await _handling(harness) == [(f"declaration:{third}", "handling", "met")]
+    # Into another immediate category after the handling: owed again.
+    fourth = await _submit(harness, service, FEVER, replaces=third)
+    assert await _handling(harness) == [
+        (f"declaration:{fourth}", "handling", "met"),
+        (f"declaration:{fourth}", "handling:v4", "open"),
+    ]
+    await harness.press(LIAISON, CaseAct(declaration=fourth, action=CaseAction.HANDLED).pack())
+    await harness.send(LIAISON, "已居家隔离")
+    assert [s for _, _, s in await _handling(harness)] == ["met", "met"]

@@ -389,9 +389,13 @@ async def test_an_arrival_before_the_look_back_window_is_asked_again(harness: Ha
     assert current(harness).step == "arrdate"
     days = harness.settings.policy.lookback_days
     reason = ZH("declare-arrdate-range", days=days, first="2026-11-08", last="2026-11-22")
-    for typed in ("2026-11-07", "2026-11-23", "9999-12-25"):
+    for typed in ("2026-11-07", "2025-11-22"):
         [reply] = await harness.send(RESIDENT, typed)
         assert reply == reason + "\n" + ZH("declare-q-arrdate")
+    # A day to come is no arrival yet: said so, not the look-back.
+    for typed in ("2026-11-23", "9999-12-25", "明天"):
+        [reply] = await harness.send(RESIDENT, typed)
+        assert reply == ZH("declare-arrdate-ahead") + "\n" + ZH("declare-q-arrdate")
     await harness.send(RESIDENT, "2026-11-08")
     assert current(harness).step == "arrtime"
 
@@ -497,7 +501,9 @@ async def test_the_result_lists_only_tests_and_check_ins_still_ahead(harness: Ha
     await click(harness, RESIDENT, "confirm")
     result = (await click(harness, RESIDENT, "agree"))[-1]
     assert ZH("followup-category-centralised_quarantine") in result
-    assert ZH("followup-result-tests", dates="2026-12-04") in result
+    # Day 1's test, past when declared, moves to the next day without one (not dropped).
+    dates = ZH("list-separator").join(["2026-11-23", "2026-12-04"])
+    assert ZH("followup-result-tests", dates=dates) in result
     assert "2026-11-23 至 2026-12-04" in result  # the check-ins
     assert "2026-11-22" not in result
 

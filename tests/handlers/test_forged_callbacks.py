@@ -83,6 +83,7 @@ def test_every_int_field_of_callback_data_is_covered() -> None:
         ("ZeroConfirm", "base"),
         ("ReminderReport", "obligation_id"),
         ("CheckinStart", "obligation_id"),
+        ("CheckinFever", "obligation_id"),
         ("CheckinSymptom", "obligation_id"),
         ("TestRecord", "obligation_id"),
         ("TestConfirm", "obligation_id"),

@@ -4,12 +4,13 @@ alerted, a result corrected to positive is alerted as a positive is."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from domain.declaration_json import declaration_to_dict
 from domain.declarations import TestResult
 from domain.obligations import ObligationKind
 from storage.models import AuditLogRow, OutboxRow, TestRecordRow
@@ -23,6 +24,8 @@ from tests.handlers.followups import (
     load_more_org,
     refusal,
 )
+from tests.handlers.test_cases import FEVER
+from texts.case_keyboards import CaseAct, CaseAction
 from texts.checkin_keyboards import TestConfirm, TestRecord
 from texts.result_keyboards import ResultFix, ResultOpen
 
@@ -250,3 +253,31 @@ async def test_cancel_takes_the_menus_buttons_off(harness: Harness) -> None:
     assert await harness.press(TRACKER, open_(record, close=True)) == []
     assert refusal(harness) == ZH("result-fix-cancelled")
     assert await result(harness) == "negative"
+
+
+async def test_the_case_card_lists_the_positive_alert_and_the_correction(
+    harness: Harness,
+) -> None:
+    answers = declaration_to_dict(replace(FEVER, name="胡军"))
+    ob = await followup(harness, kind=ObligationKind.TEST_DUE, answers=answers)
+    await harness.press(RESIDENT, TestRecord(obligation_id=ob, result=TestResult.POSITIVE).pack())
+    await harness.press(RESIDENT, TestConfirm(obligation_id=ob, back=False).pack())
+    await harness.press(TRACKER, open_(1))
+    await harness.press(TRACKER, harness.button(harness.labels()[0]))
+    view = CaseAct(declaration=1, action=CaseAction.VIEW).pack()
+    card = (await harness.press(TRACKER, view))[-1]
+    # The positive's alert went to the county, the town, the liaison and the tracker.
+    at = "2026-11-23 09:00"
+    assert ZH("case-card-alert-positive", at=at, staff=4, delivered=0) in card
+    assert (
+        ZH(
+            "case-entry-result_fixed",
+            at=at,
+            name="用户",  # the corrector's Telegram name (the harness's)
+            day="2026-11-23",
+            was=ZH("case-test-positive"),
+            to=ZH("case-test-negative"),
+        )
+        in card
+    )
+    assert ZH("case-card-test", day="2026-11-23", result=ZH("case-test-negative")) in card

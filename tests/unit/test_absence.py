@@ -80,6 +80,19 @@ def test_a_cover_who_is_away_or_unreachable_covers_nobody() -> None:
     assert plans(2001, unreachable=(2101,))[0].nobody
 
 
+def test_where_nobody_covers_the_plan_says_who_still_hears_of_cases() -> None:
+    # Liaison and deputy both away: nobody takes their reminders, but the tracker still hears
+    # of the residents' cases (domain.recipients.case_staff); a cover present says nothing more.
+    both = plans(2001, {2001: TODAY, 2101: TODAY})
+    assert both == [CoverPlan("dongguan", Role.LIAISON, (), cases=(2301,))]
+    assert both[0].nobody
+    assert plans(2001)[0].cases == ()
+    # An away tracker: no cover of their own, the liaison hears of the cases.
+    assert plans(2301, {2301: TODAY})[0].cases == (2001,)
+    # Supervisors pass up instead.
+    assert plans(1002)[0].cases == ()
+
+
 def test_supervisors_pass_up_and_trackers_have_no_cover() -> None:
     assert plans(1002) == [CoverPlan("chengguan", Role.SUPERVISOR, (), passes_up=True)]
     assert plans(1002, {1001: TODAY})[0].nobody  # nobody present above either

@@ -208,3 +208,24 @@ def test_date_round_trips_every_accepted_form(day: date) -> None:
 def test_the_reader_never_raises(text: str, direction: Direction) -> None:
     result = read_date(text, TODAY, PAST_YEAR, direction)
     assert result.ok or result.refusal in dates.REFUSALS
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Nov 20", date(2026, 11, 20)),
+        ("nov. 20th", date(2026, 11, 20)),
+        ("20 November", date(2026, 11, 20)),
+        ("Sept 30", date(2026, 9, 30)),
+        ("3 December 2025", date(2025, 12, 3)),
+        ("December 3rd, 2025", date(2025, 12, 3)),
+        ("Dec 3", date(2026, 12, 3)),  # just ahead: this year's (a window ending today refuses)
+    ],
+)
+def test_english_month_names(text: str, expected: date) -> None:
+    assert parse_day(text, TODAY, Direction.PAST) == expected
+
+
+@pytest.mark.parametrize("text", ["Foo 3", "Mar 40", "Ma 3", "December", "3", "Feb 30"])
+def test_words_that_are_no_english_date(text: str) -> None:
+    assert parse_day(text, TODAY, Direction.PAST) is None

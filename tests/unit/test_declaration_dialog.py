@@ -17,6 +17,9 @@ from domain.declarations import (
     OverseasOrigin,
     TransportKind,
 )
+from domain.org import Language
+from texts.declaration_keyboards import question_text
+from texts.i18n import Translator
 
 TODAY = date(2026, 11, 22)
 
@@ -123,6 +126,22 @@ def test_domestic_by_typing_offers_matches_and_skips_known_levels() -> None:
     assert built.transport is not None
     assert built.transport.kind is TransportKind.OWN_CAR
     assert built.transport.number is None
+
+
+def test_none_of_the_matches_goes_to_the_levels_buttons_and_back_shows_them_again() -> None:
+    walk = Walk().personal()
+    walk.press("returned")
+    walk.press("domestic")
+    walk.type("Chaoyang")
+    assert walk.step == "rmatch"
+    assert dialog.KEEP_TYPED in dialog.options(walk.draft)
+    walk.press(dialog.KEEP_TYPED)
+    assert walk.step == "prov"
+    assert "110000" in dialog.options(walk.draft)
+    walk.press(action="back")
+    assert walk.step == "rmatch"
+    walk.press("110105")
+    assert walk.step == "street"
 
 
 def test_unknown_region_is_refused() -> None:
@@ -508,3 +527,16 @@ def test_a_pick_at_the_wrong_level_is_refused_and_the_draft_survives_storage() -
     forged = {**walk.draft.to_data(), "stay": {"place": "x", "codes": [], "pick": "999999"}}
     with pytest.raises(dialog.DraftError):
         Draft.from_data(forged, today=TODAY)
+
+
+@pytest.mark.parametrize("tr", [Translator(Language.ZH_CN), Translator(Language.EN)])
+def test_the_pick_question_says_whether_matches_were_turned_down(tr: Translator) -> None:
+    walk = _at_pick("南京南站")
+    assert walk.step == "smatch"
+    walk.press(dialog.KEEP_TYPED)  # none of these
+    asked = question_text(tr, walk.draft)
+    assert tr("declare-q-spick-declined", place="南京南站") in asked
+    assert tr("declare-q-spick", place="南京南站") not in asked
+    walk.type("老家村口")  # typed another way, and nothing matches it
+    assert walk.step == "spick"
+    assert tr("declare-q-spick", place="老家村口") in question_text(tr, walk.draft)

@@ -8,7 +8,14 @@ import pytest
 from domain.escalation import Step, Target
 from domain.obligations import Obligation, ObligationKind
 from domain.org import ChatGroup, GroupPurpose, OrgTree, Role, RoleAssignment, Unit, UnitKind
-from domain.recipients import Directory, Recipient, case_holders, case_recipients, resolve
+from domain.recipients import (
+    Directory,
+    Recipient,
+    answerable,
+    case_holders,
+    case_recipients,
+    resolve,
+)
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 23)
@@ -84,6 +91,46 @@ def test_a_case_reaches_the_same_covers_as_an_escalation() -> None:
     # Unreachable (blocked the bot) is covered alike; both gone: nobody, said so to the caller.
     both = Directory.of(TREE, ROLES, GROUPS, away_until={2001: DAY}, unreachable=[2002])
     assert case_recipients(both, "dongguan", DAY, chain=False) == ()
+
+
+HANDLING = Obligation(
+    ObligationKind.CASE_HANDLING, "declaration:7", "handling", "nanjie", "nanjie", DUE
+)
+NANJIE_LIAISON = [*ROLES, RoleAssignment(2003, "nanjie", Role.LIAISON)]
+
+
+def test_a_cases_handling_reaches_whoever_had_its_alert() -> None:
+    # 南街社区: a liaison, no deputy, a tracker. The first step (assignee+deputy) reaches the
+    # same people as the case's alert, the tracker included, and names them as answering.
+    d = directory(roles=NANJIE_LIAISON)
+    step = to(Target.ASSIGNEE, Target.DEPUTY)
+    assert ids(HANDLING, step, d) == [2003, 2101]
+    assert ids(HANDLING, step, d) == list(case_recipients(d, "nanjie", DAY, chain=False))
+    assert answerable(HANDLING, d, DAY) == (2003, 2101)
+    # The liaison away, no deputy: the tracker still hears (not "reached nobody").
+    away = directory({2003: DAY}, roles=NANJIE_LIAISON)
+    got = resolve(HANDLING, step, away, DAY)
+    assert got.recipients == (Recipient(2101, Target.ASSIGNEE),)
+    assert answerable(HANDLING, away, DAY) == (2101,)
+    # 东关村 with its liaison away: the deputy covers, as for the alerts, and says for whom.
+    dongguan = Obligation(
+        ObligationKind.CASE_HANDLING, "declaration:8", "handling", "dongguan", "dongguan", DUE
+    )
+    covered = resolve(dongguan, step, directory({2001: DAY}), DAY)
+    assert covered.recipients == (Recipient(2002, Target.ASSIGNEE, covering_for=2001),)
+
+
+def test_a_units_obligation_names_the_cover_of_an_away_liaison() -> None:
+    assert answerable(REPORT, directory(), DAY) == (2001,)
+    assert answerable(REPORT, directory({2001: DAY}), DAY) == (2002,)
+    # Nobody present: still the liaison, so the message says whose it is.
+    assert answerable(REPORT, directory({2001: DAY, 2002: DAY}), DAY) == (2001,)
+    assert answerable(CHECKIN, directory({3004: DAY}), DAY) == (3004,)
+
+
+def test_a_unit_without_a_liaison_hears_of_cases_through_its_deputy() -> None:
+    roles = [a for a in ROLES if a.telegram_id != 2001]
+    assert case_recipients(directory(roles=roles), "dongguan", DAY, chain=False) == (2002,)
 
 
 def test_an_away_liaison_is_covered_by_the_deputy_through_the_last_day() -> None:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.cases import handling_obligation, positive_handling
+from domain.cases import fever_handling, handling_obligation, positive_handling
 from domain.escalation import DEFAULT_CHAINS, Event, Step, Target
 from domain.obligations import Obligation, ObligationKind
 from domain.org import Language, Person
 from domain.recipients import Recipient
 from scheduler.engine import NobodyMessage, StepMessage
+from scheduler.messages import Rendered
+from texts.case_keyboards import CaseAct, CaseAction
 from texts.i18n import Translator, catalog
 from texts.keyboards import ExcuseObligation, ReminderReport
 from texts.obligations import ObligationTexts, kind_name, target_name
@@ -271,3 +274,59 @@ def test_a_positive_results_handling_says_which_test(language: Language) -> None
         rendered = ObligationTexts().step(sent)
         assert line in rendered.text
         assert rendered.reply_markup is not None  # the case's buttons, to record it handled
+
+
+def _case_step(ob: Obligation, index: int, target: Target, language: Language) -> StepMessage:
+    step = DEFAULT_CHAINS[ObligationKind.CASE_HANDLING].steps[index]
+    return StepMessage(
+        ob, step, Event(index, 0, DUE), Recipient(1001, target), language, "东关村", (LIAISON,),
+        None, DUE,
+    )  # fmt: skip
+
+
+def _buttons(rendered: Rendered) -> list[str]:
+    assert rendered.reply_markup is not None
+    return [b["callback_data"] for row in rendered.reply_markup["inline_keyboard"] for b in row]
+
+
+@pytest.mark.parametrize("language", list(Language))
+@pytest.mark.parametrize("index", [1, 2, 3])
+def test_a_supervisor_escalated_a_case_hears_which_and_may_view_or_excuse_it(
+    language: Language, index: int
+) -> None:
+    """Up the chain: which declaration and what is owed of it, 查看报备 (and the other case
+    buttons), and the excuse button the supervisors get for every escalation."""
+    tr = Translator(language)
+    target = DEFAULT_CHAINS[ObligationKind.CASE_HANDLING].steps[index].targets[0]
+    key = DEFAULT_CHAINS[ObligationKind.CASE_HANDLING].steps[index].message
+    cases = (
+        (replace(handling_obligation(12, "dongguan", DUE), id=5), key, "obligation-case-which"),
+        (
+            replace(positive_handling(12, "dongguan", DUE.date(), DUE), id=5),
+            f"{key}-positive",
+            "obligation-case-positive",
+        ),
+        (
+            replace(fever_handling(12, "dongguan", DUE.date(), DUE), id=5),
+            f"{key}-fever",
+            "obligation-case-fever",
+        ),
+    )
+    for ob, title, which in cases:
+        rendered = ObligationTexts().step(_case_step(ob, index, target, language))
+        values = {"unit": "东关村", "who": LIAISON.name, "due": "11-22 17:00"}
+        assert rendered.text.startswith(tr(title, **values, kind=""))
+        assert tr(which, id=12, day="2026-11-22") in rendered.text
+        pressed = _buttons(rendered)
+        assert CaseAct(declaration=12, action=CaseAction.VIEW).pack() in pressed
+        assert CaseAct(declaration=12, action=CaseAction.HANDLED).pack() in pressed
+        assert ExcuseObligation(obligation_id=5).pack() in pressed
+
+
+def test_the_liaison_gets_the_case_buttons_without_the_excuse() -> None:
+    ob = replace(fever_handling(12, "dongguan", DUE.date(), DUE), id=5)
+    rendered = ObligationTexts().step(_case_step(ob, 0, Target.ASSIGNEE, Language.ZH_CN))
+    assert rendered.text.startswith("🚨 <b>打卡发热尚未处置</b>")
+    pressed = _buttons(rendered)
+    assert CaseAct(declaration=12, action=CaseAction.VIEW).pack() in pressed
+    assert ExcuseObligation(obligation_id=5).pack() not in pressed
