@@ -167,7 +167,8 @@ async def record_checkin(
     tree = await repos.org.load_tree()
     unit_name = unit_name_of(tree, ob.unit_code)
     reasons = alert_reasons(answer, fever_threshold)
-    if AlertReason.FEVER in reasons and handling is not None:
+    # A fever or symptoms: the immediate-report condition, alerted as such (texts/checkins.py).
+    if {AlertReason.FEVER, AlertReason.SYMPTOMS} & set(reasons) and handling is not None:
         await case_handling.owe_fever(
             repos, handling, monitored.declaration_id, ob.unit_code, day, now=now
         )

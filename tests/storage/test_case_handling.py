@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from domain.cases import fever_key, positive_key
 from domain.checkins import CheckinAnswer
-from domain.declarations import TestResult
+from domain.declarations import Symptom, TestResult
 from domain.obligations import ObligationKind, ObligationState
 from services import case_handling, checkins, result_fixes, result_recording
 from services.case_handling import HandlingPolicy
@@ -204,3 +204,18 @@ async def test_a_fever_at_the_check_in_is_owed_handling_once_a_day(org: Reposito
     met = await repos.obligations.get(fever_key(declared, DAY))
     assert met is not None
     assert met.state is ObligationState.MET
+    # Symptoms without a fever meet the immediate-report condition too: owed as well.
+    third = following + timedelta(days=1)
+    await checkins.record_checkin(
+        repos,
+        resident,
+        await followup(repos, declared, third),
+        CheckinAnswer(36.6, frozenset({Symptom.DRY_COUGH})),
+        fever_threshold=THRESHOLD,
+        render=render_alert,
+        now=at(third, 10),
+        handling=HANDLING,
+    )
+    owed_again = await repos.obligations.get(fever_key(declared, third))
+    assert owed_again is not None
+    assert owed_again.state is ObligationState.OPEN

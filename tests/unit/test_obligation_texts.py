@@ -326,7 +326,7 @@ def test_a_supervisor_escalated_a_case_hears_which_and_may_view_or_excuse_it(
 def test_the_liaison_gets_the_case_buttons_without_the_excuse() -> None:
     ob = replace(fever_handling(12, "dongguan", DUE.date(), DUE), id=5)
     rendered = ObligationTexts().step(_case_step(ob, 0, Target.ASSIGNEE, Language.ZH_CN))
-    assert rendered.text.startswith("🚨 <b>打卡发热尚未处置</b>")
+    assert rendered.text.startswith("🚨 <b>打卡异常尚未处置</b>")
     pressed = _buttons(rendered)
     assert CaseAct(declaration=12, action=CaseAction.VIEW).pack() in pressed
     assert ExcuseObligation(obligation_id=5).pack() not in pressed
