@@ -9,8 +9,9 @@ fever at a check-in); `test-alert:<obligation>:<person>` (a positive result);
 Once someone records that the person was reached or the case handled, every such alert
 Telegram has taken is edited to say so (who, when) below its text, so that the others it went
 to do not call again or wonder: the edit starts from the alert as sent, so a later record
-replaces the line rather than adding one. Queued in the recording's transaction; sent after
-the commit under Telegram's limits.
+replaces the line rather than adding one. A call recorded after the case was handled marks
+only the alerts sent since (a new fever, say): the earlier ones keep saying it was handled.
+Queued in the recording's transaction; sent after the commit under Telegram's limits.
 """
 
 from __future__ import annotations
@@ -90,15 +91,19 @@ async def mark(
     texts: MarkTexts,
     default_language: Language,
     now: datetime,
+    handled_at: datetime | None = None,
 ) -> int:
     """Edit the case's alerts Telegram has taken to say `step` was recorded by `by` at
-    `now` (`ids`: the current version's first); the number of edits queued."""
+    `now` (`ids`: the current version's first; `handled_at`: when the case was last
+    recorded handled before); the number of edits queued."""
+    since = handled_at if step is CaseStep.CALLED else None
     sent = [
         alert.entry
         for alert in await case_alerts(repos, ids)
         if alert.kind in MARKED
         and alert.entry.state is OutboxState.SENT
         and alert.entry.sent_message_id is not None
+        and (since is None or alert.entry.created_at > since)
     ]
     if not sent:
         return 0

@@ -183,6 +183,7 @@ async def record(
     `marks`, the alerts about the case say so to everyone they went to."""
     stored = await _allowed(repos, actor, declaration_id, RECORD, now)
     note = note.strip()[:MAX_NOTE] if note else None
+    handled = [e.at for e in await repos.cases.entries(stored.id) if e.step is CaseStep.HANDLED]
     await repos.cases.add(stored.id, step, note, by=actor.telegram_id, at=now)
     if step is CaseStep.HANDLED:
         # Handled: the escalation of an immediate report or a positive result stops here.
@@ -197,6 +198,7 @@ async def record(
             texts=marks,
             default_language=default_language,
             now=now,
+            handled_at=max(handled, default=None),
         )
     # The note is about a person's health: the audit keeps who did what, not the note.
     await _audit(repos, actor, RECORD, stored, now, detail=step.value)

@@ -68,7 +68,12 @@ def version_lines(tr: Translator, case: Case, zone: ZoneInfo) -> list[str]:
     stored = case.stored
     if stored.version <= 1 and not case.earlier:
         return []
-    lines = [tr("case-card-version", version=stored.version)]
+    # The current row stands for the versions since the earlier row's (a re-screen's too).
+    first = case.earlier[0].version + 1 if case.earlier else 1
+    if stored.version > first:
+        lines = [tr("case-card-version-rescreened", version=stored.version, first=first)]
+    else:
+        lines = [tr("case-card-version", version=stored.version)]
     # A re-screen makes a new version of the same row: each earlier row stands for the
     # versions since the one before it (the oldest from the first), newest first.
     older = [e.version for e in case.earlier[1:]] + [0] * bool(case.earlier)

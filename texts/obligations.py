@@ -159,7 +159,7 @@ class ObligationTexts:
             and not message.recipient.group
             and declaration_of(ob.subject) is not None
         )
-        owed, day = owed_of(ob.period)
+        owed, _ = owed_of(ob.period)
         if case and owed is not Owed.IMMEDIATE and f"{key}-{owed.value}" in catalog(tr.language):
             # What is owed, in a private chat only (a group hears no positive, no fever).
             key = f"{key}-{owed.value}"
@@ -177,13 +177,12 @@ class ObligationTexts:
             )
         )
         markup = None
-        declaration_id = declaration_of(ob.subject)
-        if case and declaration_id is not None:
+        which = _which_case(tr, ob) if case else None
+        if which is not None:
             # Which case and what of it, the buttons to see it and record its handling
             # (checked again on press: handlers.cases), and a supervisor's excuse button.
-            which = "obligation-case-which" if owed is Owed.IMMEDIATE else f"obligation-case-{owed}"
-            lines.append(tr(which, id=declaration_id, day=day or ""))
-            markup = case_markup(tr, declaration_id, phone=False)
+            lines.append(which[0])
+            markup = which[1]
             if _excusable(message) and ob.id is not None:
                 markup["inline_keyboard"] += excuse_markup(tr, ob.id)["inline_keyboard"]
         elif _excusable(message) and ob.id is not None:
@@ -210,4 +209,19 @@ class ObligationTexts:
             purpose=purpose_name(tr, step),
             targets=tr("list-separator").join(target_name(tr, t) for t in step.targets),
         )
-        return Rendered(text)
+        # An admin told a case reaches nobody: which case, and its card (in private).
+        which = _which_case(tr, ob) if ob.kind is ObligationKind.CASE_HANDLING else None
+        if which is None:
+            return Rendered(text)
+        return Rendered(f"{text}\n{which[0]}", which[1])
+
+
+def _which_case(tr: Translator, ob: Obligation) -> tuple[str, dict[str, Any]] | None:
+    """A case handling's line naming the case and what is owed of it, and the case's buttons;
+    None when its subject names no declaration."""
+    declaration_id = declaration_of(ob.subject)
+    if declaration_id is None:
+        return None
+    owed, day = owed_of(ob.period)
+    which = "obligation-case-which" if owed is Owed.IMMEDIATE else f"obligation-case-{owed}"
+    return tr(which, id=declaration_id, day=day or ""), case_markup(tr, declaration_id, phone=False)

@@ -43,10 +43,15 @@ UPDATE = "declaration.update"
 STALE_UPDATE = "followup-update-stale"
 
 
-def is_active(config: FollowupConfig, stored: StoredDeclaration, today: date) -> bool:
+def is_active(
+    config: FollowupConfig, stored: StoredDeclaration, today: date, *, after_end: int = 0
+) -> bool:
+    """Its measure runs, or its start lies within the look-back window; `after_end`: or its
+    measure ended at most this many days ago (what /mine still shows as ended)."""
     plan = plan_for(config, stored.classification, stored.start_date)
     window = today - timedelta(days=config.policy.lookback_days)
-    return stored.superseded_by is None and (plan.end > today or stored.start_date >= window)
+    runs = plan.end + timedelta(days=after_end) > today
+    return stored.superseded_by is None and (runs or stored.start_date >= window)
 
 
 async def active(
@@ -59,19 +64,24 @@ async def active(
 
 
 async def _current(
-    repos: Repositories, config: FollowupConfig, resident_id: int, now: datetime
+    repos: Repositories,
+    config: FollowupConfig,
+    resident_id: int,
+    now: datetime,
+    *,
+    after_end: int = 0,
 ) -> ActiveDeclaration | None:
-    """`active`, also when the measure was ended early."""
+    """`active`, also when the measure was ended early (`after_end`: see is_active)."""
     stored = await repos.declarations.current_of(resident_id)
     today = now.astimezone(config.zone).date()
-    return None if stored is None else as_active(config, stored, today)
+    return None if stored is None else as_active(config, stored, today, after_end=after_end)
 
 
 def as_active(
-    config: FollowupConfig, stored: StoredDeclaration, today: date
+    config: FollowupConfig, stored: StoredDeclaration, today: date, *, after_end: int = 0
 ) -> ActiveDeclaration | None:
     """The declaration as /declare shows it while it is active (is_active), else None."""
-    if not is_active(config, stored, today):
+    if not is_active(config, stored, today, after_end=after_end):
         return None
     plan = plan_for(config, stored.classification, stored.start_date)
     days = (plan.end - plan.start).days
@@ -116,8 +126,10 @@ async def my_state(
     repos: Repositories, config: FollowupConfig, resident_id: int, now: datetime
 ) -> MyState | None:
     """The resident's own state under their active declaration; None without one. A measure
-    ended early is shown as such (stored.release) while it would otherwise still count."""
-    found = await _current(repos, config, resident_id, now)
+    ended early is shown as such (stored.release) while it would otherwise still count; one
+    ended by date is shown as ended for as long as the look-back window after its end, so the
+    resident is not told to declare again the day after."""
+    found = await _current(repos, config, resident_id, now, after_end=config.policy.lookback_days)
     if found is None:
         return None
     stored = found.stored

@@ -133,6 +133,8 @@ async def test_versions_made_by_a_rescreen_are_counted_with_their_row(harness: H
         )
 
     await harness.repos(rescreened)
+    text = await card(harness, first, LIAISON)
+    assert ZH("case-card-version-rescreened", version=2, first=1) in text
     harness.clock.set(NOW + timedelta(hours=2))
     second = await submit(harness, replace(FULL, companions=3), replaces=first)
     text = await card(harness, second, LIAISON)
@@ -202,3 +204,15 @@ async def test_once_worked_the_alerts_say_so_to_everyone_they_reached(harness: H
     }
     handled = ZH("case-alert-mark-handled", name="用户", at="2026-11-20 10:20")
     assert latest[TRACKER] == f"{sent[TRACKER]}\n\n{handled}"
+    # A call recorded after the handling leaves the alerts saying it was handled: only
+    # alerts sent since (none here) would be marked.
+    harness.clock.set(NOW + timedelta(minutes=40))
+    await harness.press(LIAISON, CaseAct(declaration=declared, action=CaseAction.CALLED).pack())
+    calls = [
+        e
+        for e in await harness.repos(
+            lambda r: r.outbox.with_prefix(f"declaration:{declared}:mark:")
+        )
+        if ":called:" in e.message.dedupe_key
+    ]
+    assert len(calls) == len(sent)  # the first call's edits only

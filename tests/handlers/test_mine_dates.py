@@ -48,6 +48,19 @@ async def test_mine_and_declare_say_the_period_ended_after_its_last_day(
     assert "day 14 of 14" not in text
 
 
+async def test_mine_says_it_ended_for_the_look_back_window_after_its_end(
+    harness: Harness,
+) -> None:
+    await _declare_once(harness)  # home monitoring 2026-11-21 .. 2026-12-04
+    ended = ZH("declare-active-ended", start="2026-11-21", last="2026-12-04")
+    for day in (6, 18):  # the arrival is out of the look-back window by now
+        harness.clock.set(datetime(2026, 12, day, 9, 0, tzinfo=ZONE))
+        [text] = await harness.send(RESIDENT, "/mine")
+        assert ended in text
+    harness.clock.set(datetime(2026, 12, 19, 9, 0, tzinfo=ZONE))  # 14 days after its end
+    assert await harness.send(RESIDENT, "/mine") == [ZH("mine-none")]
+
+
 async def test_mine_on_the_last_day_still_counts_it(harness: Harness) -> None:
     await _declare_once(harness)
     harness.clock.set(datetime(2026, 12, 4, 9, 0, tzinfo=ZONE))

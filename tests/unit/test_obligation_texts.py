@@ -235,6 +235,19 @@ def test_nobody_alert_names_unit_purpose_and_deadline(language: Language) -> Non
     assert not LEFTOVER.search(rendered.text)
 
 
+@pytest.mark.parametrize("language", list(Language))
+def test_nobody_alert_of_a_case_names_it_and_opens_it(language: Language) -> None:
+    step = DEFAULT_CHAINS[ObligationKind.CASE_HANDLING].steps[0]
+    owed = replace(fever_handling(12, "dongguan", DUE.date(), DUE), id=5)
+    rendered = ObligationTexts().nobody(NobodyMessage(owed, step, "东关村", language, DUE))
+    tr = Translator(language)
+    assert tr("obligation-case-fever", id=12, day="2026-11-22") in rendered.text
+    assert rendered.reply_markup is not None
+    view = CaseAct(declaration=12, action=CaseAction.VIEW).pack()
+    data = [b["callback_data"] for row in rendered.reply_markup["inline_keyboard"] for b in row]
+    assert view in data
+
+
 def test_every_kind_and_target_has_a_name() -> None:
     for language in Language:
         tr = Translator(language)
