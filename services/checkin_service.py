@@ -102,7 +102,10 @@ class CheckinService:
     ) -> Started:
         """Whose test of which day a result would be recorded for (a positive one is confirmed
         first); Refused as recording it would be."""
-        allowed = await result_recording.result_access(repos, actor, obligation_id, now=now)
+        today = now.astimezone(self.zone).date()
+        allowed = await result_recording.result_access(
+            repos, actor, obligation_id, now=now, today=today
+        )
         return Started(await checkins.resident_name(repos, allowed.monitored), allowed.day)
 
     async def record_test(
@@ -120,6 +123,7 @@ class CheckinService:
             result,
             render=self.render,
             now=now,
+            today=now.astimezone(self.zone).date(),
             fix_markup=self.fix_markup,
             handling=self.handling,
             alert_markup=self.alert_markup,

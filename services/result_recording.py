@@ -9,7 +9,7 @@ result is confirmed before it comes here (handlers.result_buttons).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Any, Protocol
 
@@ -25,6 +25,7 @@ from services.refusal import Refused
 from storage import Repositories
 
 TEST_ALERT_PREFIX = "test-alert:"  # then the obligation's id, and the recipient's
+NOT_YET = "checkin-test-not-yet"
 
 
 class FixMarkup(Protocol):
@@ -41,6 +42,7 @@ async def record_test(
     *,
     render: Render,
     now: datetime,
+    today: date,
     fix_markup: FixMarkup | None = None,
     handling: HandlingPolicy | None = None,
     alert_markup: AlertMarkup | None = None,
@@ -48,7 +50,7 @@ async def record_test(
     """ "Done" is a pending result; the result may follow later on the same (met) test day.
     A final result stands: it is not overwritten from a button (staff correct it, audited:
     services.result_fixes). The reminders keep their buttons until the result is final."""
-    allowed = await result_access(repos, actor, obligation_id, now=now)
+    allowed = await result_access(repos, actor, obligation_id, now=now, today=today)
     ob, monitored, day = allowed.obligation, allowed.monitored, allowed.day
     record_id = await repos.checkins.set_test_result(
         monitored.declaration_id, day, result, by=actor.telegram_id, now=now
@@ -81,13 +83,16 @@ async def record_test(
 
 
 async def result_access(
-    repos: Repositories, actor: Actor, obligation_id: int, *, now: datetime
+    repos: Repositories, actor: Actor, obligation_id: int, *, now: datetime, today: date
 ) -> Access:
     """What `access` allows for a test day whose result may still be recorded: none yet, or
-    "done, pending"; Refused once it is final."""
+    "done, pending"; Refused once it is final, or before the day (the reminder comes the day
+    before, with its buttons)."""
     allowed = await checkins.access(
         repos, actor, obligation_id, ObligationKind.TEST_DUE, now=now, allow_met=True
     )
+    if allowed.day > today:
+        raise Refused(NOT_YET)
     previous = await repos.checkins.test_result(allowed.monitored.declaration_id, allowed.day)
     if previous is not None and previous is not TestResult.PENDING:
         raise Refused("checkin-test-already")

@@ -3,6 +3,8 @@ anyone alerted; negative and "done, result pending" stay one tap."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from aiogram.methods import EditMessageReplyMarkup, EditMessageText
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from tests.handlers.followups import (
     OTHER,
     RESIDENT,
     TRACKER,
+    ZONE,
     followup,
     load_more_org,
     refusal,
@@ -135,3 +138,19 @@ async def test_the_confirmation_is_checked_again_like_the_press(harness: Harness
     await harness.press(TRACKER, press_data(ob, TestResult.POSITIVE))
     assert await harness.press(TRACKER, confirm(ob)) == [ZH("checkin-test-recorded-positive")]
     assert await alerted(harness) == [1001, 1002, LIAISON]
+
+
+async def test_nothing_is_recorded_before_the_test_day(harness: Harness) -> None:
+    ob = await followup(harness, kind=ObligationKind.TEST_DUE)  # the test day is 2026-11-23
+    # The reminder comes the day before, with its buttons.
+    harness.clock.set(datetime(2026, 11, 22, 20, 0, tzinfo=ZONE))
+    for result in (TestResult.NEGATIVE, TestResult.PENDING, TestResult.POSITIVE):
+        assert await harness.press(RESIDENT, press_data(ob, result)) == []
+        assert refusal(harness) == ZH("checkin-test-not-yet")
+    assert await results(harness) == []
+    assert await state(harness, ob) is ObligationState.OPEN
+    # On the day it is recorded.
+    harness.clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=ZONE))
+    assert await harness.press(RESIDENT, press_data(ob, TestResult.NEGATIVE)) == [
+        ZH("checkin-test-recorded-negative")
+    ]

@@ -48,6 +48,7 @@ async def test_result(repos: Repositories, result: TestResult) -> tuple[int, int
         result,
         render=render_alert,
         now=at(DAY, 11),
+        today=DAY,
         handling=HANDLING,
     )
     [record] = await repos.session.scalars(select(TestRecordRow.id))

@@ -278,6 +278,7 @@ async def record_test(
         result,
         render=render_alert,
         now=at(DAY, 11),
+        today=DAY,
     )
 
 

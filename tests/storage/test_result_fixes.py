@@ -46,6 +46,7 @@ async def positive(repos: Repositories) -> tuple[int, int]:
         TestResult.POSITIVE,
         render=render_alert,
         now=at(DAY, 11),
+        today=DAY,
         fix_markup=texts.fix_markup,
     )
     [record] = await repos.session.scalars(select(TestRecordRow.id))
