@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain.cases import Owed, owed_of
@@ -122,7 +122,18 @@ def _answerable(message: StepMessage) -> bool:
         and message.obligation.kind in PERSONAL_KINDS
         and not message.recipient.group
         and message.recipient.target in ANSWER_TARGETS
+        and not _before_its_day(message)
     )
+
+
+def _before_its_day(message: StepMessage) -> bool:
+    """A step sent before the local day it is about (a test's reminder of the day before):
+    nothing can be recorded yet (services.result_recording), so it carries no buttons."""
+    sent = (message.zone_due + message.step.offset).date()
+    try:
+        return sent < date.fromisoformat(message.obligation.period)
+    except ValueError:  # a period that is no day
+        return False
 
 
 # A step's text for the person who owes a check-in or test themselves: its key plus this

@@ -298,15 +298,17 @@ async def test_ended_early_its_reminders_lose_their_buttons(
         rows = await outbox_to(harness, RESIDENT, "")
         return [row for row in rows if row.dedupe_key.startswith(OUTBOX_PREFIX)]
 
-    queued = await reminders()
+    # (The test reminder of the day before has no buttons: nothing can be recorded yet.)
+    queued = [row.id for row in await reminders() if row.reply_markup]
     assert queued
-    assert all(row.reply_markup for row in queued)
     harness.clock.set(NOW.replace(hour=19, minute=5))
     await harness.press(LIAISON, act(declared, CaseAction.RELEASE))
     await harness.send(LIAISON, REASON)
     await harness.press(LIAISON, act(declared, CaseAction.RELEASE_YES))
     # Not sent yet: it goes out without; nothing is left to answer.
-    assert [row.reply_markup for row in await reminders()] == [None] * len(queued)
+    assert [row.reply_markup for row in await reminders() if row.id in queued] == [None] * len(
+        queued
+    )
     # A test-day button pressed before the edit reached it: said of the test, not a check-in.
     async with harness.database.session() as session:
         test_ids = await session.scalars(

@@ -119,21 +119,23 @@ async def test_a_pending_test_keeps_the_buttons_a_result_takes_them_off(
     harness: Harness,
 ) -> None:
     ob = await followup(harness, kind=ObligationKind.TEST_DUE)
-    [evening] = await remind(harness, DUE - timedelta(hours=24))
-    sent = await deliver(harness, evening)
-    harness.clock.set(DUE - timedelta(hours=3))
+    # The reminder of the day (the day before's has no buttons: nothing to record yet).
+    [reminder] = await remind(harness, DUE - timedelta(hours=2))
+    sent = await deliver(harness, reminder)
+    harness.clock.set(DUE - timedelta(hours=1))
     await harness.press(RESIDENT, TestRecord(obligation_id=ob, result=TestResult.PENDING).pack())
     assert await edits(harness) == []  # the result is still to be given from them
     await harness.press(RESIDENT, TestRecord(obligation_id=ob, result=TestResult.NEGATIVE).pack())
-    assert await edits(harness) == [(RESIDENT, sent[evening.id])]
+    assert await edits(harness) == [(RESIDENT, sent[reminder.id])]
 
 
 async def test_a_confirmed_positive_takes_the_buttons_off(harness: Harness) -> None:
     ob = await followup(harness, kind=ObligationKind.TEST_DUE)
-    [evening] = await remind(harness, DUE - timedelta(hours=24))
-    sent = await deliver(harness, evening)
-    harness.clock.set(DUE - timedelta(hours=3))
+    # The reminder of the day (the day before's has no buttons: nothing to record yet).
+    [reminder] = await remind(harness, DUE - timedelta(hours=2))
+    sent = await deliver(harness, reminder)
+    harness.clock.set(DUE - timedelta(hours=1))
     await harness.press(RESIDENT, TestRecord(obligation_id=ob, result=TestResult.POSITIVE).pack())
     assert await edits(harness) == []  # only asked to confirm
     await harness.press(RESIDENT, TestConfirm(obligation_id=ob, back=False).pack())
-    assert await edits(harness) == [(RESIDENT, sent[evening.id])]
+    assert await edits(harness) == [(RESIDENT, sent[reminder.id])]

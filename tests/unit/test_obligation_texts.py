@@ -343,3 +343,13 @@ def test_the_liaison_gets_the_case_buttons_without_the_excuse() -> None:
     pressed = _buttons(rendered)
     assert CaseAct(declaration=12, action=CaseAction.VIEW).pack() in pressed
     assert ExcuseObligation(obligation_id=5).pack() not in pressed
+
+
+def test_a_test_reminder_of_the_day_before_has_no_result_buttons() -> None:
+    day_before, on_the_day = DEFAULT_CHAINS[ObligationKind.TEST_DUE].steps[:2]  # -24h, -2h
+    assert day_before.offset == timedelta(hours=-24)
+    resident = Recipient(3001, Target.ASSIGNEE)
+    early = ObligationTexts().step(message(day_before, resident, kind=ObligationKind.TEST_DUE))
+    assert early.reply_markup is None
+    late = ObligationTexts().step(message(on_the_day, resident, kind=ObligationKind.TEST_DUE))
+    assert late.reply_markup is not None
