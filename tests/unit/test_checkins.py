@@ -230,13 +230,15 @@ def test_checkin_reminders_to_the_assignee_carry_check_in_now() -> None:
 def test_test_reminders_carry_done_and_results() -> None:
     base = {**_fields(RESIDENT), "kind": ObligationKind.TEST_DUE, "id": 78}
     ob = Obligation(**base)  # type: ignore[arg-type]
-    found = buttons(ob, 0, Recipient(3004, Target.ASSIGNEE))
+    # The reminder of the day before has none: nothing can be recorded before the day.
+    assert buttons(ob, 0, Recipient(3004, Target.ASSIGNEE)) == []
+    found = buttons(ob, 1, Recipient(3004, Target.ASSIGNEE))
     assert found == [
         TestRecord(obligation_id=78, result=r).pack()
         for r in (TestResult.PENDING, TestResult.NEGATIVE, TestResult.POSITIVE)
     ]
     assert all(len(data.encode()) <= 64 for data in found)
-    assert buttons(ob, 0, Recipient(-100, Target.ASSIGNEE, group=True)) == []
+    assert buttons(ob, 1, Recipient(-100, Target.ASSIGNEE, group=True)) == []
 
 
 def _fields(ob: Obligation) -> dict[str, object]:
