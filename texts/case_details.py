@@ -49,6 +49,7 @@ def answer_lines(tr: Translator, case: Case) -> list[str]:
             value=Html(answer_text(tr, step, answers.get(step))),
         )
         for step in ANSWERS
+        if step not in _given_as_reasons(case)
     ]
     if declaration.id_number:
         # Like the phone: in full only for those who must call (services.cases.Case).
@@ -62,6 +63,20 @@ def answer_lines(tr: Translator, case: Case) -> list[str]:
             )
         )
     return lines
+
+
+def _given_as_reasons(case: Case) -> set[Step]:
+    """The answers the card's reason lines already show (a fever, the symptoms, a red or
+    yellow code, contacts): not repeated among the answers."""
+    reasons = case.reasons
+    given = {
+        Step.TEMP: reasons.temperature is not None,
+        Step.SYMPTOMS: bool(reasons.symptoms),
+        Step.HCODE: reasons.health_code is not None,
+        Step.ICARD: reasons.itinerary_card is not None,
+        Step.CONTACTS: bool(reasons.contacts),
+    }
+    return {step for step, shown in given.items() if shown}
 
 
 def version_lines(tr: Translator, case: Case, zone: ZoneInfo) -> list[str]:

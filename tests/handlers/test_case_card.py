@@ -61,9 +61,13 @@ async def test_the_card_shows_every_answer_and_the_id_to_those_who_call(harness:
     assert line("declare-f-hcode", ZH("declare-opt-colour-green")) in text
     assert line("declare-f-icard", ZH("declare-opt-colour-green")) in text
     assert line("declare-f-vacc", ZH("declare-doses", n="3")) in text
-    assert line("declare-f-contacts", ZH("declare-opt-contacts-shared_trajectory")) in text
     assert line("declare-f-companions", "2") in text
-    assert line("declare-f-temp", "38.6 °C") in text
+    # The reasons give the fever, the symptoms and the contacts once, not again as answers.
+    assert ZH("case-reason-fever", temperature="38.6") in text
+    assert line("declare-f-temp", "38.6 °C") not in text
+    contacts = ZH("declare-opt-contacts-shared_trajectory")
+    assert ZH("case-reason-contacts", contacts=contacts) in text
+    assert line("declare-f-contacts", contacts) not in text
     assert line("declare-f-testres", ZH("declare-skipped")) in text
     assert line("declare-f-idno", f"{ZH('declare-opt-idtype-resident')} {ID_NUMBER}") in text
     assert ZH("case-card-arrival", at="2026-11-19 18:00") in text
