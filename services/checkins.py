@@ -32,7 +32,7 @@ from domain.org import OrgTree, Person, Role
 from domain.outbox import OutboxMessage, Priority
 from domain.permissions import Actor
 from domain.personal_outbox import CHECKIN_ALERT_PREFIX
-from domain.recipients import case_recipients
+from domain.recipients import case_recipients, case_staff
 from services import case_handling, obligations, reminder_buttons
 from services.case_handling import HandlingPolicy
 from services.onboarding import log_refusal
@@ -74,6 +74,8 @@ class Alert:
     declaration_id: int | None = None
     phone: str | None = None
     callers: frozenset[int] = frozenset()
+    # (cover, the away person's name): whom a cover receives the alert for.
+    covers: tuple[tuple[int, str], ...] = ()
 
 
 Render = Callable[[Person, Alert], str]
@@ -224,7 +226,22 @@ async def for_case(repos: Repositories, monitored: Monitored, alert: Alert) -> A
     callers = frozenset(
         person for role in CALLER_ROLES for person in directory.holding(monitored.unit_code, role)
     )
-    return replace(alert, declaration_id=monitored.declaration_id, phone=phone, callers=callers)
+    covering = {
+        r.chat_id: r.covering_for
+        for r in case_staff(directory, monitored.unit_code, alert.day, chain=True)
+        if r.covering_for is not None
+    }
+    away = await repos.people.many(set(covering.values()))
+    covers = tuple(
+        (cover, away[person].name) for cover, person in covering.items() if person in away
+    )
+    return replace(
+        alert,
+        declaration_id=monitored.declaration_id,
+        phone=phone,
+        callers=callers,
+        covers=covers,
+    )
 
 
 def bound(markup: AlertMarkup | None, alert: Alert) -> Callable[[Person], Any] | None:

@@ -15,7 +15,7 @@ from domain.escalation import schedule
 from domain.followup import FollowupItem
 from domain.obligations import Obligation, ObligationKind
 from domain.org import Language, Person
-from domain.recipients import Directory, case_recipients
+from domain.recipients import Directory, case_recipients, case_staff
 from domain.risk_areas import Place, RiskList
 from services.obligations import EscalationPolicy, load_directory
 from storage import Repositories
@@ -115,6 +115,14 @@ class Staff:
         deputies and trackers."""
         return {
             person for role in CALLER_ROLES for person in self.directory.holding(unit_code, role)
+        }
+
+    def covering(self, unit_code: str, *, chain: bool) -> dict[int, str]:
+        """Who among `for_unit`'s people stands in for whom: cover → the away person's name."""
+        return {
+            r.chat_id: self.people[r.covering_for].name
+            for r in case_staff(self.directory, unit_code, self.on, chain=chain)
+            if r.covering_for is not None and r.covering_for in self.people
         }
 
     def for_unit(self, unit_code: str, *, chain: bool, skip: int | None) -> list[Person]:

@@ -29,6 +29,9 @@ def render_alert(person: Person, alert: Alert) -> str:
             day=day,
         )
     lines = [tr("checkin-alert-title", name=alert.name, unit=alert.unit_name, day=day)]
+    away = dict(alert.covers).get(person.telegram_id)
+    if away is not None:  # a cover: whom for, as the escalations say
+        lines.append(tr("obligation-covering", name=away))
     if alert.phone:
         full = person.telegram_id in alert.callers
         shown = phone_display(alert.phone) if full else mask_phone(alert.phone)

@@ -117,9 +117,10 @@ def resident_update(tr: Translator, update: ResidentUpdate) -> str:
     return "\n".join(lines + _measure_lines(tr, now)[1:])
 
 
-def alert(tr: Translator, item: Alert, *, full_phone: bool) -> str:
+def alert(tr: Translator, item: Alert, *, full_phone: bool, covering_for: str | None = None) -> str:
     """A staff alert about one declaration, in a private chat: who, why, what to do. The phone
-    in full for those who must call (`full_phone`), masked for others."""
+    in full for those who must call (`full_phone`), masked for others; for a cover, whom they
+    receive it for (`covering_for`), as the escalations say."""
     if item.immediate_report:
         title = tr("followup-alert-title-immediate", id=item.declaration_id)
     elif item.previous is not None:
@@ -128,6 +129,8 @@ def alert(tr: Translator, item: Alert, *, full_phone: bool) -> str:
         title = tr("followup-alert-title", id=item.declaration_id)
     phone = phone_display(item.phone) if full_phone and item.phone else item.phone_masked
     lines = [title]
+    if covering_for is not None:
+        lines.append(tr("obligation-covering", name=covering_for))
     if item.updates is not None:  # staff hold the earlier version's alert
         lines.append(tr("followup-alert-updated", old=item.updates))
     lines += [
@@ -196,8 +199,11 @@ def alert_markup(tr: Translator, item: Alert, *, full_phone: bool) -> dict[str, 
 class DeclarationTexts:
     """The bot's renderer for services.declarations (its DeclarationTexts protocol)."""
 
-    def alert(self, alert_: Alert, language: Language, *, full_phone: bool) -> str:
-        return alert(translator(language), alert_, full_phone=full_phone)
+    def alert(
+        self, alert_: Alert, language: Language, *, full_phone: bool, covering_for: str | None
+    ) -> str:
+        tr = translator(language)
+        return alert(tr, alert_, full_phone=full_phone, covering_for=covering_for)
 
     def alert_markup(
         self, alert_: Alert, language: Language, *, full_phone: bool

@@ -3,7 +3,7 @@ staff and residents are told, and the plan of a classification."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -166,7 +166,9 @@ class ResidentUpdate:
 class DeclarationTexts(Protocol):
     """Renders the messages this service puts in the outbox (Telegram HTML)."""
 
-    def alert(self, alert: Alert, language: Language, *, full_phone: bool) -> str: ...
+    def alert(
+        self, alert: Alert, language: Language, *, full_phone: bool, covering_for: str | None
+    ) -> str: ...
 
     def alert_markup(
         self, alert: Alert, language: Language, *, full_phone: bool
@@ -242,14 +244,22 @@ def alert_messages(
     now: datetime,
     *,
     callers: Collection[int],
+    covering: Mapping[int, str] | None = None,
 ) -> list[OutboxMessage]:
     """One private alert per recipient, with the buttons to act on the case; `callers` (the
-    unit's liaisons, deputies and trackers: those who must call) see the phone in full."""
+    unit's liaisons, deputies and trackers: those who must call) see the phone in full;
+    `covering` (cover → the away person's name) says whom a cover receives it for."""
+    covers = covering or {}
     return [
         OutboxMessage.private(
             f"{key}:alert:{person.telegram_id}",
             person.telegram_id,
-            texts.alert(alert, person.language, full_phone=person.telegram_id in callers),
+            texts.alert(
+                alert,
+                person.language,
+                full_phone=person.telegram_id in callers,
+                covering_for=covers.get(person.telegram_id),
+            ),
             now,
             Priority.ALERT,
             texts.alert_markup(alert, person.language, full_phone=person.telegram_id in callers),

@@ -195,7 +195,10 @@ async def _reclassify(
         chain = new.immediate_report or new.category.alerts_supervisors
         recipients = staff.for_unit(current.unit_code, chain=chain, skip=current.resident_id)
         callers = staff.callers(current.unit_code)
-        messages += alert_messages(texts, alert, recipients, key, now, callers=callers)
+        covering = staff.covering(current.unit_code, chain=chain)
+        messages += alert_messages(
+            texts, alert, recipients, key, now, callers=callers, covering=covering
+        )
         fever_clinic = refers_to_fever_clinic(current.declaration, facts, config.policy)
         result = submitted(current.id, new, facts, new_plan, now=now, fever_clinic=fever_clinic)
         update = ResidentUpdate(old.category, result, facts.matched, cause)

@@ -298,6 +298,7 @@ class DeclarationService:
                 f"declaration:{declaration_id}",
                 now,
                 callers=staff.callers(unit_code),
+                covering=staff.covering(unit_code, chain=chain and worse),
             )
             alerted = await repos.outbox.enqueue_many(messages, now=now)
         # A place screening cannot see is flagged, whatever the category (it may be wrong).

@@ -390,12 +390,15 @@ async def test_an_away_liaisons_deputy_hears_the_declaration_and_checkin_alerts(
         assert ZH("followup-alert-title", id=row.id) in alert["text"]
         assert MID_SHOWN in alert["text"]
         assert ZH("case-button-view") in labels(alert)
+        covering = ZH("obligation-covering", name="张联络")  # whom they receive it for
+        assert covering in alert["text"]
         deputy_seen = len(bot.texts(DEPUTY))
 
         # The same resident checks in with a fever: the check-in alert reaches the deputy too.
         await check_in_with_fever(bot, MID, "陈中")
         fever = await heard(bot, DEPUTY, "38.2", deputy_seen)
         assert "陈中" in fever["text"]
+        assert covering in fever["text"]
 
         # The away liaison was disturbed by neither.
         assert bot.texts(LIAISON)[liaison_seen:] == []
