@@ -11,7 +11,7 @@ buttons taken off (services.reminder_buttons) commit together.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -176,14 +176,14 @@ async def record_checkin(
         )
     alerted = 0
     if reasons:
-        alert = await for_case(
+        alert, people = await for_case(
             repos,
             monitored,
             Alert(
                 reasons, name, unit_name, day, answer.temperature, tuple(sorted(answer.symptoms))
             ),
+            skip={actor.telegram_id},
         )
-        people = await alert_recipients(repos, monitored, day, skip={actor.telegram_id})
         alerted = await enqueue_alerts(
             repos,
             people,
@@ -218,30 +218,34 @@ async def audit_recording(
     )
 
 
-async def for_case(repos: Repositories, monitored: Monitored, alert: Alert) -> Alert:
+async def for_case(
+    repos: Repositories, monitored: Monitored, alert: Alert, *, skip: set[int]
+) -> tuple[Alert, list[Person]]:
     """`alert` made actionable: the declaration, its phone and who must call (they see it in
-    full), as declaration alerts carry them (services.declarations.model.alert_messages)."""
+    full), as declaration alerts carry them (services.declarations.model.alert_messages), and
+    whom a cover receives it for; with who hears of it (`alert_recipients`), from one read of
+    the day's staff."""
     phone = await repos.checkins.phone(monitored.declaration_id)
     directory = await obligations.load_directory(repos, alert.day)
     callers = frozenset(
         person for role in CALLER_ROLES for person in directory.holding(monitored.unit_code, role)
     )
-    covering = {
-        r.chat_id: r.covering_for
-        for r in case_staff(directory, monitored.unit_code, alert.day, chain=True)
-        if r.covering_for is not None
-    }
-    away = await repos.people.many(set(covering.values()))
+    staff = case_staff(directory, monitored.unit_code, alert.day, chain=True)
+    away = {r.covering_for for r in staff if r.covering_for is not None}
+    people = await repos.people.many({r.chat_id for r in staff} | away)
     covers = tuple(
-        (cover, away[person].name) for cover, person in covering.items() if person in away
+        (r.chat_id, people[r.covering_for].name)
+        for r in staff
+        if r.covering_for is not None and r.covering_for in people
     )
-    return replace(
+    actionable = replace(
         alert,
         declaration_id=monitored.declaration_id,
         phone=phone,
         callers=callers,
         covers=covers,
     )
+    return actionable, _hearing(people, [r.chat_id for r in staff], monitored, skip)
 
 
 def bound(markup: AlertMarkup | None, alert: Alert) -> Callable[[Person], Any] | None:
@@ -262,7 +266,13 @@ async def alert_recipients(
     up at once) and the covers of anyone away; the person who recorded it knows already."""
     directory = await obligations.load_directory(repos, on)
     ids = case_recipients(directory, monitored.unit_code, on, chain=True)
-    people = await repos.people.many(ids)
+    return _hearing(await repos.people.many(ids), ids, monitored, skip)
+
+
+def _hearing(
+    people: Mapping[int, Person], ids: Sequence[int], monitored: Monitored, skip: set[int]
+) -> list[Person]:
+    """The people of `ids` (in order) but the resident and `skip` (who recorded it)."""
     return _unique((people[i] for i in ids if i in people), skip | _resident(monitored))
 
 

@@ -68,12 +68,12 @@ async def record_test(
     if reason is not None:
         name = await checkins.resident_name(repos, monitored)
         tree = await repos.org.load_tree()
-        alert = await checkins.for_case(
+        alert, people = await checkins.for_case(
             repos,
             monitored,
             checkins.Alert((reason,), name, checkins.unit_name_of(tree, ob.unit_code), day),
+            skip={actor.telegram_id},
         )
-        people = await checkins.alert_recipients(repos, monitored, day, skip={actor.telegram_id})
         # Staff alerted work it as a case, and can correct it (services.result_fixes).
         markup = partial(_alert_buttons, alert_markup, fix_markup, alert, record_id)
         alerted = await checkins.enqueue_alerts(
