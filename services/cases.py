@@ -183,7 +183,9 @@ async def record(
     `marks`, the alerts about the case say so to everyone they went to."""
     stored = await _allowed(repos, actor, declaration_id, RECORD, now)
     note = note.strip()[:MAX_NOTE] if note else None
-    handled = [e.at for e in await repos.cases.entries(stored.id) if e.step is CaseStep.HANDLED]
+    # Read before this record is added: when the case was last handled (for the marks).
+    entries = await repos.cases.entries(stored.id) if marks is not None else []
+    handled = [e.at for e in entries if e.step is CaseStep.HANDLED]
     await repos.cases.add(stored.id, step, note, by=actor.telegram_id, at=now)
     if step is CaseStep.HANDLED:
         # Handled: the escalation of an immediate report or a positive result stops here.
